@@ -1,0 +1,10 @@
+"""capacity: spare settlement capacity per Norwegian municipality (the domain core).
+
+This package never imports Slack or the bot; adapters (the CLI, `bot/`) sit on top.
+"""
+
+from capacity.models import Actor, Batch, BatchStatus, CapacityExceeded, Measure, Role
+from capacity.service import Capacity
+
+__all__ = ["Actor", "Batch", "BatchStatus", "Capacity", "CapacityExceeded", "Measure", "Role"]
+__version__ = "0.1.0"

@@ -1,0 +1,303 @@
+"""The domain's data: municipalities, figures, spare-capacity reports, batches, history.
+
+Plain pydantic models, immutable, with no knowledge of storage or of Slack.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Municipality(Model):
+    """A municipality under one year's structure (SSB classification 131)."""
+
+    number: str = Field(pattern=r"^\d{4}$")
+    name: str
+    name_no: str
+    structure: int  # 2020 or 2024: the classification version the row belongs to
+
+    @property
+    def label(self) -> str:
+        return f"{self.name_no} ({self.number})"
+
+
+class Measure(StrEnum):
+    """The yearly figures kept per municipality.
+
+    The first four are IMDi's settlement figures. The sub-quota of unaccompanied minors
+    and family reunification are kept beside them and never netted into capacity.
+    `spare` is the spare capacity a municipality reports; IMDi defines no formula for
+    it, so the reported value is the one the product answers with.
+    """
+
+    ORIGINAL_REQUEST = "original_request"  # opprinnelig anmodning
+    REQUEST = "request"  # anmodning (revised)
+    DECISION = "decision"  # vedtak
+    SETTLED = "settled"  # faktisk bosatt
+    MINORS_REQUEST = "minors_request"  # anmodning, enslige mindreårige
+    MINORS_DECISION = "minors_decision"  # vedtak, enslige mindreårige
+    FAMILY_REUNIFICATION = "family_reunification"  # familiegjenforente
+    SPARE = "spare"  # rapportert ledig kapasitet
+
+
+IMDI_MEASURES = (
+    Measure.ORIGINAL_REQUEST,
+    Measure.REQUEST,
+    Measure.DECISION,
+    Measure.SETTLED,
+)
+
+
+class Actor(Model):
+    """Who makes a change: a Slack user, a CLI user, an import file, the seed."""
+
+    id: str
+    name: str = ""
+    trusted: bool = False  # local admin tools (CLI, seed, import) need no role
+
+    @property
+    def label(self) -> str:
+        if self.name and self.name != self.id:
+            return f"{self.name} ({self.id})"
+        return self.id
+
+
+class Figure(Model):
+    """One current value: `value` None means unknown (IMDi's ':'), never 0."""
+
+    measure: Measure
+    value: int | None
+    changed_at: datetime
+    actor: str
+    source: str = ""
+
+
+class Change(Model):
+    """An append-only history record: who changed what, when, why, before and after."""
+
+    id: int
+    at: datetime
+    actor: str
+    actor_name: str = ""
+    source: str = ""
+    reason: str = ""
+    entity: str  # figure | batch | allocation | role
+    key: str
+    before: object = None
+    after: object = None
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+
+
+class BatchStatus(StrEnum):
+    PLANNED = "planned"
+    ALLOCATED = "allocated"
+    ARRIVED = "arrived"
+    SETTLED = "settled"
+    CANCELLED = "cancelled"
+
+
+BATCH_TRANSITIONS: dict[BatchStatus, set[BatchStatus]] = {
+    BatchStatus.PLANNED: {BatchStatus.ALLOCATED, BatchStatus.CANCELLED},
+    BatchStatus.ALLOCATED: {BatchStatus.ARRIVED, BatchStatus.CANCELLED},
+    BatchStatus.ARRIVED: {BatchStatus.SETTLED, BatchStatus.CANCELLED},
+    BatchStatus.SETTLED: set(),
+    BatchStatus.CANCELLED: set(),
+}
+
+
+class Allocation(Model):
+    """Places of a batch reserved in one municipality."""
+
+    id: int
+    batch_id: int
+    number: str
+    municipality: str
+    persons: int
+    households: tuple[int, ...] = ()
+    active: bool
+    created_at: datetime
+    created_by: str
+
+
+class Batch(Model):
+    """A relocation batch: a named group of persons for a year, maybe in households."""
+
+    id: int
+    name: str
+    year: int
+    persons: int
+    households: tuple[int, ...] = ()
+    scope: str  # a group name, "norge", or a municipality number
+    status: BatchStatus
+    created_at: datetime
+    created_by: str
+    allocations: tuple[Allocation, ...] = ()
+
+    @property
+    def allocated(self) -> int:
+        return sum(a.persons for a in self.allocations if a.active)
+
+    @property
+    def unallocated(self) -> int:
+        return self.persons - self.allocated
+
+    @property
+    def unplaced_households(self) -> tuple[int, ...]:
+        """Household sizes not yet placed in any active allocation (largest first)."""
+        left = sorted(self.households, reverse=True)
+        for allocation in self.allocations:
+            if allocation.active:
+                for size in allocation.households:
+                    if size in left:
+                        left.remove(size)
+        return tuple(left)
+
+
+class CapacityLine(Model):
+    """The capacity of one municipality in one year, with the figures behind it."""
+
+    municipality: Municipality
+    year: int
+    figures: dict[Measure, Figure]
+    reserved: int
+    years_with_figures: tuple[int, ...] = ()
+
+    def value(self, measure: Measure) -> int | None:
+        figure = self.figures.get(measure)
+        return figure.value if figure else None
+
+    def known(self, measure: Measure) -> bool:
+        figure = self.figures.get(measure)
+        return figure is not None and figure.value is not None
+
+    @property
+    def spare(self) -> int | None:
+        return self.value(Measure.SPARE)
+
+    @property
+    def spare_report(self) -> Figure | None:
+        return self.figures.get(Measure.SPARE)
+
+    @property
+    def remaining(self) -> int | None:
+        """Reported spare minus active reservations; None when no spare is reported."""
+        if self.spare is None:
+            return None
+        return self.spare - self.reserved
+
+    @property
+    def decision_minus_request(self) -> int | None:
+        """Derived, shown beside the reported value, never instead of it."""
+        if self.known(Measure.DECISION) and self.known(Measure.REQUEST):
+            return self.value(Measure.DECISION) - self.value(Measure.REQUEST)  # type: ignore[operator]
+        return None
+
+    @property
+    def decision_minus_settled(self) -> int | None:
+        if self.known(Measure.DECISION) and self.known(Measure.SETTLED):
+            return self.value(Measure.DECISION) - self.value(Measure.SETTLED)  # type: ignore[operator]
+        return None
+
+
+class Total(Model):
+    """A sum over several municipalities that says how many values were unknown."""
+
+    value: int
+    counted: int  # municipalities with a known value
+    unknown: int  # municipalities where the value is unknown (IMDi ':')
+    missing: int  # municipalities with no figure at all
+
+
+class Overview(Model):
+    """Capacity over a group or the country, with totals."""
+
+    title: str
+    scope: str  # group name or "norge"
+    year: int
+    lines: tuple[CapacityLine, ...]
+    totals: dict[str, Total]  # measure names plus "reserved" and "remaining"
+
+
+class Group(Model):
+    name: str
+    title: str
+    members: tuple[Municipality, ...]
+
+
+class Kind(StrEnum):
+    BATCH_EXCEEDS = "batch_exceeds_capacity"
+    HOUSEHOLD_TOO_LARGE = "household_too_large"
+    ALLOCATION_REFUSED = "allocation_refused"
+    CAPACITY_LOW = "capacity_low"
+
+
+class Room(Model):
+    number: str
+    name: str
+    remaining: int
+
+
+class CapacityExceeded(Model):
+    """A batch, household or assignment does not fit the remaining capacity.
+
+    The core records it as data; adapters deliver it (the Slack bot posts it to the
+    coordination channel).
+    """
+
+    kind: Kind
+    batch_id: int | None = None
+    batch_name: str = ""
+    year: int
+    scope: str
+    scope_title: str
+    persons: int  # persons asked for (the batch, the assignment or the household)
+    remaining: int  # room left in the scope (or the largest single room, for households)
+    rooms: tuple[Room, ...] = ()  # where room is left, most first
+    actor: str
+    actor_name: str = ""
+    threshold: int | None = None  # for CAPACITY_LOW
+
+    @property
+    def dedupe_key(self) -> str:
+        """The same condition is announced once: the key changes when the figures do."""
+        return ":".join(
+            str(part)
+            for part in (
+                self.kind.value,
+                self.batch_id or "-",
+                self.year,
+                self.scope,
+                self.persons,
+                self.remaining,
+            )
+        )
+
+
+DomainEvent = CapacityExceeded
+
+
+class Alert(Model):
+    """A domain event waiting in the outbox for delivery."""
+
+    id: int
+    created_at: datetime
+    dedupe_key: str
+    event: CapacityExceeded
+    status: Literal["pending", "sent", "failed"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str = ""
+    sent_at: datetime | None = None
+    delivery_ref: str = ""

@@ -1,0 +1,150 @@
+"""Name resolution: one function every entry point uses to find a municipality.
+
+Coordinators type "Tromso", "Baerum kommune", "5001", "Tråante" or "Herøy"; this module
+turns any such text into exactly one municipality, the candidates of an ambiguous name,
+or "did you mean" suggestions from a fuzzy matcher. It never raises on odd input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from unidecode import unidecode
+
+from capacity.models import Municipality
+
+MAX_QUERY_LENGTH = 100
+"""Longer text cannot be a municipality name; it is refused before any matching."""
+
+_NORWEGIAN = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_SUFFIXES = ("kommune", "kommun", "municipality")
+
+
+def normalize(text: str) -> str:
+    """Fold a name to the key it is matched by: lower case, ASCII, single spaces.
+
+    æ/ø/å and their ASCII spellings (ae, o/oe, a/aa) fold to the same key, as do Sámi
+    letters and accents, so "Tromsø", "Tromso" and "Tromsoe" all give "tromso".
+    """
+    text = unicodedata.normalize("NFC", text).casefold().translate(_NORWEGIAN)
+    text = unidecode(text).lower()
+    text = _NON_WORD.sub(" ", text).strip()
+    # ASCII spellings of å and ø: "aa" and "oe" (Aalesund, Tromsoe).
+    return text.replace("aa", "a").replace("oe", "o")
+
+
+def _strip_suffix(key: str) -> str:
+    for suffix in _SUFFIXES:
+        if key.endswith(" " + suffix):
+            return key[: -len(suffix) - 1]
+        if key.startswith(suffix + " "):  # "kommune Oslo" is rare but harmless
+            return key[len(suffix) + 1 :]
+    return key
+
+
+def keys_for(municipality: Municipality) -> set[str]:
+    """Every key a municipality is found by: full names, each part of a multilingual
+    name, and the name without its county suffix ("Herøy (Nordland)" → "heroy")."""
+    names = {municipality.name, municipality.name_no}
+    names.update(part for name in list(names) for part in name.split(" - "))
+    names.update(re.sub(r"\s*\(.*\)\s*$", "", name) for name in list(names))
+    return {normalize(name) for name in names if name.strip()}
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a query resolved to: one municipality, several candidates, or suggestions."""
+
+    query: str
+    found: Municipality | None = None
+    candidates: tuple[Municipality, ...] = ()
+    suggestions: tuple[Municipality, ...] = ()
+    problem: str | None = None  # "empty", "too_long", "ambiguous", "unknown"
+
+    @property
+    def ok(self) -> bool:
+        return self.found is not None
+
+
+@dataclass
+class NameIndex:
+    """An index of municipalities by number and every normalized name key."""
+
+    municipalities: list[Municipality]
+    _by_number: dict[str, Municipality] = field(init=False, default_factory=dict)
+    _by_key: dict[str, list[Municipality]] = field(init=False, default_factory=dict)
+    _choices: list[str] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        for municipality in self.municipalities:
+            self._by_number[municipality.number] = municipality
+            for key in keys_for(municipality):
+                entries = self._by_key.setdefault(key, [])
+                if municipality not in entries:
+                    entries.append(municipality)
+        self._choices = sorted(self._by_key)
+
+    def resolve(
+        self, query: str, project: Callable[[Municipality], list[Municipality]] = lambda m: [m]
+    ) -> Resolution:
+        """Resolve free text to a municipality. Never raises.
+
+        `project` maps each match to the municipalities it stands for in the structure
+        asked about (a 2024 number to its 2020 predecessor, say); matches that project
+        to the same municipality count once.
+        """
+        text = _clean(query)
+        if not text:
+            return Resolution(query=query, problem="empty")
+        if len(text) > MAX_QUERY_LENGTH:
+            return Resolution(query=query[:MAX_QUERY_LENGTH], problem="too_long")
+        if text.isdigit() and len(text) <= 4:
+            number = self._by_number.get(text.zfill(4))
+            matches = unique(project(number)) if number else []
+        else:
+            key = _strip_suffix(normalize(text))
+            if not key:
+                return Resolution(query=query, problem="unknown")
+            matches = unique(m for raw in self._by_key.get(key, []) for m in project(raw))
+            if not matches:
+                suggestions = unique(m for raw in self.suggest(key) for m in project(raw))
+                return Resolution(
+                    query=query, suggestions=tuple(suggestions[:5]), problem="unknown"
+                )
+        if len(matches) == 1:
+            return Resolution(query=query, found=matches[0])
+        if matches:
+            return Resolution(query=query, candidates=tuple(matches), problem="ambiguous")
+        return Resolution(query=query, problem="unknown")
+
+    def suggest(self, key: str, limit: int = 8) -> list[Municipality]:
+        """The closest municipalities to a misspelled key, best first."""
+        found: list[Municipality] = []
+        results = process.extract(
+            key, self._choices, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=70
+        )
+        for choice, _score, _index in results:
+            for municipality in self._by_key[choice]:
+                if municipality not in found:
+                    found.append(municipality)
+        return found[:limit]
+
+
+def _clean(query: str) -> str:
+    """Drop control and format characters and surrounding space."""
+    if not isinstance(query, str):
+        return ""
+    return "".join(ch for ch in query if unicodedata.category(ch)[0] != "C" or ch in " \t").strip()
+
+
+def unique(municipalities: Iterable[Municipality]) -> list[Municipality]:
+    seen: list[Municipality] = []
+    for municipality in municipalities:
+        if municipality not in seen:
+            seen.append(municipality)
+    return seen
