@@ -126,7 +126,7 @@ class NameIndex:
         """The closest municipalities to a misspelled key, best first."""
         found: list[Municipality] = []
         results = process.extract(
-            key, self._choices, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=70
+            key, self._choices, scorer=fuzz.QRatio, limit=limit * 3, score_cutoff=70
         )
         for choice, _score, _index in results:
             for municipality in self._by_key[choice]:

@@ -255,6 +255,19 @@ class Capacity:
                 f"'{resolution.query}' matches several municipalities: {names}",
                 resolution=resolution,
             )
+        if resolution.problem == "too_long":
+            raise errors.InvalidInput(
+                f"That is longer than any municipality name ({MAX_QUERY_LENGTH} characters "
+                "at most); give a name or a 4-digit number",
+                field="municipality",
+                resolution=resolution,
+            )
+        if resolution.problem == "empty":
+            raise errors.InvalidInput(
+                "Name a municipality (a name or a 4-digit number)",
+                field="municipality",
+                resolution=resolution,
+            )
         hint = ""
         if resolution.suggestions:
             hint = " Did you mean " + ", ".join(m.label for m in resolution.suggestions) + "?"
@@ -1031,7 +1044,7 @@ class Capacity:
                     "households": list(households),
                 },
             )
-            batch = self._update_status(db, batch, actor)
+            batch = self._update_status(db, self._batch(db, batch.id), actor)
             line = self._line(db, municipality, batch.year)
             events = self._low_capacity_events(line, actor)
             alerted = self._emit(db, events)
@@ -1400,12 +1413,17 @@ def _totals(lines: Sequence[CapacityLine]) -> dict[str, Total]:
 
 
 def _distribute(batch: Batch, rooms: list[Room]) -> list[tuple[str, int, tuple[int, ...]]]:
-    """Households whole, largest first, each to the place with most room left; persons
-    without a household in proportion to the room left. Assumes the batch fits."""
-    left = {room.number: room.remaining for room in rooms}
+    """Households whole, largest first, each where the largest share of room is left;
+    persons without a household in proportion to the room left. The caller has checked
+    that the batch fits and that its largest household fits somewhere."""
+    room = {r.number: r.remaining for r in rooms}
+    left = dict(room)
     placed: dict[str, list[int]] = {number: [] for number in left}
     for size in batch.unplaced_households:
-        number = max(left, key=lambda n: (left[n], n))
+        # the place with the largest share of its room still free, so that the batch
+        # is spread in proportion to what each municipality offered
+        fits = [n for n in left if left[n] >= size]
+        number = max(fits, key=lambda n: (left[n] / room[n], left[n], n))
         placed[number].append(size)
         left[number] -= size
     singles = batch.unallocated - sum(batch.unplaced_households)
