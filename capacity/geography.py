@@ -63,7 +63,15 @@ class Geography:
         """Resolve a name or number to one municipality under the year's structure
         (the current structure when no year is given)."""
         structure = structure_for(year) if year else STRUCTURES[-1]
-        return self.index.resolve(query, lambda m: self.project(m, structure))
+        return self.index.resolve(query, lambda found: self.project_all(found, structure))
+
+    def project_all(self, found: list[Municipality], structure: int) -> list[Municipality]:
+        """Matches under the structure asked about win; others stand for their
+        successors or predecessors there ("Ålesund" in 2024 is 1508, not 1507's heirs)."""
+        native = [m for m in found if m.structure == structure]
+        if native:
+            return unique(native)
+        return unique(p for m in found for p in self.project(m, structure))
 
     def group(self, text: str) -> Group | None:
         key = normalize(text)

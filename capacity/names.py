@@ -90,13 +90,14 @@ class NameIndex:
         self._choices = sorted(self._by_key)
 
     def resolve(
-        self, query: str, project: Callable[[Municipality], list[Municipality]] = lambda m: [m]
+        self,
+        query: str,
+        project: Callable[[list[Municipality]], list[Municipality]] = lambda found: found,
     ) -> Resolution:
         """Resolve free text to a municipality. Never raises.
 
-        `project` maps each match to the municipalities it stands for in the structure
-        asked about (a 2024 number to its 2020 predecessor, say); matches that project
-        to the same municipality count once.
+        `project` maps the raw matches to the municipalities they stand for in the
+        structure asked about (a 2024 number to its 2020 predecessor, say).
         """
         text = _clean(query)
         if not text:
@@ -105,14 +106,14 @@ class NameIndex:
             return Resolution(query=query[:MAX_QUERY_LENGTH], problem="too_long")
         if text.isdigit() and len(text) <= 4:
             number = self._by_number.get(text.zfill(4))
-            matches = unique(project(number)) if number else []
+            matches = project([number]) if number else []
         else:
             key = _strip_suffix(normalize(text))
             if not key:
                 return Resolution(query=query, problem="unknown")
-            matches = unique(m for raw in self._by_key.get(key, []) for m in project(raw))
+            matches = project(self._by_key.get(key, []))
             if not matches:
-                suggestions = unique(m for raw in self.suggest(key) for m in project(raw))
+                suggestions = project(self.suggest(key))
                 return Resolution(
                     query=query, suggestions=tuple(suggestions[:5]), problem="unknown"
                 )

@@ -1,0 +1,694 @@
+"""Figures in and out: IMDi's statistics export or a plain wide CSV in, CSV or JSON out.
+
+Two import formats, told apart by their header:
+
+- IMDi's export «Anmodning, vedtak og faktisk bosetting» as IMDi publishes it, one
+  figure a line: `Kommunenummer;Kommune;Anmodning, vedtak og faktisk bosetting;Enhet;År;Antall`
+  (`;` or `,`, UTF-8 with or without BOM, or Windows-1252). Only `Personer` lines are
+  figures; `Prosent` lines are skipped. An `Antall` of `:` or nothing is unknown.
+- A wide CSV, one municipality-year a line: `number,year,<measure>,...` with a column per
+  `Measure` value. `:` is unknown; an empty cell is no figure and is not imported.
+
+A file is all or nothing: any invalid line (each reported with its 1-based physical line
+number, the header being line 1) raises `InvalidImportFile` and nothing is imported.
+Valid figures are set in one transaction, attributed to the file by name and digest; a
+figure whose value is unchanged is left alone, so importing a file twice is a no-op.
+
+The figures CSV export is the wide format, so an export imports back to the same figures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from capacity import errors
+from capacity.geography import STRUCTURES, Geography, structure_for
+from capacity.models import Actor, Batch, Change, Measure
+from capacity.seed import UNPUBLISHED, seed
+from capacity.service import MAX_FIGURE, MAX_YEAR, MIN_YEAR, Capacity
+from capacity.store import Store, data_dir
+
+ENCODINGS = ("utf-8-sig", "cp1252")
+DELIMITERS = (";", ",")
+SHOWN_PROBLEMS = 10
+
+# IMDi's export: column names and the category labels as IMDi writes them.
+IMDI_NUMBER = "Kommunenummer"
+IMDI_NAME = "Kommune"
+IMDI_MEASURE = "Anmodning, vedtak og faktisk bosetting"
+IMDI_UNIT = "Enhet"
+IMDI_YEAR = "År"
+IMDI_COUNT = "Antall"
+IMDI_REQUIRED = (IMDI_NUMBER, IMDI_MEASURE, IMDI_UNIT, IMDI_YEAR, IMDI_COUNT)
+IMDI_COLUMNS = (IMDI_NUMBER, IMDI_NAME, IMDI_MEASURE, IMDI_UNIT, IMDI_YEAR, IMDI_COUNT)
+IMDI_LABELS = {
+    "Opprinnelig anmodning": Measure.ORIGINAL_REQUEST,
+    "Anmodning om bosetting": Measure.REQUEST,
+    "Vedtak om bosetting": Measure.DECISION,
+    "Faktisk bosetting": Measure.SETTLED,
+}
+IMDI_PERSONS = "Personer"
+IMDI_PERCENT = "Prosent"
+
+# The wide format: number, year, one column per measure; `name` is allowed and ignored.
+WIDE_NUMBER = "number"
+WIDE_YEAR = "year"
+WIDE_NAME = "name"
+WIDE_REQUIRED = (WIDE_NUMBER, WIDE_YEAR)
+MEASURE_COLUMNS = tuple(measure.value for measure in Measure)
+WIDE_COLUMNS = (WIDE_NUMBER, WIDE_YEAR, WIDE_NAME, *MEASURE_COLUMNS)
+
+# Files `seed()` reads: reference data, and the figure files left empty for a bare database.
+REFERENCE_FILES = (
+    "kommuner_2020.csv",
+    "kommuner_2024.csv",
+    "kommuner_2020_2024_crosswalk.csv",
+    "groups.csv",
+)
+FIGURE_FILES = ("imdi_bosetting_2020.csv", "ks_storbynettverk_spare_2020.csv")
+
+EXPORT_FORMATS = ("csv", "json")
+EXPORT_TABLES = ("figures", "history", "batches")
+HISTORY_COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "actor_name",
+    "source",
+    "reason",
+    "entity",
+    "key",
+    "before",
+    "after",
+)
+BATCH_COLUMNS = (
+    "batch_id",
+    "batch",
+    "year",
+    "persons",
+    "households",
+    "scope",
+    "status",
+    "created_at",
+    "created_by",
+    "allocation_id",
+    "number",
+    "municipality",
+    "allocated_persons",
+    "allocated_households",
+    "active",
+    "allocated_at",
+    "allocated_by",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRow:
+    """One figure read from an import file: `value` None is unknown (IMDi's ':')."""
+
+    line: int
+    number: str
+    year: int
+    measure: Measure
+    value: int | None
+
+    @property
+    def key(self) -> tuple[str, int, Measure]:
+        return (self.number, self.year, self.measure)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    """What an import did: figures read from the file, how many of them changed a value,
+    and the source the changed values are attributed to."""
+
+    rows: int
+    changed: int
+    source: str
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - self.changed
+
+
+class _Invalid(Exception):
+    """One thing wrong with one cell or line; becomes a (line, reason) problem."""
+
+
+class _Reasons(list[str]):
+    """The reasons a line is invalid, collected so that every one is reported."""
+
+    @contextlib.contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except _Invalid as problem:
+            self.append(str(problem))
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A CSV file as header names and data lines, each with its physical line number."""
+
+    header: list[str]
+    lines: list[tuple[int, list[str]]]
+
+
+Problems = list[tuple[int, str]]
+RowParser = Callable[[int, list[str], dict[str, int], Geography | None], Iterable[FigureRow]]
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def read_figures(path: Path, geography: Geography | None = None) -> list[FigureRow]:
+    """The figures in an import file, in file order, or `InvalidImportFile` listing every
+    invalid line. With `geography` (the service's), each municipality number must exist
+    in the structure of its row's year; without it only the number's form is checked."""
+    path = Path(path)
+    return parse_figures(path.read_bytes(), geography, name=path.name)
+
+
+def parse_figures(
+    data: bytes, geography: Geography | None = None, *, name: str = "the file"
+) -> list[FigureRow]:
+    """`read_figures` for a file's content (an upload, say)."""
+    problems: Problems = []
+    table = _table(_decode(data, name), problems)
+    if table is None:
+        raise _invalid_file(name, problems)
+    parser = _parser(table.header, problems)
+    columns = _column_index(table.header)
+    if parser is None or problems:
+        raise _invalid_file(name, problems)
+    figures = list(_rows(table, columns, parser, geography, problems))
+    figures = _deduplicate(figures, problems)
+    if problems:
+        raise _invalid_file(name, sorted(problems, key=lambda problem: problem[0]))
+    return figures
+
+
+def _decode(data: bytes, name: str) -> str:
+    """UTF-8 (a BOM is dropped), else Windows-1252, which is what Excel and IMDi write."""
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _invalid_file(name, [(1, "the file is neither UTF-8 nor Windows-1252 text")])
+
+
+def _table(text: str, problems: Problems) -> _Table | None:
+    """Split the text into a header and data lines with the delimiter the header uses."""
+    if not text.strip():
+        problems.append((1, "the file is empty"))
+        return None
+    delimiter = _delimiter(text.splitlines()[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            lines.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        problems.append((start, f"the line cannot be read as CSV: {error}"))
+        return None
+    header = [cell.strip() for cell in lines[0][1]]
+    return _Table(header=header, lines=lines[1:])
+
+
+def _delimiter(first_line: str) -> str:
+    """`;` or `,`: the one that splits the header into known column names (IMDi's header
+    holds a comma, so counting characters would not do); else the one giving more fields."""
+
+    def score(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        known = {_fold(column) for column in (*IMDI_COLUMNS, *WIDE_COLUMNS)}
+        return sum(_fold(cell) in known for cell in cells), len(cells)
+
+    return max(DELIMITERS, key=score)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _column_index(header: list[str]) -> dict[str, int]:
+    """Column positions by folded name; unnamed columns (a trailing delimiter) are left out."""
+    index: dict[str, int] = {}
+    for position, column in enumerate(header):
+        if column:
+            index.setdefault(_fold(column), position)
+    return index
+
+
+def _parser(header: list[str], problems: Problems) -> RowParser | None:
+    """The format the header names, after checking its columns (problems on line 1)."""
+    names = [_fold(column) for column in header if column]
+    for column in sorted({n for n in names if names.count(n) > 1}):
+        problems.append((1, f"column '{column}' appears more than once"))
+    imdi = sum(_fold(column) in names for column in IMDI_COLUMNS)
+    wide = sum(_fold(column) in names for column in WIDE_COLUMNS)
+    if not imdi and not wide:
+        problems.append(
+            (
+                1,
+                "the header is neither IMDi's export ("
+                + ", ".join(IMDI_REQUIRED)
+                + ") nor number,year followed by measure columns ("
+                + ",".join(MEASURE_COLUMNS)
+                + ")",
+            )
+        )
+        return None
+    if imdi >= wide:
+        _require(names, IMDI_REQUIRED, problems)
+        return _imdi_figures
+    _require(names, WIDE_REQUIRED, problems)
+    allowed = {_fold(column) for column in WIDE_COLUMNS}
+    for column in names:
+        if column not in allowed:
+            problems.append(
+                (1, f"unknown column '{column}': measures are {', '.join(MEASURE_COLUMNS)}")
+            )
+    if not any(column in MEASURE_COLUMNS for column in names):
+        problems.append((1, f"no measure column: expected one of {', '.join(MEASURE_COLUMNS)}"))
+    return _wide_figures
+
+
+def _require(names: list[str], required: Sequence[str], problems: Problems) -> None:
+    for column in required:
+        if _fold(column) not in names:
+            problems.append((1, f"missing column '{column}'"))
+
+
+def _rows(
+    table: _Table,
+    columns: dict[str, int],
+    parser: RowParser,
+    geography: Geography | None,
+    problems: Problems,
+) -> Iterator[FigureRow]:
+    """The figures of every data line; blank lines are skipped, invalid ones reported."""
+    width = len(table.header)
+    for line, cells in table.lines:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if any(cell.strip() for cell in cells[width:]):
+            problems.append((line, f"the line has {len(cells)} fields, the header {width}"))
+            continue
+        try:
+            yield from parser(line, cells, columns, geography)
+        except _LineInvalid as invalid:
+            problems.extend((line, reason) for reason in invalid.reasons)
+
+
+class _LineInvalid(Exception):
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def _cell(cells: list[str], columns: dict[str, int], column: str) -> str:
+    position = columns.get(_fold(column))
+    if position is None or position >= len(cells):
+        return ""
+    return cells[position].strip()
+
+
+def _imdi_figures(
+    line: int, cells: list[str], columns: dict[str, int], geography: Geography | None
+) -> Iterator[FigureRow]:
+    """One line of IMDi's export: a figure, or nothing for a `Prosent` line."""
+    unit = _cell(cells, columns, IMDI_UNIT)
+    if _fold(unit) == _fold(IMDI_PERCENT):
+        return
+    reasons = _Reasons()
+    if _fold(unit) != _fold(IMDI_PERSONS):
+        reasons.append(f"unit '{unit}' is neither {IMDI_PERSONS} nor {IMDI_PERCENT}")
+    measure: Measure | None = None
+    with reasons.check():
+        measure = parse_imdi_label(_cell(cells, columns, IMDI_MEASURE))
+    number, year = _place(reasons, cells, columns, IMDI_NUMBER, IMDI_YEAR, geography)
+    value: int | None = None
+    with reasons.check():
+        value = parse_count(_cell(cells, columns, IMDI_COUNT), empty_is_unknown=True)
+    if reasons:
+        raise _LineInvalid(reasons)
+    assert number is not None and year is not None and measure is not None
+    yield FigureRow(line=line, number=number, year=year, measure=measure, value=value)
+
+
+def _wide_figures(
+    line: int, cells: list[str], columns: dict[str, int], geography: Geography | None
+) -> Iterator[FigureRow]:
+    """One line of the wide format: a figure per non-empty measure cell."""
+    reasons = _Reasons()
+    number, year = _place(reasons, cells, columns, WIDE_NUMBER, WIDE_YEAR, geography)
+    values: dict[Measure, int | None] = {}
+    for measure in Measure:
+        cell = _cell(cells, columns, measure.value)
+        if not cell:
+            continue
+        with reasons.check():
+            try:
+                values[measure] = parse_count(cell)
+            except _Invalid as problem:
+                raise _Invalid(f"{measure.value}: {problem}") from None
+    if reasons:
+        raise _LineInvalid(reasons)
+    assert number is not None and year is not None
+    for measure, value in values.items():
+        yield FigureRow(line=line, number=number, year=year, measure=measure, value=value)
+
+
+def _place(
+    reasons: _Reasons,
+    cells: list[str],
+    columns: dict[str, int],
+    number_column: str,
+    year_column: str,
+    geography: Geography | None,
+) -> tuple[str | None, int | None]:
+    """The line's municipality number and year, each checked, and checked together."""
+    number: str | None = None
+    year: int | None = None
+    with reasons.check():
+        number = parse_number(_cell(cells, columns, number_column))
+    with reasons.check():
+        year = parse_year(_cell(cells, columns, year_column))
+    if number is not None and year is not None and geography is not None:
+        with reasons.check():
+            check_municipality(number, year, geography)
+    return number, year
+
+
+def parse_number(cell: str) -> str:
+    """A municipality number of 1 to 4 digits, zero-padded: spreadsheets drop the zero."""
+    text = cell.strip()
+    if not text:
+        raise _Invalid("the municipality number is missing")
+    if not re.fullmatch(r"[0-9]{1,4}", text):
+        raise _Invalid(f"'{text}' is not a municipality number (four digits)")
+    return text.zfill(4)
+
+
+def parse_year(cell: str) -> int:
+    text = cell.strip()
+    if not re.fullmatch(r"[0-9]{1,4}", text) or not MIN_YEAR <= int(text) <= MAX_YEAR:
+        raise _Invalid(f"year '{text}' is not a whole number from {MIN_YEAR} to {MAX_YEAR}")
+    return int(text)
+
+
+def parse_count(cell: str, *, empty_is_unknown: bool = False) -> int | None:
+    """A count, or None for IMDi's ':' (not published). Empty is unknown in IMDi's
+    export; callers of the wide format skip empty cells before asking."""
+    text = cell.strip()
+    if text == UNPUBLISHED or (empty_is_unknown and not text):
+        return None
+    if not re.fullmatch(r"[0-9]{1,6}", text) or int(text) > MAX_FIGURE:
+        raise _Invalid(f"count '{text}' is not a whole number from 0 to {MAX_FIGURE} or ':'")
+    return int(text)
+
+
+def parse_imdi_label(cell: str) -> Measure:
+    labels = {_fold(label): measure for label, measure in IMDI_LABELS.items()}
+    measure = labels.get(_fold(cell))
+    if measure is None:
+        raise _Invalid(f"unknown measure '{cell}': expected one of {', '.join(IMDI_LABELS)}")
+    return measure
+
+
+def check_municipality(number: str, year: int, geography: Geography) -> None:
+    """The number must exist in the structure the year's figures are kept under."""
+    structure = structure_for(year)
+    if geography.get(number, structure) is not None:
+        return
+    others = [s for s in STRUCTURES if s != structure and geography.get(number, s)]
+    hint = f"; it is a {others[0]} number" if others else ""
+    raise _Invalid(
+        f"municipality number {number} does not exist in the {structure} structure "
+        f"used for {year}{hint}"
+    )
+
+
+def _deduplicate(figures: list[FigureRow], problems: Problems) -> list[FigureRow]:
+    """The same figure twice is read once; twice with different values is an error."""
+    first: dict[tuple[str, int, Measure], FigureRow] = {}
+    unique: list[FigureRow] = []
+    for figure in figures:
+        seen = first.get(figure.key)
+        if seen is None:
+            first[figure.key] = figure
+            unique.append(figure)
+        elif seen.value != figure.value:
+            problems.append(
+                (
+                    figure.line,
+                    f"{figure.number} {figure.year} {figure.measure.value} is "
+                    f"{_shown(figure.value)} here but {_shown(seen.value)} on line {seen.line}",
+                )
+            )
+    return unique
+
+
+def _shown(value: int | None) -> str:
+    return UNPUBLISHED if value is None else str(value)
+
+
+def _invalid_file(name: str, problems: Problems) -> errors.InvalidImportFile:
+    shown = "; ".join(f"line {line}: {reason}" for line, reason in problems[:SHOWN_PROBLEMS])
+    more = len(problems) - SHOWN_PROBLEMS
+    if more > 0:
+        shown += f"; and {more} more"
+    count = len(problems)
+    return errors.InvalidImportFile(
+        f"{name} has {count} problem{'s' if count != 1 else ''}, nothing was imported: {shown}",
+        problems=problems,
+    )
+
+
+# -- importing -----------------------------------------------------------------------------
+
+
+def import_file(service: Capacity, path: Path, actor: Actor) -> ImportSummary:
+    """Import an IMDi export or a wide CSV: all of it in one transaction, or nothing."""
+    path = Path(path)
+    return import_bytes(service, path.read_bytes(), path.name, actor)
+
+
+def import_bytes(service: Capacity, data: bytes, name: str, actor: Actor) -> ImportSummary:
+    """`import_file` for a file's content, named `name` in the attribution."""
+    _require_importer(service, actor)
+    figures = parse_figures(data, service.geography, name=name)
+    source = import_source(name, data)
+    changed = service.set_figures(
+        ((f.number, f.year, f.measure, f.value) for f in figures), actor, source=source
+    )
+    return ImportSummary(rows=len(figures), changed=changed, source=source)
+
+
+def import_source(name: str, data: bytes) -> str:
+    """The source imported values are attributed to: the file's name and digest."""
+    digest = hashlib.sha256(data).hexdigest()
+    return f"import {name} (sha256 {digest[:12]})"
+
+
+def _require_importer(service: Capacity, actor: Actor) -> None:
+    if not service.is_admin(actor):
+        raise errors.PermissionDenied(
+            f"{actor.label} may not import figures: it needs the admin role",
+            actor=actor.id,
+            action="import figures",
+            needs="admin",
+        )
+
+
+# -- exporting -----------------------------------------------------------------------------
+
+
+def export(service: Capacity, fmt: str, what: str = "all") -> str:
+    """Figures, history or batches as CSV or JSON text. JSON holds all three ("all");
+    CSV holds one table, so it needs figures, history or batches."""
+    fmt, what = fmt.strip().lower(), what.strip().lower()
+    if fmt not in EXPORT_FORMATS:
+        raise errors.InvalidInput(
+            f"Unknown export format '{fmt}': use csv or json", field="format", value=fmt
+        )
+    if what not in (*EXPORT_TABLES, "all"):
+        raise errors.InvalidInput(
+            f"Unknown export '{what}': use figures, history, batches or all",
+            field="what",
+            value=what,
+        )
+    if fmt == "csv" and what == "all":
+        raise errors.InvalidInput(
+            "A CSV file holds one table: export figures, history or batches "
+            "(or all of them as json)",
+            field="what",
+            value=what,
+        )
+    tables = EXPORT_TABLES if what == "all" else (what,)
+    with service.store.read():
+        if fmt == "json":
+            return _json_export(service, tables)
+        return CSV_EXPORTS[what](service)
+
+
+def _json_export(service: Capacity, tables: Sequence[str]) -> str:
+    readers: dict[str, Callable[[Capacity], list[dict[str, Any]]]] = {
+        "figures": figure_records,
+        "history": lambda s: [change.model_dump(mode="json") for change in s.history()],
+        "batches": lambda s: [batch.model_dump(mode="json") for batch in _batches(s)],
+    }
+    document = {table: readers[table](service) for table in tables}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def figure_records(service: Capacity) -> list[dict[str, Any]]:
+    """Every current figure with the change that set it, by year, number and measure."""
+    order = {measure.value: position for position, measure in enumerate(Measure)}
+    rows = service.store.db.execute(
+        """SELECT f.number, f.year, f.measure, f.value, f.change_id,
+                  c.at, c.actor, c.actor_name, c.source
+           FROM figures f JOIN changes c ON c.id = f.change_id"""
+    ).fetchall()
+    rows.sort(key=lambda row: (row[1], row[0], order.get(row[2], len(order))))
+    fields = ("number", "year", "measure", "value", "change_id", "at", "actor", "actor_name")
+    return [dict(zip((*fields, "source"), row, strict=True)) for row in rows]
+
+
+def _batches(service: Capacity) -> list[Batch]:
+    return sorted(service.batches(), key=lambda batch: batch.id)
+
+
+def _write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _figures_csv(service: Capacity) -> str:
+    """The wide import format: `:` for unknown, empty for no figure."""
+    places: dict[tuple[int, str], dict[str, int | None]] = {}
+    for record in figure_records(service):
+        places.setdefault((record["year"], record["number"]), {})[record["measure"]] = record[
+            "value"
+        ]
+    return _write_csv(
+        (WIDE_NUMBER, WIDE_YEAR, *MEASURE_COLUMNS),
+        (
+            (number, year, *(_figure_cell(values, column) for column in MEASURE_COLUMNS))
+            for (year, number), values in sorted(places.items())
+        ),
+    )
+
+
+def _figure_cell(values: dict[str, int | None], column: str) -> str:
+    if column not in values:
+        return ""
+    return _shown(values[column])
+
+
+def _history_csv(service: Capacity) -> str:
+    return _write_csv(HISTORY_COLUMNS, (_history_row(change) for change in service.history()))
+
+
+def _history_row(change: Change) -> list[object]:
+    return [
+        change.id,
+        change.at.isoformat(timespec="microseconds"),
+        _text(change.actor),
+        _text(change.actor_name),
+        _text(change.source),
+        _text(change.reason),
+        change.entity,
+        _text(change.key),
+        json.dumps(change.before, ensure_ascii=False),
+        json.dumps(change.after, ensure_ascii=False),
+    ]
+
+
+def _batches_csv(service: Capacity) -> str:
+    return _write_csv(BATCH_COLUMNS, (row for b in _batches(service) for row in _batch_rows(b)))
+
+
+def _batch_rows(batch: Batch) -> Iterator[list[object]]:
+    """One row per allocation, the batch repeated on each; one row for a batch without."""
+    head = [
+        batch.id,
+        _text(batch.name),
+        batch.year,
+        batch.persons,
+        json.dumps(list(batch.households)),
+        _text(batch.scope),
+        batch.status.value,
+        batch.created_at.isoformat(timespec="microseconds"),
+        _text(batch.created_by),
+    ]
+    if not batch.allocations:
+        yield head + [""] * (len(BATCH_COLUMNS) - len(head))
+    for allocation in batch.allocations:
+        yield head + [
+            allocation.id,
+            allocation.number,
+            _text(allocation.municipality),
+            allocation.persons,
+            json.dumps(list(allocation.households)),
+            int(allocation.active),
+            allocation.created_at.isoformat(timespec="microseconds"),
+            _text(allocation.created_by),
+        ]
+
+
+def _text(value: str) -> str:
+    """Free text for a spreadsheet: a cell starting like a formula gets a leading `'`,
+    so that opening the export does not run what a user typed (CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+CSV_EXPORTS: dict[str, Callable[[Capacity], str]] = {
+    "figures": _figures_csv,
+    "history": _history_csv,
+    "batches": _batches_csv,
+}
+
+
+# -- a database without figures -----------------------------------------------------------
+
+
+def empty_database(path: str | Path = ":memory:", **options: Any) -> Capacity:
+    """A service on a migrated database holding the reference data (municipalities,
+    crosswalk, groups) and no figures: the target of an export's round trip."""
+    service = Capacity(Store(path), **options)
+    with tempfile.TemporaryDirectory(prefix="capacity-reference-") as scratch:
+        directory = Path(scratch)
+        source = data_dir()
+        for name in REFERENCE_FILES:
+            shutil.copyfile(source / name, directory / name)
+        for name in FIGURE_FILES:
+            (directory / name).write_text(_header_line(source / name), encoding="utf-8")
+        seed(service, directory)
+    if service.store.db.execute("SELECT 1 FROM figures LIMIT 1").fetchone():
+        raise errors.InvalidInput(f"The database {path} holds figures already", field="path")
+    return service
+
+
+def _header_line(path: Path) -> str:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.readline()

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from capacity import Actor, Capacity
+from capacity.store import Store
+
+ADMIN = Actor(id="U_ADMIN", name="Ada Admin")
+CLI = Actor(id="cli:test", name="test", trusted=True)
+
+
+class FakeClock:
+    """A clock that moves only when told to, for "as of" and retry tests."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC) + timedelta(seconds=1)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def _seeded_template(tmp_path_factory: pytest.TempPathFactory):
+    """Seed one database file per session; tests copy it (seeding takes ~0.5 s)."""
+    path = tmp_path_factory.mktemp("seed") / "seed.db"
+    service = Capacity.open(str(path))
+    service.store.close()
+    return path
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def fresh(_seeded_template, clock) -> Capacity:
+    """A seeded database in memory, with an admin user U_ADMIN."""
+    import sqlite3
+
+    store = Store(":memory:")
+    source = sqlite3.connect(_seeded_template)
+    source.backup(store.db.conn)
+    source.close()
+    service = Capacity(store, clock=clock)
+    service.grant(ADMIN.id, "admin", CLI)
+    return service
+
+
+@pytest.fixture
+def on_disk(_seeded_template, tmp_path, clock) -> Capacity:
+    """A seeded database file (WAL, one connection per thread)."""
+    import shutil
+
+    path = tmp_path / "capacity.db"
+    shutil.copy(_seeded_template, path)
+    service = Capacity(Store(path), clock=clock)
+    service.grant(ADMIN.id, "admin", CLI)
+    yield service
+    service.store.close()
