@@ -248,11 +248,13 @@ def plan_national(
             spare_reports.append((t0, number, year, value))
         start = last_t = year_span(year)[0] if t0 is None else t0
         n = counts.get(index, 0)
+        target = value  # reports wander around the first one, they do not drift away
         for t in sorted(rng.uniform(start, year_span(year)[1]) for _ in range(n)):
             last_t = t
             if rng.random() > 0.25:  # otherwise a confirmation of the same value
-                step = max(2, round(0.15 * value))
-                value = max(0, value + rng.randint(-step, step))
+                step = max(2, round(0.1 * target))
+                pull = round(0.3 * (target - value))
+                value = max(0, value + pull + rng.randint(-step, step))
             spare_reports.append((t, number, year, value))
         final_spare[(number, year)] = value
         last_report[(number, year)] = (max(last_t, start), value)

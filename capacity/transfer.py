@@ -19,7 +19,6 @@ The figures CSV export is the wide format, so an export imports back to the same
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
@@ -30,6 +29,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from capacity import errors
@@ -148,14 +148,22 @@ class _Invalid(Exception):
 
 
 class _Reasons(list[str]):
-    """The reasons a line is invalid, collected so that every one is reported."""
+    """The reasons a line is invalid, collected so that every one is reported:
+    `with reasons:` around a check records its `_Invalid` and carries on."""
 
-    @contextlib.contextmanager
-    def check(self) -> Iterator[None]:
-        try:
-            yield
-        except _Invalid as problem:
+    def __enter__(self) -> _Reasons:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        problem: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if isinstance(problem, _Invalid):
             self.append(str(problem))
+            return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -236,62 +244,68 @@ def _delimiter(first_line: str) -> str:
 
     def score(delimiter: str) -> tuple[int, int]:
         cells = next(csv.reader([first_line], delimiter=delimiter), [])
-        known = {_fold(column) for column in (*IMDI_COLUMNS, *WIDE_COLUMNS)}
-        return sum(_fold(cell) in known for cell in cells), len(cells)
+        return len(_column_index(cells)), len(cells)
 
     return max(DELIMITERS, key=score)
 
 
 def _fold(text: str) -> str:
+    """For comparing names: case and runs of spaces do not matter."""
     return " ".join(text.split()).casefold()
 
 
+_LABELS = {_fold(label): measure for label, measure in IMDI_LABELS.items()}
+_PERSONS, _PERCENT = _fold(IMDI_PERSONS), _fold(IMDI_PERCENT)
+_WIDE_FOLDED = frozenset(_fold(column) for column in WIDE_COLUMNS)
+
+
 def _column_index(header: list[str]) -> dict[str, int]:
-    """Column positions by folded name; unnamed columns (a trailing delimiter) are left out."""
+    """Positions of the known columns, by their canonical name (as the constants spell
+    them); header names match whatever their case and spacing."""
+    canonical = {_fold(column): column for column in (*IMDI_COLUMNS, *WIDE_COLUMNS)}
     index: dict[str, int] = {}
     for position, column in enumerate(header):
-        if column:
-            index.setdefault(_fold(column), position)
+        name = canonical.get(_fold(column))
+        if name is not None:
+            index.setdefault(name, position)
     return index
 
 
 def _parser(header: list[str], problems: Problems) -> RowParser | None:
     """The format the header names, after checking its columns (problems on line 1)."""
-    names = [_fold(column) for column in header if column]
-    for column in sorted({n for n in names if names.count(n) > 1}):
+    named = [column for column in header if column]
+    folded = [_fold(column) for column in named]
+    for column in dict.fromkeys(c for c in named if folded.count(_fold(c)) > 1):
         problems.append((1, f"column '{column}' appears more than once"))
-    imdi = sum(_fold(column) in names for column in IMDI_COLUMNS)
-    wide = sum(_fold(column) in names for column in WIDE_COLUMNS)
+    present = _column_index(header)
+    imdi = sum(column in present for column in IMDI_COLUMNS)
+    wide = sum(column in present for column in WIDE_COLUMNS)
     if not imdi and not wide:
         problems.append(
             (
                 1,
-                "the header is neither IMDi's export ("
-                + ", ".join(IMDI_REQUIRED)
-                + ") nor number,year followed by measure columns ("
-                + ",".join(MEASURE_COLUMNS)
-                + ")",
+                f"the header is neither IMDi's export ({', '.join(IMDI_REQUIRED)}) nor "
+                f"number,year followed by measure columns ({','.join(MEASURE_COLUMNS)})",
             )
         )
         return None
     if imdi >= wide:
-        _require(names, IMDI_REQUIRED, problems)
+        _require(present, IMDI_REQUIRED, problems)
         return _imdi_figures
-    _require(names, WIDE_REQUIRED, problems)
-    allowed = {_fold(column) for column in WIDE_COLUMNS}
-    for column in names:
-        if column not in allowed:
+    _require(present, WIDE_REQUIRED, problems)
+    for column in named:
+        if _fold(column) not in _WIDE_FOLDED:
             problems.append(
                 (1, f"unknown column '{column}': measures are {', '.join(MEASURE_COLUMNS)}")
             )
-    if not any(column in MEASURE_COLUMNS for column in names):
+    if not any(column in present for column in MEASURE_COLUMNS):
         problems.append((1, f"no measure column: expected one of {', '.join(MEASURE_COLUMNS)}"))
     return _wide_figures
 
 
-def _require(names: list[str], required: Sequence[str], problems: Problems) -> None:
+def _require(present: dict[str, int], required: Sequence[str], problems: Problems) -> None:
     for column in required:
-        if _fold(column) not in names:
+        if column not in present:
             problems.append((1, f"missing column '{column}'"))
 
 
@@ -323,7 +337,7 @@ class _LineInvalid(Exception):
 
 
 def _cell(cells: list[str], columns: dict[str, int], column: str) -> str:
-    position = columns.get(_fold(column))
+    position = columns.get(column)
     if position is None or position >= len(cells):
         return ""
     return cells[position].strip()
@@ -334,18 +348,18 @@ def _imdi_figures(
 ) -> Iterator[FigureRow]:
     """One line of IMDi's export: a figure, or nothing for a `Prosent` line."""
     unit = _cell(cells, columns, IMDI_UNIT)
-    if _fold(unit) == _fold(IMDI_PERCENT):
+    if _fold(unit) == _PERCENT:
         return
     reasons = _Reasons()
-    if _fold(unit) != _fold(IMDI_PERSONS):
+    if _fold(unit) != _PERSONS:
         reasons.append(f"unit '{unit}' is neither {IMDI_PERSONS} nor {IMDI_PERCENT}")
     measure: Measure | None = None
-    with reasons.check():
-        measure = parse_imdi_label(_cell(cells, columns, IMDI_MEASURE))
+    with reasons:
+        measure = _parse_imdi_label(_cell(cells, columns, IMDI_MEASURE))
     number, year = _place(reasons, cells, columns, IMDI_NUMBER, IMDI_YEAR, geography)
     value: int | None = None
-    with reasons.check():
-        value = parse_count(_cell(cells, columns, IMDI_COUNT), empty_is_unknown=True)
+    with reasons:
+        value = _parse_count(_cell(cells, columns, IMDI_COUNT), empty_is_unknown=True)
     if reasons:
         raise _LineInvalid(reasons)
     assert number is not None and year is not None and measure is not None
@@ -363,9 +377,9 @@ def _wide_figures(
         cell = _cell(cells, columns, measure.value)
         if not cell:
             continue
-        with reasons.check():
+        with reasons:
             try:
-                values[measure] = parse_count(cell)
+                values[measure] = _parse_count(cell)
             except _Invalid as problem:
                 raise _Invalid(f"{measure.value}: {problem}") from None
     if reasons:
@@ -386,17 +400,17 @@ def _place(
     """The line's municipality number and year, each checked, and checked together."""
     number: str | None = None
     year: int | None = None
-    with reasons.check():
-        number = parse_number(_cell(cells, columns, number_column))
-    with reasons.check():
-        year = parse_year(_cell(cells, columns, year_column))
+    with reasons:
+        number = _parse_number(_cell(cells, columns, number_column))
+    with reasons:
+        year = _parse_year(_cell(cells, columns, year_column))
     if number is not None and year is not None and geography is not None:
-        with reasons.check():
-            check_municipality(number, year, geography)
+        with reasons:
+            _check_municipality(number, year, geography)
     return number, year
 
 
-def parse_number(cell: str) -> str:
+def _parse_number(cell: str) -> str:
     """A municipality number of 1 to 4 digits, zero-padded: spreadsheets drop the zero."""
     text = cell.strip()
     if not text:
@@ -406,14 +420,14 @@ def parse_number(cell: str) -> str:
     return text.zfill(4)
 
 
-def parse_year(cell: str) -> int:
+def _parse_year(cell: str) -> int:
     text = cell.strip()
     if not re.fullmatch(r"[0-9]{1,4}", text) or not MIN_YEAR <= int(text) <= MAX_YEAR:
         raise _Invalid(f"year '{text}' is not a whole number from {MIN_YEAR} to {MAX_YEAR}")
     return int(text)
 
 
-def parse_count(cell: str, *, empty_is_unknown: bool = False) -> int | None:
+def _parse_count(cell: str, *, empty_is_unknown: bool = False) -> int | None:
     """A count, or None for IMDi's ':' (not published). Empty is unknown in IMDi's
     export; callers of the wide format skip empty cells before asking."""
     text = cell.strip()
@@ -424,15 +438,15 @@ def parse_count(cell: str, *, empty_is_unknown: bool = False) -> int | None:
     return int(text)
 
 
-def parse_imdi_label(cell: str) -> Measure:
-    labels = {_fold(label): measure for label, measure in IMDI_LABELS.items()}
-    measure = labels.get(_fold(cell))
+def _parse_imdi_label(cell: str) -> Measure:
+    """IMDi's category label as a measure, whatever its case and spacing."""
+    measure = _LABELS.get(_fold(cell))
     if measure is None:
         raise _Invalid(f"unknown measure '{cell}': expected one of {', '.join(IMDI_LABELS)}")
     return measure
 
 
-def check_municipality(number: str, year: int, geography: Geography) -> None:
+def _check_municipality(number: str, year: int, geography: Geography) -> None:
     """The number must exist in the structure the year's figures are kept under."""
     structure = structure_for(year)
     if geography.get(number, structure) is not None:

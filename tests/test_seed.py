@@ -31,7 +31,8 @@ def test_national_sums_equal_imdis_published_totals(fresh):
 
 
 def test_unknown_figures_are_counted_as_unknown_never_as_zero(fresh):
-    imdi = list(csv.DictReader(open(data_dir() / "imdi_bosetting_2020.csv", encoding="utf-8")))
+    with open(data_dir() / "imdi_bosetting_2020.csv", encoding="utf-8") as handle:
+        imdi = list(csv.DictReader(handle))
     unpublished = sum(1 for row in imdi if row["vedtak"] == ":")
     totals = fresh.overview("norge", 2020).totals
     assert totals[Measure.DECISION].unknown == unpublished > 0

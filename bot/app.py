@@ -1,0 +1,50 @@
+"""The composition root: settings, the capacity core and the Slack adapter wired once."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+
+from bot import listeners
+from bot.i18n import Texts
+from bot.listeners.deps import Deps
+from bot.settings import Settings
+from capacity import Capacity
+
+log = logging.getLogger("bot")
+
+LOCAL_SECRET = "local-only-signing-secret"  # noqa: S105 - `ask` signs its own requests
+
+
+def open_service(settings: Settings) -> Capacity:
+    return Capacity.open(settings.capacity_db, low_ratio=settings.capacity_low_ratio)
+
+
+def create_app(settings: Settings, service: Capacity | None = None) -> App:
+    """A Bolt app over the core. It answers before responding to Slack
+    (`process_before_response`), so a slash command's answer is the HTTP response, and
+    it needs no network to start or answer: the Web API client points at
+    `SLACK_API_URL`, and `authorize` hands Bolt the bot token instead of letting it
+    call `auth.test` on the first request."""
+    service = service or open_service(settings)
+    client = WebClient(base_url=settings.slack_api_url, timeout=10)
+    token = settings.slack_bot_token or None
+
+    def authorize(enterprise_id: str | None, team_id: str | None, **_: object) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or LOCAL_SECRET,
+        authorize=authorize,
+        process_before_response=True,
+        token_verification_enabled=False,
+        logger=log,
+    )
+    deps = Deps(service=service, texts=Texts(settings.capacity_language))
+    listeners.register(app, deps)
+    app.deps = deps  # type: ignore[attr-defined]
+    return app

@@ -1,0 +1,284 @@
+"""Block Kit builders: pure functions from the core's answers to Slack messages.
+
+Each returns a `Message` with a plain-text fallback and blocks built with slack_sdk's
+typed models, which enforce Slack's limits (3,000 characters per section text, and so
+on); `Message.check()` enforces the per-message ones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.i18n import Texts
+from capacity.models import IMDI_MEASURES, CapacityLine, Measure, Municipality, Overview
+from capacity.names import Resolution
+from capacity.service import ChangeResult
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_BUTTONS = 25
+PAGE_SIZE = 20
+
+SHOW_ACTION = "capacity_show"
+PAGE_ACTION = "capacity_page"
+
+
+@dataclass
+class Message:
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def check(self) -> Message:
+        if len(self.blocks) > MAX_BLOCKS:
+            raise ValueError(f"{len(self.blocks)} blocks, Slack allows {MAX_BLOCKS}")
+        return self
+
+    def payload(self, *, share: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {"text": self.text, "blocks": self.blocks}
+        body["response_type"] = "in_channel" if share else "ephemeral"
+        return body
+
+
+def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]
+
+
+def _section(text: str) -> SectionBlock:
+    if len(text) > MAX_SECTION:
+        raise ValueError(f"section text of {len(text)} characters, Slack allows {MAX_SECTION}")
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text[:MAX_SECTION])])
+
+
+def plain(text: str) -> Message:
+    return Message(text=text, blocks=_dicts([_section(text)])).check()
+
+
+def help_message(t: Texts) -> Message:
+    return plain(t("help"))
+
+
+def capacity_message(line: CapacityLine, t: Texts) -> Message:
+    """One municipality: spare places now, the figures behind them and their source."""
+    m = line.municipality
+    if not line.figures:
+        years = ", ".join(map(str, line.years_with_figures)) or t("no_years")
+        return plain(t("no_figures", name=m.name, number=m.number, year=line.year, years=years))
+    if line.remaining is not None:
+        headline = t(
+            "remaining_now",
+            name=m.name,
+            number=m.number,
+            year=line.year,
+            remaining=t.number(line.remaining),
+        )
+    else:
+        headline = t("no_spare_reported", name=m.name, number=m.number, year=line.year)
+    details = []
+    report = line.spare_report
+    if report is not None:
+        details.append(
+            t(
+                "reported_line",
+                spare=t.number(report.value),
+                source=report.source,
+                by=report.actor,
+                date=f"{report.changed_at:%Y-%m-%d}",
+            )
+        )
+    details.append(t("reserved_line", reserved=t.number(line.reserved)))
+    figures = [
+        f"{t.measure(measure)}: *{t.number(line.value(measure))}*"
+        for measure in (
+            *IMDI_MEASURES,
+            Measure.MINORS_REQUEST,
+            Measure.MINORS_DECISION,
+            Measure.FAMILY_REUNIFICATION,
+        )
+        if measure in line.figures
+    ]
+    sources = sorted({line.figures[m].source for m in IMDI_MEASURES if m in line.figures} - {""})
+    blocks: list[Block] = [_section(headline), _section("\n".join(details))]
+    if figures:
+        blocks.append(_section(f"*{t('imdi_heading', year=line.year)}*\n" + "\n".join(figures)))
+        notes = [
+            t(
+                "derived",
+                dr=t.signed(line.decision_minus_request),
+                ds=t.signed(line.decision_minus_settled),
+            )
+        ]
+        if any(not line.known(m) for m in IMDI_MEASURES if m in line.figures):
+            notes.append(t("unknown_note"))
+        notes.extend(t("source", source=source) for source in sources)
+        blocks.append(_context("\n".join(notes)))
+    text = headline.replace("*", "") + ". " + ". ".join(d.replace("*", "") for d in details)
+    return Message(text=text, blocks=_dicts(blocks)).check()
+
+
+def _table(lines: list[CapacityLine], t: Texts) -> str:
+    width = max([len(t("col_municipality"))] + [len(line.municipality.name_no) for line in lines])
+    head = (
+        f"{t('col_municipality'):<{width}} {t('col_remaining'):>6} "
+        f"{t('col_reported'):>6} {t('col_reserved'):>6}"
+    )
+    rows = [head]
+    for line in lines:
+        rows.append(
+            f"{line.municipality.name_no:<{width}} "
+            f"{_cell(line.remaining, t):>6} {_cell(line.spare, t):>6} {t.number(line.reserved):>6}"
+        )
+    return "```\n" + "\n".join(rows) + "\n```"
+
+
+def _cell(value: int | None, t: Texts) -> str:
+    return "–" if value is None else t.number(value)
+
+
+def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
+    """A group (every member) or the country (those with reported spare capacity, most
+    remaining first, a page at a time, with buttons to the other pages)."""
+    totals = overview.totals
+    national = overview.scope == "norge"
+    lines = list(overview.lines)
+    if national:
+        lines = sorted(
+            (ln for ln in lines if ln.spare is not None),
+            key=lambda ln: (-(ln.remaining or 0), ln.municipality.name_no),
+        )
+    pages = max(1, math.ceil(len(lines) / PAGE_SIZE))
+    page = min(max(1, page), pages)
+    shown = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    total = t(
+        "overview_total",
+        remaining=t.number(totals["remaining"].value),
+        spare=t.number(totals["spare"].value),
+        reserved=t.number(totals["reserved"].value),
+    )
+    blocks: list[Block] = [
+        HeaderBlock(text=t("overview_title", title=overview.title, year=overview.year))
+    ]
+    if national:
+        blocks.append(
+            _section(
+                t(
+                    "national_totals",
+                    year=overview.year,
+                    original=t.number(totals[Measure.ORIGINAL_REQUEST].value),
+                    request=t.number(totals[Measure.REQUEST].value),
+                    decision=t.number(totals[Measure.DECISION].value),
+                    settled=t.number(totals[Measure.SETTLED].value),
+                )
+            )
+        )
+    blocks.append(_section(total))
+    if shown:
+        blocks.append(_section(_table(shown, t)))
+    else:
+        blocks.append(_section(t("no_reports", year=overview.year)))
+    notes = []
+    if national and lines:
+        notes.append(
+            t(
+                "page",
+                page=page,
+                pages=pages,
+                first=(page - 1) * PAGE_SIZE + 1,
+                last=(page - 1) * PAGE_SIZE + len(shown),
+                count=len(lines),
+            )
+        )
+        notes.append(t("export_hint"))
+    unknown = {m: totals[m.value].unknown for m in (Measure.DECISION, Measure.SETTLED)}
+    if national and any(unknown.values()):
+        notes.append(
+            t(
+                "unknown_counts",
+                decision=unknown[Measure.DECISION],
+                settled=unknown[Measure.SETTLED],
+            )
+        )
+    if notes:
+        blocks.append(_context("\n".join(notes)))
+    if national and pages > 1:
+        buttons = []
+        if page > 1:
+            buttons.append(_page_button(t("previous"), overview, page - 1))
+        if page < pages:
+            buttons.append(_page_button(t("next"), overview, page + 1))
+        blocks.append(ActionsBlock(elements=buttons, block_id=f"pages-{page}"))
+    text = f"{overview.title} {overview.year}: " + total.replace("*", "")
+    return Message(text=text, blocks=_dicts(blocks)).check()
+
+
+def _page_button(label: str, overview: Overview, page: int) -> ButtonElement:
+    value = json.dumps({"s": overview.scope, "y": overview.year, "p": page})
+    return ButtonElement(text=label, action_id=f"{PAGE_ACTION}:{page}", value=value)
+
+
+def choices_message(resolution: Resolution, t: Texts, year: int | None) -> Message:
+    """Unknown name → "did you mean" buttons; ambiguous name → the candidates."""
+    query = resolution.query[:100].replace("`", "'")
+    if resolution.problem == "too_long":
+        return plain(t("too_long"))
+    if resolution.problem == "ambiguous":
+        intro = t("ambiguous", query=query)
+        options = list(resolution.candidates)
+    else:
+        intro = t("not_found", query=query)
+        options = list(resolution.suggestions)
+        if options:
+            intro += " " + t("did_you_mean")
+        else:
+            intro += " " + t("try_number")
+    blocks: list[Block] = [_section(intro)]
+    if options:
+        blocks.append(
+            ActionsBlock(
+                elements=[_show_button(m, year) for m in options[:MAX_BUTTONS]], block_id="choices"
+            )
+        )
+    text = intro + (" " + ", ".join(m.label for m in options) if options else "")
+    return Message(text=text, blocks=_dicts(blocks)).check()
+
+
+def _show_button(municipality: Municipality, year: int | None) -> ButtonElement:
+    value = json.dumps({"n": municipality.number, "y": year})
+    return ButtonElement(
+        text=municipality.label[:75],
+        action_id=f"{SHOW_ACTION}:{municipality.number}",
+        value=value,
+    )
+
+
+def report_message(result: ChangeResult, t: Texts, user: str) -> Message:
+    m = result.municipality
+    before = t.number(result.before) if result.before is not None else t("none")
+    return plain(
+        t(
+            "report_done",
+            name=m.name_no,
+            number=m.number,
+            year=result.year,
+            before=before,
+            after=t.number(result.after),
+            remaining=t.number(result.line.remaining),
+            user=user,
+        )
+    )

@@ -1,0 +1,109 @@
+"""`capacity-bot`: run the Slack app (Socket Mode or HTTP), or ask it in a terminal."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from bot.settings import SettingsError, load_settings
+
+
+def _settings(**overrides: object):
+    try:
+        return load_settings(**overrides)
+    except SettingsError as error:
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(2) from None
+
+
+@click.group()
+def cli() -> None:
+    """capacity-bot: spare settlement capacity per municipality, in Slack.
+
+    Example:
+
+        capacity-bot ask "Trondheim"
+    """
+
+
+@cli.command()
+@click.argument("text", nargs=-1)
+@click.option(
+    "--language",
+    type=click.Choice(["nb", "en"]),
+    help="Reply language (default: CAPACITY_LANGUAGE or nb).",
+)
+@click.option("--db", help="SQLite database (default: CAPACITY_DB or the bundled data).")
+@click.option("--json", "as_json", is_flag=True, help="Print the Slack message JSON.")
+def ask(text: tuple[str, ...], language: str | None, db: str | None, as_json: bool) -> None:
+    """Ask what `/capacity TEXT` would answer, through the same Bolt app, offline.
+
+    Example:
+
+        capacity-bot ask Trondheim
+        capacity-bot ask norge --language en
+    """
+    import json
+
+    from bot.app import LOCAL_SECRET, create_app
+    from bot.terminal import ask as ask_app
+    from bot.terminal import render
+
+    overrides: dict[str, object] = {"slack_signing_secret": LOCAL_SECRET}
+    if language:
+        overrides["capacity_language"] = language
+    if db:
+        overrides["capacity_db"] = db
+    settings = _settings(**overrides)
+    message = ask_app(create_app(settings), LOCAL_SECRET, " ".join(text))
+    click.echo(json.dumps(message, ensure_ascii=False, indent=2) if as_json else render(message))
+
+
+@cli.command()
+@click.option(
+    "--http", "http", is_flag=True, help="Serve HTTP (POST /slack/events) instead of Socket Mode."
+)
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", type=int, default=3000, show_default=True)
+@click.option(
+    "--threads", type=int, help="HTTP worker threads (default: CAPACITY_HTTP_THREADS or 8)."
+)
+def serve(http: bool, host: str, port: int, threads: int | None) -> None:
+    """Run the Slack app: Socket Mode by default, or HTTP with --http.
+
+    Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; HTTP needs SLACK_BOT_TOKEN
+    and SLACK_SIGNING_SECRET.
+
+    Example:
+
+        capacity-bot serve --http --port 3000
+    """
+    from bot.app import create_app
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = _settings()
+    try:
+        settings.require("slack_bot_token", "slack_signing_secret" if http else "slack_app_token")
+    except SettingsError as error:
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(2) from None
+    app = create_app(settings)
+    if http:
+        from bot.http import serve as serve_http
+
+        serve_http(app, host, port, threads or settings.capacity_http_threads)
+    else:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        SocketModeHandler(app, settings.slack_app_token).start()
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,17 @@
+"""Listeners grouped by Slack surface; each module has `register(app, deps)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.listeners import actions, commands, errors
+from bot.listeners.deps import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    commands.register(app, deps)
+    actions.register(app, deps)
+    errors.register(app, deps)
+
+
+__all__ = ["Deps", "register"]

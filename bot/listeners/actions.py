@@ -1,0 +1,61 @@
+"""Buttons: a municipality picked from "did you mean" or the candidates, and pages of
+the national overview. Each replaces the message it came from through `response_url`."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import blocks
+from bot.listeners.answers import answer
+from bot.listeners.deps import Deps
+from bot.parse import Request
+
+
+def _value(action: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = json.loads(action.get("value") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _year(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class Buttons:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def show(
+        self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        value = _value(action)
+        request = Request("capacity", str(value.get("n", ""))[:10], year=_year(value.get("y")))
+        user = body.get("user", {})
+        message = answer(request, self.deps, user.get("id", ""), user.get("name", ""))
+        respond(replace_original=True, text=message.text, blocks=message.blocks)
+
+    def page(
+        self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        value = _value(action)
+        page = value.get("p") if isinstance(value.get("p"), int) else 1
+        request = Request(
+            "overview", str(value.get("s", "norge"))[:40], year=_year(value.get("y")), page=page
+        )
+        user = body.get("user", {})
+        message = answer(request, self.deps, user.get("id", ""), user.get("name", ""))
+        respond(replace_original=True, text=message.text, blocks=message.blocks)
+
+
+def register(app: App, deps: Deps) -> None:
+    buttons = Buttons(deps)
+    app.action(re.compile(f"^{blocks.SHOW_ACTION}(:|$)"))(buttons.show)
+    app.action(re.compile(f"^{blocks.PAGE_ACTION}(:|$)"))(buttons.page)

@@ -1,0 +1,73 @@
+"""From a parsed request to a message: the work behind `/capacity` and its buttons.
+
+Plain functions over the core, shared by the slash command, the buttons and the terminal
+(`capacity-bot ask`), so every surface answers the same.
+"""
+
+from __future__ import annotations
+
+from bot import blocks
+from bot.blocks import Message
+from bot.listeners.deps import Deps, actor_from
+from bot.parse import Request
+from capacity import errors
+
+
+def answer(request: Request, deps: Deps, user_id: str, user_name: str = "") -> Message:
+    """Answer one request; the core's refusals become messages, never exceptions."""
+    t = deps.texts
+    try:
+        return _answer(request, deps, user_id, user_name)
+    except (errors.MunicipalityNotFound, errors.AmbiguousMunicipality) as error:
+        return blocks.choices_message(error.facts["resolution"], t, request.year)
+    except errors.InvalidInput as error:
+        resolution = error.facts.get("resolution")
+        if resolution is not None:
+            return blocks.choices_message(resolution, t, request.year)
+        return blocks.plain(t.error(error))
+    except errors.CapacityError as error:
+        return blocks.plain(t.error(error))
+
+
+def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Message:
+    t, service = deps.texts, deps.service
+    if request.kind == "help":
+        return blocks.help_message(t)
+    if request.kind == "invalid":
+        return blocks.plain(t(request.problem))
+    if request.kind == "overview":
+        return blocks.overview_message(
+            service.overview(request.target, request.year), t, request.page
+        )
+    if request.kind == "capacity":
+        if service.geography.group(request.target):
+            return blocks.overview_message(service.overview(request.target, request.year), t)
+        return blocks.capacity_message(service.capacity(request.target, request.year), t)
+    if request.kind == "report":
+        result = service.report_spare(
+            request.target,
+            request.value,  # type: ignore[arg-type]
+            actor_from(user_id, user_name),
+            source=f"Slack, /capacity {('rapporter' if t.language == 'nb' else 'report')}",
+            reason=request.reason,
+        )
+        return blocks.report_message(result, t, user_id)
+    if request.kind in ("grant", "revoke"):
+        return _role(request, deps, user_id, user_name)
+    return blocks.help_message(t)
+
+
+def _role(request: Request, deps: Deps, user_id: str, user_name: str) -> Message:
+    t, service = deps.texts, deps.service
+    actor = actor_from(user_id, user_name)
+    target = request.target or None
+    where = ""
+    if target:
+        where = t("for_place", name=service.municipality(target).name_no)
+    if request.kind == "grant":
+        new = service.grant(request.user, request.role, actor, target)
+        key = "granted" if new else "granted_already"
+    else:
+        done = service.revoke(request.user, request.role, actor, target)
+        key = "revoked" if done else "revoked_none"
+    return blocks.plain(t(key, user=request.user, role=request.role, where=where))

@@ -1,0 +1,32 @@
+"""Slash commands. `/capacity` answers inside the acknowledgement itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.listeners.answers import answer
+from bot.listeners.deps import Deps
+from bot.parse import parse
+
+COMMANDS = ("/capacity",)
+
+
+class CapacityCommand:
+    """`/capacity …`: the answer goes back in the ack (ephemeral, or in the channel
+    with `share`/`del`), well inside Slack's 3 seconds."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def handle(self, ack: Ack, command: dict[str, Any]) -> None:
+        request = parse(command.get("text", ""))
+        message = answer(
+            request, self.deps, command.get("user_id", ""), command.get("user_name", "")
+        )
+        ack(**message.payload(share=request.share))
+
+
+def register(app: App, deps: Deps) -> None:
+    app.command("/capacity")(CapacityCommand(deps).handle)

@@ -1,0 +1,74 @@
+"""The bot's settings, from the environment and `.env` (pydantic-settings).
+
+A missing or malformed setting is a start-up error that names the variable.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed"""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    slack_bot_token: str = Field(default="", description="SLACK_BOT_TOKEN, xoxb-…")
+    slack_signing_secret: str = Field(default="", description="SLACK_SIGNING_SECRET (HTTP mode)")
+    slack_app_token: str = Field(default="", description="SLACK_APP_TOKEN, xapp-… (Socket Mode)")
+    slack_api_url: str = SLACK_API_URL
+    capacity_db: str | None = None
+    capacity_language: Literal["nb", "en"] = "nb"
+    capacity_alert_channel: str = ""
+    capacity_low_ratio: float = Field(default=0.10, ge=0, le=1)
+    capacity_http_threads: int = Field(default=8, ge=1, le=64)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: str) -> str:
+        if value and not value.startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: str) -> str:
+        if value and not value.startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    def require(self, *names: str) -> None:
+        """Fail with the names of the variables a run mode needs and lacks."""
+        missing = [name.upper() for name in names if not getattr(self, name)]
+        if missing:
+            raise SettingsError(
+                "Missing setting"
+                + ("s " if len(missing) > 1 else " ")
+                + ", ".join(missing)
+                + " (set it in the environment or in .env)"
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a malformed one raises SettingsError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+        )
+        raise SettingsError(f"Invalid setting: {problems}") from None
