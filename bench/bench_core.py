@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import platform
 import random
@@ -479,7 +480,7 @@ def write_national(service: Capacity, plan: Plan) -> None:
     latest: dict[tuple[str, int, str], int] = {}
     for change_id, e in enumerate(plan.events, start=next_id):
         if e.figure is not None:
-            before = current[e.figure] if e.figure in current else "absent"
+            before = current.get(e.figure, "absent")
             after = e.value
             current[e.figure] = e.value
             latest[e.figure] = change_id
@@ -571,8 +572,9 @@ def build_national(path: Path, total_changes: int, batches: int, seed: int) -> d
 
 
 def percentile(values: list[int], q: float) -> float:
+    """Nearest-rank percentile."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+    return ordered[min(len(ordered), max(1, math.ceil(q * len(ordered)))) - 1]
 
 
 def measure(
@@ -627,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick
     changes = args.changes or (30_000 if quick else 100_000)
     batches = args.batches or (500 if quick else 5_000)
-    reps = args.reps or (40 if quick else 400)
+    reps = args.reps or (40 if quick else 600)
     warmup = 5 if quick else 30
     budget = 2.0 if quick else 12.0  # seconds per operation, both databases together
     limit = args.time_limit or (60.0 if quick else 150.0)

@@ -49,9 +49,11 @@ class SlackWsgi:
             return _reply(start_response, "413 Content Too Large", "Body too large")
         try:
             return self.slack(environ, start_response)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            # A body Bolt cannot parse (after its signature check passed): the client's
-            # fault, not ours. Logged with the traceback for the operator.
+        except Exception:
+            # Bolt parses the body before it dispatches (listener errors never get here:
+            # Bolt handles those), and a body of the wrong shape (a JSON list as payload,
+            # say) raises from its parser: the client's fault, answered 400, logged with
+            # the traceback for the operator.
             log.warning("Malformed request body", exc_info=True)
             return _reply(start_response, "400 Bad Request", "Malformed request")
 

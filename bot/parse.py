@@ -27,7 +27,7 @@ ROLE_WORDS = {
     "redigerer": "editor",
 }
 
-_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_USER = re.compile(r"^<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>$")
 _YEAR = re.compile(r"^(19|20|21)\d\d$")
 
 

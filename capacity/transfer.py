@@ -41,7 +41,6 @@ from capacity.store import Store, data_dir
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 DELIMITERS = (";", ",")
-SHOWN_PROBLEMS = 10
 
 # IMDi's export: column names and the category labels as IMDi writes them.
 IMDI_NUMBER = "Kommunenummer"
@@ -80,6 +79,17 @@ FIGURE_FILES = ("imdi_bosetting_2020.csv", "ks_storbynettverk_spare_2020.csv")
 
 EXPORT_FORMATS = ("csv", "json")
 EXPORT_TABLES = ("figures", "history", "batches")
+FIGURE_FIELDS = (
+    "number",
+    "year",
+    "measure",
+    "value",
+    "change_id",
+    "at",
+    "actor",
+    "actor_name",
+    "source",
+)
 HISTORY_COLUMNS = (
     "id",
     "at",
@@ -484,13 +494,11 @@ def _shown(value: int | None) -> str:
 
 
 def _invalid_file(name: str, problems: Problems) -> errors.InvalidImportFile:
-    shown = "; ".join(f"line {line}: {reason}" for line, reason in problems[:SHOWN_PROBLEMS])
-    more = len(problems) - SHOWN_PROBLEMS
-    if more > 0:
-        shown += f"; and {more} more"
+    """The error for a file with problems: a one-line message (adapters list the
+    problems themselves, line by line, from `problems`)."""
     count = len(problems)
     return errors.InvalidImportFile(
-        f"{name} has {count} problem{'s' if count != 1 else ''}, nothing was imported: {shown}",
+        f"{name} has {count} problem{'s' if count != 1 else ''}; nothing was imported",
         problems=problems,
     )
 
@@ -581,8 +589,7 @@ def figure_records(service: Capacity) -> list[dict[str, Any]]:
            FROM figures f JOIN changes c ON c.id = f.change_id"""
     ).fetchall()
     rows.sort(key=lambda row: (row[1], row[0], order.get(row[2], len(order))))
-    fields = ("number", "year", "measure", "value", "change_id", "at", "actor", "actor_name")
-    return [dict(zip((*fields, "source"), row, strict=True)) for row in rows]
+    return [dict(zip(FIGURE_FIELDS, row, strict=True)) for row in rows]
 
 
 def _batches(service: Capacity) -> list[Batch]:
@@ -601,9 +608,8 @@ def _figures_csv(service: Capacity) -> str:
     """The wide import format: `:` for unknown, empty for no figure."""
     places: dict[tuple[int, str], dict[str, int | None]] = {}
     for record in figure_records(service):
-        places.setdefault((record["year"], record["number"]), {})[record["measure"]] = record[
-            "value"
-        ]
+        values = places.setdefault((record["year"], record["number"]), {})
+        values[record["measure"]] = record["value"]
     return _write_csv(
         (WIDE_NUMBER, WIDE_YEAR, *MEASURE_COLUMNS),
         (

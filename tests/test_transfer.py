@@ -341,8 +341,11 @@ def test_the_error_message_names_the_file_and_its_problems(service, tmp_path):
     with pytest.raises(errors.InvalidImportFile) as raised:
         import_file(service, path, ADMIN)
 
-    assert str(raised.value).startswith("figures.csv has 1 problem, nothing was imported")
-    assert "line 3: municipality number 9998" in str(raised.value)
+    assert str(raised.value) == "figures.csv has 1 problem; nothing was imported"
+    assert raised.value.problems == [
+        (3, "municipality number 9998 does not exist in the 2020 structure used for 2021")
+    ]
+    assert raised.value.code == "import"
 
 
 def test_without_a_geography_only_the_form_of_numbers_is_checked(tmp_path):

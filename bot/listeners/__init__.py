@@ -6,9 +6,11 @@ from slack_bolt import App
 
 from bot.listeners import actions, commands, errors
 from bot.listeners.deps import Deps
+from bot.listeners.shape import reject_malformed
 
 
 def register(app: App, deps: Deps) -> None:
+    app.use(reject_malformed)
     commands.register(app, deps)
     actions.register(app, deps)
     errors.register(app, deps)

@@ -4,6 +4,7 @@ the national overview. Each replaces the message it came from through `response_
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -13,6 +14,8 @@ from bot import blocks
 from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
 from bot.parse import Request
+
+log = logging.getLogger("bot")
 
 
 def _value(action: dict[str, Any]) -> dict[str, Any]:
@@ -27,6 +30,16 @@ def _year(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _replace(body: dict[str, Any], respond: Respond, message: blocks.Message) -> None:
+    """Replace the message the button was on. Buttons live only on messages we sent as
+    answers, which always come with a response_url; without one there is nothing to
+    replace."""
+    if body.get("response_url"):
+        respond(replace_original=True, text=message.text, blocks=message.blocks)
+    else:
+        log.info("Button click without response_url ignored")
+
+
 class Buttons:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -39,7 +52,7 @@ class Buttons:
         request = Request("capacity", str(value.get("n", ""))[:10], year=_year(value.get("y")))
         user = body.get("user", {})
         message = answer(request, self.deps, user.get("id", ""), user.get("name", ""))
-        respond(replace_original=True, text=message.text, blocks=message.blocks)
+        _replace(body, respond, message)
 
     def page(
         self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
@@ -52,7 +65,7 @@ class Buttons:
         )
         user = body.get("user", {})
         message = answer(request, self.deps, user.get("id", ""), user.get("name", ""))
-        respond(replace_original=True, text=message.text, blocks=message.blocks)
+        _replace(body, respond, message)
 
 
 def register(app: App, deps: Deps) -> None:

@@ -1,0 +1,201 @@
+"""Run capacity-bot's HTTP server as a real process on 127.0.0.1 and talk to it as
+Slack does: form-encoded slash commands and JSON interaction payloads, signed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.terminal import command_body, signed_headers
+
+SECRET = "e2e-signing-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+class BotServer:
+    def __init__(
+        self,
+        db: Path,
+        api_url: str,
+        *,
+        language: str = "nb",
+        env: dict[str, str] | None = None,
+        log: Path | None = None,
+    ) -> None:
+        self.db = db
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": "xoxb-e2e",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api_url,
+            "CAPACITY_DB": str(db),
+            "CAPACITY_LANGUAGE": language,
+            "CAPACITY_ALERT_CHANNEL": "CALERTS",
+            **(env or {}),
+        }
+        self.log = log or db.with_suffix(f".{self.port}.log")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 20.0) -> BotServer:
+        handle = open(self.log, "ab")  # noqa: SIM115 - kept open for the process's life
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "serve",
+                "--http",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            try:
+                if self.get("/healthz").status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def __enter__(self) -> BotServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- requests ------------------------------------------------------------------------
+
+    def request(
+        self,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        method: str | None = None,
+        timeout: float = 10.0,
+    ) -> Reply:
+        req = urllib.request.Request(
+            self.url + path, data=body, headers=headers or {}, method=method
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as response:
+                return Reply(response.status, response.read(), dict(response.headers.items()))
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read(), dict(error.headers.items()))
+
+    def get(self, path: str) -> Reply:
+        return self.request(path)
+
+    def post_signed(
+        self,
+        body: str,
+        *,
+        timestamp: int | None = None,
+        secret: str = SECRET,
+        extra: dict[str, str] | None = None,
+    ) -> Reply:
+        headers = signed_headers(secret, body, timestamp)
+        headers.update(extra or {})
+        return self.request("/slack/events", body.encode(), headers)
+
+    def command(
+        self,
+        text: str,
+        *,
+        user_id: str = "U_COORD",
+        user_name: str = "kari",
+        response_url: str = "http://127.0.0.1:9/response",
+        command: str = "/capacity",
+        extra: dict[str, str] | None = None,
+    ) -> Reply:
+        body = command_body(
+            text, command=command, user_id=user_id, user_name=user_name, response_url=response_url
+        )
+        return self.post_signed(body, extra=extra)
+
+    def action(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        response_url: str,
+        user_id: str = "U_COORD",
+        user_name: str = "kari",
+        extra: dict[str, Any] | None = None,
+    ) -> Reply:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T1", "domain": "ks"},
+            "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": "T1"},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "container": {
+                "type": "message",
+                "message_ts": "1.1",
+                "channel_id": "C1",
+                "is_ephemeral": True,
+            },
+            "trigger_id": "1.2.3",
+            "channel": {"id": "C1", "name": "bosetting"},
+            "response_url": response_url,
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "type": "button",
+                    "value": value,
+                    "action_ts": "1.3",
+                    "text": {"type": "plain_text", "text": "x"},
+                }
+            ],
+            **(extra or {}),
+        }
+        return self.post_signed(urlencode({"payload": json.dumps(payload)}))

@@ -1,0 +1,58 @@
+"""manifest.yml is valid for Slack and declares exactly the commands the app handles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from bot.listeners.commands import COMMANDS
+from bot.terminal import command_body, signed_headers
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = Path(__file__).with_name("slack") / "manifest.schema.1.0.0.json"
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+
+
+def test_manifest_validates_against_slacks_schema(manifest):
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator(schema).validate(manifest)
+
+
+def test_manifest_asks_only_for_the_scopes_the_app_uses(manifest):
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) <= {
+        "commands",
+        "chat:write",
+        "channels:history",
+        "groups:history",
+    }
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_the_manifest_declares_exactly_the_commands_the_app_registers(manifest, bolt_app):
+    declared = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert declared == set(COMMANDS)
+    for command in declared | {"/not-ours"}:
+        body = command_body("hjelp", command=command)
+        from slack_bolt import BoltRequest
+
+        response = bolt_app.dispatch(BoltRequest(body=body, headers=signed_headers("s3cret", body)))
+        assert (response.status == 200) == (command in declared), command
+
+
+@pytest.fixture
+def bolt_app(fresh):
+    from bot.app import create_app
+    from bot.settings import load_settings
+
+    return create_app(
+        load_settings(slack_signing_secret="s3cret", slack_bot_token="xoxb-test"), fresh
+    )
