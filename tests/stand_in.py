@@ -4,6 +4,7 @@ tests. Like bolt-python's own mock Web API server, but a real HTTP server."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -162,8 +163,6 @@ def _parse(raw: str, content_type: str) -> dict[str, Any]:
     parsed = {k: v[0] for k, v in parse_qs(raw).items()}
     for key in ("metadata", "blocks"):
         if isinstance(parsed.get(key), str):
-            try:
+            with contextlib.suppress(ValueError):
                 parsed[key] = json.loads(parsed[key])
-            except ValueError:
-                pass
     return parsed
