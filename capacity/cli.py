@@ -397,8 +397,6 @@ def export(ctx: click.Context, fmt: str, what: str, output: Path | None) -> None
     """
     from capacity.transfer import export as export_text
 
-    if fmt == "csv" and what == "all":
-        what = "figures"
     text = export_text(service(ctx), fmt, what)
     if output:
         output.write_text(text, encoding="utf-8")

@@ -48,8 +48,9 @@ def parse_count(cell: str) -> int | None:
     return int(cell)
 
 
-def seed(service: Capacity, directory: Path | None = None) -> None:
-    """Load the bundled data into the service's database (idempotent)."""
+def seed(service: Capacity, directory: Path | None = None, *, figures: bool = True) -> None:
+    """Load the bundled data into the service's database (idempotent). With
+    `figures=False`, only the reference data: municipalities, crosswalk and groups."""
     service.store.migrate()
     with service.store.write() as db:
         for structure, name in ((2020, "kommuner_2020.csv"), (2024, "kommuner_2024.csv")):
@@ -75,27 +76,28 @@ def seed(service: Capacity, directory: Path | None = None) -> None:
                 [r["group"], r["number_2024"]],
             )
         service.reload()
-        for r in rows("imdi_bosetting_2020.csv", directory):
-            for column, measure in IMDI_COLUMNS.items():
+        if figures:
+            for r in rows("imdi_bosetting_2020.csv", directory):
+                for column, measure in IMDI_COLUMNS.items():
+                    service._set_figure(
+                        db,
+                        r["number"],
+                        2020,
+                        measure,
+                        parse_count(r[column]),
+                        SEED_ACTOR,
+                        source=IMDI_SOURCE,
+                    )
+            for r in rows("ks_storbynettverk_spare_2020.csv", directory):
                 service._set_figure(
                     db,
                     r["number"],
-                    2020,
-                    measure,
-                    parse_count(r[column]),
+                    int(r["year"]),
+                    Measure.SPARE,
+                    int(r["spare"]),
                     SEED_ACTOR,
-                    source=IMDI_SOURCE,
+                    source=KS_SOURCE,
                 )
-        for r in rows("ks_storbynettverk_spare_2020.csv", directory):
-            service._set_figure(
-                db,
-                r["number"],
-                int(r["year"]),
-                Measure.SPARE,
-                int(r["spare"]),
-                SEED_ACTOR,
-                source=KS_SOURCE,
-            )
     service.reload()
 
 

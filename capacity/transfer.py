@@ -24,8 +24,6 @@ import hashlib
 import io
 import json
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +35,7 @@ from capacity.geography import STRUCTURES, Geography, structure_for
 from capacity.models import Actor, Batch, Change, Measure
 from capacity.seed import UNPUBLISHED, seed
 from capacity.service import MAX_FIGURE, MAX_YEAR, MIN_YEAR, Capacity
-from capacity.store import Store, data_dir
+from capacity.store import Store
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 DELIMITERS = (";", ",")
@@ -69,13 +67,6 @@ MEASURE_COLUMNS = tuple(measure.value for measure in Measure)
 WIDE_COLUMNS = (WIDE_NUMBER, WIDE_YEAR, WIDE_NAME, *MEASURE_COLUMNS)
 
 # Files `seed()` reads: reference data, and the figure files left empty for a bare database.
-REFERENCE_FILES = (
-    "kommuner_2020.csv",
-    "kommuner_2024.csv",
-    "kommuner_2020_2024_crosswalk.csv",
-    "groups.csv",
-)
-FIGURE_FILES = ("imdi_bosetting_2020.csv", "ks_storbynettverk_spare_2020.csv")
 
 EXPORT_FORMATS = ("csv", "json")
 EXPORT_TABLES = ("figures", "history", "batches")
@@ -696,19 +687,7 @@ def empty_database(path: str | Path = ":memory:", **options: Any) -> Capacity:
     """A service on a migrated database holding the reference data (municipalities,
     crosswalk, groups) and no figures: the target of an export's round trip."""
     service = Capacity(Store(path), **options)
-    with tempfile.TemporaryDirectory(prefix="capacity-reference-") as scratch:
-        directory = Path(scratch)
-        source = data_dir()
-        for name in REFERENCE_FILES:
-            shutil.copyfile(source / name, directory / name)
-        for name in FIGURE_FILES:
-            (directory / name).write_text(_header_line(source / name), encoding="utf-8")
-        seed(service, directory)
+    seed(service, figures=False)
     if service.store.db.execute("SELECT 1 FROM figures LIMIT 1").fetchone():
         raise errors.InvalidInput(f"The database {path} holds figures already", field="path")
     return service
-
-
-def _header_line(path: Path) -> str:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return handle.readline()
