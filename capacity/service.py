@@ -352,7 +352,7 @@ class Capacity:
             row = db.execute(
                 """SELECT after, at, actor, actor_name, source FROM changes
                    WHERE entity = 'figure' AND key = ? AND at <= ?
-                   ORDER BY id DESC LIMIT 1""",
+                   ORDER BY at DESC, id DESC LIMIT 1""",
                 [_figure_key(municipality.number, year, measure), moment],
             ).fetchone()
             if row and row[0] is not None:

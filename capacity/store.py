@@ -142,6 +142,15 @@ def m001_initial(db: Database) -> None:
     db.execute("CREATE INDEX outbox_pending ON outbox (status, next_attempt_at)")
 
 
+@migrations()
+def m002_indexes_for_history_and_sums(db: Database) -> None:
+    # "As of" reads walk a figure's history by time; the sums of reservations per place
+    # and per year read the index alone.
+    db.execute("CREATE INDEX changes_by_key_time ON changes (entity, key, at)")
+    db.execute("DROP INDEX allocations_by_place")
+    db.execute("CREATE INDEX allocations_by_place ON allocations (year, number, active, persons)")
+
+
 def data_dir() -> Path:
     """The bundled data: `data/` in a checkout, `capacity/data/` in an installed wheel."""
     here = Path(__file__).resolve().parent
