@@ -11,8 +11,10 @@ from slack_sdk import WebClient
 from bot import listeners
 from bot.i18n import Texts
 from bot.listeners.deps import Deps
+from bot.notifier import SlackNotifier
 from bot.settings import Settings
 from capacity import Capacity
+from capacity.notify import OutboxWorker
 
 log = logging.getLogger("bot")
 
@@ -48,3 +50,30 @@ def create_app(settings: Settings, service: Capacity | None = None) -> App:
     listeners.register(app, deps)
     app.deps = deps  # type: ignore[attr-defined]
     return app
+
+
+def make_notifier(settings: Settings, texts: Texts) -> SlackNotifier:
+    client = WebClient(
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[],  # retries are the outbox's, with backoff, across restarts
+    )
+    return SlackNotifier(client, settings.capacity_alert_channel, texts)
+
+
+def start_alerts(app: App, settings: Settings) -> OutboxWorker:
+    """Deliver the outbox from this process: woken right after a change queues an
+    alert, and polling for alerts queued elsewhere (the CLI) or due for a retry."""
+    deps: Deps = app.deps  # type: ignore[attr-defined]
+    worker = OutboxWorker(
+        deps.service,
+        make_notifier(settings, deps.texts),
+        poll_seconds=settings.capacity_alert_poll,
+        lease_seconds=settings.capacity_alert_lease,
+        backoff_max=settings.capacity_alert_retry_max,
+    )
+    deps.service.on_alert_queued = worker.wake
+    if not settings.capacity_alert_channel:
+        log.warning("CAPACITY_ALERT_CHANNEL is not set: alerts stay in the outbox")
+    return worker.start()

@@ -80,7 +80,7 @@ def serve(http: bool, host: str, port: int, threads: int | None) -> None:
 
         capacity-bot serve --http --port 3000
     """
-    from bot.app import create_app
+    from bot.app import create_app, start_alerts
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -92,6 +92,7 @@ def serve(http: bool, host: str, port: int, threads: int | None) -> None:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
     app = create_app(settings)
+    start_alerts(app, settings)
     if http:
         from bot.http import serve as serve_http
 
@@ -100,6 +101,49 @@ def serve(http: bool, host: str, port: int, threads: int | None) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         SocketModeHandler(app, settings.slack_app_token).start()
+
+
+@cli.command()
+@click.option("--retry", is_flag=True, help="Make failed alerts pending again, due now.")
+@click.option("--deliver", is_flag=True, help="Deliver the due alerts now, from this process.")
+@click.option("--all", "show_all", is_flag=True, help="Include alerts already sent.")
+def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
+    """List pending and failed alerts to the coordination channel; retry or deliver them.
+
+    Example:
+
+        capacity-bot alerts --retry --deliver
+    """
+    from bot.app import open_service
+
+    settings = _settings()
+    service = open_service(settings)
+    if retry:
+        click.echo(f"{service.retry_alerts()} failed alert(s) made pending")
+    if deliver:
+        from bot.app import make_notifier
+        from bot.i18n import Texts
+        from capacity.notify import deliver_due
+
+        notifier = make_notifier(settings, Texts(settings.capacity_language))
+        done = deliver_due(
+            service,
+            notifier,
+            lease_seconds=settings.capacity_alert_lease,
+            backoff_max=settings.capacity_alert_retry_max,
+        )
+        click.echo(f"delivered {done.sent}, to retry {done.retried}, failed {done.failed}")
+    rows = [a for a in service.alerts() if show_all or a.status != "sent"]
+    if not rows:
+        click.echo("No pending or failed alerts.")
+    for alert in rows:
+        e = alert.event
+        click.echo(
+            f"#{alert.id} {alert.status:<7} {alert.created_at:%Y-%m-%d %H:%M} {e.kind.value} "
+            f"{e.batch_name or e.scope_title}: {e.persons} vs {e.remaining} left; "
+            f"attempts {alert.attempts}"
+            + (f"; last error: {alert.last_error}" if alert.last_error else "")
+        )
 
 
 def main() -> None:

@@ -179,6 +179,105 @@ TEXTS: dict[str, tuple[str, str]] = {
         "• Add `share` to show the answer to everyone in the channel, e.g. `/capacity Trondheim share`\n"
         "• `/capacity help` – this help",
     ),
+    # -- alerts and relocation batches ------------------------------------------------
+    "alert_batch_exceeds": (
+        ":warning: Gruppen *{batch}* ({year}) har *{persons}* personer, men {scope} har bare *{remaining}* ledige plasser igjen.",
+        ":warning: Batch *{batch}* ({year}) has *{persons}* persons, but {scope} has only *{remaining}* spare places left.",
+    ),
+    "alert_household": (
+        ":warning: En husholdning på *{persons}* i gruppen *{batch}* ({year}) får ikke plass samlet noe sted i {scope}: største ledige plass er *{remaining}*.",
+        ":warning: A household of *{persons}* in batch *{batch}* ({year}) fits nowhere whole in {scope}: the largest room left is *{remaining}*.",
+    ),
+    "alert_refused": (
+        ":no_entry: Tildeling avvist: *{persons}* personer fra *{batch}* ({year}) til {scope}, som bare har *{remaining}* ledige plasser.",
+        ":no_entry: Assignment refused: *{persons}* persons of *{batch}* ({year}) to {scope}, which has only *{remaining}* spare places.",
+    ),
+    "alert_low": (
+        ":small_red_triangle_down: {scope} har bare *{remaining}* ledige plasser igjen for {year} (terskel {threshold}).",
+        ":small_red_triangle_down: {scope} has only *{remaining}* spare places left for {year} (threshold {threshold}).",
+    ),
+    "alert_rooms": ("Ledig plass: {rooms}", "Room left: {rooms}"),
+    "alert_no_rooms": ("Ingen ledig plass igjen i {scope}.", "No room left in {scope}."),
+    "alert_by": ("Utløst av {who}.", "Caused by {who}."),
+    "open_batch": ("Åpne gruppen", "Open batch"),
+    "channel_alerted": (
+        "Koordineringskanalen er varslet.",
+        "The coordination channel has been alerted.",
+    ),
+    "batch_created": (
+        "Gruppen *{batch}* ({year}) er registrert: {persons} personer{households}, omfang {scope}. Ledig i omfanget: {room}.",
+        "Batch *{batch}* ({year}) registered: {persons} persons{households}, scope {scope}. Room in scope: {room}.",
+    ),
+    "households": (" i husholdninger på {sizes}", " in households of {sizes}"),
+    "batch_line": (
+        "*{batch}* ({year}): {persons} personer, {allocated} tildelt, {status}, omfang {scope}",
+        "*{batch}* ({year}): {persons} persons, {allocated} assigned, {status}, scope {scope}",
+    ),
+    "batch_allocation": (
+        "• {place}: {persons}{households}{released}",
+        "• {place}: {persons}{households}{released}",
+    ),
+    "released": (" (frigitt)", " (released)"),
+    "no_batches": ("Ingen grupper registrert.", "No batches registered."),
+    "preview": (
+        "Tildele *{persons}* personer fra *{batch}* til *{place}*? Ledig der etterpå: {after}.",
+        "Assign *{persons}* persons of *{batch}* to *{place}*? Room left there afterwards: {after}.",
+    ),
+    "confirm": ("Bekreft", "Confirm"),
+    "cancel_button": ("Avbryt", "Cancel"),
+    "undo": ("Angre", "Undo"),
+    "assigned": (
+        "Tildelt: *{persons}* personer fra *{batch}* til *{place}* av <@{user}>. Ledig der nå: {remaining}.",
+        "Assigned: *{persons}* persons of *{batch}* to *{place}* by <@{user}>. Room left there: {remaining}.",
+    ),
+    "assigned_already": (
+        "Allerede tildelt: *{persons}* personer fra *{batch}* til *{place}*. Ledig der nå: {remaining}.",
+        "Already assigned: *{persons}* persons of *{batch}* to *{place}*. Room left there: {remaining}.",
+    ),
+    "refused": (
+        "Avvist: *{persons}* personer får ikke plass i *{place}*, som har *{remaining}* ledige plasser. Ingenting ble reservert.",
+        "Refused: *{persons}* persons do not fit in *{place}*, which has *{remaining}* spare places. Nothing was reserved.",
+    ),
+    "undone": (
+        "Angret: tildelingen til *{place}* er frigitt av <@{user}>. *{batch}* har {unallocated} personer uten plass.",
+        "Undone: the assignment to *{place}* was released by <@{user}>. *{batch}* has {unallocated} persons without a place.",
+    ),
+    "dismissed": ("Avbrutt; ingenting ble reservert.", "Cancelled; nothing was reserved."),
+    "status_changed": ("Gruppen *{batch}* er nå {status}.", "Batch *{batch}* is now {status}."),
+    "relocation_usage": (
+        "*/relocation* registrerer og fordeler grupper:\n"
+        '• `/relocation ny "Moria 2020" 50 familier 5,4,6,… år 2020 omfang storbynettverket`\n'
+        '• `/relocation tildel "Moria 2020" Trondheim 20 [familier 5,4]`\n'
+        '• `/relocation liste`, `vis "Moria 2020"`, `avlys`, `ankommet`, `bosatt`\n'
+        "• `/relocation` uten tekst åpner et skjema",
+        "*/relocation* registers and distributes batches:\n"
+        '• `/relocation new "Moria 2020" 50 families 5,4,6,… year 2020 scope storbynettverket`\n'
+        '• `/relocation assign "Moria 2020" Trondheim 20 [families 5,4]`\n'
+        '• `/relocation list`, `show "Moria 2020"`, `cancel`, `arrived`, `settled`\n'
+        "• `/relocation` with no text opens a form",
+    ),
+    "modal_title": ("Ny gruppe", "New batch"),
+    "modal_submit": ("Registrer", "Register"),
+    "field_name": ("Navn", "Name"),
+    "field_persons": ("Personer", "Persons"),
+    "field_families": (
+        "Husholdninger (størrelser, kommaseparert)",
+        "Households (sizes, comma-separated)",
+    ),
+    "field_year": ("År", "Year"),
+    "field_scope": (
+        "Omfang (storbynettverket, norge eller en kommune)",
+        "Scope (storbynettverket, norge or a municipality)",
+    ),
+    "bad_households": (
+        "Skriv husholdningsstørrelser som hele tall med komma, f.eks. 5,4,6",
+        "Give household sizes as whole numbers with commas, e.g. 5,4,6",
+    ),
+    "status_planned": ("planlagt", "planned"),
+    "status_allocated": ("fordelt", "allocated"),
+    "status_arrived": ("ankommet", "arrived"),
+    "status_settled": ("bosatt", "settled"),
+    "status_cancelled": ("avlyst", "cancelled"),
 }
 
 

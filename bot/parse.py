@@ -111,3 +111,147 @@ def _role(kind: str, tokens: list[str], share: bool) -> Request:
     if not match or not role:
         return Request("invalid", problem="grant_usage", share=share)
     return Request(kind, " ".join(tokens[2:]), user=match.group(1), role=role, share=share)
+
+
+# -- /relocation ----------------------------------------------------------------------------
+
+NEW = {"new", "ny"}
+ASSIGN = {"assign", "tildel"}
+LIST = {"list", "liste"}
+SHOW = {"show", "vis"}
+STATUS_WORDS = {
+    "cancel": "cancelled",
+    "avlys": "cancelled",
+    "arrived": "arrived",
+    "ankommet": "arrived",
+    "ankommer": "arrived",
+    "settled": "settled",
+    "bosatt": "settled",
+}
+FAMILIES = {"families", "familier", "households", "husholdninger"}
+YEAR_WORDS = {"year", "år", "ar"}
+SCOPE_WORDS = {"scope", "omfang"}
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'"})
+
+
+@dataclass(frozen=True)
+class Relocation:
+    """A `/relocation` request."""
+
+    kind: str  # modal | help | new | assign | list | show | status | invalid
+    name: str = ""
+    persons: int | None = None
+    households: tuple[int, ...] = ()
+    year: int | None = None
+    scope: str | None = None
+    municipality: str = ""
+    status: str = ""
+    reason: str = ""
+    problem: str = ""
+
+
+def households(text: str) -> tuple[int, ...] | None:
+    """ "5,4,6" → (5, 4, 6); None when it is not a list of whole numbers."""
+    parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
+    if not parts or not all(p.isdigit() and len(p) <= 5 for p in parts):
+        return None
+    return tuple(int(p) for p in parts)
+
+
+def parse_relocation(text: str | None) -> Relocation:
+    import shlex
+
+    text = (text or "")[:MAX_TEXT].translate(_QUOTES).strip()
+    if not text:
+        return Relocation("modal")
+    try:
+        tokens = shlex.split(text)
+    except ValueError:
+        return Relocation("invalid", problem="relocation_usage")
+    head, rest = tokens[0].lower(), tokens[1:]
+    if head in HELP:
+        return Relocation("help")
+    if head in LIST:
+        year = int(rest[0]) if rest and _YEAR.match(rest[0]) else None
+        return Relocation("list", year=year)
+    if head in SHOW and rest:
+        return Relocation("show", name=rest[0])
+    if head in STATUS_WORDS and rest:
+        return Relocation(
+            "status", name=rest[0], status=STATUS_WORDS[head], reason=" ".join(rest[1:])
+        )
+    if head in NEW:
+        return _new(rest)
+    if head in ASSIGN:
+        return _assign(rest)
+    return Relocation("invalid", problem="relocation_usage")
+
+
+def _options(tokens: list[str]) -> tuple[list[str], dict[str, str]] | None:
+    """Split `families 5,4 year 2020 scope X Y` off the end of the tokens."""
+    options: dict[str, str] = {}
+    words = FAMILIES | YEAR_WORDS | SCOPE_WORDS
+    positions = [i for i, t in enumerate(tokens) if t.lower() in words]
+    if not positions:
+        return tokens, options
+    head = tokens[: positions[0]]
+    for n, i in enumerate(positions):
+        end = positions[n + 1] if n + 1 < len(positions) else len(tokens)
+        value = " ".join(tokens[i + 1 : end])
+        word = tokens[i].lower()
+        key = "families" if word in FAMILIES else "year" if word in YEAR_WORDS else "scope"
+        if not value or key in options:
+            return None
+        options[key] = value
+    return head, options
+
+
+def _new(tokens: list[str]) -> Relocation:
+    split = _options(tokens)
+    if split is None:
+        return Relocation("invalid", problem="relocation_usage")
+    head, options = split
+    if len(head) != 2 or not re.fullmatch(r"\d{1,6}", head[1]):
+        return Relocation("invalid", problem="relocation_usage")
+    sizes: tuple[int, ...] = ()
+    if "families" in options:
+        parsed = households(options["families"])
+        if parsed is None:
+            return Relocation("invalid", problem="bad_households")
+        sizes = parsed
+    year = None
+    if "year" in options:
+        if not _YEAR.match(options["year"]):
+            return Relocation("invalid", problem="bad_year")
+        year = int(options["year"])
+    return Relocation(
+        "new",
+        name=head[0],
+        persons=int(head[1]),
+        households=sizes,
+        year=year,
+        scope=options.get("scope"),
+    )
+
+
+def _assign(tokens: list[str]) -> Relocation:
+    split = _options(tokens)
+    if split is None:
+        return Relocation("invalid", problem="relocation_usage")
+    head, options = split
+    if set(options) - {"families"}:
+        return Relocation("invalid", problem="relocation_usage")
+    sizes: tuple[int, ...] = ()
+    if "families" in options:
+        parsed = households(options["families"])
+        if parsed is None:
+            return Relocation("invalid", problem="bad_households")
+        sizes = parsed
+    persons = None
+    if len(head) >= 3 and re.fullmatch(r"\d{1,6}", head[-1]):
+        persons = int(head.pop())
+    if len(head) < 2 or (persons is None and not sizes):
+        return Relocation("invalid", problem="relocation_usage")
+    return Relocation(
+        "assign", name=head[0], municipality=" ".join(head[1:]), persons=persons, households=sizes
+    )

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     capacity_alert_channel: str = ""
     capacity_low_ratio: float = Field(default=0.10, ge=0, le=1)
     capacity_http_threads: int = Field(default=8, ge=1, le=64)
+    capacity_alert_retry_max: float = Field(
+        default=300.0, gt=0, description="longest wait between retries, s"
+    )
+    capacity_alert_lease: float = Field(
+        default=15.0, gt=0, description="s an alert is held while delivered"
+    )
+    capacity_alert_poll: float = Field(default=0.5, gt=0, le=60)
 
     @field_validator("slack_api_url")
     @classmethod

@@ -159,7 +159,9 @@ class AllocationResult:
         events: Sequence[CapacityExceeded] = (),
         alerted: bool = False,
         duplicate: bool = False,
+        preview: bool = False,
     ) -> None:
+        self.preview = preview
         self.batch = batch
         self.municipality = municipality
         self.persons = persons
@@ -185,6 +187,7 @@ class Capacity:
         self.clock = clock
         self.low_ratio = low_ratio
         self._geography: Geography | None = None
+        self.on_alert_queued: Callable[[], None] | None = None  # set by an adapter
 
     @classmethod
     def open(cls, path: str | None = None, **options: Any) -> Capacity:
@@ -908,11 +911,14 @@ class Capacity:
         households: Sequence[int] = (),
         request_key: str | None = None,
         year: int | None = None,
+        dry_run: bool = False,
     ) -> AllocationResult:
         """Reserve places of a batch in a municipality, or refuse with the numbers.
 
         `request_key` makes the request idempotent: the same key never reserves twice
-        (a double click, a resubmitted form, Slack's retry).
+        (a double click, a resubmitted form, Slack's retry). `dry_run` checks everything
+        and reserves nothing: a refusal is still raised as an event, a fit is returned
+        with `preview` set.
         """
         households = tuple(check_count(h, "household size", minimum=1) for h in households)
         if persons is None:
@@ -1013,6 +1019,10 @@ class Capacity:
                     line.remaining,
                     events=[event],
                     alerted=alerted,
+                )
+            if dry_run:
+                return AllocationResult(
+                    batch, municipality, persons, True, line.remaining - persons, preview=True
                 )
             now = self.now()
             cursor = db.execute(
@@ -1234,6 +1244,8 @@ class Capacity:
                 ],
             )
             queued = queued or cursor.rowcount > 0
+        if queued and self.on_alert_queued is not None:
+            self.store.after_commit(self.on_alert_queued)
         return queued or bool(events) and self._already_announced(db, events)
 
     def _already_announced(self, db: Database, events: Sequence[CapacityExceeded]) -> bool:

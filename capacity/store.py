@@ -12,7 +12,7 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -227,14 +227,28 @@ class Store:
                     yield db
                 return
             db.conn.execute("BEGIN IMMEDIATE")
+            self._local.after_commit = []
             try:
                 with db.atomic():
                     yield db
             except BaseException:
+                self._local.after_commit = []
                 if db.conn.in_transaction:
                     db.conn.execute("ROLLBACK")
                 raise
             db.conn.execute("COMMIT")
+            callbacks, self._local.after_commit = self._local.after_commit, []
+            for callback in callbacks:
+                callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the current write transaction has committed (never if it
+        rolls back): how "an alert was queued" reaches the delivery worker."""
+        pending = getattr(self._local, "after_commit", None)
+        if pending is None or not self.db.conn.in_transaction:
+            callback()
+        elif callback not in pending:
+            pending.append(callback)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Database]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, errors
+from bot.listeners import actions, commands, errors, relocation
 from bot.listeners.deps import Deps
 from bot.listeners.shape import reject_malformed
 
@@ -13,6 +13,7 @@ def register(app: App, deps: Deps) -> None:
     app.use(reject_malformed)
     commands.register(app, deps)
     actions.register(app, deps)
+    relocation.register(app, deps)
     errors.register(app, deps)
 
 

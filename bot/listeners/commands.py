@@ -10,8 +10,6 @@ from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
 from bot.parse import parse
 
-COMMANDS = ("/capacity",)
-
 
 class CapacityCommand:
     """`/capacity …`: the answer goes back in the ack (ephemeral, or in the channel
@@ -28,5 +26,16 @@ class CapacityCommand:
         ack(**message.payload(share=request.share))
 
 
+def handlers(deps: Deps) -> dict[str, Any]:
+    """Every slash command the app answers (the manifest must declare exactly these)."""
+    from bot.listeners.relocation import RelocationCommand
+
+    return {
+        "/capacity": CapacityCommand(deps).handle,
+        "/relocation": RelocationCommand(deps).handle,
+    }
+
+
 def register(app: App, deps: Deps) -> None:
-    app.command("/capacity")(CapacityCommand(deps).handle)
+    for name, handler in handlers(deps).items():
+        app.command(name)(handler)

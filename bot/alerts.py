@@ -1,0 +1,63 @@
+"""The alert the coordination channel sees, built from a core event (pure)."""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, MarkdownTextObject
+
+from bot.blocks import Message, _section
+from bot.i18n import Texts
+from capacity.models import CapacityExceeded, Kind
+
+OPEN_BATCH_ACTION = "relocation_open"
+
+_KEYS = {
+    Kind.BATCH_EXCEEDS: "alert_batch_exceeds",
+    Kind.HOUSEHOLD_TOO_LARGE: "alert_household",
+    Kind.ALLOCATION_REFUSED: "alert_refused",
+    Kind.CAPACITY_LOW: "alert_low",
+}
+
+
+def alert_message(event: CapacityExceeded, t: Texts) -> Message:
+    """Which batch, how many persons, how much room is left and where, who caused it,
+    and a button to open the batch."""
+    headline = t(
+        _KEYS[event.kind],
+        batch=event.batch_name,
+        year=event.year,
+        persons=t.number(event.persons),
+        remaining=t.number(event.remaining),
+        scope=event.scope_title,
+        threshold=t.number(event.threshold),
+    )
+    if event.rooms:
+        rooms = ", ".join(f"{room.name} {t.number(room.remaining)}" for room in event.rooms)
+        where = t("alert_rooms", rooms=rooms)
+    else:
+        where = t("alert_no_rooms", scope=event.scope_title)
+    who = (
+        f"<@{event.actor}>"
+        if event.actor and event.actor[:1] in "UW" and ":" not in event.actor
+        else (event.actor_name or event.actor)
+    )
+    blocks = [
+        _section(headline),
+        ContextBlock(elements=[MarkdownTextObject(text=f"{where}\n{t('alert_by', who=who)}")]),
+    ]
+    if event.batch_id:
+        blocks.append(
+            ActionsBlock(
+                block_id="alert",
+                elements=[
+                    ButtonElement(
+                        text=t("open_batch"),
+                        action_id=OPEN_BATCH_ACTION,
+                        value=json.dumps({"b": event.batch_id}),
+                    )
+                ],
+            )
+        )
+    text = headline.replace("*", "") + " " + where
+    return Message(text=text, blocks=[b.to_dict() for b in blocks]).check()

@@ -1,0 +1,218 @@
+"""Block Kit builders for relocation batches (pure functions)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+)
+
+from bot.blocks import Message, _dicts, _section
+from bot.i18n import Texts
+from capacity.models import Batch
+from capacity.service import AllocationResult, BatchResult
+
+CONFIRM_ACTION = "relocation_confirm"
+DISMISS_ACTION = "relocation_dismiss"
+UNDO_ACTION = "relocation_undo"
+MAX_LISTED = 40
+
+
+def _sizes(households: tuple[int, ...]) -> str:
+    return ",".join(map(str, households))
+
+
+def _alerted(t: Texts, alerted: bool) -> list[Block]:
+    return (
+        [ContextBlock(elements=[MarkdownTextObject(text=t("channel_alerted"))])] if alerted else []
+    )
+
+
+def _message(blocks: list[Block]) -> Message:
+    text = " ".join(
+        b.text.text.replace("*", "") for b in blocks if getattr(b, "text", None) is not None
+    )
+    return Message(text=text or "-", blocks=_dicts(blocks)).check()
+
+
+def status_word(t: Texts, batch: Batch) -> str:
+    return t(f"status_{batch.status.value}")
+
+
+def batch_created(result: BatchResult, t: Texts, scope_title: str) -> Message:
+    from bot.alerts import alert_message
+
+    b = result.batch
+    households = t("households", sizes=_sizes(b.households)) if b.households else ""
+    blocks: list[Block] = [
+        _section(
+            t(
+                "batch_created",
+                batch=b.name,
+                year=b.year,
+                persons=t.number(b.persons),
+                households=households,
+                scope=scope_title,
+                room=t.number(result.room),
+            )
+        )
+    ]
+    for event in result.events:
+        blocks.append(_section(alert_message(event, t).blocks[0]["text"]["text"]))
+    blocks += _alerted(t, result.alerted)
+    return _message(blocks)
+
+
+def preview(result: AllocationResult, t: Texts, key: str, households: tuple[int, ...]) -> Message:
+    """The assignment as it would be, with Confirm (carrying a stable request key, so a
+    double click reserves once) and Cancel."""
+    value: dict[str, Any] = {
+        "b": result.batch.id,
+        "n": result.municipality.number,
+        "p": result.persons,
+        "h": list(households),
+        "k": key,
+    }
+    return _message(
+        [
+            _section(
+                t(
+                    "preview",
+                    persons=t.number(result.persons),
+                    batch=result.batch.name,
+                    place=result.municipality.label,
+                    after=t.number(result.remaining),
+                )
+            ),
+            ActionsBlock(
+                block_id="confirm",
+                elements=[
+                    ButtonElement(
+                        text=t("confirm"),
+                        action_id=CONFIRM_ACTION,
+                        style="primary",
+                        value=json.dumps(value),
+                    ),
+                    ButtonElement(text=t("cancel_button"), action_id=DISMISS_ACTION, value="{}"),
+                ],
+            ),
+        ]
+    )
+
+
+def assigned(result: AllocationResult, t: Texts, user: str) -> Message:
+    if not result.granted:
+        return refused(result, t)
+    key = "assigned_already" if result.duplicate else "assigned"
+    blocks: list[Block] = [
+        _section(
+            t(
+                key,
+                persons=t.number(result.persons),
+                batch=result.batch.name,
+                place=result.municipality.label,
+                user=user,
+                remaining=t.number(result.remaining),
+            )
+        )
+    ]
+    if result.allocation is not None and result.allocation.active:
+        blocks.append(
+            ActionsBlock(
+                block_id="undo",
+                elements=[
+                    ButtonElement(
+                        text=t("undo"),
+                        action_id=UNDO_ACTION,
+                        value=json.dumps({"a": result.allocation.id}),
+                    )
+                ],
+            )
+        )
+    blocks += _alerted(t, result.alerted)
+    return _message(blocks)
+
+
+def refused(result: AllocationResult, t: Texts) -> Message:
+    return _message(
+        [
+            _section(
+                t(
+                    "refused",
+                    persons=t.number(result.persons),
+                    place=result.municipality.label,
+                    remaining=t.number(result.remaining),
+                )
+            ),
+            *_alerted(t, result.alerted),
+        ]
+    )
+
+
+def batch_detail(batch: Batch, t: Texts, scope_title: str) -> Message:
+    lines = [
+        t(
+            "batch_line",
+            batch=batch.name,
+            year=batch.year,
+            persons=t.number(batch.persons),
+            allocated=t.number(batch.allocated),
+            status=status_word(t, batch),
+            scope=scope_title,
+        )
+    ]
+    for a in batch.allocations[:MAX_LISTED]:
+        lines.append(
+            t(
+                "batch_allocation",
+                place=f"{a.municipality} ({a.number})",
+                persons=t.number(a.persons),
+                households=f" [{_sizes(a.households)}]" if a.households else "",
+                released="" if a.active else t("released"),
+            )
+        )
+    if len(batch.allocations) > MAX_LISTED:
+        lines.append(f"… +{len(batch.allocations) - MAX_LISTED} (`capacity batch show {batch.id}`)")
+    return _message([_section("\n".join(lines))])
+
+
+def batch_list(batches: list[Batch], t: Texts) -> Message:
+    if not batches:
+        return _message([_section(t("no_batches"))])
+    lines = [
+        t(
+            "batch_line",
+            batch=b.name,
+            year=b.year,
+            persons=t.number(b.persons),
+            allocated=t.number(b.allocated),
+            status=status_word(t, b),
+            scope=b.scope,
+        )
+        for b in batches[:MAX_LISTED]
+    ]
+    if len(batches) > MAX_LISTED:
+        lines.append(f"… +{len(batches) - MAX_LISTED} (`capacity batch list`)")
+    return _message([_section("\n".join(lines))])
+
+
+def undone(batch: Batch, place: str, t: Texts, user: str) -> Message:
+    return _message(
+        [
+            _section(
+                t(
+                    "undone",
+                    place=place,
+                    user=user,
+                    batch=batch.name,
+                    unallocated=t.number(batch.unallocated),
+                )
+            )
+        ]
+    )

@@ -1,0 +1,333 @@
+"""`/relocation`: register relocation batches, assign their places with Confirm/Undo,
+move them through their life; the modal; and the batch buttons of alerts."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import batch_blocks, blocks
+from bot.blocks import Message
+from bot.i18n import Texts
+from bot.listeners.deps import Deps, actor_from
+from bot.parse import Relocation, households, parse_relocation
+from capacity import errors
+
+log = logging.getLogger("bot")
+
+MODAL = "relocation_new"
+FIELDS = {  # core field → modal block
+    "batch name": "name",
+    "persons": "persons",
+    "households": "families",
+    "household size": "families",
+    "year": "year",
+    "municipality": "scope",
+}
+
+
+def _refusal(error: errors.CapacityError, t: Texts) -> Message:
+    resolution = error.facts.get("resolution")
+    if resolution is not None:
+        return blocks.choices_message(resolution, t, None)
+    return blocks.plain(t.error(error))
+
+
+class RelocationCommand:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def handle(self, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        request = parse_relocation(command.get("text", ""))
+        if request.kind == "modal":
+            ack()
+            client.views_open(
+                trigger_id=command["trigger_id"], view=modal(self.deps.texts, command)
+            )
+            return
+        message = self.answer(request, command)
+        ack(**message.payload())
+
+    def answer(self, request: Relocation, command: dict[str, Any]) -> Message:
+        t, service = self.deps.texts, self.deps.service
+        actor = actor_from(command.get("user_id", ""), command.get("user_name", ""))
+        try:
+            if request.kind == "help":
+                return blocks.plain(t("relocation_usage"))
+            if request.kind == "invalid":
+                return blocks.plain(t(request.problem))
+            if request.kind == "list":
+                return batch_blocks.batch_list(service.batches(request.year), t)
+            if request.kind == "show":
+                batch = service.batch(request.name)
+                return batch_blocks.batch_detail(batch, t, service._scope_title(batch.scope))
+            if request.kind == "status":
+                batch = service.set_status(
+                    request.name, request.status, actor, reason=request.reason
+                )
+                return blocks.plain(
+                    t("status_changed", batch=batch.name, status=batch_blocks.status_word(t, batch))
+                )
+            if request.kind == "new":
+                result = service.create_batch(
+                    request.name,
+                    request.persons or 0,
+                    actor,
+                    year=request.year,
+                    households=request.households,
+                    scope=request.scope,
+                )
+                return batch_blocks.batch_created(
+                    result, t, service._scope_title(result.batch.scope)
+                )
+            if request.kind == "assign":
+                result = service.allocate(
+                    request.name,
+                    request.municipality,
+                    request.persons,
+                    actor,
+                    households=request.households,
+                    dry_run=True,
+                )
+                if not result.granted:
+                    return batch_blocks.refused(result, t)
+                key = f"cmd:{command.get('trigger_id') or uuid.uuid4()}"
+                return batch_blocks.preview(result, t, key, request.households)
+        except errors.CapacityError as error:
+            return _refusal(error, t)
+        return blocks.plain(t("relocation_usage"))
+
+
+class RelocationButtons:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def confirm(
+        self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    ) -> None:
+        """Reserve, once: the key in the button makes double clicks and retries safe."""
+        ack()
+        t, service = self.deps.texts, self.deps.service
+        value = _value(action)
+        user = body.get("user") or {}
+        actor = actor_from(user.get("id", ""), user.get("username") or user.get("name", ""))
+        try:
+            result = service.allocate(
+                int(value["b"]),
+                str(value["n"]),
+                int(value["p"]),
+                actor,
+                households=tuple(int(h) for h in value.get("h") or ()),
+                request_key=str(value["k"])[:200],
+            )
+            message = batch_blocks.assigned(result, t, actor.id)
+        except (KeyError, TypeError, ValueError):
+            message = blocks.plain(t("relocation_usage"))
+        except errors.CapacityError as error:
+            message = _refusal(error, t)
+        _replace(body, respond, message)
+
+    def dismiss(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        _replace(body, respond, blocks.plain(self.deps.texts("dismissed")))
+
+    def undo(
+        self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        t, service = self.deps.texts, self.deps.service
+        user = body.get("user") or {}
+        actor = actor_from(user.get("id", ""), user.get("username") or user.get("name", ""))
+        try:
+            allocation_id = int(_value(action)["a"])
+            batch = service.release(allocation_id, actor, reason="undone in Slack")
+            place = next(
+                (
+                    f"{a.municipality} ({a.number})"
+                    for a in batch.allocations
+                    if a.id == allocation_id
+                ),
+                "?",
+            )
+            message = batch_blocks.undone(batch, place, t, actor.id)
+        except (KeyError, TypeError, ValueError):
+            message = blocks.plain(t("relocation_usage"))
+        except errors.CapacityError as error:
+            message = _refusal(error, t)
+        _replace(body, respond, message)
+
+    def open_batch(
+        self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    ) -> None:
+        """From an alert in the channel: the batch, shown to the one who clicked."""
+        ack()
+        t, service = self.deps.texts, self.deps.service
+        try:
+            batch = service.batch(int(_value(action)["b"]))
+            message = batch_blocks.batch_detail(batch, t, service._scope_title(batch.scope))
+        except (KeyError, TypeError, ValueError):
+            message = blocks.plain(t("relocation_usage"))
+        except errors.CapacityError as error:
+            message = _refusal(error, t)
+        if body.get("response_url"):
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=message.text,
+                blocks=message.blocks,
+            )
+
+
+def _value(action: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = json.loads(action.get("value") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _replace(body: dict[str, Any], respond: Respond, message: Message) -> None:
+    if body.get("response_url"):
+        respond(replace_original=True, text=message.text, blocks=message.blocks)
+
+
+# -- the modal ---------------------------------------------------------------------------
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], optional: bool = False
+) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": "value"},
+    }
+
+
+def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
+    metadata = json.dumps(
+        {"channel": command.get("channel_id", ""), "user": command.get("user_id", "")}
+    )
+    return {
+        "type": "modal",
+        "callback_id": MODAL,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": t("modal_title")},
+        "submit": {"type": "plain_text", "text": t("modal_submit")},
+        "blocks": [
+            _input("name", t("field_name"), {"type": "plain_text_input", "max_length": 80}),
+            _input(
+                "persons",
+                t("field_persons"),
+                {
+                    "type": "number_input",
+                    "is_decimal_allowed": False,
+                    "min_value": "1",
+                    "max_value": "10000",
+                },
+            ),
+            _input("families", t("field_families"), {"type": "plain_text_input"}, optional=True),
+            _input(
+                "year",
+                t("field_year"),
+                {
+                    "type": "number_input",
+                    "is_decimal_allowed": False,
+                    "min_value": "2000",
+                    "max_value": "2100",
+                },
+                optional=True,
+            ),
+            _input(
+                "scope",
+                t("field_scope"),
+                {"type": "plain_text_input", "initial_value": "storbynettverket"},
+                optional=True,
+            ),
+        ],
+    }
+
+
+def _field(values: dict[str, Any], block: str) -> str:
+    return str(((values.get(block) or {}).get("value") or {}).get("value") or "").strip()
+
+
+class RelocationModal:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def submit(
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        """Validated in the modal: errors go back on the field, and nothing is saved."""
+        t, service = self.deps.texts, self.deps.service
+        values = (view.get("state") or {}).get("values") or {}
+        user = body.get("user") or {}
+        actor = actor_from(user.get("id", ""), user.get("username") or user.get("name", ""))
+        problems: dict[str, str] = {}
+        persons = _field(values, "persons")
+        if not persons.isdigit():
+            problems["persons"] = t.error(
+                errors.InvalidInput("persons", field="persons", minimum=1, maximum=10_000)
+            )
+        sizes = households(_field(values, "families")) if _field(values, "families") else ()
+        if sizes is None:
+            problems["families"] = t("bad_households")
+        year = _field(values, "year")
+        if year and not year.isdigit():
+            problems["year"] = t("bad_year")
+        if problems:
+            ack(response_action="errors", errors=problems)
+            return
+        try:
+            result = service.create_batch(
+                _field(values, "name"),
+                int(persons),
+                actor,
+                year=int(year) if year else None,
+                households=sizes or (),
+                scope=_field(values, "scope") or None,
+            )
+        except errors.CapacityError as error:
+            field = FIELDS.get(
+                error.facts.get("field", ""), "scope" if "resolution" in error.facts else "name"
+            )
+            text = _refusal(error, t).text
+            ack(response_action="errors", errors={field: text[:2000]})
+            return
+        ack()
+        message = batch_blocks.batch_created(result, t, service._scope_title(result.batch.scope))
+        metadata = _metadata(view)
+        if metadata.get("channel") and user.get("id"):
+            client.chat_postEphemeral(
+                channel=metadata["channel"],
+                user=user["id"],
+                text=message.text,
+                blocks=message.blocks,
+            )
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, str]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def register(app: App, deps: Deps) -> None:
+    buttons = RelocationButtons(deps)
+    app.action(batch_blocks.CONFIRM_ACTION)(buttons.confirm)
+    app.action(batch_blocks.DISMISS_ACTION)(buttons.dismiss)
+    app.action(batch_blocks.UNDO_ACTION)(buttons.undo)
+    from bot.alerts import OPEN_BATCH_ACTION
+
+    app.action(OPEN_BATCH_ACTION)(buttons.open_batch)
+    app.view(MODAL)(RelocationModal(deps).submit)

@@ -1,0 +1,130 @@
+"""The Slack side of the notifications port: posts alerts to the coordination channel.
+
+Exactly once: every alert is posted with message metadata carrying a stable key (the
+outbox id and the event's key). When an earlier attempt's outcome is unknown (a timeout,
+a dropped connection, a crash between posting and recording it), the channel's recent
+history is searched for that key before posting again; if it cannot be searched, nothing
+is posted and the attempt is retried later. A duplicate would need Slack to accept a
+message and then hide it from `conversations.history`, which it does not.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from http.client import HTTPException
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.alerts import alert_message
+from bot.i18n import Texts
+from capacity.models import Alert
+from capacity.notify import PermanentFailure, TemporaryFailure
+
+log = logging.getLogger("bot.alerts")
+
+EVENT_TYPE = "capacity_alert"
+PERMANENT = {
+    "channel_not_found",
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "missing_scope",
+    "is_archived",
+    "no_permission",
+    "invalid_arguments",
+    "msg_too_long",
+}
+HISTORY_PAGES = 5
+
+
+def alert_key(alert: Alert) -> str:
+    return f"{alert.id}:{alert.dedupe_key}"
+
+
+class SlackNotifier:
+    def __init__(self, client: WebClient, channel: str, texts: Texts) -> None:
+        self.client = client
+        self.channel = channel
+        self.texts = texts
+
+    def deliver(self, alert: Alert) -> str:
+        if not self.channel:
+            raise PermanentFailure("CAPACITY_ALERT_CHANNEL is not set")
+        key = alert_key(alert)
+        if alert.attempts > 1:
+            found = self._find(alert, key)
+            if found:
+                log.info("Alert %s was posted before (ts %s); not posting again", alert.id, found)
+                return found
+        message = alert_message(alert.event, self.texts)
+        response = self._call(
+            "chat_postMessage",
+            channel=self.channel,
+            text=message.text,
+            blocks=message.blocks,
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"alert_key": key}},
+            unfurl_links=False,
+        )
+        return str(response.get("ts", ""))
+
+    def _find(self, alert: Alert, key: str) -> str | None:
+        """The ts of a message already posted for this alert, searched since it was queued."""
+        oldest = (alert.created_at - timedelta(minutes=1)).timestamp()
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            response = self._call(
+                "conversations_history",
+                channel=self.channel,
+                oldest=f"{oldest:.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for message in response.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                if (
+                    metadata.get("event_type") == EVENT_TYPE
+                    and (metadata.get("event_payload") or {}).get("alert_key") == key
+                ):
+                    return str(message.get("ts", "found"))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not response.get("has_more") or not cursor:
+                return None
+        raise TemporaryFailure("could not search the whole channel history for the alert")
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.client, method)(**kwargs)
+        except SlackApiError as error:
+            response = error.response
+            status = getattr(response, "status_code", 0)
+            data = response.data if isinstance(getattr(response, "data", None), dict) else {}
+            code = data.get("error") or f"HTTP {status}"
+            if status == 429 or code == "ratelimited":
+                retry_after = _seconds(
+                    response.headers.get("Retry-After") if response.headers else None
+                )
+                raise TemporaryFailure("ratelimited", retry_after=retry_after) from None
+            if code in PERMANENT:
+                raise PermanentFailure(code) from None
+            raise TemporaryFailure(code) from None
+        except (
+            OSError,
+            TimeoutError,
+            ValueError,
+            HTTPException,
+        ) as error:  # refused, reset, timeout, bad body
+            raise TemporaryFailure(f"{type(error).__name__}: {error}") from None
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
