@@ -340,8 +340,31 @@ def _norwegian(error: errors.InvalidInput) -> str:
         return (
             f"{what} må være et helt tall fra {facts.get('minimum', 0)} til {facts.get('maximum')}"
         )
+    reason = facts.get("reason")
+    if reason in _REASONS:
+        values = dict(facts)
+        if "households" in values:
+            values["households"] = ",".join(map(str, values["households"]))
+        if "municipality" in values and hasattr(values["municipality"], "name_no"):
+            values["municipality"] = values["municipality"].name_no
+        return _REASONS[reason].format(**values)
     if field == "municipality" and "resolution" in facts:
         return "oppgi en kommune (navn eller firesifret nummer)"
     if field in ("source", "reason"):
         return "teksten er for lang"
     return str(error).rstrip(".")
+
+
+_REASONS = {
+    "sum_mismatch": "husholdningene summerer til {total}, men gruppen har {persons} personer",
+    "sum_over": "husholdningene summerer til {total}, mer enn {persons}",
+    "say_persons": "oppgi hvor mange personer som skal tildeles",
+    "outside_scope": "{name} er utenfor gruppens omfang ({scope})",
+    "over_unallocated": "bare {unallocated} av gruppens {persons} personer er ikke tildelt ennå",
+    "no_household": "gruppen har ingen ufordelt husholdning på {size}",
+    "split": (
+        "noen av personene hører til husholdninger som ikke er fordelt ({households}); "
+        "oppgi husholdningene (familier 5,4) – husholdninger deles aldri"
+    ),
+    "no_spare": "{municipality} har ikke rapportert ledig kapasitet for {year}",
+}

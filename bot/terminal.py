@@ -11,6 +11,7 @@ import hmac
 import json
 import re
 import time
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 

@@ -713,6 +713,7 @@ class Capacity:
                 f"The household sizes add up to {sum(households)}, but the batch has "
                 f"{persons} persons",
                 field="households",
+                reason="sum_mismatch",
                 total=sum(households),
                 persons=persons,
             )
@@ -923,13 +924,18 @@ class Capacity:
         households = tuple(check_count(h, "household size", minimum=1) for h in households)
         if persons is None:
             if not households:
-                raise errors.InvalidInput("Say how many persons to assign", field="persons")
+                raise errors.InvalidInput(
+                    "Say how many persons to assign", field="persons", reason="say_persons"
+                )
             persons = sum(households)
         check_count(persons, "persons", minimum=1, maximum=MAX_BATCH_PERSONS)
         if sum(households) > persons:
             raise errors.InvalidInput(
                 f"The household sizes add up to {sum(households)}, more than {persons}",
                 field="households",
+                reason="sum_over",
+                total=sum(households),
+                persons=persons,
             )
         with self.store.write() as db:
             batch = self._find_batch(db, batch_ref, year)
@@ -939,11 +945,12 @@ class Capacity:
                     "SELECT id FROM allocations WHERE request_key = ?", [request_key]
                 ).fetchone()
                 if row:
-                    line = self._line(db, municipality, batch.year)
                     allocation = next(a for a in batch.allocations if a.id == row[0])
+                    place = self.geography.get(allocation.number, structure_for(batch.year))
+                    line = self._line(db, place or municipality, batch.year)
                     return AllocationResult(
                         batch,
-                        municipality,
+                        place or municipality,
                         allocation.persons,
                         True,
                         line.remaining or 0,
@@ -964,19 +971,27 @@ class Capacity:
                     f"{municipality.name_no} is outside the batch's scope "
                     f"({self._scope_title(batch.scope)})",
                     field="municipality",
+                    reason="outside_scope",
+                    name=municipality.name_no,
+                    scope=self._scope_title(batch.scope),
                 )
             if persons > batch.unallocated:
                 raise errors.InvalidInput(
                     f"Only {batch.unallocated} of the batch's {batch.persons} persons are "
                     f"not yet assigned",
                     field="persons",
+                    reason="over_unallocated",
                     unallocated=batch.unallocated,
+                    persons=batch.persons,
                 )
             unplaced = list(batch.unplaced_households)
             for size in households:
                 if size not in unplaced:
                     raise errors.InvalidInput(
-                        f"The batch has no unplaced household of {size}", field="households"
+                        f"The batch has no unplaced household of {size}",
+                        field="households",
+                        reason="no_household",
+                        size=size,
                     )
                 unplaced.remove(size)
             singles_left = batch.unallocated - sum(batch.unplaced_households)
@@ -986,6 +1001,7 @@ class Capacity:
                     f"households not yet placed ({_sizes(batch.unplaced_households)}); "
                     "name the households to assign them, households are never split",
                     field="households",
+                    reason="split",
                     households=batch.unplaced_households,
                 )
             line = self._line(db, municipality, batch.year)
@@ -993,6 +1009,7 @@ class Capacity:
                 raise errors.InvalidInput(
                     f"{municipality.name_no} has reported no spare capacity for {batch.year}",
                     field="municipality",
+                    reason="no_spare",
                     municipality=municipality,
                     year=batch.year,
                 )

@@ -39,7 +39,12 @@ class Reply:
 
     @property
     def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
+        """The body as text; JSON decoded, so that Norwegian letters read as written."""
+        raw = self.body.decode("utf-8", "replace")
+        try:
+            return json.dumps(json.loads(raw), ensure_ascii=False)
+        except ValueError:
+            return raw
 
 
 class BotServer:

@@ -27,15 +27,16 @@ class Call:
 class StandIn:
     """Run with `with StandIn() as slack:`; `slack.api_url` and `slack.response_url()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.calls: list[Call] = []
         self.lock = threading.Lock()
         # Scripted answers for chat.postMessage, consumed in order; then normal answers.
-        # Each item: ("status", code, headers, body) or ("drop",) to close without answer.
+        # Each item: ("status", code, headers, body); ("drop",) to close without answer;
+        # ("post-then-drop",) to post the message and then lose the answer.
         self.script: deque[tuple[Any, ...]] = deque()
         self.posted: list[dict[str, Any]] = []  # messages that reached the channel
         self._ts = 1_600_000_000.0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -98,6 +99,11 @@ class StandIn:
                         if method == "chat.postMessage" and stand_in.script
                         else None
                     )
+                if scripted and scripted[0] == "post-then-drop":  # posted, answer lost
+                    stand_in._post(body)
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 if scripted and scripted[0] == "drop":
                     self.close_connection = True
                     self.connection.close()

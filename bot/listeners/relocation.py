@@ -96,7 +96,9 @@ class RelocationCommand:
                 )
                 if not result.granted:
                     return batch_blocks.refused(result, t)
-                key = f"cmd:{command.get('trigger_id') or uuid.uuid4()}"
+                # a fresh key per preview: every click on this Confirm button carries it,
+                # so a double click or a retried click reserves once
+                key = uuid.uuid4().hex
                 return batch_blocks.preview(result, t, key, request.households)
         except errors.CapacityError as error:
             return _refusal(error, t)

@@ -1,0 +1,319 @@
+"""Relocation batches and alerts, end to end over signed HTTP against the server process,
+with the Slack stand-in on 127.0.0.1: the seed scenario, Confirm/Undo, the modal,
+concurrent assignments, Slack failing in every way, and a crash."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
+
+import pytest
+
+from capacity import Actor, Capacity
+from capacity.store import Store
+from tests.bot_server import BotServer, free_port
+from tests.stand_in import StandIn
+
+pytestmark = pytest.mark.slow
+
+ADMIN = "U_ADMIN"
+FAST_RETRIES = {
+    "CAPACITY_ALERT_RETRY_MAX": "0.3",
+    "CAPACITY_ALERT_LEASE": "1",
+    "CAPACITY_ALERT_POLL": "0.1",
+}
+CITIES = [
+    ("Oslo", "familier 5,5"),
+    ("Bergen", "familier 6"),
+    ("Trondheim", "familier 4,5,6"),
+    ("Stavanger", "familier 5"),
+    ("Bærum", "familier 4"),
+    ("Kristiansand", "familier 5"),
+    ("Tromsø", "familier 5"),
+]
+
+
+@pytest.fixture
+def db(_seeded_template, tmp_path):
+    path = tmp_path / "bot.db"
+    shutil.copy(_seeded_template, path)
+    service = Capacity(Store(path))
+    service.grant(ADMIN, "admin", Actor(id="cli:test", trusted=True))
+    service.store.close()
+    return path
+
+
+def service_on(db) -> Capacity:
+    return Capacity(Store(db))
+
+
+def remaining_in_network(db) -> int:
+    service = service_on(db)
+    try:
+        return service.overview("storbynettverket", 2020).totals["remaining"].value
+    finally:
+        service.store.close()
+
+
+def alerts_to_channel(slack: StandIn) -> list[dict]:
+    return [m for m in slack.posted if m.get("channel") == "CALERTS"]
+
+
+def confirm_button(reply) -> dict:
+    body = reply.json()
+    return next(
+        e
+        for b in body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "relocation_confirm"
+    )
+
+
+def assign(
+    bot, slack, batch: str, city: str, persons: int | str, *, user: str = ADMIN, url: str = "a"
+):
+    preview = bot.command(f'tildel "{batch}" {city} {persons}', command="/relocation", user_id=user)
+    button = confirm_button(preview)
+    bot.action(
+        button["action_id"], button["value"], response_url=slack.response_url(url), user_id=user
+    )
+    return [c for c in slack.calls_to("response") if c.path.endswith("/" + url)][-1]
+
+
+def test_the_seed_scenario_in_slack(db):
+    with StandIn() as slack, BotServer(db, slack.api_url, env=FAST_RETRIES) as bot:
+        reply = bot.command(
+            'ny "Moria 2020" 50 familier 5,4,6,5,5,6,4,5,5,5 år 2020',
+            command="/relocation",
+            user_id=ADMIN,
+        )
+        assert "«" not in reply.json()["text"] and "Moria 2020" in reply.json()["text"]
+        assert "varslet" not in reply.text
+        for i, (city, persons) in enumerate(CITIES):
+            response = assign(bot, slack, "Moria 2020", city, persons, url=f"moria-{i}")
+            assert response.body["text"].startswith("Tildelt"), response.body["text"]
+        assert remaining_in_network(db) == 348
+        assert "348 ledige plasser av 398" in bot.command("").json()["text"]
+        time.sleep(1.0)
+        assert alerts_to_channel(slack) == []  # it fits: no alert
+
+        big = bot.command('ny "Stor gruppe" 400 år 2020', command="/relocation", user_id=ADMIN)
+        assert "Koordineringskanalen er varslet" in big.text
+        slack.wait_for("chat.postMessage", 1)
+        again = bot.command('ny "Stor gruppe" 400 år 2020', command="/relocation", user_id=ADMIN)
+        assert "finnes" in again.text or "exists" in again.text
+        time.sleep(1.0)
+        [alert] = alerts_to_channel(slack)
+        assert "Stor gruppe" in alert["text"] and "400" in alert["text"] and "348" in alert["text"]
+        assert "Trondheim" in alert["text"]  # where room is left
+        blocks = json.dumps(alert["blocks"])
+        assert "relocation_open" in blocks and "U_ADMIN" in blocks
+        assert remaining_in_network(db) == 348
+
+
+def test_confirm_twice_reserves_once_and_undo_releases(db):
+    with StandIn() as slack, BotServer(db, slack.api_url, env=FAST_RETRIES) as bot:
+        bot.command('ny "Moria 2020" 50 år 2020', command="/relocation", user_id=ADMIN)
+        preview = bot.command(
+            'tildel "Moria 2020" Trondheim 20', command="/relocation", user_id=ADMIN
+        )
+        assert "Ledig der etterpå: 95" in preview.json()["text"]
+        button = confirm_button(preview)
+        for _ in range(3):  # a double click and a retry
+            bot.action(
+                button["action_id"],
+                button["value"],
+                response_url=slack.response_url("c"),
+                user_id=ADMIN,
+                extra={},
+            )
+        service = service_on(db)
+        assert service.capacity("Trondheim").reserved == 20
+        responses = [c for c in slack.calls_to("response") if c.path.endswith("/c")]
+        assert responses[0].body["text"].startswith("Tildelt")
+        assert responses[-1].body["text"].startswith("Allerede tildelt")
+        undo = next(
+            e for b in responses[0].body["blocks"] if b["type"] == "actions" for e in b["elements"]
+        )
+        bot.action(
+            undo["action_id"], undo["value"], response_url=slack.response_url("u"), user_id=ADMIN
+        )
+        bot.action(
+            undo["action_id"], undo["value"], response_url=slack.response_url("u"), user_id=ADMIN
+        )
+        assert service.capacity("Trondheim").reserved == 0
+        assert (
+            "Angret"
+            in [c for c in slack.calls_to("response") if c.path.endswith("/u")][0].body["text"]
+        )
+        service.store.close()
+
+
+def test_an_assignment_that_does_not_fit_is_refused_with_the_numbers_and_alerts(db):
+    with StandIn() as slack, BotServer(db, slack.api_url, env=FAST_RETRIES) as bot:
+        bot.command('ny "Moria 2020" 50 år 2020', command="/relocation", user_id=ADMIN)
+        reply = bot.command('tildel "Moria 2020" Bærum 31', command="/relocation", user_id=ADMIN)
+        assert "Avvist: *31* personer får ikke plass i *Bærum (3024)*, som har *30*" in reply.text
+        assert "Koordineringskanalen er varslet" in reply.text
+        [alert] = slack.wait_for("chat.postMessage", 1)
+        assert "Tildeling avvist" in alert.body["text"]
+        assert service_on(db).capacity("Bærum").reserved == 0
+
+
+def test_only_admins_register_batches(db):
+    with StandIn() as slack, BotServer(db, slack.api_url, env=FAST_RETRIES) as bot:
+        reply = bot.command('ny "Moria 2020" 50', command="/relocation", user_id="U_NOBODY")
+        assert "ikke lov" in reply.text
+        assert service_on(db).batches() == []
+
+
+def test_the_lifecycle_in_bokmal_keywords(db):
+    with StandIn() as slack, BotServer(db, slack.api_url, env=FAST_RETRIES) as bot:
+        bot.command('ny "Moria 2020" 20 år 2020', command="/relocation", user_id=ADMIN)
+        assign(bot, slack, "Moria 2020", "Trondheim", 20)
+        assert "fordelt" in bot.command("liste", command="/relocation").text
+        assert "Trondheim (5001): 20" in bot.command('vis "Moria 2020"', command="/relocation").text
+        assert (
+            "ankommet"
+            in bot.command('ankommet "Moria 2020"', command="/relocation", user_id=ADMIN).text
+        )
+        assert (
+            "bosatt"
+            in bot.command('bosatt "Moria 2020"', command="/relocation", user_id=ADMIN).text
+        )
+        assert service_on(db).capacity("Trondheim").value("settled") == 86 + 20
+        assert (
+            "kan ikke"
+            in bot.command('avlys "Moria 2020"', command="/relocation", user_id=ADMIN).text
+            or "cannot"
+            in bot.command('avlys "Moria 2020"', command="/relocation", user_id=ADMIN).text
+        )
+
+
+def test_the_modal_opens_and_validates_on_the_fields(db):
+    with StandIn() as slack, BotServer(db, slack.api_url, env=FAST_RETRIES) as bot:
+        assert bot.command("", command="/relocation", user_id=ADMIN).status == 200
+        [opened] = slack.wait_for("views.open", 1)
+        view = (
+            json.loads(opened.body["view"])
+            if isinstance(opened.body["view"], str)
+            else opened.body["view"]
+        )
+        assert view["callback_id"] == "relocation_new"
+
+        def submit(values: dict[str, str], user: str = ADMIN):
+            state = {
+                block: {"value": {"type": "x", "value": value}} for block, value in values.items()
+            }
+            payload = {
+                "type": "view_submission",
+                "team": {"id": "T1"},
+                "user": {"id": user, "username": "ada"},
+                "api_app_id": "A1",
+                "token": "legacy",
+                "trigger_id": "1.2",
+                "view": {**view, "id": "V1", "state": {"values": state}},
+            }
+            return bot.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+        bad = submit({"name": "Moria 2020", "persons": "50", "families": "5,x", "year": "2020"})
+        assert bad.json()["response_action"] == "errors" and "families" in bad.json()["errors"]
+        wrong_sum = submit(
+            {"name": "Moria 2020", "persons": "50", "families": "5,4", "year": "2020"}
+        )
+        assert "families" in wrong_sum.json()["errors"]
+        bad_scope = submit({"name": "Moria 2020", "persons": "50", "scope": "Atlantis"})
+        assert "scope" in bad_scope.json()["errors"]
+        assert service_on(db).batches() == []
+        good = submit(
+            {"name": "Moria 2020", "persons": "50", "year": "2020", "scope": "storbynettverket"}
+        )
+        assert good.status == 200 and not good.body
+        [ephemeral] = slack.wait_for("chat.postEphemeral", 1)
+        assert "Moria 2020" in ephemeral.body["text"]
+        assert [b.name for b in service_on(db).batches()] == ["Moria 2020"]
+
+
+def test_100_concurrent_assignments_for_trondheim_never_overbook(db):
+    with StandIn() as slack, BotServer(db, slack.api_url, env=FAST_RETRIES) as bot:
+        bot.command('ny "Mange" 300 år 2020', command="/relocation", user_id=ADMIN)
+        previews = [
+            bot.command('tildel "Mange" Trondheim 2', command="/relocation", user_id=ADMIN)
+            for _ in range(100)
+        ]
+        buttons = [confirm_button(p) for p in previews]
+
+        def click(i: int):
+            b = buttons[i]
+            return bot.action(
+                b["action_id"], b["value"], response_url=slack.response_url(f"x{i}"), user_id=ADMIN
+            ).status
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = list(pool.map(click, range(100)))
+        assert statuses == [200] * 100
+        answers = [c.body["text"] for c in slack.calls_to("response") if "/x" in c.path]
+        assert len(answers) == 100
+        granted = [a for a in answers if a.startswith("Tildelt")]
+        refused = [a for a in answers if a.startswith("Avvist")]
+        assert len(granted) + len(refused) == 100
+        assert len(granted) == 57  # 57 × 2 = 114 ≤ 115
+        assert service_on(db).capacity("Trondheim").reserved == 114
+
+
+def test_slack_refusing_then_failing_then_ratelimiting_then_recovering(db, tmp_path):
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api/"
+    with BotServer(db, api, env=FAST_RETRIES) as bot:  # nothing listens there: refused
+        bot.command('ny "A" 400 år 2020', command="/relocation", user_id=ADMIN)
+        bot.command('ny "B" 500 år 2020', command="/relocation", user_id=ADMIN)
+        time.sleep(1.0)
+        with StandIn(port=port) as slack:
+            slack.script.extend(
+                [
+                    ("status", 500, {}, {"ok": False, "error": "internal_error"}),
+                    ("status", 429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"}),
+                    ("status", 200, {}, {"ok": False, "error": "not_in_channel"}),
+                    ("post-then-drop",),  # posted, but the answer is lost: must not post again
+                ]
+            )
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and len(alerts_to_channel(slack)) < 2:
+                time.sleep(0.1)
+            time.sleep(2.0)
+            texts = sorted(m["text"] for m in alerts_to_channel(slack))
+            assert len(texts) == 2, texts  # each exactly once
+            assert "Gruppen A (2020) har 400" in texts[0] and "Gruppen B (2020) har 500" in texts[1]
+            assert not slack.script  # every failure was met, the lost answer included
+            assert len(slack.calls_to("chat.postMessage")) >= 5
+            assert slack.calls_to("conversations.history")  # checked before re-posting
+    service = service_on(db)
+    assert [a.status for a in service.alerts()] == ["sent", "sent"]
+
+
+def test_pending_alerts_survive_a_crash_and_are_delivered_once(db):
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api/"
+    bot = BotServer(db, api, env=FAST_RETRIES).start()
+    try:
+        bot.command('ny "A" 400 år 2020', command="/relocation", user_id=ADMIN)
+        bot.command('ny "B" 500 år 2020', command="/relocation", user_id=ADMIN)
+        time.sleep(0.5)
+    finally:
+        bot.stop(signal.SIGKILL)
+    assert [a.status for a in service_on(db).alerts()] == ["pending", "pending"]
+    with StandIn(port=port) as slack, BotServer(db, api, env=FAST_RETRIES):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(alerts_to_channel(slack)) < 2:
+            time.sleep(0.1)
+        time.sleep(2.0)
+        assert len(alerts_to_channel(slack)) == 2
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert [a.status for a in service_on(db).alerts()] == ["sent", "sent"]
