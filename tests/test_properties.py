@@ -1,0 +1,122 @@
+"""Property-based: random sequences of new/assign/cancel/settle/undo never leave negative
+room, and the totals always agree with the history."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from capacity import Actor, Capacity, errors
+from capacity.store import Store
+
+ADMIN = Actor(id="U_ADMIN", name="Ada", trusted=True)
+CITIES = ["Oslo", "Bergen", "Trondheim", "Stavanger", "Bærum", "Kristiansand", "Tromsø"]
+
+
+class Batches(RuleBasedStateMachine):
+    template: str | None = None
+
+    @initialize()
+    def start(self) -> None:
+        store = Store(":memory:")
+        source = sqlite3.connect(Batches.template)
+        source.backup(store.db.conn)
+        source.close()
+        self.service = Capacity(store)
+        self.names: list[str] = []
+
+    @rule(persons=st.integers(1, 120), sizes=st.lists(st.integers(1, 9), max_size=6))
+    def new(self, persons: int, sizes: list[int]) -> None:
+        households = tuple(sizes) if sizes and sum(sizes) <= persons else ()
+        if households:
+            persons = sum(households)
+        name = f"B{len(self.names)}"
+        self.service.create_batch(name, persons, ADMIN, year=2020, households=households)
+        self.names.append(name)
+
+    @rule(data=st.data(), city=st.sampled_from(CITIES), persons=st.integers(1, 60))
+    def assign(self, data: st.DataObject, city: str, persons: int) -> None:
+        if not self.names:
+            return
+        name = data.draw(st.sampled_from(self.names))
+        batch = self.service.batch(name)
+        households: tuple[int, ...] = ()
+        if batch.unplaced_households:
+            households = (batch.unplaced_households[-1],)
+            persons = households[0]
+        try:
+            self.service.allocate(name, city, persons, ADMIN, households=households)
+        except errors.CapacityError:
+            pass  # refused input: must change nothing (checked by the invariants)
+
+    @rule(data=st.data())
+    def auto(self, data: st.DataObject) -> None:
+        if self.names:
+            try:
+                self.service.allocate_auto(data.draw(st.sampled_from(self.names)), ADMIN)
+            except errors.CapacityError:
+                pass
+
+    @rule(data=st.data(), status=st.sampled_from(["cancelled", "arrived", "settled"]))
+    def move(self, data: st.DataObject, status: str) -> None:
+        if self.names:
+            try:
+                self.service.set_status(data.draw(st.sampled_from(self.names)), status, ADMIN)
+            except errors.InvalidTransition:
+                pass
+
+    @rule(data=st.data())
+    def undo(self, data: st.DataObject) -> None:
+        rows = self.service.store.db.execute(
+            "SELECT id FROM allocations WHERE active = 1"
+        ).fetchall()
+        if rows:
+            try:
+                self.service.release(data.draw(st.sampled_from([r[0] for r in rows])), ADMIN)
+            except errors.InvalidTransition:
+                pass
+
+    @invariant()
+    def remaining_never_negative(self) -> None:
+        for line in self.service.overview("storbynettverket", 2020).lines:
+            assert line.remaining is not None and line.remaining >= 0, line
+
+    @invariant()
+    def batches_never_over_assigned(self) -> None:
+        for batch in self.service.batches():
+            assert 0 <= batch.allocated <= batch.persons
+            if batch.status.value == "cancelled":
+                assert batch.allocated == 0
+
+    @invariant()
+    def reservations_agree_with_the_history(self) -> None:
+        replayed: dict[str, int] = {}
+        for change in self.service.history():
+            if change.entity != "allocation":
+                continue
+            number = change.key.split("/")[0]
+            if change.before is None:
+                replayed[number] = replayed.get(number, 0) + change.after["persons"]
+            elif change.before.get("active") and not change.after.get("active"):
+                replayed[number] = replayed.get(number, 0) - change.after["persons"]
+        reserved = {
+            line.municipality.number: line.reserved
+            for line in self.service.overview("storbynettverket", 2020).lines
+        }
+        for number, persons in reserved.items():
+            assert replayed.get(number, 0) == persons, (number, persons, replayed)
+
+
+def test_random_batch_histories(_seeded_template):
+    Batches.template = str(_seeded_template)
+    runner = Batches.TestCase
+    runner.settings = settings(
+        max_examples=40,
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    runner().runTest()
