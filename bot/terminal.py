@@ -53,7 +53,7 @@ def command_body(
             "api_app_id": "ALOCAL",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": "0.0.local",
+            "trigger_id": f"{time.time():.6f}.{uuid.uuid4().hex[:12]}",
         }
     )
 
