@@ -270,15 +270,17 @@ def _show_button(municipality: Municipality, year: int | None) -> ButtonElement:
 def report_message(result: ChangeResult, t: Texts, user: str) -> Message:
     m = result.municipality
     before = t.number(result.before) if result.before is not None else t("none")
-    return plain(
-        t(
-            "report_done",
-            name=m.name_no,
-            number=m.number,
-            year=result.year,
-            before=before,
-            after=t.number(result.after),
-            remaining=t.number(result.line.remaining),
-            user=user,
-        )
+    text = t(
+        "report_done",
+        name=m.name_no,
+        number=m.number,
+        year=result.year,
+        before=before,
+        after=t.number(result.after),
+        remaining=t.number(result.line.remaining),
+        user=user,
+    )
+    if result.alerted:
+        text += " " + t("channel_alerted")
+    return plain(text)
     )

@@ -175,6 +175,7 @@ class BotServer:
         user_id: str = "U_COORD",
         user_name: str = "kari",
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Reply:
         payload = {
             "type": "block_actions",
@@ -203,4 +204,4 @@ class BotServer:
             ],
             **(extra or {}),
         }
-        return self.post_signed(urlencode({"payload": json.dumps(payload)}))
+        return self.post_signed(urlencode({"payload": json.dumps(payload)}), extra=headers)
