@@ -283,4 +283,3 @@ def report_message(result: ChangeResult, t: Texts, user: str) -> Message:
     if result.alerted:
         text += " " + t("channel_alerted")
     return plain(text)
-    )

@@ -3,6 +3,7 @@ room, and the totals always agree with the history."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 
 from hypothesis import HealthCheck, settings
@@ -55,18 +56,14 @@ class Batches(RuleBasedStateMachine):
     @rule(data=st.data())
     def auto(self, data: st.DataObject) -> None:
         if self.names:
-            try:
+            with contextlib.suppress(errors.CapacityError):
                 self.service.allocate_auto(data.draw(st.sampled_from(self.names)), ADMIN)
-            except errors.CapacityError:
-                pass
 
     @rule(data=st.data(), status=st.sampled_from(["cancelled", "arrived", "settled"]))
     def move(self, data: st.DataObject, status: str) -> None:
         if self.names:
-            try:
+            with contextlib.suppress(errors.InvalidTransition):
                 self.service.set_status(data.draw(st.sampled_from(self.names)), status, ADMIN)
-            except errors.InvalidTransition:
-                pass
 
     @rule(data=st.data())
     def undo(self, data: st.DataObject) -> None:
@@ -74,10 +71,8 @@ class Batches(RuleBasedStateMachine):
             "SELECT id FROM allocations WHERE active = 1"
         ).fetchall()
         if rows:
-            try:
+            with contextlib.suppress(errors.InvalidTransition):
                 self.service.release(data.draw(st.sampled_from([r[0] for r in rows])), ADMIN)
-            except errors.InvalidTransition:
-                pass
 
     @invariant()
     def remaining_never_negative(self) -> None:
