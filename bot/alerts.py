@@ -6,7 +6,7 @@ import json
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, MarkdownTextObject
 
-from bot.blocks import Message, _section
+from bot.blocks import Message, section
 from bot.i18n import Texts
 from capacity.models import CapacityExceeded, Kind
 
@@ -43,7 +43,7 @@ def alert_message(event: CapacityExceeded, t: Texts) -> Message:
         else (event.actor_name or event.actor)
     )
     blocks = [
-        _section(headline),
+        section(headline),
         ContextBlock(elements=[MarkdownTextObject(text=f"{where}\n{t('alert_by', who=who)}")]),
     ]
     if event.batch_id:

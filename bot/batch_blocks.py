@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
 )
 
-from bot.blocks import Message, _dicts, _section
+from bot.blocks import Message, dicts, section
 from bot.i18n import Texts
 from capacity.models import Batch
 from capacity.service import AllocationResult, BatchResult
@@ -38,7 +38,7 @@ def _message(blocks: list[Block]) -> Message:
     text = " ".join(
         b.text.text.replace("*", "") for b in blocks if getattr(b, "text", None) is not None
     )
-    return Message(text=text or "-", blocks=_dicts(blocks)).check()
+    return Message(text=text or "-", blocks=dicts(blocks)).check()
 
 
 def status_word(t: Texts, batch: Batch) -> str:
@@ -51,7 +51,7 @@ def batch_created(result: BatchResult, t: Texts, scope_title: str) -> Message:
     b = result.batch
     households = t("households", sizes=_sizes(b.households)) if b.households else ""
     blocks: list[Block] = [
-        _section(
+        section(
             t(
                 "batch_created",
                 batch=b.name,
@@ -64,7 +64,7 @@ def batch_created(result: BatchResult, t: Texts, scope_title: str) -> Message:
         )
     ]
     for event in result.events:
-        blocks.append(_section(alert_message(event, t).blocks[0]["text"]["text"]))
+        blocks.append(section(alert_message(event, t).blocks[0]["text"]["text"]))
     blocks += _alerted(t, result.alerted)
     return _message(blocks)
 
@@ -81,7 +81,7 @@ def preview(result: AllocationResult, t: Texts, key: str, households: tuple[int,
     }
     return _message(
         [
-            _section(
+            section(
                 t(
                     "preview",
                     persons=t.number(result.persons),
@@ -111,7 +111,7 @@ def assigned(result: AllocationResult, t: Texts, user: str) -> Message:
         return refused(result, t)
     key = "assigned_already" if result.duplicate else "assigned"
     blocks: list[Block] = [
-        _section(
+        section(
             t(
                 key,
                 persons=t.number(result.persons),
@@ -142,7 +142,7 @@ def assigned(result: AllocationResult, t: Texts, user: str) -> Message:
 def refused(result: AllocationResult, t: Texts) -> Message:
     return _message(
         [
-            _section(
+            section(
                 t(
                     "refused",
                     persons=t.number(result.persons),
@@ -179,12 +179,12 @@ def batch_detail(batch: Batch, t: Texts, scope_title: str) -> Message:
         )
     if len(batch.allocations) > MAX_LISTED:
         lines.append(f"… +{len(batch.allocations) - MAX_LISTED} (`capacity batch show {batch.id}`)")
-    return _message([_section("\n".join(lines))])
+    return _message([section("\n".join(lines))])
 
 
 def batch_list(batches: list[Batch], t: Texts) -> Message:
     if not batches:
-        return _message([_section(t("no_batches"))])
+        return _message([section(t("no_batches"))])
     lines = [
         t(
             "batch_line",
@@ -199,13 +199,13 @@ def batch_list(batches: list[Batch], t: Texts) -> Message:
     ]
     if len(batches) > MAX_LISTED:
         lines.append(f"… +{len(batches) - MAX_LISTED} (`capacity batch list`)")
-    return _message([_section("\n".join(lines))])
+    return _message([section("\n".join(lines))])
 
 
 def undone(batch: Batch, place: str, t: Texts, user: str) -> Message:
     return _message(
         [
-            _section(
+            section(
                 t(
                     "undone",
                     place=place,

@@ -52,11 +52,11 @@ class Message:
         return body
 
 
-def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+def dicts(blocks: list[Block]) -> list[dict[str, Any]]:
     return [block.to_dict() for block in blocks]
 
 
-def _section(text: str) -> SectionBlock:
+def section(text: str) -> SectionBlock:
     if len(text) > MAX_SECTION:
         raise ValueError(f"section text of {len(text)} characters, Slack allows {MAX_SECTION}")
     return SectionBlock(text=MarkdownTextObject(text=text))
@@ -67,7 +67,7 @@ def _context(text: str) -> ContextBlock:
 
 
 def plain(text: str) -> Message:
-    return Message(text=text, blocks=_dicts([_section(text)])).check()
+    return Message(text=text, blocks=dicts([section(text)])).check()
 
 
 def help_message(t: Texts) -> Message:
@@ -114,9 +114,9 @@ def capacity_message(line: CapacityLine, t: Texts) -> Message:
         if measure in line.figures
     ]
     sources = sorted({line.figures[m].source for m in IMDI_MEASURES if m in line.figures} - {""})
-    blocks: list[Block] = [_section(headline), _section("\n".join(details))]
+    blocks: list[Block] = [section(headline), section("\n".join(details))]
     if figures:
-        blocks.append(_section(f"*{t('imdi_heading', year=line.year)}*\n" + "\n".join(figures)))
+        blocks.append(section(f"*{t('imdi_heading', year=line.year)}*\n" + "\n".join(figures)))
         notes = [
             t(
                 "derived",
@@ -129,7 +129,7 @@ def capacity_message(line: CapacityLine, t: Texts) -> Message:
         notes.extend(t("source", source=source) for source in sources)
         blocks.append(_context("\n".join(notes)))
     text = headline.replace("*", "") + ". " + ". ".join(d.replace("*", "") for d in details)
-    return Message(text=text, blocks=_dicts(blocks)).check()
+    return Message(text=text, blocks=dicts(blocks)).check()
 
 
 def _table(lines: list[CapacityLine], t: Texts) -> str:
@@ -176,7 +176,7 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
     ]
     if national:
         blocks.append(
-            _section(
+            section(
                 t(
                     "national_totals",
                     year=overview.year,
@@ -187,11 +187,11 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
                 )
             )
         )
-    blocks.append(_section(total))
+    blocks.append(section(total))
     if shown:
-        blocks.append(_section(_table(shown, t)))
+        blocks.append(section(_table(shown, t)))
     else:
-        blocks.append(_section(t("no_reports", year=overview.year)))
+        blocks.append(section(t("no_reports", year=overview.year)))
     notes = []
     if national and lines:
         notes.append(
@@ -224,7 +224,7 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
             buttons.append(_page_button(t("next"), overview, page + 1))
         blocks.append(ActionsBlock(elements=buttons, block_id=f"pages-{page}"))
     text = f"{overview.title} {overview.year}: " + total.replace("*", "")
-    return Message(text=text, blocks=_dicts(blocks)).check()
+    return Message(text=text, blocks=dicts(blocks)).check()
 
 
 def _page_button(label: str, overview: Overview, page: int) -> ButtonElement:
@@ -247,7 +247,7 @@ def choices_message(resolution: Resolution, t: Texts, year: int | None) -> Messa
             intro += " " + t("did_you_mean")
         else:
             intro += " " + t("try_number")
-    blocks: list[Block] = [_section(intro)]
+    blocks: list[Block] = [section(intro)]
     if options:
         blocks.append(
             ActionsBlock(
@@ -255,7 +255,7 @@ def choices_message(resolution: Resolution, t: Texts, year: int | None) -> Messa
             )
         )
     text = intro + (" " + ", ".join(m.label for m in options) if options else "")
-    return Message(text=text, blocks=_dicts(blocks)).check()
+    return Message(text=text, blocks=dicts(blocks)).check()
 
 
 def _show_button(municipality: Municipality, year: int | None) -> ButtonElement:

@@ -822,7 +822,7 @@ class Capacity:
                 return self.geography.project(m, structure)
         return []
 
-    def _scope_title(self, scope: str) -> str:
+    def scope_title(self, scope: str) -> str:
         if scope == NATIONAL:
             return "Norge"
         group = self.geography.groups.get(scope)
@@ -855,7 +855,7 @@ class Capacity:
             batch_name=batch.name,
             year=batch.year,
             scope=batch.scope,
-            scope_title=self._scope_title(batch.scope),
+            scope_title=self.scope_title(batch.scope),
             rooms=tuple(rooms[:10]),
             actor=actor.id,
             actor_name=actor.name,
@@ -969,11 +969,11 @@ class Capacity:
             if municipality not in members:
                 raise errors.InvalidInput(
                     f"{municipality.name_no} is outside the batch's scope "
-                    f"({self._scope_title(batch.scope)})",
+                    f"({self.scope_title(batch.scope)})",
                     field="municipality",
                     reason="outside_scope",
                     name=municipality.name_no,
-                    scope=self._scope_title(batch.scope),
+                    scope=self.scope_title(batch.scope),
                 )
             if persons > batch.unallocated:
                 raise errors.InvalidInput(

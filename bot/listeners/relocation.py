@@ -65,7 +65,7 @@ class RelocationCommand:
                 return batch_blocks.batch_list(service.batches(request.year), t)
             if request.kind == "show":
                 batch = service.batch(request.name)
-                return batch_blocks.batch_detail(batch, t, service._scope_title(batch.scope))
+                return batch_blocks.batch_detail(batch, t, service.scope_title(batch.scope))
             if request.kind == "status":
                 batch = service.set_status(
                     request.name, request.status, actor, reason=request.reason
@@ -83,7 +83,7 @@ class RelocationCommand:
                     scope=request.scope,
                 )
                 return batch_blocks.batch_created(
-                    result, t, service._scope_title(result.batch.scope)
+                    result, t, service.scope_title(result.batch.scope)
                 )
             if request.kind == "assign":
                 result = service.allocate(
@@ -171,7 +171,7 @@ class RelocationButtons:
         t, service = self.deps.texts, self.deps.service
         try:
             batch = service.batch(int(_value(action)["b"]))
-            message = batch_blocks.batch_detail(batch, t, service._scope_title(batch.scope))
+            message = batch_blocks.batch_detail(batch, t, service.scope_title(batch.scope))
         except (KeyError, TypeError, ValueError):
             message = blocks.plain(t("relocation_usage"))
         except errors.CapacityError as error:
@@ -305,7 +305,7 @@ class RelocationModal:
             ack(response_action="errors", errors={field: text[:2000]})
             return
         ack()
-        message = batch_blocks.batch_created(result, t, service._scope_title(result.batch.scope))
+        message = batch_blocks.batch_created(result, t, service.scope_title(result.batch.scope))
         metadata = _metadata(view)
         if metadata.get("channel") and user.get("id"):
             client.chat_postEphemeral(
