@@ -206,19 +206,31 @@ def _options(tokens: list[str]) -> tuple[list[str], dict[str, str]] | None:
     return head, options
 
 
-def _new(tokens: list[str]) -> Relocation:
+def _split(
+    tokens: list[str], allowed: set[str]
+) -> tuple[list[str], dict[str, str], tuple[int, ...]] | Relocation:
+    """The words before the options, the options, and the household sizes; or the
+    invalid request to answer with."""
     split = _options(tokens)
-    if split is None:
+    if split is None or set(split[1]) - allowed:
         return Relocation("invalid", problem="relocation_usage")
     head, options = split
-    if len(head) != 2 or not re.fullmatch(r"\d{1,6}", head[1]):
-        return Relocation("invalid", problem="relocation_usage")
     sizes: tuple[int, ...] = ()
     if "families" in options:
         parsed = households(options["families"])
         if parsed is None:
             return Relocation("invalid", problem="bad_households")
         sizes = parsed
+    return head, options, sizes
+
+
+def _new(tokens: list[str]) -> Relocation:
+    split = _split(tokens, {"families", "year", "scope"})
+    if isinstance(split, Relocation):
+        return split
+    head, options, sizes = split
+    if len(head) != 2 or not re.fullmatch(r"\d{1,6}", head[1]):
+        return Relocation("invalid", problem="relocation_usage")
     year = None
     if "year" in options:
         if not _YEAR.match(options["year"]):
@@ -235,18 +247,10 @@ def _new(tokens: list[str]) -> Relocation:
 
 
 def _assign(tokens: list[str]) -> Relocation:
-    split = _options(tokens)
-    if split is None:
-        return Relocation("invalid", problem="relocation_usage")
-    head, options = split
-    if set(options) - {"families"}:
-        return Relocation("invalid", problem="relocation_usage")
-    sizes: tuple[int, ...] = ()
-    if "families" in options:
-        parsed = households(options["families"])
-        if parsed is None:
-            return Relocation("invalid", problem="bad_households")
-        sizes = parsed
+    split = _split(tokens, {"families"})
+    if isinstance(split, Relocation):
+        return split
+    head, _, sizes = split
     persons = None
     if len(head) >= 3 and re.fullmatch(r"\d{1,6}", head[-1]):
         persons = int(head.pop())

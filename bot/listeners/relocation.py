@@ -4,7 +4,6 @@ move them through their life; the modal; and the batch buttons of alerts."""
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from typing import Any
 
@@ -15,10 +14,9 @@ from bot import batch_blocks, blocks
 from bot.blocks import Message
 from bot.i18n import Texts
 from bot.listeners.deps import Deps, actor_from
+from bot.listeners.payload import button_value, clicker, replace_message
 from bot.parse import Relocation, households, parse_relocation
 from capacity import errors
-
-log = logging.getLogger("bot")
 
 MODAL = "relocation_new"
 FIELDS = {  # core field → modal block
@@ -115,9 +113,8 @@ class RelocationButtons:
         """Reserve, once: the key in the button makes double clicks and retries safe."""
         ack()
         t, service = self.deps.texts, self.deps.service
-        value = _value(action)
-        user = body.get("user") or {}
-        actor = actor_from(user.get("id", ""), user.get("username") or user.get("name", ""))
+        value = button_value(action)
+        actor = clicker(body)
         try:
             result = service.allocate(
                 int(value["b"]),
@@ -132,21 +129,20 @@ class RelocationButtons:
             message = blocks.plain(t("relocation_usage"))
         except errors.CapacityError as error:
             message = _refusal(error, t)
-        _replace(body, respond, message)
+        replace_message(body, respond, message)
 
     def dismiss(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        _replace(body, respond, blocks.plain(self.deps.texts("dismissed")))
+        replace_message(body, respond, blocks.plain(self.deps.texts("dismissed")))
 
     def undo(
         self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
     ) -> None:
         ack()
         t, service = self.deps.texts, self.deps.service
-        user = body.get("user") or {}
-        actor = actor_from(user.get("id", ""), user.get("username") or user.get("name", ""))
+        actor = clicker(body)
         try:
-            allocation_id = int(_value(action)["a"])
+            allocation_id = int(button_value(action)["a"])
             batch = service.release(allocation_id, actor, reason="undone in Slack")
             place = next(
                 (
@@ -161,7 +157,7 @@ class RelocationButtons:
             message = blocks.plain(t("relocation_usage"))
         except errors.CapacityError as error:
             message = _refusal(error, t)
-        _replace(body, respond, message)
+        replace_message(body, respond, message)
 
     def open_batch(
         self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
@@ -170,7 +166,7 @@ class RelocationButtons:
         ack()
         t, service = self.deps.texts, self.deps.service
         try:
-            batch = service.batch(int(_value(action)["b"]))
+            batch = service.batch(int(button_value(action)["b"]))
             message = batch_blocks.batch_detail(batch, t, service.scope_title(batch.scope))
         except (KeyError, TypeError, ValueError):
             message = blocks.plain(t("relocation_usage"))
@@ -183,19 +179,6 @@ class RelocationButtons:
                 text=message.text,
                 blocks=message.blocks,
             )
-
-
-def _value(action: dict[str, Any]) -> dict[str, Any]:
-    try:
-        value = json.loads(action.get("value") or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _replace(body: dict[str, Any], respond: Respond, message: Message) -> None:
-    if body.get("response_url"):
-        respond(replace_original=True, text=message.text, blocks=message.blocks)
 
 
 # -- the modal ---------------------------------------------------------------------------
@@ -271,8 +254,7 @@ class RelocationModal:
         """Validated in the modal: errors go back on the field, and nothing is saved."""
         t, service = self.deps.texts, self.deps.service
         values = (view.get("state") or {}).get("values") or {}
-        user = body.get("user") or {}
-        actor = actor_from(user.get("id", ""), user.get("username") or user.get("name", ""))
+        actor = clicker(body)
         problems: dict[str, str] = {}
         persons = _field(values, "persons")
         if not persons.isdigit():
@@ -307,10 +289,10 @@ class RelocationModal:
         ack()
         message = batch_blocks.batch_created(result, t, service.scope_title(result.batch.scope))
         metadata = _metadata(view)
-        if metadata.get("channel") and user.get("id"):
+        if metadata.get("channel") and actor.id:
             client.chat_postEphemeral(
                 channel=metadata["channel"],
-                user=user["id"],
+                user=actor.id,
                 text=message.text,
                 blocks=message.blocks,
             )

@@ -1,0 +1,38 @@
+"""Reading interaction payloads and answering them, shared by every button listener."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Respond
+
+from bot.blocks import Message
+from bot.listeners.deps import actor_from
+from capacity import Actor
+
+log = logging.getLogger("bot")
+
+
+def button_value(action: dict[str, Any]) -> dict[str, Any]:
+    """A button's JSON value; {} when it is not a JSON object (never raises)."""
+    try:
+        value = json.loads(action.get("value") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def clicker(body: dict[str, Any]) -> Actor:
+    user = body.get("user") or {}
+    return actor_from(user.get("id", ""), user.get("username") or user.get("name", ""))
+
+
+def replace_message(body: dict[str, Any], respond: Respond, message: Message) -> None:
+    """Replace the message the button was on. Our buttons live only on messages sent
+    as answers, which come with a response_url; without one there is nothing to replace."""
+    if body.get("response_url"):
+        respond(replace_original=True, text=message.text, blocks=message.blocks)
+    else:
+        log.info("Button click without response_url ignored")
