@@ -143,11 +143,9 @@ class Batch(Model):
     status: BatchStatus
     created_at: datetime
     created_by: str
-    allocations: tuple[Allocation, ...] = ()
-
-    @property
-    def allocated(self) -> int:
-        return sum(a.persons for a in self.allocations if a.active)
+    allocated: int = 0  # persons in active allocations
+    placed_households: tuple[int, ...] = ()  # household sizes in active allocations
+    allocations: tuple[Allocation, ...] = ()  # loaded when asked for (display, export)
 
     @property
     def unallocated(self) -> int:
@@ -157,11 +155,9 @@ class Batch(Model):
     def unplaced_households(self) -> tuple[int, ...]:
         """Household sizes not yet placed in any active allocation (largest first)."""
         left = sorted(self.households, reverse=True)
-        for allocation in self.allocations:
-            if allocation.active:
-                for size in allocation.households:
-                    if size in left:
-                        left.remove(size)
+        for size in self.placed_households:
+            if size in left:
+                left.remove(size)
         return tuple(left)
 
 

@@ -8,7 +8,7 @@ that caused them, for an adapter to deliver. Nothing here knows about Slack.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +47,15 @@ MAX_NAME_LENGTH = 80
 DEFAULT_LOW_RATIO = 0.10
 
 Clock = Callable[[], datetime]
+
+
+def rows_of(db: Database, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+    """Rows as dicts, straight from the connection: the hot paths skip sqlite-utils'
+    per-statement savepoint guard (three statements for one)."""
+    cursor = db.conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
 
 
 def utc_now() -> datetime:
@@ -216,22 +225,24 @@ class Capacity:
         db = self.store.db
         municipalities = [
             Municipality(**row)
-            for row in db.query(
+            for row in rows_of(
+                db,
                 "SELECT structure, number, name, name_no FROM municipalities "
-                "ORDER BY structure, number"
+                "ORDER BY structure, number",
             )
         ]
         crosswalk = [
             (row["number_2020"], row["number_2024"])
-            for row in db.query("SELECT number_2020, number_2024 FROM crosswalk")
+            for row in rows_of(db, "SELECT number_2020, number_2024 FROM crosswalk")
         ]
         by_key = {(m.structure, m.number): m for m in municipalities}
         groups: dict[str, Group] = {}
         aliases: dict[str, str] = {}
-        for row in db.query("SELECT name, title, aliases FROM groups ORDER BY name"):
+        for row in rows_of(db, "SELECT name, title, aliases FROM groups ORDER BY name"):
             members = tuple(
                 by_key[(2024, member["number_2024"])]
-                for member in db.query(
+                for member in rows_of(
+                    db,
                     "SELECT number_2024 FROM group_members WHERE group_name = ? ORDER BY rowid",
                     [row["name"]],
                 )
@@ -282,14 +293,14 @@ class Capacity:
     def years_with_figures(self, municipality: Municipality) -> tuple[int, ...]:
         numbers = self.geography.lineage_numbers(municipality)
         marks = ",".join("?" * len(numbers))
-        rows = self.store.db.execute(
+        rows = self.store.db.conn.execute(
             f"SELECT DISTINCT year FROM figures WHERE number IN ({marks}) ORDER BY year",
             numbers,
         ).fetchall()
         return tuple(row[0] for row in rows)
 
     def latest_year(self) -> int | None:
-        row = self.store.db.execute("SELECT max(year) FROM figures").fetchone()
+        row = self.store.db.conn.execute("SELECT max(year) FROM figures").fetchone()
         return row[0] if row else None
 
     # -- queries -----------------------------------------------------------------------
@@ -326,13 +337,13 @@ class Capacity:
     def _line(
         self, db: Database, municipality: Municipality, year: int, years: tuple[int, ...] = ()
     ) -> CapacityLine:
-        rows = db.execute(
+        rows = db.conn.execute(
             """SELECT f.measure, f.value, c.at, c.actor, c.actor_name, c.source
                FROM figures f JOIN changes c ON c.id = f.change_id
                WHERE f.number = ? AND f.year = ?""",
             [municipality.number, year],
         ).fetchall()
-        reserved = db.execute(
+        reserved = db.conn.execute(
             "SELECT coalesce(sum(persons), 0) FROM allocations "
             "WHERE number = ? AND year = ? AND active = 1",
             [municipality.number, year],
@@ -352,7 +363,7 @@ class Capacity:
         db = self.store.db
         figures: dict[Measure, Figure] = {}
         for measure in Measure:
-            row = db.execute(
+            row = db.conn.execute(
                 """SELECT after, at, actor, actor_name, source FROM changes
                    WHERE entity = 'figure' AND key = ? AND at <= ?
                    ORDER BY at DESC, id DESC LIMIT 1""",
@@ -362,7 +373,7 @@ class Capacity:
                 value = json.loads(row[0])
                 if value != "deleted":
                     figures[measure] = _figure(measure.value, value, *row[1:])
-        reserved = db.execute(
+        reserved = db.conn.execute(
             """SELECT coalesce(sum(persons), 0) FROM allocations
                WHERE number = ? AND year = ? AND created_at <= ?
                  AND (released_at IS NULL OR released_at > ?)""",
@@ -409,7 +420,7 @@ class Capacity:
         self, db: Database, municipalities: list[Municipality], year: int
     ) -> tuple[CapacityLine, ...]:
         figures: dict[str, dict[Measure, Figure]] = {}
-        for row in db.execute(
+        for row in db.conn.execute(
             """SELECT f.number, f.measure, f.value, c.at, c.actor, c.actor_name, c.source
                FROM figures f JOIN changes c ON c.id = f.change_id
                WHERE f.year = ?""",
@@ -417,7 +428,7 @@ class Capacity:
         ):
             figures.setdefault(row[0], {})[Measure(row[1])] = _figure(*row[1:])
         reserved = dict(
-            db.execute(
+            db.conn.execute(
                 "SELECT number, sum(persons) FROM allocations "
                 "WHERE year = ? AND active = 1 GROUP BY number",
                 [year],
@@ -448,7 +459,7 @@ class Capacity:
         if limit:
             sql = f"SELECT * FROM ({sql.replace(' ORDER BY id', '')} ORDER BY id DESC LIMIT ?) ORDER BY id"
             params.append(limit)
-        return [_change(row) for row in db.query(sql, params)]
+        return [_change(row) for row in rows_of(db, sql, params)]
 
     # -- writes: figures ---------------------------------------------------------------
 
@@ -464,7 +475,7 @@ class Capacity:
         source: str = "",
         reason: str = "",
     ) -> int:
-        cursor = db.execute(
+        cursor = db.conn.execute(
             """INSERT INTO changes (at, actor, actor_name, source, reason, entity, key,
                                    before, after)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -496,7 +507,7 @@ class Capacity:
         force: bool = False,
     ) -> tuple[bool, int | None, int | None]:
         """Set one figure; a no-op when unchanged (unless `force`, for a re-report)."""
-        row = db.execute(
+        row = db.conn.execute(
             "SELECT value FROM figures WHERE number = ? AND year = ? AND measure = ?",
             [number, year, measure.value],
         ).fetchone()
@@ -513,7 +524,7 @@ class Capacity:
             source=source,
             reason=reason,
         )
-        db.execute(
+        db.conn.execute(
             """INSERT INTO figures (number, year, measure, value, change_id)
                VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (number, year, measure)
@@ -580,15 +591,17 @@ class Capacity:
         return self.latest_year() or self.clock().year
 
     def _last_change(self, db: Database) -> Change:
-        row = next(db.query("SELECT * FROM changes ORDER BY id DESC LIMIT 1"))
+        row = next(rows_of(db, "SELECT * FROM changes ORDER BY id DESC LIMIT 1"))
         return _change(row)
 
     # -- roles -------------------------------------------------------------------------
 
     def roles(self, user_id: str) -> list[tuple[Role, Municipality | None]]:
         result: list[tuple[Role, Municipality | None]] = []
-        for row in self.store.db.query(
-            "SELECT role, number FROM roles WHERE user_id = ? ORDER BY role, number", [user_id]
+        for row in rows_of(
+            self.store.db,
+            "SELECT role, number FROM roles WHERE user_id = ? ORDER BY role, number",
+            [user_id],
         ):
             municipality = self.geography.get(row["number"], 2024) if row["number"] else None
             result.append((Role(row["role"]), municipality))
@@ -597,7 +610,7 @@ class Capacity:
     def is_admin(self, actor: Actor) -> bool:
         if actor.trusted:
             return True
-        row = self.store.db.execute(
+        row = self.store.db.conn.execute(
             "SELECT 1 FROM roles WHERE user_id = ? AND role = 'admin'", [actor.id]
         ).fetchone()
         return row is not None
@@ -607,7 +620,7 @@ class Capacity:
             return True
         numbers = self.geography.lineage_numbers(municipality)
         marks = ",".join("?" * len(numbers))
-        row = self.store.db.execute(
+        row = self.store.db.conn.execute(
             f"SELECT 1 FROM roles WHERE user_id = ? AND role = 'editor' AND number IN ({marks})",
             [actor.id, *numbers],
         ).fetchone()
@@ -653,13 +666,13 @@ class Capacity:
                 "The admin role covers every municipality; name none", field="municipality"
             )
         with self.store.write() as db:
-            exists = db.execute(
+            exists = db.conn.execute(
                 "SELECT 1 FROM roles WHERE user_id = ? AND role = ? AND number = ?",
                 [user_id, role.value, number],
             ).fetchone()
             if exists:
                 return False
-            db.execute(
+            db.conn.execute(
                 "INSERT INTO roles (user_id, role, number, granted_at, granted_by) "
                 "VALUES (?, ?, ?, ?, ?)",
                 [user_id, role.value, number, self.now(), actor.id],
@@ -676,7 +689,7 @@ class Capacity:
         self._require_admin(actor, "revoke roles")
         number = self.municipality(municipality).number if municipality else ""
         with self.store.write() as db:
-            cursor = db.execute(
+            cursor = db.conn.execute(
                 "DELETE FROM roles WHERE user_id = ? AND role = ? AND number = ?",
                 [user_id, role.value, number],
             )
@@ -720,13 +733,13 @@ class Capacity:
         scope_key, scope_title, _ = self.scope(scope)
         self._require_admin(actor, "register relocation batches")
         with self.store.write() as db:
-            if db.execute(
+            if db.conn.execute(
                 "SELECT 1 FROM batches WHERE name = ? AND year = ?", [name, year]
             ).fetchone():
                 raise errors.BatchExists(
                     f"A batch named '{name}' exists for {year} already", name=name, year=year
                 )
-            cursor = db.execute(
+            cursor = db.conn.execute(
                 """INSERT INTO batches (name, year, persons, households, scope, status,
                                         created_at, created_by)
                    VALUES (?, ?, ?, ?, ?, 'planned', ?, ?)""",
@@ -742,7 +755,7 @@ class Capacity:
 
     def batch(self, ref: str | int, year: int | None = None) -> Batch:
         """A batch by id or name (the newest year with that name unless `year`)."""
-        return self._find_batch(self.store.db, ref, year)
+        return self._find_batch(self.store.db, ref, year, allocations=True)
 
     def batches(self, year: int | None = None, *, include_cancelled: bool = True) -> list[Batch]:
         db = self.store.db
@@ -756,11 +769,16 @@ class Capacity:
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         sql += " ORDER BY year DESC, id DESC"
-        return [self._batch(db, row[0]) for row in db.execute(sql, params).fetchall()]
+        return [
+            self._batch(db, row[0], allocations=True)
+            for row in db.conn.execute(sql, params).fetchall()
+        ]
 
-    def _find_batch(self, db: Database, ref: str | int, year: int | None = None) -> Batch:
+    def _find_batch(
+        self, db: Database, ref: str | int, year: int | None = None, *, allocations: bool = False
+    ) -> Batch:
         if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-            row = db.execute("SELECT id FROM batches WHERE id = ?", [int(ref)]).fetchone()
+            row = db.conn.execute("SELECT id FROM batches WHERE id = ?", [int(ref)]).fetchone()
         else:
             name = " ".join(str(ref).split())
             sql = "SELECT id FROM batches WHERE name = ? COLLATE NOCASE"
@@ -768,32 +786,26 @@ class Capacity:
             if year is not None:
                 sql += " AND year = ?"
                 params.append(year)
-            row = db.execute(sql + " ORDER BY year DESC, id DESC LIMIT 1", params).fetchone()
+            row = db.conn.execute(sql + " ORDER BY year DESC, id DESC LIMIT 1", params).fetchone()
         if not row:
             raise errors.BatchNotFound(f"No relocation batch named '{ref}'", name=str(ref))
-        return self._batch(db, row[0])
+        return self._batch(db, row[0], allocations=allocations)
 
-    def _batch(self, db: Database, batch_id: int) -> Batch:
-        row = next(db.query("SELECT * FROM batches WHERE id = ?", [batch_id]))
-        structure = structure_for(row["year"])
-        allocations = tuple(
-            Allocation(
-                id=a["id"],
-                batch_id=batch_id,
-                number=a["number"],
-                municipality=(
-                    m.name_no if (m := self.geography.get(a["number"], structure)) else a["number"]
-                ),
-                persons=a["persons"],
-                households=tuple(json.loads(a["households"])),
-                active=bool(a["active"]),
-                created_at=a["created_at"],
-                created_by=a["created_by"],
-            )
-            for a in db.query(
-                "SELECT * FROM allocations WHERE batch_id = ? ORDER BY id", [batch_id]
-            )
-        )
+    def _batch(self, db: Database, batch_id: int, *, allocations: bool = False) -> Batch:
+        """A batch with its assigned totals; with its allocations when asked for (the
+        totals come from one aggregate, so a use case's cost does not grow with them)."""
+        row = next(rows_of(db, "SELECT * FROM batches WHERE id = ?", [batch_id]))
+        allocated = db.conn.execute(
+            "SELECT coalesce(sum(persons), 0) FROM allocations WHERE batch_id = ? AND active = 1",
+            [batch_id],
+        ).fetchone()[0]
+        placed = "[]"
+        if row["households"] != "[]":
+            placed = db.conn.execute(
+                "SELECT json_group_array(json(households)) FROM allocations "
+                "WHERE batch_id = ? AND active = 1",
+                [batch_id],
+            ).fetchone()[0]
         return Batch(
             id=row["id"],
             name=row["name"],
@@ -804,7 +816,34 @@ class Capacity:
             status=BatchStatus(row["status"]),
             created_at=row["created_at"],
             created_by=row["created_by"],
-            allocations=allocations,
+            allocated=allocated,
+            placed_households=tuple(size for sizes in json.loads(placed) for size in sizes),
+            allocations=tuple(
+                self._allocation_from(a, row["year"])
+                for a in rows_of(
+                    db, "SELECT * FROM allocations WHERE batch_id = ? ORDER BY id", [batch_id]
+                )
+            )
+            if allocations
+            else (),
+        )
+
+    def _allocation(self, db: Database, allocation_id: int) -> Allocation:
+        row = next(rows_of(db, "SELECT * FROM allocations WHERE id = ?", [allocation_id]))
+        return self._allocation_from(row, row["year"])
+
+    def _allocation_from(self, a: dict[str, Any], year: int) -> Allocation:
+        m = self.geography.get(a["number"], structure_for(year))
+        return Allocation(
+            id=a["id"],
+            batch_id=a["batch_id"],
+            number=a["number"],
+            municipality=m.name_no if m else a["number"],
+            persons=a["persons"],
+            households=tuple(json.loads(a["households"])),
+            active=bool(a["active"]),
+            created_at=a["created_at"],
+            created_by=a["created_by"],
         )
 
     def _scope_members(self, scope: str, year: int) -> list[Municipality]:
@@ -941,11 +980,11 @@ class Capacity:
             batch = self._find_batch(db, batch_ref, year)
             municipality = self.municipality(query, batch.year)
             if request_key:
-                row = db.execute(
+                row = db.conn.execute(
                     "SELECT id FROM allocations WHERE request_key = ?", [request_key]
                 ).fetchone()
                 if row:
-                    allocation = next(a for a in batch.allocations if a.id == row[0])
+                    allocation = self._allocation(db, row[0])
                     place = self.geography.get(allocation.number, structure_for(batch.year))
                     line = self._line(db, place or municipality, batch.year)
                     return AllocationResult(
@@ -1042,7 +1081,7 @@ class Capacity:
                     batch, municipality, persons, True, line.remaining - persons, preview=True
                 )
             now = self.now()
-            cursor = db.execute(
+            cursor = db.conn.execute(
                 """INSERT INTO allocations (batch_id, number, year, persons, households,
                                             created_at, created_by, request_key)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -1071,11 +1110,20 @@ class Capacity:
                     "households": list(households),
                 },
             )
-            batch = self._update_status(db, self._batch(db, batch.id), actor)
+            batch = self._update_status(
+                db,
+                batch.model_copy(
+                    update={
+                        "allocated": batch.allocated + persons,
+                        "placed_households": batch.placed_households + households,
+                    }
+                ),
+                actor,
+            )
             line = self._line(db, municipality, batch.year)
             events = self._low_capacity_events(line, actor)
             alerted = self._emit(db, events)
-            allocation = next(a for a in batch.allocations if a.id == allocation_id)
+            allocation = self._allocation(db, allocation_id)
         return AllocationResult(
             batch,
             municipality,
@@ -1112,7 +1160,7 @@ class Capacity:
     def release(self, allocation_id: int, actor: Actor, *, reason: str = "") -> Batch:
         """Undo an assignment: its places go back to the municipality."""
         with self.store.write() as db:
-            row = db.execute(
+            row = db.conn.execute(
                 "SELECT batch_id, number, year, active FROM allocations WHERE id = ?",
                 [allocation_id],
             ).fetchone()
@@ -1130,17 +1178,17 @@ class Capacity:
                 )
             if row[3]:
                 self._release_rows(db, [allocation_id], actor, reason or "undone")
-                batch = self._update_status(db, self._batch(db, batch.id), actor)
-        return batch
+                self._update_status(db, self._batch(db, batch.id), actor)
+            return self._batch(db, batch.id, allocations=True)
 
     def _release_rows(self, db: Database, ids: list[int], actor: Actor, reason: str) -> None:
         now = self.now()
         for allocation_id in ids:
-            row = db.execute(
+            row = db.conn.execute(
                 "SELECT number, year, persons, batch_id FROM allocations WHERE id = ?",
                 [allocation_id],
             ).fetchone()
-            db.execute(
+            db.conn.execute(
                 "UPDATE allocations SET active = 0, released_at = ? WHERE id = ?",
                 [now, allocation_id],
             )
@@ -1162,7 +1210,7 @@ class Capacity:
         elif batch.status is BatchStatus.ALLOCATED and batch.unallocated > 0:
             target = BatchStatus.PLANNED
         if target is not batch.status:
-            db.execute("UPDATE batches SET status = ? WHERE id = ?", [target.value, batch.id])
+            db.conn.execute("UPDATE batches SET status = ? WHERE id = ?", [target.value, batch.id])
             self._record(
                 db,
                 actor,
@@ -1171,7 +1219,8 @@ class Capacity:
                 {"status": batch.status.value},
                 {"status": target.value},
             )
-        return self._batch(db, batch.id)
+            return batch.model_copy(update={"status": target})
+        return batch
 
     def set_status(
         self, batch_ref: str | int, status: BatchStatus | str, actor: Actor, *, reason: str = ""
@@ -1198,11 +1247,16 @@ class Capacity:
                     target=status.value,
                 )
             if status is BatchStatus.CANCELLED:
-                active = [a.id for a in batch.allocations if a.active]
+                active = [
+                    row[0]
+                    for row in db.conn.execute(
+                        "SELECT id FROM allocations WHERE batch_id = ? AND active = 1", [batch.id]
+                    )
+                ]
                 self._release_rows(db, active, actor, reason or f"batch '{batch.name}' cancelled")
             if status is BatchStatus.SETTLED:
-                self._count_settled(db, batch, actor)
-            db.execute("UPDATE batches SET status = ? WHERE id = ?", [status.value, batch.id])
+                self._count_settled(db, self._batch(db, batch.id, allocations=True), actor)
+            db.conn.execute("UPDATE batches SET status = ? WHERE id = ?", [status.value, batch.id])
             self._record(
                 db,
                 actor,
@@ -1212,7 +1266,7 @@ class Capacity:
                 {"status": status.value},
                 reason=reason,
             )
-            return self._batch(db, batch.id)
+            return self._batch(db, batch.id, allocations=True)
 
     def _count_settled(self, db: Database, batch: Batch, actor: Actor) -> None:
         per_place: dict[str, int] = {}
@@ -1222,7 +1276,7 @@ class Capacity:
                     per_place.get(allocation.number, 0) + allocation.persons
                 )
         for number, persons in per_place.items():
-            row = db.execute(
+            row = db.conn.execute(
                 "SELECT value FROM figures WHERE number = ? AND year = ? AND measure = ?",
                 [number, batch.year, Measure.SETTLED.value],
             ).fetchone()
@@ -1248,7 +1302,7 @@ class Capacity:
         condition was announced before (same key) is not queued again."""
         queued = False
         for event in events:
-            cursor = db.execute(
+            cursor = db.conn.execute(
                 """INSERT OR IGNORE INTO outbox (created_at, dedupe_key, kind, payload,
                                                  next_attempt_at)
                    VALUES (?, ?, ?, ?, ?)""",
@@ -1268,7 +1322,9 @@ class Capacity:
     def _already_announced(self, db: Database, events: Sequence[CapacityExceeded]) -> bool:
         keys = [e.dedupe_key for e in events]
         marks = ",".join("?" * len(keys))
-        row = db.execute(f"SELECT 1 FROM outbox WHERE dedupe_key IN ({marks})", keys).fetchone()
+        row = db.conn.execute(
+            f"SELECT 1 FROM outbox WHERE dedupe_key IN ({marks})", keys
+        ).fetchone()
         return row is not None
 
     def alerts(self, status: str | None = None) -> list[Alert]:
@@ -1277,7 +1333,7 @@ class Capacity:
         if status:
             sql += " WHERE status = ?"
             params.append(status)
-        return [_alert(row) for row in self.store.db.query(sql + " ORDER BY id", params)]
+        return [_alert(row) for row in rows_of(self.store.db, sql + " ORDER BY id", params)]
 
     def claim_due_alerts(self, lease_seconds: float = 30.0, limit: int = 20) -> list[Alert]:
         """Take the pending alerts that are due, leasing them so that another worker
@@ -1286,14 +1342,15 @@ class Capacity:
         lease_until = iso(datetime.fromtimestamp(now.timestamp() + lease_seconds, UTC))
         with self.store.write() as db:
             rows = list(
-                db.query(
+                rows_of(
+                    db,
                     "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? "
                     "ORDER BY id LIMIT ?",
                     [iso(now), limit],
                 )
             )
             for row in rows:
-                db.execute(
+                db.conn.execute(
                     "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?",
                     [lease_until, row["id"]],
                 )
@@ -1302,7 +1359,7 @@ class Capacity:
 
     def mark_sent(self, alert_id: int, delivery_ref: str = "") -> None:
         with self.store.write() as db:
-            db.execute(
+            db.conn.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, delivery_ref = ?, "
                 "last_error = '' WHERE id = ?",
                 [self.now(), delivery_ref, alert_id],
@@ -1311,14 +1368,14 @@ class Capacity:
     def mark_retry(self, alert_id: int, error: str, delay_seconds: float) -> None:
         when = iso(datetime.fromtimestamp(self.clock().timestamp() + delay_seconds, UTC))
         with self.store.write() as db:
-            db.execute(
+            db.conn.execute(
                 "UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?",
                 [when, error[:500], alert_id],
             )
 
     def mark_failed(self, alert_id: int, error: str) -> None:
         with self.store.write() as db:
-            db.execute(
+            db.conn.execute(
                 "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
                 [error[:500], alert_id],
             )
@@ -1327,7 +1384,7 @@ class Capacity:
         """Make failed (or the given) alerts pending and due now."""
         with self.store.write() as db:
             if ids is None:
-                cursor = db.execute(
+                cursor = db.conn.execute(
                     "UPDATE outbox SET status = 'pending', next_attempt_at = ? "
                     "WHERE status = 'failed'",
                     [self.now()],
@@ -1335,7 +1392,7 @@ class Capacity:
             else:
                 ids = list(ids)
                 marks = ",".join("?" * len(ids))
-                cursor = db.execute(
+                cursor = db.conn.execute(
                     f"UPDATE outbox SET status = 'pending', next_attempt_at = ? "
                     f"WHERE status != 'sent' AND id IN ({marks})",
                     [self.now(), *ids],

@@ -151,6 +151,13 @@ def m002_indexes_for_history_and_sums(db: Database) -> None:
     db.execute("CREATE INDEX allocations_by_place ON allocations (year, number, active, persons)")
 
 
+@migrations()
+def m003_batch_totals_index(db: Database) -> None:
+    # A batch's assigned total is read on every assignment: from the index alone.
+    db.execute("DROP INDEX allocations_by_batch")
+    db.execute("CREATE INDEX allocations_by_batch ON allocations (batch_id, active, persons)")
+
+
 def data_dir() -> Path:
     """The bundled data: `data/` in a checkout, `capacity/data/` in an installed wheel."""
     here = Path(__file__).resolve().parent
@@ -175,6 +182,7 @@ class Store:
         self.path = ":memory:" if self.memory else str(path or default_db_path())
         self._local = threading.local()
         self._memory_lock = threading.RLock()
+        self._write_lock = threading.Lock()
         self._memory_db: Database | None = None
         self._all: list[sqlite3.Connection] = []
         if not self.memory:
@@ -226,20 +234,23 @@ class Store:
                 with db.atomic():
                     yield db
                 return
-            db.conn.execute("BEGIN IMMEDIATE")
-            self._local.after_commit = []
-            try:
-                with db.atomic():
-                    yield db
-            except BaseException:
+            # Writers in this process queue on a lock, not in SQLite's busy handler,
+            # which sleeps in growing steps; other processes wait through busy_timeout.
+            with contextlib.nullcontext() if self.memory else self._write_lock:
+                db.conn.execute("BEGIN IMMEDIATE")
                 self._local.after_commit = []
-                if db.conn.in_transaction:
-                    db.conn.execute("ROLLBACK")
-                raise
-            db.conn.execute("COMMIT")
-            callbacks, self._local.after_commit = self._local.after_commit, []
-            for callback in callbacks:
-                callback()
+                try:
+                    with db.atomic():
+                        yield db
+                except BaseException:
+                    self._local.after_commit = []
+                    if db.conn.in_transaction:
+                        db.conn.execute("ROLLBACK")
+                    raise
+                db.conn.execute("COMMIT")
+                callbacks, self._local.after_commit = self._local.after_commit, []
+        for callback in callbacks:
+            callback()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the current write transaction has committed (never if it

@@ -22,6 +22,7 @@ class Call:
     body: dict[str, Any]
     headers: dict[str, str]
     at: float = field(default_factory=time.monotonic)
+    wall: float = field(default_factory=time.time)
 
 
 class StandIn:
@@ -36,6 +37,7 @@ class StandIn:
         self.script: deque[tuple[Any, ...]] = deque()
         self.posted: list[dict[str, Any]] = []  # messages that reached the channel
         self._ts = 1_600_000_000.0
+        ThreadingHTTPServer.request_queue_size = 256  # a burst of 16+ clients: no SYN drops
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
