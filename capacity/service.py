@@ -778,7 +778,10 @@ class Capacity:
         self, db: Database, ref: str | int, year: int | None = None, *, allocations: bool = False
     ) -> Batch:
         if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-            row = db.conn.execute("SELECT id FROM batches WHERE id = ?", [int(ref)]).fetchone()
+            try:
+                return self._batch(db, int(ref), allocations=allocations)
+            except (StopIteration, OverflowError):
+                row = None
         else:
             name = " ".join(str(ref).split())
             sql = "SELECT id FROM batches WHERE name = ? COLLATE NOCASE"
@@ -1120,10 +1123,20 @@ class Capacity:
                 ),
                 actor,
             )
-            line = self._line(db, municipality, batch.year)
+            line = line.model_copy(update={"reserved": line.reserved + persons})
             events = self._low_capacity_events(line, actor)
             alerted = self._emit(db, events)
-            allocation = self._allocation(db, allocation_id)
+            allocation = Allocation(
+                id=allocation_id,
+                batch_id=batch.id,
+                number=municipality.number,
+                municipality=municipality.name_no,
+                persons=persons,
+                households=households,
+                active=True,
+                created_at=now,
+                created_by=actor.id,
+            )
         return AllocationResult(
             batch,
             municipality,

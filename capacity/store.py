@@ -240,8 +240,7 @@ class Store:
                 db.conn.execute("BEGIN IMMEDIATE")
                 self._local.after_commit = []
                 try:
-                    with db.atomic():
-                        yield db
+                    yield db  # nested db.atomic() blocks become savepoints
                 except BaseException:
                     self._local.after_commit = []
                     if db.conn.in_transaction:
