@@ -55,7 +55,7 @@ CONCURRENCY = 16
 LATENCY_MAX_RATIO = 2.0
 ALERT_MAX_SECONDS = 1.0
 
-BARE = '''
+BARE = """
 import sys
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
@@ -83,7 +83,7 @@ def wsgi(environ, start_response):
     return handler(environ, start_response)
 
 serve(wsgi, host="127.0.0.1", port=port, threads=threads, ident="bare")
-'''
+"""
 
 
 def action_body(value: str, response_url: str) -> str:
@@ -97,8 +97,15 @@ def action_body(value: str, response_url: str) -> str:
         "trigger_id": "1.2.3",
         "channel": {"id": "C1", "name": "bosetting"},
         "response_url": response_url,
-        "actions": [{"action_id": "relocation_confirm", "block_id": "confirm", "type": "button",
-                     "value": value, "action_ts": "1.3"}],
+        "actions": [
+            {
+                "action_id": "relocation_confirm",
+                "block_id": "confirm",
+                "type": "button",
+                "value": value,
+                "action_ts": "1.3",
+            }
+        ],
     }
     return urlencode({"payload": json.dumps(payload)})
 
@@ -174,20 +181,35 @@ def main() -> int:
         service.report_spare("Trondheim", 100_000, ADMIN, year=2020, source="bench")
         batch = service.create_batch("Bench", 10_000, ADMIN, year=2020, scope="Trondheim").batch
         service.store.close()
-        with StandIn() as slack, BotServer(db, slack.api_url, env={"CAPACITY_ALERT_POLL": "0.5"},
-                                           log=tmp / "bot.log") as bot:
+        with (
+            StandIn() as slack,
+            BotServer(
+                db, slack.api_url, env={"CAPACITY_ALERT_POLL": "0.5"}, log=tmp / "bot.log"
+            ) as bot,
+        ):
             port = free_port()
             bare = subprocess.Popen(
                 [sys.executable, "-c", BARE, SECRET, slack.api_url, str(port), "8"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             wait_health(port)
             url = slack.response_url("bench")
 
             def bodies(n: int, offset: int) -> list[str]:
                 return [
-                    action_body(json.dumps({"b": batch.id, "n": "5001", "p": 1, "h": [],
-                                            "k": f"bench-{offset + i}"}), url)
+                    action_body(
+                        json.dumps(
+                            {
+                                "b": batch.id,
+                                "n": "5001",
+                                "p": 1,
+                                "h": [],
+                                "k": f"bench-{offset + i}",
+                            }
+                        ),
+                        url,
+                    )
                     for i in range(n)
                 ]
 
@@ -211,16 +233,26 @@ def main() -> int:
                 bare_err += err
             check = Capacity(Store(db))
             reserved = check.capacity("Trondheim", 2020).reserved
-            answers = [c for c in slack.calls_to("response") if c.body.get("text", "").startswith("Tildelt")]
+            answers = [
+                c
+                for c in slack.calls_to("response")
+                if c.body.get("text", "").startswith("Tildelt")
+            ]
 
             # alerts: one exceeding batch at a time, delay from outbox row to the stand-in
             for i in range(args.alerts):
-                body = command_body(f'ny "Over {i}" 9999 år 2020', command="/relocation",
-                                    user_id="U_ADMIN")
+                body = command_body(
+                    f'ny "Over {i}" 9999 år 2020 omfang Oslo',
+                    command="/relocation",
+                    user_id="U_ADMIN",
+                )
                 bot.post_signed(body)
                 time.sleep(0.05)
             deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and len(slack.calls_to("chat.postMessage")) < args.alerts:
+            while (
+                time.monotonic() < deadline
+                and len(slack.calls_to("chat.postMessage")) < args.alerts
+            ):
                 time.sleep(0.05)
             posted = {
                 c.body["metadata"]["event_payload"]["alert_key"]: c.wall
@@ -236,24 +268,42 @@ def main() -> int:
             ]
         bot_rate = len(bot_lat) / bot_time
         bare_rate = len(bare_lat) / bare_time
-        print(f"assignments: {len(bot_lat)} to the bot, {len(bare_lat)} to the floor, "
-              f"{CONCURRENCY} concurrent users, 127.0.0.1")
+        print(
+            f"assignments: {len(bot_lat)} to the bot, {len(bare_lat)} to the floor, "
+            f"{CONCURRENCY} concurrent users, 127.0.0.1"
+        )
         print(f"{'':10}{'p50 ms':>10}{'p99 ms':>10}{'per s':>10}")
-        print(f"{'bot':10}{statistics.median(bot_lat):>10.2f}{p99(bot_lat):>10.2f}{bot_rate:>10.0f}")
-        print(f"{'floor':10}{statistics.median(bare_lat):>10.2f}{p99(bare_lat):>10.2f}{bare_rate:>10.0f}")
+        print(
+            f"{'bot':10}{statistics.median(bot_lat):>10.2f}{p99(bot_lat):>10.2f}{bot_rate:>10.0f}"
+        )
+        print(
+            f"{'floor':10}{statistics.median(bare_lat):>10.2f}{p99(bare_lat):>10.2f}{bare_rate:>10.0f}"
+        )
         p50_ratio = statistics.median(bot_lat) / statistics.median(bare_lat)
         p99_ratio = p99(bot_lat) / p99(bare_lat)
         print(f"{'bot/floor':10}{p50_ratio:>10.2f}{p99_ratio:>10.2f}{bot_rate / bare_rate:>10.2f}")
-        print(f"errors: bot {bot_err}, floor {bare_err}; reserved in Trondheim {reserved}, "
-              f"granted answers {len(answers)}")
-        ok_assign = p50_ratio <= LATENCY_MAX_RATIO and p99_ratio <= LATENCY_MAX_RATIO and not bot_err
-        print(("PASS" if ok_assign else "MISS") + f": assignment latency within {LATENCY_MAX_RATIO}x the floor")
+        print(
+            f"errors: bot {bot_err}, floor {bare_err}; reserved in Trondheim {reserved}, "
+            f"granted answers {len(answers)}"
+        )
+        ok_assign = (
+            p50_ratio <= LATENCY_MAX_RATIO and p99_ratio <= LATENCY_MAX_RATIO and not bot_err
+        )
+        print(
+            ("PASS" if ok_assign else "MISS")
+            + f": assignment latency within {LATENCY_MAX_RATIO}x the floor"
+        )
         if delays:
-            print(f"alerts: {len(delays)} of {args.alerts} delivered; delay from commit to Slack: "
-                  f"median {statistics.median(delays):.0f} ms, p99 {p99(delays):.0f} ms, "
-                  f"max {max(delays):.0f} ms")
+            print(
+                f"alerts: {len(delays)} of {args.alerts} delivered; delay from commit to Slack: "
+                f"median {statistics.median(delays):.0f} ms, p99 {p99(delays):.0f} ms, "
+                f"max {max(delays):.0f} ms"
+            )
             ok_alert = p99(delays) <= ALERT_MAX_SECONDS * 1000 and len(delays) == args.alerts
-            print(("PASS" if ok_alert else "MISS") + f": alerts within {ALERT_MAX_SECONDS:.0f} s of the commit")
+            print(
+                ("PASS" if ok_alert else "MISS")
+                + f": alerts within {ALERT_MAX_SECONDS:.0f} s of the commit"
+            )
         else:
             print("MISS: no alert delivered")
         return 0
