@@ -1352,6 +1352,12 @@ class Capacity:
         """Take the pending alerts that are due, leasing them so that another worker
         (another process on the same database) does not take them at the same time."""
         now = self.clock()
+        due = self.store.db.conn.execute(
+            "SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1",
+            [iso(now)],
+        ).fetchone()
+        if not due:  # the common case when polling: no write lock taken
+            return []
         lease_until = iso(datetime.fromtimestamp(now.timestamp() + lease_seconds, UTC))
         with self.store.write() as db:
             rows = list(
