@@ -320,14 +320,24 @@ class Texts:
             else:
                 needs = self("needs_admin")
             return self("permission", action=self(action), needs=needs)
-        if self.language == "en" or not isinstance(error, errors.InvalidInput):
+        if self.language == "en":
             return self("invalid", message=str(error).rstrip("."))
         return self("invalid", message=_norwegian(error))
 
 
-def _norwegian(error: errors.InvalidInput) -> str:
-    """Bokmål for the core's input errors, by field; the English text is the fallback."""
+def _norwegian(error: errors.CapacityError) -> str:
+    """Bokmål for the core's refusals, by kind and field; English is the fallback."""
     facts = error.facts
+    if isinstance(error, errors.BatchNotFound):
+        return f"ingen gruppe heter «{facts.get('name', '')}» (`/relocation liste` viser gruppene)"
+    if isinstance(error, errors.BatchExists):
+        return f"en gruppe med navnet «{facts.get('name', '')}» finnes allerede for {facts.get('year')}"
+    if isinstance(error, errors.InvalidTransition):
+        status = STATUS_NB.get(facts.get("status", ""), facts.get("status", ""))
+        target = STATUS_NB.get(facts.get("target", ""), "")
+        if target:
+            return f"gruppen «{facts.get('batch', '')}» er {status} og kan ikke bli {target}"
+        return f"gruppen «{facts.get('batch', '')}» er {status}; plasser kan ikke endres nå"
     field = facts.get("field", "")
     if field == "year":
         return "året må være mellom 2000 og 2100"
@@ -354,6 +364,14 @@ def _norwegian(error: errors.InvalidInput) -> str:
         return "teksten er for lang"
     return str(error).rstrip(".")
 
+
+STATUS_NB = {
+    "planned": "planlagt",
+    "allocated": "fordelt",
+    "arrived": "ankommet",
+    "settled": "bosatt",
+    "cancelled": "avlyst",
+}
 
 _REASONS = {
     "sum_mismatch": "husholdningene summerer til {total}, men gruppen har {persons} personer",
