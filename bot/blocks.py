@@ -1,8 +1,12 @@
 """Block Kit builders: pure functions from the core's answers to Slack messages.
 
-Each returns a `Message` with a plain-text fallback and blocks built with slack_sdk's
-typed models, which enforce Slack's limits (3,000 characters per section text, and so
-on); `Message.check()` enforces the per-message ones.
+Each returns a `Message` with a plain-text fallback and its blocks as plain dicts, made
+by the small builders below: they enforce Slack's limits (3,000 characters per section
+text, 150 per header, 75 per button label, and so on) and give exactly what slack_sdk's
+typed models give from `to_dict()` (tests/test_blocks.py compares them), at a fraction
+of the cost: the models validate every object on every `to_dict()`, which was about
+250 µs of each `/capacity` answer. `Message.check()` enforces the per-message limits.
+`section` and `dicts` (the models) remain for bot.batch_blocks.
 """
 
 from __future__ import annotations
@@ -12,15 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.i18n import Texts
 from capacity.models import IMDI_MEASURES, CapacityLine, Measure, Municipality, Overview
@@ -30,6 +26,10 @@ from capacity.service import ChangeResult
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_BUTTONS = 25
+MAX_HEADER = 150
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_ID = 255
 PAGE_SIZE = 20
 
 SHOW_ACTION = "capacity_show"
@@ -52,8 +52,8 @@ class Message:
         return body
 
 
-def dicts(blocks: list[Block]) -> list[dict[str, Any]]:
-    return [block.to_dict() for block in blocks]
+def dicts(blocks: list[Block | dict[str, Any]]) -> list[dict[str, Any]]:
+    return [block if isinstance(block, dict) else block.to_dict() for block in blocks]
 
 
 def section(text: str) -> SectionBlock:
@@ -62,12 +62,56 @@ def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text))
 
 
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text[:MAX_SECTION])])
+# -- Block Kit as dicts, within Slack's limits -------------------------------------------
+
+
+def _limit(what: str, value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise ValueError(f"{what} of {len(value)} characters, Slack allows {limit}")
+    return value
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"text": text, "type": "mrkdwn"}
+
+
+def _plain_text(text: str) -> dict[str, Any]:
+    return {"emoji": True, "text": text, "type": "plain_text"}
+
+
+def section_block(text: str) -> dict[str, Any]:
+    return {"text": _mrkdwn(_limit("section text", text, MAX_SECTION)), "type": "section"}
+
+
+def context_block(text: str) -> dict[str, Any]:
+    return {"elements": [_mrkdwn(text[:MAX_SECTION])], "type": "context"}
+
+
+def header_block(text: str) -> dict[str, Any]:
+    return {"text": _plain_text(_limit("header text", text, MAX_HEADER)), "type": "header"}
+
+
+def actions_block(elements: list[dict[str, Any]], block_id: str) -> dict[str, Any]:
+    if not 0 < len(elements) <= MAX_BUTTONS:
+        raise ValueError(f"{len(elements)} elements, Slack allows 1 to {MAX_BUTTONS}")
+    return {
+        "block_id": _limit("block_id", block_id, MAX_ID),
+        "elements": elements,
+        "type": "actions",
+    }
+
+
+def button(text: str, action_id: str, value: str) -> dict[str, Any]:
+    return {
+        "action_id": _limit("action_id", action_id, MAX_ID),
+        "text": _plain_text(_limit("button text", text, MAX_BUTTON_TEXT)),
+        "type": "button",
+        "value": _limit("button value", value, MAX_BUTTON_VALUE),
+    }
 
 
 def plain(text: str) -> Message:
-    return Message(text=text, blocks=dicts([section(text)])).check()
+    return Message(text=text, blocks=[section_block(text)]).check()
 
 
 def help_message(t: Texts) -> Message:
@@ -114,9 +158,11 @@ def capacity_message(line: CapacityLine, t: Texts) -> Message:
         if measure in line.figures
     ]
     sources = sorted({line.figures[m].source for m in IMDI_MEASURES if m in line.figures} - {""})
-    blocks: list[Block] = [section(headline), section("\n".join(details))]
+    blocks = [section_block(headline), section_block("\n".join(details))]
     if figures:
-        blocks.append(section(f"*{t('imdi_heading', year=line.year)}*\n" + "\n".join(figures)))
+        blocks.append(
+            section_block(f"*{t('imdi_heading', year=line.year)}*\n" + "\n".join(figures))
+        )
         notes = [
             t(
                 "derived",
@@ -127,9 +173,9 @@ def capacity_message(line: CapacityLine, t: Texts) -> Message:
         if any(not line.known(m) for m in IMDI_MEASURES if m in line.figures):
             notes.append(t("unknown_note"))
         notes.extend(t("source", source=source) for source in sources)
-        blocks.append(_context("\n".join(notes)))
+        blocks.append(context_block("\n".join(notes)))
     text = headline.replace("*", "") + ". " + ". ".join(d.replace("*", "") for d in details)
-    return Message(text=text, blocks=dicts(blocks)).check()
+    return Message(text=text, blocks=blocks).check()
 
 
 def _table(lines: list[CapacityLine], t: Texts) -> str:
@@ -171,12 +217,10 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
         spare=t.number(totals["spare"].value),
         reserved=t.number(totals["reserved"].value),
     )
-    blocks: list[Block] = [
-        HeaderBlock(text=t("overview_title", title=overview.title, year=overview.year))
-    ]
+    blocks = [header_block(t("overview_title", title=overview.title, year=overview.year))]
     if national:
         blocks.append(
-            section(
+            section_block(
                 t(
                     "national_totals",
                     year=overview.year,
@@ -187,11 +231,11 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
                 )
             )
         )
-    blocks.append(section(total))
+    blocks.append(section_block(total))
     if shown:
-        blocks.append(section(_table(shown, t)))
+        blocks.append(section_block(_table(shown, t)))
     else:
-        blocks.append(section(t("no_reports", year=overview.year)))
+        blocks.append(section_block(t("no_reports", year=overview.year)))
     notes = []
     if national and lines:
         notes.append(
@@ -215,21 +259,21 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
             )
         )
     if notes:
-        blocks.append(_context("\n".join(notes)))
+        blocks.append(context_block("\n".join(notes)))
     if national and pages > 1:
         buttons = []
         if page > 1:
             buttons.append(_page_button(t("previous"), overview, page - 1))
         if page < pages:
             buttons.append(_page_button(t("next"), overview, page + 1))
-        blocks.append(ActionsBlock(elements=buttons, block_id=f"pages-{page}"))
+        blocks.append(actions_block(buttons, f"pages-{page}"))
     text = f"{overview.title} {overview.year}: " + total.replace("*", "")
-    return Message(text=text, blocks=dicts(blocks)).check()
+    return Message(text=text, blocks=blocks).check()
 
 
-def _page_button(label: str, overview: Overview, page: int) -> ButtonElement:
+def _page_button(label: str, overview: Overview, page: int) -> dict[str, Any]:
     value = json.dumps({"s": overview.scope, "y": overview.year, "p": page})
-    return ButtonElement(text=label, action_id=f"{PAGE_ACTION}:{page}", value=value)
+    return button(label, f"{PAGE_ACTION}:{page}", value)
 
 
 def choices_message(resolution: Resolution, t: Texts, year: int | None) -> Message:
@@ -247,23 +291,19 @@ def choices_message(resolution: Resolution, t: Texts, year: int | None) -> Messa
             intro += " " + t("did_you_mean")
         else:
             intro += " " + t("try_number")
-    blocks: list[Block] = [section(intro)]
+    blocks = [section_block(intro)]
     if options:
         blocks.append(
-            ActionsBlock(
-                elements=[_show_button(m, year) for m in options[:MAX_BUTTONS]], block_id="choices"
-            )
+            actions_block([_show_button(m, year) for m in options[:MAX_BUTTONS]], "choices")
         )
     text = intro + (" " + ", ".join(m.label for m in options) if options else "")
-    return Message(text=text, blocks=dicts(blocks)).check()
+    return Message(text=text, blocks=blocks).check()
 
 
-def _show_button(municipality: Municipality, year: int | None) -> ButtonElement:
+def _show_button(municipality: Municipality, year: int | None) -> dict[str, Any]:
     value = json.dumps({"n": municipality.number, "y": year})
-    return ButtonElement(
-        text=municipality.label[:75],
-        action_id=f"{SHOW_ACTION}:{municipality.number}",
-        value=value,
+    return button(
+        municipality.label[:MAX_BUTTON_TEXT], f"{SHOW_ACTION}:{municipality.number}", value
     )
 
 

@@ -45,6 +45,7 @@ MAX_FIGURE = 100_000
 MAX_BATCH_PERSONS = 10_000
 MAX_NAME_LENGTH = 80
 DEFAULT_LOW_RATIO = 0.10
+LINE_CACHE_SIZE = 4096  # capacity() answers kept; a national run is 357 x years
 
 Clock = Callable[[], datetime]
 
@@ -196,6 +197,9 @@ class Capacity:
         self.clock = clock
         self.low_ratio = low_ratio
         self._geography: Geography | None = None
+        # capacity() answers by (structure, number, year asked), valid for one
+        # `store.generation()`: a repeated question costs a dict lookup, not 5 queries.
+        self._line_cache: dict[tuple[int, str, int | None], tuple[int, CapacityLine]] = {}
         self.on_alert_queued: Callable[[], None] | None = None  # set by an adapter
 
     @classmethod
@@ -311,17 +315,27 @@ class Capacity:
         """Capacity of one municipality: the latest year with figures unless `year`."""
         if year is not None:
             check_year(year)
-            municipality = self.municipality(query, year)
-            years = self.years_with_figures(municipality)
+        current = self.municipality(query, year)
+        key = (current.structure, current.number, year)
+        generation = self.store.generation() if as_of is None else None
+        cached = self._line_cache.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        years = self.years_with_figures(current)
+        if year is not None:
+            municipality = current
         else:
-            current = self.municipality(query)
-            years = self.years_with_figures(current)
             year = years[-1] if years else self.clock().year
             municipality = self._only(self.geography.project(current, structure_for(year)), query)
         if as_of is not None:
             return self._line_as_of(municipality, year, as_of, years)
         with self.store.read() as db:
-            return self._line(db, municipality, year, years)
+            line = self._line(db, municipality, year, years)
+        if years:  # without figures, the year is the clock's: not cached
+            if len(self._line_cache) >= LINE_CACHE_SIZE:
+                self._line_cache.clear()
+            self._line_cache[key] = (generation, line)  # type: ignore[assignment]
+        return line
 
     def _only(self, found: list[Municipality], query: str) -> Municipality:
         if len(found) == 1:

@@ -185,6 +185,8 @@ class Store:
         self._write_lock = threading.Lock()
         self._memory_db: Database | None = None
         self._all: list[sqlite3.Connection] = []
+        self._generation = 0
+        self._generation_lock = threading.Lock()
         if not self.memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
 
@@ -222,6 +224,25 @@ class Store:
         self._local = threading.local()
         self._memory_db = None
 
+    # -- change detection ------------------------------------------------------------
+
+    def generation(self) -> int:
+        """A number that changes whenever the data may have changed since it was last
+        read: after every write transaction of this process, and when this thread's
+        connection sees a commit by another connection (another thread's or another
+        process's, such as the CLI's: SQLite's `PRAGMA data_version`). Take it before
+        reading, so that a result cached under it is never newer than a change it
+        missed."""
+        seen = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+        if getattr(self._local, "data_version", None) != seen:
+            self._local.data_version = seen
+            self._changed()
+        return self._generation
+
+    def _changed(self) -> None:
+        with self._generation_lock:
+            self._generation += 1
+
     # -- transactions ----------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -247,6 +268,7 @@ class Store:
                         db.conn.execute("ROLLBACK")
                     raise
                 db.conn.execute("COMMIT")
+                self._changed()  # after COMMIT: what was read under the old number is stale
                 callbacks, self._local.after_commit = self._local.after_commit, []
         for callback in callbacks:
             callback()

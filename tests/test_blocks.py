@@ -93,3 +93,39 @@ def test_numbers_as_each_language_writes_them():
 def test_an_oversized_section_is_refused_by_the_builder():
     with pytest.raises(ValueError):
         blocks.plain("x" * 3001)
+
+
+def test_the_dict_builders_give_what_slack_sdk_models_give_and_keep_slack_limits():
+    from slack_sdk.models.blocks import (
+        ActionsBlock,
+        ButtonElement,
+        ContextBlock,
+        HeaderBlock,
+        MarkdownTextObject,
+        SectionBlock,
+    )
+
+    assert (
+        blocks.section_block("*a*") == SectionBlock(text=MarkdownTextObject(text="*a*")).to_dict()
+    )
+    assert (
+        blocks.context_block("c") == ContextBlock(elements=[MarkdownTextObject(text="c")]).to_dict()
+    )
+    assert blocks.header_block("Norge 2024") == HeaderBlock(text="Norge 2024").to_dict()
+    assert blocks.actions_block([blocks.button("Neste", "a:2", '{"p": 2}')], "pages-1") == (
+        ActionsBlock(
+            elements=[ButtonElement(text="Neste", action_id="a:2", value='{"p": 2}')],
+            block_id="pages-1",
+        ).to_dict()
+    )
+    for build in (
+        lambda: blocks.section_block("x" * 3001),
+        lambda: blocks.header_block("x" * 151),
+        lambda: blocks.button("x" * 76, "a", "v"),
+        lambda: blocks.button("x", "a" * 256, "v"),
+        lambda: blocks.button("x", "a", "v" * 2001),
+        lambda: blocks.actions_block([], "b"),
+        lambda: blocks.actions_block([blocks.button("x", "a", "v")] * 26, "b"),
+    ):
+        with pytest.raises(ValueError):
+            build()
