@@ -67,10 +67,7 @@ def ask(text: tuple[str, ...], language: str | None, db: str | None, as_json: bo
 )
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", type=int, default=3000, show_default=True)
-@click.option(
-    "--threads", type=int, help="HTTP worker threads (default: CAPACITY_HTTP_THREADS or 8)."
-)
-def serve(http: bool, host: str, port: int, threads: int | None) -> None:
+def serve(http: bool, host: str, port: int) -> None:
     """Run the Slack app: Socket Mode by default, or HTTP with --http.
 
     Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; HTTP needs SLACK_BOT_TOKEN
@@ -96,11 +93,13 @@ def serve(http: bool, host: str, port: int, threads: int | None) -> None:
     if http:
         from bot.http import serve as serve_http
 
-        serve_http(app, host, port, threads or settings.capacity_http_threads)
+        serve_http(app, host, port)
     else:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        import asyncio
 
-        SocketModeHandler(app, settings.slack_app_token).start()
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        asyncio.run(AsyncSocketModeHandler(app, settings.slack_app_token).start_async())
 
 
 @cli.command()

@@ -28,7 +28,6 @@ class Settings(BaseSettings):
     capacity_language: Literal["nb", "en"] = "nb"
     capacity_alert_channel: str = ""
     capacity_low_ratio: float = Field(default=0.10, ge=0, le=1)
-    capacity_http_threads: int = Field(default=8, ge=1, le=64)
     capacity_alert_retry_max: float = Field(
         default=300.0, gt=0, description="longest wait between retries, s"
     )

@@ -6,6 +6,7 @@ through the app, and the blocks of the answer are printed as text.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -15,7 +16,8 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from slack_bolt import App, BoltRequest
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 
 def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
@@ -58,9 +60,10 @@ def command_body(
     )
 
 
-def ask(app: App, secret: str, text: str) -> dict[str, Any]:
+def ask(app: AsyncApp, secret: str, text: str) -> dict[str, Any]:
     body = command_body(text)
-    response = app.dispatch(BoltRequest(body=body, headers=signed_headers(secret, body)))
+    request = AsyncBoltRequest(body=body, headers=signed_headers(secret, body))
+    response = asyncio.run(app.async_dispatch(request))
     if response.status != 200:
         raise RuntimeError(f"the app answered {response.status}: {response.body}")
     return json.loads(response.body) if response.body else {}

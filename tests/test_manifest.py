@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.listeners.commands import handlers
 from bot.terminal import command_body, signed_headers
@@ -42,9 +44,8 @@ def test_the_manifest_declares_exactly_the_commands_the_app_registers(manifest, 
     assert declared == set(handlers(bolt_app.deps))
     for command in declared | {"/not-ours"}:
         body = command_body("hjelp", command=command)
-        from slack_bolt import BoltRequest
-
-        response = bolt_app.dispatch(BoltRequest(body=body, headers=signed_headers("s3cret", body)))
+        request = AsyncBoltRequest(body=body, headers=signed_headers("s3cret", body))
+        response = asyncio.run(bolt_app.async_dispatch(request))
         assert (response.status == 200) == (command in declared), command
 
 

@@ -3,7 +3,9 @@ Bolt's Socket Mode handler, and the answer sent back on the socket, with no netw
 
 from __future__ import annotations
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
+import asyncio
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.app import create_app
@@ -19,14 +21,13 @@ class RecordingSocketClient:
         self.sent = []
         self.logger = logging.getLogger("test.socket")
 
-    def send_socket_mode_response(self, response) -> None:
+    async def send_socket_mode_response(self, response) -> None:
         self.sent.append(response)
 
 
 def test_a_slash_command_envelope_is_answered_on_the_socket(fresh):
     settings = load_settings(slack_bot_token="xoxb-test", slack_app_token="xapp-1-test")
     app = create_app(settings, fresh)
-    handler = SocketModeHandler(app, settings.slack_app_token)  # not connected: no network
     envelope = {
         "envelope_id": "57d6a792-4d35-4d0b-b6aa-3361493e1caf",
         "type": "slash_commands",
@@ -48,7 +49,13 @@ def test_a_slash_command_envelope_is_answered_on_the_socket(fresh):
         },
     }
     client = RecordingSocketClient()
-    handler.handle(client, SocketModeRequest.from_dict(envelope))
+
+    async def deliver() -> None:
+        handler = AsyncSocketModeHandler(app, settings.slack_app_token)  # never connected
+        await handler.handle(client, SocketModeRequest.from_dict(envelope))
+        await handler.client.aiohttp_client_session.close()
+
+    asyncio.run(deliver())
     [response] = client.sent
     assert response.envelope_id == envelope["envelope_id"]
     assert response.payload["text"].startswith("Tromsø (5401), 2020: 50 ledige plasser")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+from slack_bolt.async_app import AsyncApp
 
 from bot.listeners import actions, commands, errors, relocation
 from bot.listeners.deps import Deps
 from bot.listeners.shape import reject_malformed
 
 
-def register(app: App, deps: Deps) -> None:
+def register(app: AsyncApp, deps: Deps) -> None:
     app.use(reject_malformed)
     commands.register(app, deps)
     actions.register(app, deps)

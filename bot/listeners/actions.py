@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import blocks
 from bot.listeners.answers import answer
@@ -23,20 +23,20 @@ class Buttons:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def show(
-        self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    async def show(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
-        ack()
+        await ack()
         value = button_value(action)
         request = Request("capacity", str(value.get("n", ""))[:10], year=_year(value.get("y")))
         who = clicker(body)
         message = answer(request, self.deps, who.id, who.name)
-        replace_message(body, respond, message)
+        await replace_message(body, respond, message)
 
-    def page(
-        self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    async def page(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
-        ack()
+        await ack()
         value = button_value(action)
         page = value.get("p") if isinstance(value.get("p"), int) else 1
         request = Request(
@@ -44,10 +44,10 @@ class Buttons:
         )
         who = clicker(body)
         message = answer(request, self.deps, who.id, who.name)
-        replace_message(body, respond, message)
+        await replace_message(body, respond, message)
 
 
-def register(app: App, deps: Deps) -> None:
+def register(app: AsyncApp, deps: Deps) -> None:
     buttons = Buttons(deps)
     app.action(re.compile(f"^{blocks.SHOW_ACTION}(:|$)"))(buttons.show)
     app.action(re.compile(f"^{blocks.PAGE_ACTION}(:|$)"))(buttons.page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
@@ -18,12 +18,12 @@ class CapacityCommand:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def handle(self, ack: Ack, command: dict[str, Any]) -> None:
+    async def handle(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         request = parse(command.get("text", ""))
         message = answer(
             request, self.deps, command.get("user_id", ""), command.get("user_name", "")
         )
-        ack(**message.payload(share=request.share))
+        await ack(**message.payload(share=request.share))
 
 
 def handlers(deps: Deps) -> dict[str, Any]:
@@ -36,6 +36,6 @@ def handlers(deps: Deps) -> dict[str, Any]:
     }
 
 
-def register(app: App, deps: Deps) -> None:
+def register(app: AsyncApp, deps: Deps) -> None:
     for name, handler in handlers(deps).items():
         app.command(name)(handler)

@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt.async_app import AsyncRespond
 
 from bot.blocks import Message
 from bot.listeners.deps import actor_from
@@ -29,10 +29,10 @@ def clicker(body: dict[str, Any]) -> Actor:
     return actor_from(user.get("id", ""), user.get("username") or user.get("name", ""))
 
 
-def replace_message(body: dict[str, Any], respond: Respond, message: Message) -> None:
+async def replace_message(body: dict[str, Any], respond: AsyncRespond, message: Message) -> None:
     """Replace the message the button was on. Our buttons live only on messages sent
     as answers, which come with a response_url; without one there is nothing to replace."""
     if body.get("response_url"):
-        respond(replace_original=True, text=message.text, blocks=message.blocks)
+        await respond(replace_original=True, text=message.text, blocks=message.blocks)
     else:
         log.info("Button click without response_url ignored")

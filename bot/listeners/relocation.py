@@ -7,8 +7,8 @@ import json
 import uuid
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import batch_blocks, blocks
 from bot.blocks import Message
@@ -40,16 +40,16 @@ class RelocationCommand:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def handle(self, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    async def handle(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         request = parse_relocation(command.get("text", ""))
         if request.kind == "modal":
-            ack()
-            client.views_open(
+            await ack()
+            await client.views_open(
                 trigger_id=command["trigger_id"], view=modal(self.deps.texts, command)
             )
             return
         message = self.answer(request, command)
-        ack(**message.payload())
+        await ack(**message.payload())
 
     def answer(self, request: Relocation, command: dict[str, Any]) -> Message:
         t, service = self.deps.texts, self.deps.service
@@ -107,11 +107,11 @@ class RelocationButtons:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def confirm(
-        self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    async def confirm(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         """Reserve, once: the key in the button makes double clicks and retries safe."""
-        ack()
+        await ack()
         t, service = self.deps.texts, self.deps.service
         value = button_value(action)
         actor = clicker(body)
@@ -129,16 +129,16 @@ class RelocationButtons:
             message = blocks.plain(t("relocation_usage"))
         except errors.CapacityError as error:
             message = _refusal(error, t)
-        replace_message(body, respond, message)
+        await replace_message(body, respond, message)
 
-    def dismiss(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        replace_message(body, respond, blocks.plain(self.deps.texts("dismissed")))
+    async def dismiss(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await replace_message(body, respond, blocks.plain(self.deps.texts("dismissed")))
 
-    def undo(
-        self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    async def undo(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
-        ack()
+        await ack()
         t, service = self.deps.texts, self.deps.service
         actor = clicker(body)
         try:
@@ -157,13 +157,13 @@ class RelocationButtons:
             message = blocks.plain(t("relocation_usage"))
         except errors.CapacityError as error:
             message = _refusal(error, t)
-        replace_message(body, respond, message)
+        await replace_message(body, respond, message)
 
-    def open_batch(
-        self, ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    async def open_batch(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         """From an alert in the channel: the batch, shown to the one who clicked."""
-        ack()
+        await ack()
         t, service = self.deps.texts, self.deps.service
         try:
             batch = service.batch(int(button_value(action)["b"]))
@@ -173,7 +173,7 @@ class RelocationButtons:
         except errors.CapacityError as error:
             message = _refusal(error, t)
         if body.get("response_url"):
-            respond(
+            await respond(
                 response_type="ephemeral",
                 replace_original=False,
                 text=message.text,
@@ -248,8 +248,8 @@ class RelocationModal:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def submit(
-        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    async def submit(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """Validated in the modal: errors go back on the field, and nothing is saved."""
         t, service = self.deps.texts, self.deps.service
@@ -268,7 +268,7 @@ class RelocationModal:
         if year and not year.isdigit():
             problems["year"] = t("bad_year")
         if problems:
-            ack(response_action="errors", errors=problems)
+            await ack(response_action="errors", errors=problems)
             return
         try:
             result = service.create_batch(
@@ -284,13 +284,13 @@ class RelocationModal:
                 error.facts.get("field", ""), "scope" if "resolution" in error.facts else "name"
             )
             text = _refusal(error, t).text
-            ack(response_action="errors", errors={field: text[:2000]})
+            await ack(response_action="errors", errors={field: text[:2000]})
             return
-        ack()
+        await ack()
         message = batch_blocks.batch_created(result, t, service.scope_title(result.batch.scope))
         metadata = _metadata(view)
         if metadata.get("channel") and actor.id:
-            client.chat_postEphemeral(
+            await client.chat_postEphemeral(
                 channel=metadata["channel"],
                 user=actor.id,
                 text=message.text,
@@ -306,7 +306,7 @@ def _metadata(view: dict[str, Any]) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-def register(app: App, deps: Deps) -> None:
+def register(app: AsyncApp, deps: Deps) -> None:
     buttons = RelocationButtons(deps)
     app.action(batch_blocks.CONFIRM_ACTION)(buttons.confirm)
     app.action(batch_blocks.DISMISS_ACTION)(buttons.dismiss)

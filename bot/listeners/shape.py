@@ -7,7 +7,7 @@ a clear 400 before any listener runs. It runs after Bolt's signature check.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt import BoltResponse
@@ -49,8 +49,11 @@ def problem(body: Any) -> str | None:
     return None
 
 
-def reject_malformed(body: Any, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+async def reject_malformed(
+    body: Any,
+    next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
+) -> BoltResponse:
     found = problem(body)
     if found:
         return BoltResponse(status=400, body=f"Malformed request: {found}")
-    return next()
+    return await next()
