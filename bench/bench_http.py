@@ -6,7 +6,7 @@
 
 In one run it starts, each as a subprocess on 127.0.0.1:
 
-* the bot: `python -m bot serve --http` (waitress, CAPACITY_HTTP_THREADS threads) over a
+* the bot: `python -m bot serve --http` (async Bolt app under uvicorn) over a
   temporary copy of a seeded database, with SLACK_API_URL on an unused local port (the
   slash-command path makes no Web API call; one would fail, and show as a bad answer);
 * bare Bolt apps (`bench/bare_app.py`) whose `/capacity` listener only does
@@ -487,7 +487,7 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
         servers.append(
             Server(
                 name="bot",
-                description=f"capacity-bot serve --http (waitress, {args.threads} threads)",
+                description="capacity-bot serve --http (async Bolt app, uvicorn)",
                 argv=[
                     sys.executable,
                     "-m",
@@ -498,8 +498,6 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
                     "127.0.0.1",
                     "--port",
                     str(port),
-                    "--threads",
-                    str(args.threads),
                 ],  # fmt: skip
                 env={
                     **base_env,

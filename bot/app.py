@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,6 +27,25 @@ def open_service(settings: Settings) -> Capacity:
     return Capacity.open(settings.capacity_db, low_ratio=settings.capacity_low_ratio)
 
 
+class SingleTokenAuthorize(AsyncAuthorize):
+    """One workspace, one bot token from the settings: no `auth.test`, no lookup. (A
+    subclass rather than a function: Bolt calls it without argument injection.)"""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token
+
+    async def __call__(
+        self,
+        *,
+        context: object,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **_: object,
+    ) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=self.token)
+
+
 def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
     """An async Bolt app over the core.
 
@@ -41,15 +61,10 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
     client = AsyncWebClient(base_url=settings.slack_api_url, timeout=10)
     token = settings.slack_bot_token or None
 
-    async def authorize(
-        enterprise_id: str | None, team_id: str | None, **_: object
-    ) -> AuthorizeResult:
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
-
     app = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret or LOCAL_SECRET,
-        authorize=authorize,
+        authorize=SingleTokenAuthorize(token),
         process_before_response=True,
         logger=log,
     )

@@ -6,7 +6,7 @@ Keywords are accepted in Bokmål and English whatever the reply language.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from capacity.names import normalize
 
@@ -45,7 +45,6 @@ class Request:
     share: bool = False
     page: int = 1
     problem: str = ""  # for kind "invalid": which usage to show
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def parse(text: str | None) -> Request:

@@ -270,3 +270,15 @@ def test_an_oversized_body_is_refused_unread(bot):
 def test_other_paths_and_methods(bot):
     assert bot.get("/").status == 404
     assert bot.get("/slack/events").status == 405
+
+
+def test_answers_follow_changes_made_in_slack_and_from_the_command_line(bot, db):
+    before = bot.command("Stavanger").json()["text"]
+    assert before.startswith("Stavanger (1103), 2020: 50 ledige plasser")
+    bot.command("rapporter Stavanger 44 møte", user_id="U_ADMIN")
+    assert bot.command("Stavanger").json()["text"].startswith("Stavanger (1103), 2020: 44 ledige")
+    service = Capacity(Store(db))  # another process's change, as the CLI makes it
+    service.report_spare("Stavanger", 41, Actor(id="cli:test", trusted=True), source="cli")
+    service.store.close()
+    assert bot.command("Stavanger").json()["text"].startswith("Stavanger (1103), 2020: 41 ledige")
+    assert "KS storbynettverk" in bot.command("").json()["text"]

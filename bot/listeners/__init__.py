@@ -6,11 +6,11 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.listeners import actions, commands, errors, relocation
 from bot.listeners.deps import Deps
-from bot.listeners.shape import reject_malformed
+from bot.listeners.shape import RejectMalformed
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    app.use(reject_malformed)
+    app.use(RejectMalformed())
     commands.register(app, deps)
     actions.register(app, deps)
     relocation.register(app, deps)

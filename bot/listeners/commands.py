@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.blocks import Message
 from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
-from bot.parse import parse
+from bot.parse import Request, parse
+
+QUESTIONS = {"help", "capacity", "overview", "invalid"}
+MAX_KEPT = 2048
 
 
 class CapacityCommand:
@@ -17,13 +22,31 @@ class CapacityCommand:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        # Answers to questions (not to changes), kept while the data is unchanged: the
+        # same question in a meeting is answered without asking the core again.
+        self._answers: dict[Request, tuple[int, Message]] = {}
 
     async def handle(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         request = parse(command.get("text", ""))
-        message = answer(
-            request, self.deps, command.get("user_id", ""), command.get("user_name", "")
-        )
+        if request.kind not in QUESTIONS:
+            message = answer(
+                request, self.deps, command.get("user_id", ""), command.get("user_name", "")
+            )
+        else:
+            message = self._question(request)
         await ack(**message.payload(share=request.share))
+
+    def _question(self, request: Request) -> Message:
+        key = replace(request, share=False)
+        generation = self.deps.service.store.generation()  # before reading
+        kept = self._answers.get(key)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        message = answer(request, self.deps, "", "")
+        if len(self._answers) >= MAX_KEPT:
+            self._answers.clear()
+        self._answers[key] = (generation, message)
+        return message
 
 
 def handlers(deps: Deps) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt import BoltResponse
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 _NESTED = {
     "block_actions": ("actions",),
@@ -49,11 +51,17 @@ def problem(body: Any) -> str | None:
     return None
 
 
-async def reject_malformed(
-    body: Any,
-    next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
-) -> BoltResponse:
-    found = problem(body)
-    if found:
-        return BoltResponse(status=400, body=f"Malformed request: {found}")
-    return await next()
+class RejectMalformed(AsyncMiddleware):
+    """(A subclass rather than a function: Bolt runs it without argument injection.)"""
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
+    ) -> BoltResponse:
+        found = problem(req.body)
+        if found:
+            return BoltResponse(status=400, body=f"Malformed request: {found}")
+        return await next()
