@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, MarkdownTextObject
-
-from bot.blocks import Message, section
+from bot.blocks import Message, actions_block, button, context_block, section_block
 from bot.i18n import Texts
 from capacity.models import CapacityExceeded, Kind
 
@@ -43,21 +41,15 @@ def alert_message(event: CapacityExceeded, t: Texts) -> Message:
         else (event.actor_name or event.actor)
     )
     blocks = [
-        section(headline),
-        ContextBlock(elements=[MarkdownTextObject(text=f"{where}\n{t('alert_by', who=who)}")]),
+        section_block(headline),
+        context_block(f"{where}\n{t('alert_by', who=who)}"),
     ]
     if event.batch_id:
         blocks.append(
-            ActionsBlock(
+            actions_block(
+                [button(t("open_batch"), OPEN_BATCH_ACTION, json.dumps({"b": event.batch_id}))],
                 block_id="alert",
-                elements=[
-                    ButtonElement(
-                        text=t("open_batch"),
-                        action_id=OPEN_BATCH_ACTION,
-                        value=json.dumps({"b": event.batch_id}),
-                    )
-                ],
             )
         )
     text = headline.replace("*", "") + " " + where
-    return Message(text=text, blocks=[b.to_dict() for b in blocks]).check()
+    return Message(text=text, blocks=blocks).check()

@@ -5,15 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-)
-
-from bot.blocks import Message, dicts, section
+from bot.blocks import Message, actions_block, button, context_block, section_block
 from bot.i18n import Texts
 from capacity.models import Batch
 from capacity.service import AllocationResult, BatchResult
@@ -28,17 +20,17 @@ def _sizes(households: tuple[int, ...]) -> str:
     return ",".join(map(str, households))
 
 
+Block = dict[str, Any]
+
+
 def _alerted(t: Texts, alerted: bool) -> list[Block]:
-    return (
-        [ContextBlock(elements=[MarkdownTextObject(text=t("channel_alerted"))])] if alerted else []
-    )
+    return [context_block(t("channel_alerted"))] if alerted else []
 
 
 def _message(blocks: list[Block]) -> Message:
-    text = " ".join(
-        b.text.text.replace("*", "") for b in blocks if getattr(b, "text", None) is not None
-    )
-    return Message(text=text or "-", blocks=dicts(blocks)).check()
+    """A message whose plain-text fallback is the text of its sections."""
+    text = " ".join(b["text"]["text"].replace("*", "") for b in blocks if b["type"] == "section")
+    return Message(text=text or "-", blocks=blocks).check()
 
 
 def status_word(t: Texts, batch: Batch) -> str:
@@ -51,7 +43,7 @@ def batch_created(result: BatchResult, t: Texts, scope_title: str) -> Message:
     b = result.batch
     households = t("households", sizes=_sizes(b.households)) if b.households else ""
     blocks: list[Block] = [
-        section(
+        section_block(
             t(
                 "batch_created",
                 batch=b.name,
@@ -64,7 +56,7 @@ def batch_created(result: BatchResult, t: Texts, scope_title: str) -> Message:
         )
     ]
     for event in result.events:
-        blocks.append(section(alert_message(event, t).blocks[0]["text"]["text"]))
+        blocks.append(section_block(alert_message(event, t).blocks[0]["text"]["text"]))
     blocks += _alerted(t, result.alerted)
     return _message(blocks)
 
@@ -81,7 +73,7 @@ def preview(result: AllocationResult, t: Texts, key: str, households: tuple[int,
     }
     return _message(
         [
-            section(
+            section_block(
                 t(
                     "preview",
                     persons=t.number(result.persons),
@@ -90,17 +82,12 @@ def preview(result: AllocationResult, t: Texts, key: str, households: tuple[int,
                     after=t.number(result.remaining),
                 )
             ),
-            ActionsBlock(
-                block_id="confirm",
-                elements=[
-                    ButtonElement(
-                        text=t("confirm"),
-                        action_id=CONFIRM_ACTION,
-                        style="primary",
-                        value=json.dumps(value),
-                    ),
-                    ButtonElement(text=t("cancel_button"), action_id=DISMISS_ACTION, value="{}"),
+            actions_block(
+                [
+                    {**button(t("confirm"), CONFIRM_ACTION, json.dumps(value)), "style": "primary"},
+                    button(t("cancel_button"), DISMISS_ACTION, "{}"),
                 ],
+                block_id="confirm",
             ),
         ]
     )
@@ -111,7 +98,7 @@ def assigned(result: AllocationResult, t: Texts, user: str) -> Message:
         return refused(result, t)
     key = "assigned_already" if result.duplicate else "assigned"
     blocks: list[Block] = [
-        section(
+        section_block(
             t(
                 key,
                 persons=t.number(result.persons),
@@ -124,15 +111,9 @@ def assigned(result: AllocationResult, t: Texts, user: str) -> Message:
     ]
     if result.allocation is not None and result.allocation.active:
         blocks.append(
-            ActionsBlock(
+            actions_block(
+                [button(t("undo"), UNDO_ACTION, json.dumps({"a": result.allocation.id}))],
                 block_id="undo",
-                elements=[
-                    ButtonElement(
-                        text=t("undo"),
-                        action_id=UNDO_ACTION,
-                        value=json.dumps({"a": result.allocation.id}),
-                    )
-                ],
             )
         )
     blocks += _alerted(t, result.alerted)
@@ -142,7 +123,7 @@ def assigned(result: AllocationResult, t: Texts, user: str) -> Message:
 def refused(result: AllocationResult, t: Texts) -> Message:
     return _message(
         [
-            section(
+            section_block(
                 t(
                     "refused",
                     persons=t.number(result.persons),
@@ -179,12 +160,12 @@ def batch_detail(batch: Batch, t: Texts, scope_title: str) -> Message:
         )
     if len(batch.allocations) > MAX_LISTED:
         lines.append(f"… +{len(batch.allocations) - MAX_LISTED} (`capacity batch show {batch.id}`)")
-    return _message([section("\n".join(lines))])
+    return _message([section_block("\n".join(lines))])
 
 
 def batch_list(batches: list[Batch], t: Texts) -> Message:
     if not batches:
-        return _message([section(t("no_batches"))])
+        return _message([section_block(t("no_batches"))])
     lines = [
         t(
             "batch_line",
@@ -199,13 +180,13 @@ def batch_list(batches: list[Batch], t: Texts) -> Message:
     ]
     if len(batches) > MAX_LISTED:
         lines.append(f"… +{len(batches) - MAX_LISTED} (`capacity batch list`)")
-    return _message([section("\n".join(lines))])
+    return _message([section_block("\n".join(lines))])
 
 
 def undone(batch: Batch, place: str, t: Texts, user: str) -> Message:
     return _message(
         [
-            section(
+            section_block(
                 t(
                     "undone",
                     place=place,

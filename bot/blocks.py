@@ -16,8 +16,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
-
 from bot.i18n import Texts
 from capacity.models import IMDI_MEASURES, CapacityLine, Measure, Municipality, Overview
 from capacity.names import Resolution
@@ -50,16 +48,6 @@ class Message:
         body: dict[str, Any] = {"text": self.text, "blocks": self.blocks}
         body["response_type"] = "in_channel" if share else "ephemeral"
         return body
-
-
-def dicts(blocks: list[Block | dict[str, Any]]) -> list[dict[str, Any]]:
-    return [block if isinstance(block, dict) else block.to_dict() for block in blocks]
-
-
-def section(text: str) -> SectionBlock:
-    if len(text) > MAX_SECTION:
-        raise ValueError(f"section text of {len(text)} characters, Slack allows {MAX_SECTION}")
-    return SectionBlock(text=MarkdownTextObject(text=text))
 
 
 # -- Block Kit as dicts, within Slack's limits -------------------------------------------
