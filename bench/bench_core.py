@@ -513,7 +513,7 @@ def write_national(service: Capacity, plan: Plan) -> None:
             "created_at, created_by, released_at, request_key) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             plan.allocations,
-        )
+        )  # the reservation totals follow by trigger
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 

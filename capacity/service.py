@@ -357,11 +357,11 @@ class Capacity:
                WHERE f.number = ? AND f.year = ?""",
             [municipality.number, year],
         ).fetchall()
-        reserved = db.conn.execute(
-            "SELECT coalesce(sum(persons), 0) FROM allocations "
-            "WHERE number = ? AND year = ? AND active = 1",
+        row = db.conn.execute(
+            "SELECT persons FROM reserved WHERE number = ? AND year = ?",
             [municipality.number, year],
-        ).fetchone()[0]
+        ).fetchone()
+        reserved = row[0] if row else 0
         return CapacityLine(
             municipality=municipality,
             year=year,
@@ -443,8 +443,7 @@ class Capacity:
             figures.setdefault(row[0], {})[Measure(row[1])] = _figure(*row[1:])
         reserved = dict(
             db.conn.execute(
-                "SELECT number, sum(persons) FROM allocations "
-                "WHERE year = ? AND active = 1 GROUP BY number",
+                "SELECT number, persons FROM reserved WHERE year = ?",
                 [year],
             ).fetchall()
         )
@@ -812,10 +811,7 @@ class Capacity:
         """A batch with its assigned totals; with its allocations when asked for (the
         totals come from one aggregate, so a use case's cost does not grow with them)."""
         row = next(rows_of(db, "SELECT * FROM batches WHERE id = ?", [batch_id]))
-        allocated = db.conn.execute(
-            "SELECT coalesce(sum(persons), 0) FROM allocations WHERE batch_id = ? AND active = 1",
-            [batch_id],
-        ).fetchone()[0]
+        allocated = row["allocated"]
         placed = "[]"
         if row["households"] != "[]":
             placed = db.conn.execute(

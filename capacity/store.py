@@ -158,6 +158,56 @@ def m003_batch_totals_index(db: Database) -> None:
     db.execute("CREATE INDEX allocations_by_batch ON allocations (batch_id, active, persons)")
 
 
+@migrations()
+def m004_reservation_totals(db: Database) -> None:
+    # Totals of active reservations per place and year and per batch, kept by triggers in
+    # the same transaction as the allocation rows, so that answering a municipality or
+    # checking a batch reads one row, however many assignments there have been.
+    db.execute(
+        """CREATE TABLE reserved (
+            number TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            persons INTEGER NOT NULL CHECK (persons >= 0),
+            PRIMARY KEY (number, year))"""
+    )
+    db.execute("ALTER TABLE batches ADD COLUMN allocated INTEGER NOT NULL DEFAULT 0")
+    add = """INSERT INTO reserved (number, year, persons)
+                 VALUES (NEW.number, NEW.year, NEW.persons)
+                 ON CONFLICT (number, year) DO UPDATE SET persons = persons + NEW.persons;
+             UPDATE batches SET allocated = allocated + NEW.persons WHERE id = NEW.batch_id;"""
+    remove = """UPDATE reserved SET persons = persons - NEW.persons
+                    WHERE number = NEW.number AND year = NEW.year;
+                UPDATE batches SET allocated = allocated - NEW.persons WHERE id = NEW.batch_id;"""
+    for name, when, body in (
+        ("allocation_added", "AFTER INSERT ON allocations WHEN NEW.active = 1", add),
+        (
+            "allocation_released",
+            "AFTER UPDATE OF active ON allocations WHEN OLD.active = 1 AND NEW.active = 0",
+            remove,
+        ),
+        (
+            "allocation_restored",
+            "AFTER UPDATE OF active ON allocations WHEN OLD.active = 0 AND NEW.active = 1",
+            add,
+        ),
+    ):
+        db.execute(f"CREATE TRIGGER {name} {when} BEGIN {body} END")
+    rebuild_totals(db)
+
+
+def rebuild_totals(db: Database) -> None:
+    """Recompute the reservation totals from the allocation rows (after a bulk load)."""
+    db.execute("DELETE FROM reserved")
+    db.execute(
+        "INSERT INTO reserved (number, year, persons) SELECT number, year, sum(persons) "
+        "FROM allocations WHERE active = 1 GROUP BY number, year"
+    )
+    db.execute(
+        "UPDATE batches SET allocated = coalesce((SELECT sum(persons) FROM allocations a "
+        "WHERE a.batch_id = batches.id AND a.active = 1), 0)"
+    )
+
+
 def data_dir() -> Path:
     """The bundled data: `data/` in a checkout, `capacity/data/` in an installed wheel."""
     here = Path(__file__).resolve().parent
