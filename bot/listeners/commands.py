@@ -25,9 +25,16 @@ class CapacityCommand:
         # Answers to questions (not to changes), kept while the data is unchanged: the
         # same question in a meeting is answered without asking the core again.
         self._answers: dict[Request, tuple[int, Message]] = {}
+        self._parsed: dict[str, Request] = {}  # parsing is pure: kept by text
 
     async def handle(self, ack: AsyncAck, command: dict[str, Any]) -> None:
-        request = parse(command.get("text", ""))
+        text = command.get("text", "")
+        request = self._parsed.get(text)
+        if request is None:
+            request = parse(text)
+            if len(self._parsed) >= MAX_KEPT:
+                self._parsed.clear()
+            self._parsed[text] = request
         if request.kind not in QUESTIONS:
             message = answer(
                 request, self.deps, command.get("user_id", ""), command.get("user_name", "")
