@@ -50,7 +50,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -67,6 +66,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from bare_app import ANSWER, MULTI_PROCESS, NEEDS, SETUPS  # noqa: E402
 
 from bot.terminal import command_body, signed_headers  # noqa: E402
+from tests.bot_server import free_port  # noqa: E402
 
 SECRET = "bench-http-signing-secret"
 BOT_TOKEN = "xoxb-bench-http"
@@ -92,12 +92,6 @@ DEFAULT_SETUPS = (
 
 class Timeout(Exception):
     pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- servers ---------------------------------------------------------------------------

@@ -15,13 +15,17 @@ from capacity import Actor
 log = logging.getLogger("bot")
 
 
-def button_value(action: dict[str, Any]) -> dict[str, Any]:
-    """A button's JSON value; {} when it is not a JSON object (never raises)."""
+def json_object(text: str | None) -> dict[str, Any]:
+    """A JSON object from text we put in a payload; {} when it is not one (never raises)."""
     try:
-        value = json.loads(action.get("value") or "{}")
+        value = json.loads(text or "{}")
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def button_value(action: dict[str, Any]) -> dict[str, Any]:
+    return json_object(action.get("value"))
 
 
 def clicker(body: dict[str, Any]) -> Actor:

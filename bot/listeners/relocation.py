@@ -14,7 +14,7 @@ from bot import batch_blocks, blocks
 from bot.blocks import Message
 from bot.i18n import Texts
 from bot.listeners.deps import Deps, actor_from
-from bot.listeners.payload import button_value, clicker, replace_message
+from bot.listeners.payload import button_value, clicker, json_object, replace_message
 from bot.parse import Relocation, households, parse_relocation
 from capacity import errors
 
@@ -288,7 +288,7 @@ class RelocationModal:
             return
         await ack()
         message = batch_blocks.batch_created(result, t, service.scope_title(result.batch.scope))
-        metadata = _metadata(view)
+        metadata = json_object(view.get("private_metadata"))
         if metadata.get("channel") and actor.id:
             await client.chat_postEphemeral(
                 channel=metadata["channel"],
@@ -296,14 +296,6 @@ class RelocationModal:
                 text=message.text,
                 blocks=message.blocks,
             )
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, str]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
