@@ -84,9 +84,13 @@ def make_notifier(settings: Settings, texts: Texts) -> SlackNotifier:
     return SlackNotifier(client, settings.capacity_alert_channel, texts)
 
 
-def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker:
+def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
     """Deliver the outbox from this process: woken right after a change queues an
-    alert, and polling for alerts queued elsewhere (the CLI) or due for a retry."""
+    alert, and polling for alerts queued elsewhere (the CLI) or due for a retry.
+    Without CAPACITY_ALERT_CHANNEL nothing is delivered: alerts wait in the outbox."""
+    if not settings.capacity_alert_channel:
+        log.warning("CAPACITY_ALERT_CHANNEL is not set: alerts wait in the outbox")
+        return None
     deps: Deps = app.deps  # type: ignore[attr-defined]
     worker = OutboxWorker(
         deps.service,
@@ -96,6 +100,4 @@ def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker:
         backoff_max=settings.capacity_alert_retry_max,
     )
     deps.service.on_alert_queued = worker.wake
-    if not settings.capacity_alert_channel:
-        log.warning("CAPACITY_ALERT_CHANNEL is not set: alerts stay in the outbox")
     return worker.start()
