@@ -407,7 +407,7 @@ def _place(
         year = _parse_year(_cell(cells, columns, year_column))
     if number is not None and year is not None and geography is not None:
         with reasons:
-            _check_municipality(number, year, geography)
+            number = _check_municipality(number, year, geography)
     return number, year
 
 
@@ -447,16 +447,26 @@ def _parse_imdi_label(cell: str) -> Measure:
     return measure
 
 
-def _check_municipality(number: str, year: int, geography: Geography) -> None:
-    """The number must exist in the structure the year's figures are kept under."""
+def _check_municipality(number: str, year: int, geography: Geography) -> str:
+    """The number the year's figures are kept under: the number itself when it exists
+    in that year's structure, or, for a number of the other structure that stands for
+    exactly one municipality there (IMDi kept 2020 numbers in later years' figures),
+    that municipality's number."""
     structure = structure_for(year)
     if geography.get(number, structure) is not None:
-        return
+        return number
     others = [s for s in STRUCTURES if s != structure and geography.get(number, s)]
-    hint = f"; it is a {others[0]} number" if others else ""
+    if others:
+        found = geography.project(geography.get(number, others[0]), structure)  # type: ignore[arg-type]
+        if len(found) == 1:
+            return found[0].number
+        names = ", ".join(m.label for m in found)
+        raise _Invalid(
+            f"municipality number {number} ({others[0]}) stands for several municipalities "
+            f"in the {structure} structure used for {year} ({names}); give their numbers"
+        )
     raise _Invalid(
-        f"municipality number {number} does not exist in the {structure} structure "
-        f"used for {year}{hint}"
+        f"municipality number {number} does not exist in the {structure} structure used for {year}"
     )
 
 

@@ -243,30 +243,39 @@ def test_line_numbers_are_physical_lines_across_quoted_newlines_and_blank_lines(
     assert [line for line, _ in problems_of(path, service)] == [5]
 
 
-def test_a_number_counts_only_in_the_structure_of_its_year(service, tmp_path):
+def test_a_number_of_the_other_structure_is_kept_under_its_years_number(service, tmp_path):
+    # IMDi kept 2020 numbers in its figures for later years: Bærum is 3024 until 2023 and
+    # 3201 from 2024, whichever number the file uses.
     path = write(
         tmp_path,
         "structures.csv",
         "number,year,request\n"
-        "3024,2023,10\n"  # Bærum under the 2020 structure: fine for 2023
-        "3201,2024,10\n"  # Bærum under the 2024 structure: fine for 2024
-        "3201,2023,10\n"  # a 2024 number for a 2020-structure year
-        "3024,2024,10\n",  # a 2020 number for a 2024-structure year
+        "3024,2023,10\n"  # Bærum under the 2020 structure: as it is for 2023
+        "3201,2022,11\n"  # a 2024 number for a 2020-structure year
+        "3024,2024,12\n",  # a 2020 number for a 2024-structure year
     )
+
+    rows = read_figures(path, service.geography)
+
+    assert [(r.number, r.year, r.value) for r in rows] == [
+        ("3024", 2023, 10),
+        ("3024", 2022, 11),
+        ("3201", 2024, 12),
+    ]
+
+
+def test_a_split_municipalitys_old_number_is_refused_with_its_successors(service, tmp_path):
+    path = write(tmp_path, "split.csv", "number,year,request\n1507,2024,10\n9999,2024,1\n")
 
     problems = problems_of(path, service)
 
     assert problems == [
         (
-            4,
-            "municipality number 3201 does not exist in the 2020 structure used for 2023; "
-            "it is a 2024 number",
+            2,
+            "municipality number 1507 (2020) stands for several municipalities in the 2024 "
+            "structure used for 2024 (Ålesund (1508), Haram (1580)); give their numbers",
         ),
-        (
-            5,
-            "municipality number 3024 does not exist in the 2024 structure used for 2024; "
-            "it is a 2020 number",
-        ),
+        (3, "municipality number 9999 does not exist in the 2024 structure used for 2024"),
     ]
 
 
