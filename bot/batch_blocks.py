@@ -16,8 +16,11 @@ UNDO_ACTION = "relocation_undo"
 MAX_LISTED = 40
 
 
-def _sizes(households: tuple[int, ...]) -> str:
-    return ",".join(map(str, households))
+def _sizes(households: tuple[int, ...], limit: int = 30) -> str:
+    """5,4,6 — or the first sizes and how many more, for a long list."""
+    if len(households) <= limit:
+        return ",".join(map(str, households))
+    return ",".join(map(str, households[:limit])) + f",… (+{len(households) - limit})"
 
 
 Block = dict[str, Any]
@@ -160,10 +163,25 @@ def batch_detail(batch: Batch, t: Texts, scope_title: str) -> Message:
         )
     if len(batch.allocations) > MAX_LISTED:
         lines.append(f"… +{len(batch.allocations) - MAX_LISTED} (`capacity batch show {batch.id}`)")
-    return _message([section_block("\n".join(lines))])
+    return _message(_sections(lines))
 
 
-def batch_list(batches: list[Batch], t: Texts) -> Message:
+def _sections(lines: list[str], limit: int = 2900) -> list[Block]:
+    """Lines in as few sections as Slack's 3,000 characters per section allow."""
+    sections: list[Block] = []
+    chunk: list[str] = []
+    for line in lines:
+        line = line[:limit]
+        if chunk and len("\n".join([*chunk, line])) > limit:
+            sections.append(section_block("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        sections.append(section_block("\n".join(chunk)))
+    return sections
+
+
+def batch_list(batches: list[Batch], t: Texts, titles: dict[str, str] | None = None) -> Message:
     if not batches:
         return _message([section_block(t("no_batches"))])
     lines = [
@@ -174,13 +192,13 @@ def batch_list(batches: list[Batch], t: Texts) -> Message:
             persons=t.number(b.persons),
             allocated=t.number(b.allocated),
             status=status_word(t, b),
-            scope=b.scope,
+            scope=(titles or {}).get(b.scope, b.scope),
         )
         for b in batches[:MAX_LISTED]
     ]
     if len(batches) > MAX_LISTED:
         lines.append(f"… +{len(batches) - MAX_LISTED} (`capacity batch list`)")
-    return _message([section_block("\n".join(lines))])
+    return _message(_sections(lines))
 
 
 def undone(batch: Batch, place: str, t: Texts, user: str) -> Message:

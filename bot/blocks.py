@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.i18n import Texts
-from capacity.models import IMDI_MEASURES, CapacityLine, Measure, Municipality, Overview
+from capacity.models import IMDI_MEASURES, CapacityLine, Measure, Municipality, Overview, Total
 from capacity.names import Resolution
 from capacity.service import ChangeResult
 
@@ -185,6 +185,11 @@ def _cell(value: int | None, t: Texts) -> str:
     return "–" if value is None else t.number(value)
 
 
+def _sum(total: Total, t: Texts) -> str:
+    """A total with no known value is unknown, not 0."""
+    return t.number(total.value) if total.counted else t("unknown")
+
+
 def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
     """A group (every member) or the country (those with reported spare capacity, most
     remaining first, a page at a time, with buttons to the other pages)."""
@@ -212,10 +217,10 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
                 t(
                     "national_totals",
                     year=overview.year,
-                    original=t.number(totals[Measure.ORIGINAL_REQUEST].value),
-                    request=t.number(totals[Measure.REQUEST].value),
-                    decision=t.number(totals[Measure.DECISION].value),
-                    settled=t.number(totals[Measure.SETTLED].value),
+                    original=_sum(totals[Measure.ORIGINAL_REQUEST], t),
+                    request=_sum(totals[Measure.REQUEST], t),
+                    decision=_sum(totals[Measure.DECISION], t),
+                    settled=_sum(totals[Measure.SETTLED], t),
                 )
             )
         )

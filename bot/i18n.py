@@ -339,6 +339,14 @@ def _norwegian(error: errors.CapacityError) -> str:
             return f"gruppen «{facts.get('batch', '')}» er {status} og kan ikke bli {target}"
         return f"gruppen «{facts.get('batch', '')}» er {status}; plasser kan ikke endres nå"
     field = facts.get("field", "")
+    reason = facts.get("reason")
+    if reason in _REASONS:
+        values = dict(facts)
+        if "households" in values:
+            values["households"] = ",".join(map(str, values["households"]))
+        if "municipality" in values and hasattr(values["municipality"], "name_no"):
+            values["municipality"] = values["municipality"].name_no
+        return _REASONS[reason].format(**values)
     if field == "year":
         return "året må være mellom 2000 og 2100"
     if field in ("spare capacity", "persons", "household size"):
@@ -350,18 +358,12 @@ def _norwegian(error: errors.CapacityError) -> str:
         return (
             f"{what} må være et helt tall fra {facts.get('minimum', 0)} til {facts.get('maximum')}"
         )
-    reason = facts.get("reason")
-    if reason in _REASONS:
-        values = dict(facts)
-        if "households" in values:
-            values["households"] = ",".join(map(str, values["households"]))
-        if "municipality" in values and hasattr(values["municipality"], "name_no"):
-            values["municipality"] = values["municipality"].name_no
-        return _REASONS[reason].format(**values)
     if field == "municipality" and "resolution" in facts:
         return "oppgi en kommune (navn eller firesifret nummer)"
-    if field in ("source", "reason"):
-        return "teksten er for lang"
+    if field in ("source", "reason", "batch name", "user") and "maximum" in facts:
+        return f"teksten er for lang (høyst {facts['maximum']} tegn)"
+    if field == "batch name":
+        return "gi gruppen et navn"
     return str(error).rstrip(".")
 
 

@@ -17,7 +17,7 @@ SHARE = {"share", "del", "vis-alle"}
 REPORT = {"report", "rapporter", "rapport"}
 GRANT = {"grant", "gi"}
 REVOKE = {"revoke", "fjern"}
-NATIONAL = {"norge", "norway", "alle", "all", "landet", "national"}
+NATIONAL = {"norge", "norway", "alle", "all", "landet", "hele landet", "national"}
 ROLE_WORDS = {
     "admin": "admin",
     "administrator": "admin",
@@ -28,7 +28,8 @@ ROLE_WORDS = {
 }
 
 _USER = re.compile(r"^<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>$")
-_YEAR = re.compile(r"^(19|20|21)\d\d$")
+_YEAR = re.compile(r"^(19|20|21)[0-9][0-9]$")
+_COUNT = re.compile(r"^-?[0-9]{1,9}$")  # ASCII digits only: "²".isdigit() is True
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,11 @@ class Request:
 def parse(text: str | None) -> Request:
     text = (text or "")[:MAX_TEXT]
     tokens = text.split()
-    share = any(t.lower() in SHARE for t in tokens)
-    tokens = [t for t in tokens if t.lower() not in SHARE]
+    # `del`/`share` as the first or last word: inside a reason ("en del plasser") it is
+    # just a word
+    share = bool(tokens) and (tokens[-1].lower() in SHARE or tokens[0].lower() in SHARE)
+    if share:
+        tokens = tokens[1:] if tokens[0].lower() in SHARE else tokens[:-1]
     if not tokens:
         return Request("overview", "storbynettverket", share=share)
     head = tokens[0].lower()
@@ -73,12 +77,7 @@ def _year_and_page(tokens: list[str]) -> tuple[list[str], int | None, int]:
     municipality number). `norge 2020 2`: a page after the national word."""
     rest = list(tokens)
     page = 1
-    if (
-        len(rest) >= 2
-        and normalize(rest[0]) in NATIONAL
-        and rest[-1].isdigit()
-        and len(rest[-1]) <= 2
-    ):
+    if len(rest) >= 2 and normalize(rest[0]) in NATIONAL and re.fullmatch(r"[0-9]{1,2}", rest[-1]):
         page = max(1, int(rest.pop()))
     year = None
     if len(rest) >= 2 and _YEAR.match(rest[-1]):
@@ -87,14 +86,21 @@ def _year_and_page(tokens: list[str]) -> tuple[list[str], int | None, int]:
 
 
 def _report(tokens: list[str], share: bool) -> Request:
-    """`report Trondheim 120 [reason…]`: the first whole number after the name."""
+    """`report Trondheim [2020] 120 [reason…]`: the first whole number after the name,
+    or a year followed by the number (a year alone is never taken for the value)."""
     for i, token in enumerate(tokens):
-        if i >= 1 and re.fullmatch(r"-?\d+", token):
-            value = int(token)
+        if i >= 1 and _COUNT.match(token):
+            year = None
+            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if _YEAR.match(token):
+                if not _COUNT.match(following):
+                    return Request("invalid", problem="report_usage", share=share)
+                year, i = int(token), i + 1
             return Request(
                 "report",
-                " ".join(tokens[:i]),
-                value=value,
+                " ".join(tokens[: i if year is None else i - 1]),
+                year=year,
+                value=int(tokens[i]),
                 reason=" ".join(tokens[i + 1 :])[:500],
                 share=share,
             )
@@ -152,7 +158,7 @@ class Relocation:
 def households(text: str) -> tuple[int, ...] | None:
     """ "5,4,6" → (5, 4, 6); None when it is not a list of whole numbers."""
     parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
-    if not parts or not all(p.isdigit() and len(p) <= 5 for p in parts):
+    if not parts or len(parts) > 500 or not all(re.fullmatch(r"[0-9]{1,5}", p) for p in parts):
         return None
     return tuple(int(p) for p in parts)
 
@@ -171,7 +177,7 @@ def parse_relocation(text: str | None) -> Relocation:
     if head in HELP:
         return Relocation("help")
     if head in LIST:
-        year = int(rest[0]) if rest and _YEAR.match(rest[0]) else None
+        year = int(rest[0]) if rest and _YEAR.match(rest[0]) else None  # ASCII digits
         return Relocation("list", year=year)
     if head in SHOW and rest:
         return Relocation("show", name=rest[0])
@@ -228,7 +234,7 @@ def _new(tokens: list[str]) -> Relocation:
     if isinstance(split, Relocation):
         return split
     head, options, sizes = split
-    if len(head) != 2 or not re.fullmatch(r"\d{1,6}", head[1]):
+    if len(head) != 2 or not re.fullmatch(r"[0-9]{1,6}", head[1]):
         return Relocation("invalid", problem="relocation_usage")
     year = None
     if "year" in options:
@@ -251,7 +257,7 @@ def _assign(tokens: list[str]) -> Relocation:
         return split
     head, _, sizes = split
     persons = None
-    if len(head) >= 3 and re.fullmatch(r"\d{1,6}", head[-1]):
+    if len(head) >= 3 and re.fullmatch(r"[0-9]{1,6}", head[-1]):
         persons = int(head.pop())
     if len(head) < 2 or (persons is None and not sizes):
         return Relocation("invalid", problem="relocation_usage")

@@ -8,6 +8,8 @@ that caused them, for an adapter to deliver. Nothing here knows about Slack.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -747,7 +749,7 @@ class Capacity:
         self._require_admin(actor, "register relocation batches")
         with self.store.write() as db:
             if db.conn.execute(
-                "SELECT 1 FROM batches WHERE name = ? AND year = ?", [name, year]
+                "SELECT 1 FROM batches WHERE name = ? COLLATE NOCASE AND year = ?", [name, year]
             ).fetchone():
                 raise errors.BatchExists(
                     f"A batch named '{name}' exists for {year} already", name=name, year=year
@@ -790,7 +792,9 @@ class Capacity:
     def _find_batch(
         self, db: Database, ref: str | int, year: int | None = None, *, allocations: bool = False
     ) -> Batch:
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+        if isinstance(ref, int) or (
+            isinstance(ref, str) and re.fullmatch(r"[0-9]{1,18}", ref.strip())
+        ):
             try:
                 return self._batch(db, int(ref), allocations=allocations)
             except (StopIteration, OverflowError):
@@ -935,9 +939,10 @@ class Capacity:
         spare, remaining = line.spare, line.remaining
         if spare is None or remaining is None or spare <= 0:
             return []
-        threshold = int(spare * self.low_ratio)
-        if remaining >= threshold and remaining >= 0:
+        limit = spare * self.low_ratio  # below 10 % of 5 is below 0.5: 0 left is low
+        if remaining >= limit and remaining > 0:
             return []
+        threshold = math.ceil(limit)
         m = line.municipality
         return [
             CapacityExceeded(
@@ -1171,6 +1176,23 @@ class Capacity:
                 self._emit(db, events)
                 return []
             plan = _distribute(batch, rooms)
+            if plan is None:  # the households cannot be packed whole into the rooms left
+                largest = batch.unplaced_households[0]
+                event = CapacityExceeded(
+                    kind=Kind.HOUSEHOLD_TOO_LARGE,
+                    batch_id=batch.id,
+                    batch_name=batch.name,
+                    year=batch.year,
+                    scope=batch.scope,
+                    scope_title=self.scope_title(batch.scope),
+                    persons=largest,
+                    remaining=rooms[0].remaining if rooms else 0,
+                    rooms=tuple(rooms[:10]),
+                    actor=actor.id,
+                    actor_name=actor.name,
+                )
+                self._emit(db, [event])
+                return []
             results = []
             for number, persons, households in plan:
                 results.append(
@@ -1527,20 +1549,39 @@ def _totals(lines: Sequence[CapacityLine]) -> dict[str, Total]:
     return totals
 
 
-def _distribute(batch: Batch, rooms: list[Room]) -> list[tuple[str, int, tuple[int, ...]]]:
-    """Households whole, largest first, each where the largest share of room is left;
-    persons without a household in proportion to the room left. The caller has checked
-    that the batch fits and that its largest household fits somewhere."""
-    room = {r.number: r.remaining for r in rooms}
+def _pack(
+    households: tuple[int, ...], room: dict[str, int], proportional: bool
+) -> tuple[dict[str, list[int]], dict[str, int]] | None:
+    """Households whole, largest first: where the largest share of room is left (spread
+    in proportion to what each municipality offered), or where it fits tightest."""
     left = dict(room)
     placed: dict[str, list[int]] = {number: [] for number in left}
-    for size in batch.unplaced_households:
-        # the place with the largest share of its room still free, so that the batch
-        # is spread in proportion to what each municipality offered
+    for size in households:
         fits = [n for n in left if left[n] >= size]
-        number = max(fits, key=lambda n: (left[n] / room[n], left[n], n))
+        if not fits:
+            return None
+        if proportional:
+            number = max(fits, key=lambda n: (left[n] / room[n], left[n], n))
+        else:
+            number = min(fits, key=lambda n: (left[n] - size, n))
         placed[number].append(size)
         left[number] -= size
+    return placed, left
+
+
+def _distribute(
+    batch: Batch, rooms: list[Room]
+) -> list[tuple[str, int, tuple[int, ...]]] | None:
+    """Households whole and persons without a household in proportion to the room left;
+    None when the households cannot be packed whole. The caller has checked that the
+    batch's persons fit the total room."""
+    room = {r.number: r.remaining for r in rooms}
+    packed = _pack(batch.unplaced_households, room, proportional=True) or _pack(
+        batch.unplaced_households, room, proportional=False
+    )
+    if packed is None:
+        return None
+    placed, left = packed
     singles = batch.unallocated - sum(batch.unplaced_households)
     extra: dict[str, int] = dict.fromkeys(left, 0)
     total_room = sum(max(v, 0) for v in left.values())

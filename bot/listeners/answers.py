@@ -48,6 +48,7 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
             request.target,
             request.value,  # type: ignore[arg-type]
             actor_from(user_id, user_name),
+            year=request.year,
             source=f"Slack, /capacity {('rapporter' if t.language == 'nb' else 'report')}",
             reason=request.reason,
         )

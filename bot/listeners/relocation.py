@@ -4,10 +4,13 @@ move them through their life; the modal; and the batch buttons of alerts."""
 from __future__ import annotations
 
 import json
+import logging
+import re
 import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import batch_blocks, blocks
@@ -17,6 +20,8 @@ from bot.listeners.deps import Deps, actor_from
 from bot.listeners.payload import button_value, clicker, json_object, replace_message
 from bot.parse import Relocation, households, parse_relocation
 from capacity import errors
+
+log = logging.getLogger("bot")
 
 MODAL = "relocation_new"
 FIELDS = {  # core field → modal block
@@ -60,7 +65,9 @@ class RelocationCommand:
             if request.kind == "invalid":
                 return blocks.plain(t(request.problem))
             if request.kind == "list":
-                return batch_blocks.batch_list(service.batches(request.year), t)
+                batches = service.batches(request.year)
+                titles = {b.scope: service.scope_title(b.scope) for b in batches}
+                return batch_blocks.batch_list(batches, t, titles)
             if request.kind == "show":
                 batch = service.batch(request.name)
                 return batch_blocks.batch_detail(batch, t, service.scope_title(batch.scope))
@@ -125,7 +132,7 @@ class RelocationButtons:
                 request_key=str(value["k"])[:200],
             )
             message = batch_blocks.assigned(result, t, actor.id)
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             message = blocks.plain(t("relocation_usage"))
         except errors.CapacityError as error:
             message = _refusal(error, t)
@@ -153,7 +160,7 @@ class RelocationButtons:
                 "?",
             )
             message = batch_blocks.undone(batch, place, t, actor.id)
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             message = blocks.plain(t("relocation_usage"))
         except errors.CapacityError as error:
             message = _refusal(error, t)
@@ -168,7 +175,7 @@ class RelocationButtons:
         try:
             batch = service.batch(int(button_value(action)["b"]))
             message = batch_blocks.batch_detail(batch, t, service.scope_title(batch.scope))
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             message = blocks.plain(t("relocation_usage"))
         except errors.CapacityError as error:
             message = _refusal(error, t)
@@ -218,7 +225,12 @@ def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
                     "max_value": "10000",
                 },
             ),
-            _input("families", t("field_families"), {"type": "plain_text_input"}, optional=True),
+            _input(
+                "families",
+                t("field_families"),
+                {"type": "plain_text_input", "max_length": 1000},
+                optional=True,
+            ),
             _input(
                 "year",
                 t("field_year"),
@@ -257,7 +269,7 @@ class RelocationModal:
         actor = clicker(body)
         problems: dict[str, str] = {}
         persons = _field(values, "persons")
-        if not persons.isdigit():
+        if not re.fullmatch(r"[0-9]{1,6}", persons):
             problems["persons"] = t.error(
                 errors.InvalidInput("persons", field="persons", minimum=1, maximum=10_000)
             )
@@ -265,7 +277,7 @@ class RelocationModal:
         if sizes is None:
             problems["families"] = t("bad_households")
         year = _field(values, "year")
-        if year and not year.isdigit():
+        if year and not re.fullmatch(r"[0-9]{4}", year):
             problems["year"] = t("bad_year")
         if problems:
             await ack(response_action="errors", errors=problems)
@@ -289,13 +301,22 @@ class RelocationModal:
         await ack()
         message = batch_blocks.batch_created(result, t, service.scope_title(result.batch.scope))
         metadata = json_object(view.get("private_metadata"))
-        if metadata.get("channel") and actor.id:
-            await client.chat_postEphemeral(
-                channel=metadata["channel"],
-                user=actor.id,
-                text=message.text,
-                blocks=message.blocks,
-            )
+        if not actor.id:
+            return
+        # The batch is saved; tell the user where they were, else in a direct message.
+        for channel in filter(None, (metadata.get("channel"), actor.id)):
+            try:
+                if channel == actor.id:
+                    await client.chat_postMessage(
+                        channel=channel, text=message.text, blocks=message.blocks
+                    )
+                else:
+                    await client.chat_postEphemeral(
+                        channel=channel, user=actor.id, text=message.text, blocks=message.blocks
+                    )
+                return
+            except SlackApiError as error:
+                log.warning("Could not confirm batch %s in %s: %s", result.batch.id, channel, error)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
