@@ -151,6 +151,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "<@{user}> did not have the {role} role{where}.",
     ),
     "for_place": (" for {name}", " for {name}"),
+    "busy": (
+        "Databasen er opptatt akkurat nå (en import eller en annen endring pågår). "
+        "Prøv igjen om et øyeblikk; ingenting ble endret.",
+        "The database is busy right now (an import or another change is under way). "
+        "Try again in a moment; nothing was changed.",
+    ),
     "error": (
         "Noe gikk galt hos capacity-bot; ingenting ble endret. Prøv igjen, eller meld fra til administratoren.",
         "Something went wrong in capacity-bot; nothing was changed. Try again, or tell the administrator.",

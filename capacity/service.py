@@ -1569,9 +1569,7 @@ def _pack(
     return placed, left
 
 
-def _distribute(
-    batch: Batch, rooms: list[Room]
-) -> list[tuple[str, int, tuple[int, ...]]] | None:
+def _distribute(batch: Batch, rooms: list[Room]) -> list[tuple[str, int, tuple[int, ...]]] | None:
     """Households whole and persons without a household in proportion to the room left;
     None when the households cannot be packed whole. The caller has checked that the
     batch's persons fit the total room."""

@@ -18,7 +18,8 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = int(os.environ.get("CAPACITY_BUSY_TIMEOUT_MS", "10000"))
+"""How long a write waits for another process's write lock before giving up."""
 
 migrations = Migrations("capacity")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import time
 from urllib.parse import urlencode
 
@@ -282,3 +283,19 @@ def test_answers_follow_changes_made_in_slack_and_from_the_command_line(bot, db)
     service.store.close()
     assert bot.command("Stavanger").json()["text"].startswith("Stavanger (1103), 2020: 41 ledige")
     assert "KS storbynettverk" in bot.command("").json()["text"]
+
+
+def test_a_database_locked_by_another_process_gets_a_clear_busy_answer(db, slack):
+    holder = sqlite3.connect(db, isolation_level=None)
+    with BotServer(db, slack.api_url, env={"CAPACITY_BUSY_TIMEOUT_MS": "300"}) as server:
+        holder.execute("BEGIN IMMEDIATE")  # an import in another process, say
+        try:
+            reply = server.command("rapporter Oslo 12 møte", user_id="U_ADMIN")
+            assert (
+                "opptatt" in reply.json()["text"] and "ingenting ble endret" in reply.json()["text"]
+            )
+            assert server.command("Oslo").json()["text"].startswith("Oslo (0301)")  # reads go on
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert "→" in server.command("rapporter Oslo 12 møte", user_id="U_ADMIN").json()["text"]

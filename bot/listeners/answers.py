@@ -6,8 +6,11 @@ Plain functions over the core, shared by the slash command, the buttons and the 
 
 from __future__ import annotations
 
+import sqlite3
+
 from bot import blocks
 from bot.blocks import Message
+from bot.i18n import Texts
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import Request
 from capacity import errors
@@ -27,6 +30,15 @@ def answer(request: Request, deps: Deps, user_id: str, user_name: str = "") -> M
         return blocks.plain(t.error(error))
     except errors.CapacityError as error:
         return blocks.plain(t.error(error))
+    except sqlite3.OperationalError as error:
+        return busy(error, t)
+
+
+def busy(error: sqlite3.OperationalError, t: Texts) -> Message:
+    """Another process held the database past the busy timeout: say so, change nothing."""
+    if "locked" not in str(error) and "busy" not in str(error):
+        raise error
+    return blocks.plain(t("busy"))
 
 
 def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Message:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -36,8 +37,10 @@ class CapacityCommand:
                 self._parsed.clear()
             self._parsed[text] = request
         if request.kind not in QUESTIONS:
-            message = answer(
-                request, self.deps, command.get("user_id", ""), command.get("user_name", "")
+            # a change waits for SQLite's write lock: off the event loop, so that the
+            # questions of others are answered meanwhile
+            message = await asyncio.to_thread(
+                answer, request, self.deps, command.get("user_id", ""), command.get("user_name", "")
             )
         else:
             message = self._question(request)

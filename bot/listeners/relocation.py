@@ -3,9 +3,11 @@ move them through their life; the modal; and the batch buttons of alerts."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import sqlite3
 import uuid
 from typing import Any
 
@@ -16,10 +18,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import batch_blocks, blocks
 from bot.blocks import Message
 from bot.i18n import Texts
+from bot.listeners.answers import busy
 from bot.listeners.deps import Deps, actor_from
 from bot.listeners.payload import button_value, clicker, json_object, replace_message
 from bot.parse import Relocation, households, parse_relocation
-from capacity import errors
+from capacity import Actor, errors
 
 log = logging.getLogger("bot")
 
@@ -53,7 +56,7 @@ class RelocationCommand:
                 trigger_id=command["trigger_id"], view=modal(self.deps.texts, command)
             )
             return
-        message = self.answer(request, command)
+        message = await asyncio.to_thread(self.answer, request, command)
         await ack(**message.payload())
 
     def answer(self, request: Relocation, command: dict[str, Any]) -> Message:
@@ -107,6 +110,8 @@ class RelocationCommand:
                 return batch_blocks.preview(result, t, key, request.households)
         except errors.CapacityError as error:
             return _refusal(error, t)
+        except sqlite3.OperationalError as error:
+            return busy(error, t)
         return blocks.plain(t("relocation_usage"))
 
 
@@ -119,9 +124,11 @@ class RelocationButtons:
     ) -> None:
         """Reserve, once: the key in the button makes double clicks and retries safe."""
         await ack()
+        message = await asyncio.to_thread(self._confirm, button_value(action), clicker(body))
+        await replace_message(body, respond, message)
+
+    def _confirm(self, value: dict[str, Any], actor: Actor) -> Message:
         t, service = self.deps.texts, self.deps.service
-        value = button_value(action)
-        actor = clicker(body)
         try:
             result = service.allocate(
                 int(value["b"]),
@@ -131,12 +138,13 @@ class RelocationButtons:
                 households=tuple(int(h) for h in value.get("h") or ()),
                 request_key=str(value["k"])[:200],
             )
-            message = batch_blocks.assigned(result, t, actor.id)
+            return batch_blocks.assigned(result, t, actor.id)
         except (KeyError, TypeError, ValueError, OverflowError):
-            message = blocks.plain(t("relocation_usage"))
+            return blocks.plain(t("relocation_usage"))
         except errors.CapacityError as error:
-            message = _refusal(error, t)
-        await replace_message(body, respond, message)
+            return _refusal(error, t)
+        except sqlite3.OperationalError as error:
+            return busy(error, t)
 
     async def dismiss(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -146,10 +154,13 @@ class RelocationButtons:
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
+        message = await asyncio.to_thread(self._undo, button_value(action), clicker(body))
+        await replace_message(body, respond, message)
+
+    def _undo(self, value: dict[str, Any], actor: Actor) -> Message:
         t, service = self.deps.texts, self.deps.service
-        actor = clicker(body)
         try:
-            allocation_id = int(button_value(action)["a"])
+            allocation_id = int(value["a"])
             batch = service.release(allocation_id, actor, reason="undone in Slack")
             place = next(
                 (
@@ -159,12 +170,13 @@ class RelocationButtons:
                 ),
                 "?",
             )
-            message = batch_blocks.undone(batch, place, t, actor.id)
+            return batch_blocks.undone(batch, place, t, actor.id)
         except (KeyError, TypeError, ValueError, OverflowError):
-            message = blocks.plain(t("relocation_usage"))
+            return blocks.plain(t("relocation_usage"))
         except errors.CapacityError as error:
-            message = _refusal(error, t)
-        await replace_message(body, respond, message)
+            return _refusal(error, t)
+        except sqlite3.OperationalError as error:
+            return busy(error, t)
 
     async def open_batch(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
@@ -283,7 +295,8 @@ class RelocationModal:
             await ack(response_action="errors", errors=problems)
             return
         try:
-            result = service.create_batch(
+            result = await asyncio.to_thread(
+                service.create_batch,
                 _field(values, "name"),
                 int(persons),
                 actor,
@@ -297,6 +310,9 @@ class RelocationModal:
             )
             text = _refusal(error, t).text
             await ack(response_action="errors", errors={field: text[:2000]})
+            return
+        except sqlite3.OperationalError as error:
+            await ack(response_action="errors", errors={"name": busy(error, t).text})
             return
         await ack()
         message = batch_blocks.batch_created(result, t, service.scope_title(result.batch.scope))
