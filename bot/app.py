@@ -68,7 +68,8 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
         process_before_response=True,
         logger=log,
     )
-    deps = Deps(service=service, texts=Texts(settings.capacity_language))
+    texts = Texts(settings.capacity_language, alert_channel=bool(settings.capacity_alert_channel))
+    deps = Deps(service=service, texts=texts)
     listeners.register(app, deps)
     app.deps = deps  # type: ignore[attr-defined]
     return app
@@ -78,7 +79,7 @@ def make_notifier(settings: Settings, texts: Texts) -> SlackNotifier:
     client = WebClient(
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
-        timeout=10,
+        timeout=5,
         retry_handlers=[],  # retries are the outbox's, with backoff, across restarts
     )
     return SlackNotifier(client, settings.capacity_alert_channel, texts)

@@ -119,6 +119,9 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
     service = open_service(settings)
     if retry:
         click.echo(f"{service.retry_alerts()} failed alert(s) made pending")
+    if deliver and not settings.capacity_alert_channel:
+        click.echo("Error: set CAPACITY_ALERT_CHANNEL to deliver alerts", err=True)
+        raise SystemExit(2)
     if deliver:
         from bot.app import make_notifier
         from bot.i18n import Texts

@@ -113,15 +113,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "none": ("ingen", "none"),
     "permission": (
-        "Du har ikke lov til å {action}. {needs} Be en administrator om tilgang "
-        "(`/capacity grant @deg editor Kommune`). Ingenting ble endret.",
-        "You may not {action}. {needs} Ask an admin for access "
-        "(`/capacity grant @you editor Municipality`). Nothing was changed.",
+        "Du har ikke lov til å {action}. {needs} Be en administrator om tilgang. "
+        "Ingenting ble endret.",
+        "You may not {action}. {needs} Ask an admin for access. Nothing was changed.",
     ),
     "needs_admin": ("Det krever rollen admin.", "It needs the admin role."),
     "needs_editor": (
-        "Det krever rollen admin, eller editor for {name}.",
-        "It needs the admin role, or the editor role for {name}.",
+        "Det krever rollen admin, eller editor for {name} (`/capacity grant @deg editor {name}`).",
+        "It needs the admin role, or the editor role for {name} "
+        "(`/capacity grant @you editor {name}`).",
     ),
     "action_edit": ("endre tallene", "change the figures"),
     "action_grant": ("gi eller fjerne roller", "grant or revoke roles"),
@@ -210,6 +210,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Koordineringskanalen er varslet.",
         "The coordination channel has been alerted.",
     ),
+    "alert_queued": (
+        "Et varsel venter på å bli sendt: ingen koordineringskanal er satt opp "
+        "(CAPACITY_ALERT_CHANNEL).",
+        "An alert is waiting to be sent: no coordination channel is set up "
+        "(CAPACITY_ALERT_CHANNEL).",
+    ),
     "batch_created": (
         "Gruppen *{batch}* ({year}) er registrert: {persons} personer{households}, omfang {scope}. Ledig i omfanget: {room}.",
         "Batch *{batch}* ({year}) registered: {persons} persons{households}, scope {scope}. Room in scope: {room}.",
@@ -290,11 +296,14 @@ TEXTS: dict[str, tuple[str, str]] = {
 class Texts:
     """Texts and number formatting for one language."""
 
-    def __init__(self, language: str = "nb") -> None:
+    def __init__(self, language: str = "nb", *, alert_channel: bool = True) -> None:
         self.language = language if language in LANGUAGES else "nb"
         self._index = LANGUAGES.index(self.language)
+        self.alert_channel = alert_channel  # whether alerts go anywhere from this bot
 
     def __call__(self, key: str, **values: Any) -> str:
+        if key == "channel_alerted" and not self.alert_channel:
+            key = "alert_queued"
         return TEXTS[key][self._index].format(**values)
 
     def measure(self, measure: Measure) -> str:

@@ -38,7 +38,7 @@ PERMANENT = {
     "invalid_arguments",
     "msg_too_long",
 }
-HISTORY_PAGES = 5
+HISTORY_PAGES = 3  # with the client timeout, bounds one delivery well inside the lease
 
 
 def alert_key(alert: Alert) -> str:

@@ -31,8 +31,9 @@ class Settings(BaseSettings):
     capacity_alert_retry_max: float = Field(
         default=300.0, gt=0, description="longest wait between retries, s"
     )
+    # longer than one delivery can take (3 history pages and a post, 5 s each)
     capacity_alert_lease: float = Field(
-        default=15.0, gt=0, description="s an alert is held while delivered"
+        default=60.0, gt=0, description="s an alert is held while delivered"
     )
     capacity_alert_poll: float = Field(default=0.5, gt=0, le=60)
 

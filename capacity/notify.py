@@ -64,7 +64,7 @@ def deliver_due(
     notifier: Notifier,
     *,
     limit: int = 20,
-    lease_seconds: float = 15.0,
+    lease_seconds: float = 60.0,
     backoff_max: float = BACKOFF_MAX,
 ) -> Delivered:
     """Deliver the alerts that are due now; returns what happened to them.
@@ -80,7 +80,10 @@ def deliver_due(
             log.error("Alert %s failed for good: %s", alert.id, error)
             service.mark_failed(alert.id, str(error))
             outcome.failed += 1
-        except TemporaryFailure as error:
+        except Exception as error:  # a bug or an unexpected client error: retried, counted
+            if not isinstance(error, TemporaryFailure):
+                log.exception("Alert %s: unexpected error while delivering", alert.id)
+                error = TemporaryFailure(f"{type(error).__name__}: {error}")
             if alert.attempts >= MAX_ATTEMPTS:
                 service.mark_failed(alert.id, f"gave up after {alert.attempts} attempts: {error}")
                 outcome.failed += 1
@@ -106,7 +109,7 @@ class OutboxWorker:
         notifier: Notifier,
         *,
         poll_seconds: float = 0.5,
-        lease_seconds: float = 15.0,
+        lease_seconds: float = 60.0,
         backoff_max: float = BACKOFF_MAX,
         on_error: Callable[[Exception], None] | None = None,
     ) -> None:

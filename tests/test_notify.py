@@ -62,3 +62,10 @@ def test_an_alert_queued_wakes_the_worker_after_commit_only(fresh):
     assert woken == []
     fresh.create_batch("Big", 400, ADMIN, year=2020)
     assert woken == ["x"]
+
+
+def test_an_unexpected_error_is_retried_not_lost(fresh):
+    fresh.create_batch("Big", 400, ADMIN, year=2020)
+    assert deliver_due(fresh, Recording(RuntimeError("bug"))).retried == 1
+    [alert] = fresh.alerts()
+    assert alert.status == "pending" and "RuntimeError: bug" in alert.last_error
