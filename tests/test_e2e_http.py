@@ -299,3 +299,30 @@ def test_a_database_locked_by_another_process_gets_a_clear_busy_answer(db, slack
             holder.execute("ROLLBACK")
             holder.close()
         assert "→" in server.command("rapporter Oslo 12 møte", user_id="U_ADMIN").json()["text"]
+
+
+@pytest.mark.parametrize(
+    ("action_id", "value"),
+    [
+        ("relocation_confirm", '{"b": 1, "n": "5001", "p": 1e999, "k": "x"}'),
+        ("relocation_confirm", '{"b": "x"}'),
+        ("relocation_undo", '{"a": 99999999999999999999999}'),
+        ("relocation_undo", "[]"),
+        ("relocation_open", '{"b": 1e999}'),
+        ("capacity_show", '{"n": "²", "y": "x"}'),
+        ("capacity_page", '{"s": "norge", "p": -5}'),
+    ],
+)
+def test_odd_button_values_are_answered_never_a_500(bot, slack, action_id, value):
+    reply = bot.action(action_id, value, response_url=slack.response_url("odd"))
+    assert reply.status == 200
+    assert bot.get("/healthz").status == 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["norge ²", "rapporter Trondheim 2020", "hele landet", "Trondheim 2020 del", "²", "x" * 2500],
+)
+def test_odd_command_text_is_answered(bot, text):
+    reply = bot.command(text, user_id="U_ADMIN")
+    assert reply.status == 200 and reply.json()["text"]

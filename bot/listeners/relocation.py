@@ -9,6 +9,7 @@ import logging
 import re
 import sqlite3
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -115,6 +116,19 @@ class RelocationCommand:
         return blocks.plain(t("relocation_usage"))
 
 
+def guarded(t: Texts, work: Callable[[], Message]) -> Message:
+    """A button's work: a bad value, a refusal or a busy database is answered, and the
+    listener never raises (a button value is ours, but a client can send anything)."""
+    try:
+        return work()
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return blocks.plain(t("relocation_usage"))
+    except errors.CapacityError as error:
+        return _refusal(error, t)
+    except sqlite3.OperationalError as error:
+        return busy(error, t)
+
+
 class RelocationButtons:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -129,7 +143,8 @@ class RelocationButtons:
 
     def _confirm(self, value: dict[str, Any], actor: Actor) -> Message:
         t, service = self.deps.texts, self.deps.service
-        try:
+
+        def work() -> Message:
             result = service.allocate(
                 int(value["b"]),
                 str(value["n"]),
@@ -139,12 +154,8 @@ class RelocationButtons:
                 request_key=str(value["k"])[:200],
             )
             return batch_blocks.assigned(result, t, actor.id)
-        except (KeyError, TypeError, ValueError, OverflowError):
-            return blocks.plain(t("relocation_usage"))
-        except errors.CapacityError as error:
-            return _refusal(error, t)
-        except sqlite3.OperationalError as error:
-            return busy(error, t)
+
+        return guarded(t, work)
 
     async def dismiss(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -159,7 +170,8 @@ class RelocationButtons:
 
     def _undo(self, value: dict[str, Any], actor: Actor) -> Message:
         t, service = self.deps.texts, self.deps.service
-        try:
+
+        def work() -> Message:
             allocation_id = int(value["a"])
             batch = service.release(allocation_id, actor, reason="undone in Slack")
             place = next(
@@ -171,12 +183,8 @@ class RelocationButtons:
                 "?",
             )
             return batch_blocks.undone(batch, place, t, actor.id)
-        except (KeyError, TypeError, ValueError, OverflowError):
-            return blocks.plain(t("relocation_usage"))
-        except errors.CapacityError as error:
-            return _refusal(error, t)
-        except sqlite3.OperationalError as error:
-            return busy(error, t)
+
+        return guarded(t, work)
 
     async def open_batch(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
@@ -184,13 +192,12 @@ class RelocationButtons:
         """From an alert in the channel: the batch, shown to the one who clicked."""
         await ack()
         t, service = self.deps.texts, self.deps.service
-        try:
+
+        def work() -> Message:
             batch = service.batch(int(button_value(action)["b"]))
-            message = batch_blocks.batch_detail(batch, t, service.scope_title(batch.scope))
-        except (KeyError, TypeError, ValueError, OverflowError):
-            message = blocks.plain(t("relocation_usage"))
-        except errors.CapacityError as error:
-            message = _refusal(error, t)
+            return batch_blocks.batch_detail(batch, t, service.scope_title(batch.scope))
+
+        message = guarded(t, work)
         if body.get("response_url"):
             await respond(
                 response_type="ephemeral",
