@@ -13,6 +13,7 @@ OPEN_BATCH_ACTION = "relocation_open"
 _KEYS = {
     Kind.BATCH_EXCEEDS: "alert_batch_exceeds",
     Kind.HOUSEHOLD_TOO_LARGE: "alert_household",
+    Kind.HOUSEHOLDS_DO_NOT_FIT: "alert_households_pack",
     Kind.ALLOCATION_REFUSED: "alert_refused",
     Kind.CAPACITY_LOW: "alert_low",
 }

@@ -194,6 +194,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         ":warning: En husholdning på *{persons}* i gruppen *{batch}* ({year}) får ikke plass samlet noe sted i {scope}: største ledige plass er *{remaining}*.",
         ":warning: A household of *{persons}* in batch *{batch}* ({year}) fits nowhere whole in {scope}: the largest room left is *{remaining}*.",
     ),
+    "alert_households_pack": (
+        ":warning: Husholdningene i gruppen *{batch}* ({year}) ({persons} personer) får ikke "
+        "plass samlet i {scope}: plassene som er igjen ({remaining} i alt) er for små til å "
+        "holde hver husholdning samlet.",
+        ":warning: The households of batch *{batch}* ({year}) ({persons} persons) cannot all "
+        "be placed whole in {scope}: the room left ({remaining} in all) is split too small to "
+        "keep every household together.",
+    ),
     "alert_refused": (
         ":no_entry: Tildeling avvist: *{persons}* personer fra *{batch}* ({year}) til {scope}, som bare har *{remaining}* ledige plasser.",
         ":no_entry: Assignment refused: *{persons}* persons of *{batch}* ({year}) to {scope}, which has only *{remaining}* spare places.",
@@ -402,4 +410,6 @@ _REASONS = {
         "oppgi husholdningene (familier 5,4) – husholdninger deles aldri"
     ),
     "no_spare": "{municipality} har ikke rapportert ledig kapasitet for {year}",
+    "editor_needs_place": "rollen editor gjelder én kommune: oppgi hvilken",
+    "admin_no_place": "rollen admin gjelder alle kommuner: oppgi ingen kommune",
 }

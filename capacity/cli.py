@@ -517,6 +517,11 @@ def _event_text(event: Any) -> str:
             f"a household of {event.persons} does not fit anywhere in {event.scope_title} "
             f"(largest room {event.remaining})"
         )
+    if event.kind is Kind.HOUSEHOLDS_DO_NOT_FIT:
+        return (
+            f"the households ({event.persons} persons) cannot all be placed whole in "
+            f"{event.scope_title}: the {event.remaining} places left are split too small"
+        )
     if event.kind is Kind.ALLOCATION_REFUSED:
         return (
             f"{event.persons} persons refused in {event.scope_title}: only {event.remaining} left"

@@ -235,6 +235,7 @@ class Group(Model):
 class Kind(StrEnum):
     BATCH_EXCEEDS = "batch_exceeds_capacity"
     HOUSEHOLD_TOO_LARGE = "household_too_large"
+    HOUSEHOLDS_DO_NOT_FIT = "households_do_not_fit"  # each fits, but not all at once
     ALLOCATION_REFUSED = "allocation_refused"
     CAPACITY_LOW = "capacity_low"
 

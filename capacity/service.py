@@ -672,13 +672,17 @@ class Capacity:
         if role is Role.EDITOR:
             if not municipality:
                 raise errors.InvalidInput(
-                    "The editor role needs a municipality", field="municipality"
+                    "The editor role needs a municipality",
+                    field="municipality",
+                    reason="editor_needs_place",
                 )
             current = self.municipality(municipality)
             number = current.number
         elif municipality:
             raise errors.InvalidInput(
-                "The admin role covers every municipality; name none", field="municipality"
+                "The admin role covers every municipality; name none",
+                field="municipality",
+                reason="admin_no_place",
             )
         with self.store.write() as db:
             exists = db.conn.execute(
@@ -1177,16 +1181,15 @@ class Capacity:
                 return []
             plan = _distribute(batch, rooms)
             if plan is None:  # the households cannot be packed whole into the rooms left
-                largest = batch.unplaced_households[0]
                 event = CapacityExceeded(
-                    kind=Kind.HOUSEHOLD_TOO_LARGE,
+                    kind=Kind.HOUSEHOLDS_DO_NOT_FIT,
                     batch_id=batch.id,
                     batch_name=batch.name,
                     year=batch.year,
                     scope=batch.scope,
                     scope_title=self.scope_title(batch.scope),
-                    persons=largest,
-                    remaining=rooms[0].remaining if rooms else 0,
+                    persons=sum(batch.unplaced_households),
+                    remaining=sum(r.remaining for r in rooms),
                     rooms=tuple(rooms[:10]),
                     actor=actor.id,
                     actor_name=actor.name,

@@ -200,3 +200,17 @@ def test_low_remaining_capacity_raises_an_event(fresh):
     assert result.granted
     assert [e.kind for e in result.events] == [Kind.CAPACITY_LOW]
     assert result.events[0].threshold == 3
+
+
+def test_households_that_fit_one_by_one_but_not_together_are_refused_with_an_event(fresh):
+    for city in ("Trondheim", "Stavanger", "Bærum", "Kristiansand", "Tromsø"):
+        fresh.report_spare(city, 0, CLI, year=2020, source="test")
+    fresh.report_spare("Oslo", 5, CLI, year=2020, source="test")
+    fresh.report_spare("Bergen", 5, CLI, year=2020, source="test")
+    result = fresh.create_batch("Packing", 10, ADMIN, year=2020, households=(4, 4, 2))
+    assert result.fits  # 10 persons, 10 places, no household larger than 5
+    assert fresh.allocate_auto("Packing", ADMIN) == []
+    [alert] = fresh.alerts()
+    assert alert.event.kind is Kind.HOUSEHOLDS_DO_NOT_FIT
+    assert (alert.event.persons, alert.event.remaining) == (10, 10)
+    assert remaining_in_network(fresh) == 10

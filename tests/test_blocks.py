@@ -129,3 +129,27 @@ def test_the_dict_builders_give_what_slack_sdk_models_give_and_keep_slack_limits
     ):
         with pytest.raises(ValueError):
             build()
+
+
+def test_every_alert_kind_has_a_message_in_both_languages():
+    from bot.alerts import alert_message
+    from capacity.models import CapacityExceeded, Kind, Room
+
+    for kind in Kind:
+        for language in ("nb", "en"):
+            event = CapacityExceeded(
+                kind=kind,
+                batch_id=1,
+                batch_name="Moria 2020",
+                year=2020,
+                scope="storbynettverket",
+                scope_title="KS storbynettverk",
+                persons=12,
+                remaining=8,
+                threshold=3,
+                rooms=(Room(number="5001", name="Trondheim", remaining=8),),
+                actor="U1",
+            )
+            message = alert_message(event, Texts(language))
+            assert "Moria 2020" in message.text or kind is Kind.CAPACITY_LOW
+            assert "Trondheim 8" in message.text
