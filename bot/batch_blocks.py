@@ -139,18 +139,20 @@ def refused(result: AllocationResult, t: Texts) -> Message:
     )
 
 
+def _batch_line(batch: Batch, t: Texts, scope_title: str) -> str:
+    return t(
+        "batch_line",
+        batch=batch.name,
+        year=batch.year,
+        persons=t.number(batch.persons),
+        allocated=t.number(batch.allocated),
+        status=status_word(t, batch),
+        scope=scope_title,
+    )
+
+
 def batch_detail(batch: Batch, t: Texts, scope_title: str) -> Message:
-    lines = [
-        t(
-            "batch_line",
-            batch=batch.name,
-            year=batch.year,
-            persons=t.number(batch.persons),
-            allocated=t.number(batch.allocated),
-            status=status_word(t, batch),
-            scope=scope_title,
-        )
-    ]
+    lines = [_batch_line(batch, t, scope_title)]
     for a in batch.allocations[:MAX_LISTED]:
         lines.append(
             t(
@@ -184,18 +186,7 @@ def _sections(lines: list[str], limit: int = 2900) -> list[Block]:
 def batch_list(batches: list[Batch], t: Texts, titles: dict[str, str] | None = None) -> Message:
     if not batches:
         return _message([section_block(t("no_batches"))])
-    lines = [
-        t(
-            "batch_line",
-            batch=b.name,
-            year=b.year,
-            persons=t.number(b.persons),
-            allocated=t.number(b.allocated),
-            status=status_word(t, b),
-            scope=(titles or {}).get(b.scope, b.scope),
-        )
-        for b in batches[:MAX_LISTED]
-    ]
+    lines = [_batch_line(b, t, (titles or {}).get(b.scope, b.scope)) for b in batches[:MAX_LISTED]]
     if len(batches) > MAX_LISTED:
         lines.append(f"… +{len(batches) - MAX_LISTED} (`capacity batch list`)")
     return _message(_sections(lines))

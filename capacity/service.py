@@ -908,33 +908,42 @@ class Capacity:
         ]
         return sorted(rooms, key=lambda r: (-r.remaining, r.name))
 
-    def _fit_events(self, batch: Batch, rooms: list[Room], actor: Actor) -> list[CapacityExceeded]:
-        events: list[CapacityExceeded] = []
-        common = dict(
+    def _batch_event(
+        self,
+        kind: Kind,
+        batch: Batch,
+        rooms: list[Room],
+        actor: Actor,
+        persons: int,
+        remaining: int,
+    ) -> CapacityExceeded:
+        """An event about a batch against its scope, with the rooms left there."""
+        return CapacityExceeded(
+            kind=kind,
             batch_id=batch.id,
             batch_name=batch.name,
             year=batch.year,
             scope=batch.scope,
             scope_title=self.scope_title(batch.scope),
+            persons=persons,
+            remaining=remaining,
             rooms=tuple(rooms[:10]),
             actor=actor.id,
             actor_name=actor.name,
         )
+
+    def _fit_events(self, batch: Batch, rooms: list[Room], actor: Actor) -> list[CapacityExceeded]:
+        events: list[CapacityExceeded] = []
         need = batch.unallocated
         room = sum(r.remaining for r in rooms)
         if need > room:
-            events.append(
-                CapacityExceeded(kind=Kind.BATCH_EXCEEDS, persons=need, remaining=room, **common)
-            )
+            events.append(self._batch_event(Kind.BATCH_EXCEEDS, batch, rooms, actor, need, room))
         largest = rooms[0].remaining if rooms else 0
         unplaced = batch.unplaced_households
         if unplaced and unplaced[0] > largest:
             events.append(
-                CapacityExceeded(
-                    kind=Kind.HOUSEHOLD_TOO_LARGE,
-                    persons=unplaced[0],
-                    remaining=largest,
-                    **common,
+                self._batch_event(
+                    Kind.HOUSEHOLD_TOO_LARGE, batch, rooms, actor, unplaced[0], largest
                 )
             )
         return events
@@ -1181,18 +1190,13 @@ class Capacity:
                 return []
             plan = _distribute(batch, rooms)
             if plan is None:  # the households cannot be packed whole into the rooms left
-                event = CapacityExceeded(
-                    kind=Kind.HOUSEHOLDS_DO_NOT_FIT,
-                    batch_id=batch.id,
-                    batch_name=batch.name,
-                    year=batch.year,
-                    scope=batch.scope,
-                    scope_title=self.scope_title(batch.scope),
+                event = self._batch_event(
+                    Kind.HOUSEHOLDS_DO_NOT_FIT,
+                    batch,
+                    rooms,
+                    actor,
                     persons=sum(batch.unplaced_households),
                     remaining=sum(r.remaining for r in rooms),
-                    rooms=tuple(rooms[:10]),
-                    actor=actor.id,
-                    actor_name=actor.name,
                 )
                 self._emit(db, [event])
                 return []
