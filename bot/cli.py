@@ -89,7 +89,7 @@ def serve(http: bool, host: str, port: int) -> None:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
     app = create_app(settings)
-    start_alerts(app, settings)
+    worker = start_alerts(app, settings)
     if http:
         from bot.http import serve as serve_http
 
@@ -97,9 +97,10 @@ def serve(http: bool, host: str, port: int) -> None:
     else:
         import asyncio
 
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        from bot.socket_mode import run_socket_mode
 
-        asyncio.run(AsyncSocketModeHandler(app, settings.slack_app_token).start_async())
+        # The handler is built inside the loop; SIGTERM/SIGINT end the run cleanly (exit 0)
+        asyncio.run(run_socket_mode(app, settings, worker=worker))
 
 
 @cli.command()
