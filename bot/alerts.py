@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.blocks import Message, actions_block, button, context_block, section_block
-from bot.i18n import Texts
+from bot.i18n import Texts, is_user_id, mention
 from capacity.models import CapacityExceeded, Kind
 
 OPEN_BATCH_ACTION = "relocation_open"
@@ -36,11 +36,7 @@ def alert_message(event: CapacityExceeded, t: Texts) -> Message:
         where = t("alert_rooms", rooms=rooms)
     else:
         where = t("alert_no_rooms", scope=event.scope_title)
-    who = (
-        f"<@{event.actor}>"
-        if event.actor and event.actor[:1] in "UW" and ":" not in event.actor
-        else (event.actor_name or event.actor)
-    )
+    who = mention(event.actor) if is_user_id(event.actor) else (event.actor_name or event.actor)
     blocks = [
         section_block(headline),
         context_block(f"{where}\n{t('alert_by', who=who)}"),

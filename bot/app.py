@@ -15,7 +15,7 @@ from bot.i18n import Texts
 from bot.listeners.deps import Deps
 from bot.notifier import SlackNotifier
 from bot.settings import Settings
-from capacity import Capacity
+from capacity import Capacity, open_capacity
 from capacity.notify import OutboxWorker
 
 log = logging.getLogger("bot")
@@ -24,7 +24,11 @@ LOCAL_SECRET = "local-only-signing-secret"  # noqa: S105 - `ask` signs its own r
 
 
 def open_service(settings: Settings) -> Capacity:
-    return Capacity.open(settings.capacity_db, low_ratio=settings.capacity_low_ratio)
+    return open_capacity(
+        settings.capacity_db,
+        low_ratio=settings.capacity_low_ratio,
+        busy_timeout=settings.capacity_busy_timeout_ms / 1000,
+    )
 
 
 class SingleTokenAuthorize(AsyncAuthorize):
@@ -94,7 +98,7 @@ def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
         return None
     deps: Deps = app.deps  # type: ignore[attr-defined]
     worker = OutboxWorker(
-        deps.service,
+        deps.service.outbox,
         make_notifier(settings, deps.texts),
         poll_seconds=settings.capacity_alert_poll,
         lease_seconds=settings.capacity_alert_lease,

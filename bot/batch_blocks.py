@@ -8,7 +8,7 @@ from typing import Any
 from bot.blocks import Message, actions_block, button, context_block, section_block
 from bot.i18n import Texts
 from capacity.models import Batch
-from capacity.service import AllocationResult, BatchResult
+from capacity.results import AllocationResult, BatchResult
 
 CONFIRM_ACTION = "relocation_confirm"
 DISMISS_ACTION = "relocation_dismiss"
@@ -37,7 +37,7 @@ def _message(blocks: list[Block]) -> Message:
 
 
 def status_word(t: Texts, batch: Batch) -> str:
-    return t(f"status_{batch.status.value}")
+    return t.status(batch.status.value)
 
 
 def batch_created(result: BatchResult, t: Texts, scope_title: str) -> Message:

@@ -16,10 +16,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.i18n import Texts
+from bot.i18n import Safe, Texts
+from capacity import errors
 from capacity.models import IMDI_MEASURES, CapacityLine, Measure, Municipality, Overview, Total
 from capacity.names import Resolution
-from capacity.service import ChangeResult
+from capacity.results import ChangeResult
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -210,7 +211,7 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
         spare=t.number(totals["spare"].value),
         reserved=t.number(totals["reserved"].value),
     )
-    blocks = [header_block(t("overview_title", title=overview.title, year=overview.year))]
+    blocks = [header_block(t.plain("overview_title", title=overview.title, year=overview.year))]
     if national:
         blocks.append(
             section_block(
@@ -298,6 +299,21 @@ def _show_button(municipality: Municipality, year: int | None) -> dict[str, Any]
     return button(
         municipality.label[:MAX_BUTTON_TEXT], f"{SHOW_ACTION}:{municipality.number}", value
     )
+
+
+FULL_REFUSALS = {"permission", "busy"}  # texts that say "nothing was changed" themselves
+
+
+def refusal(error: errors.CapacityError, t: Texts, year: int | None = None) -> Message:
+    """Every refusal of the core as a message: a name not found or ambiguous offers
+    the choices as buttons; anything else says what is wrong and that nothing changed."""
+    resolution = error.facts.get("resolution")
+    if resolution is not None:
+        return choices_message(resolution, t, year)
+    text = t.refusal(error)
+    if error.code not in FULL_REFUSALS:
+        text = t("invalid", message=Safe(text.rstrip(".")))
+    return plain(text)
 
 
 def report_message(result: ChangeResult, t: Texts, user: str) -> Message:

@@ -93,7 +93,7 @@ def serve(http: bool, host: str, port: int) -> None:
     if http:
         from bot.http import serve as serve_http
 
-        serve_http(app, host, port)
+        serve_http(app, settings.slack_signing_secret, host, port)
     else:
         import asyncio
 
@@ -130,7 +130,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
 
         notifier = make_notifier(settings, Texts(settings.capacity_language))
         done = deliver_due(
-            service,
+            service.outbox,
             notifier,
             lease_seconds=settings.capacity_alert_lease,
             backoff_max=settings.capacity_alert_retry_max,

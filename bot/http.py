@@ -1,121 +1,163 @@
-"""HTTP mode: `POST /slack/events` (commands, interactivity) and `GET /healthz`, as an
-ASGI application served by uvicorn (uvloop, httptools): the async Bolt app answers each
-request on the event loop, and requests that wait on Slack do not hold up others."""
+"""HTTP mode: Bolt's own ASGI adapter behind a thin edge, served by uvicorn.
+
+The edge does what Bolt's adapter does not: `GET /healthz`, a body limit (a larger
+body is answered 413 and never buffered), and the signature check before anything in
+the body is used — a request that is not signed by Slack, signed too long ago, or
+replayed (sent again, and not as Slack's retry) gets a 401 and is never dispatched, so no listener and no error handler ever
+sees it. A body Bolt cannot parse gets a 400. Bolt checks the signature again.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import unquote
 
+from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+from capacity import errors
 
 log = logging.getLogger("bot.http")
 
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; more is refused unread
+MAX_DRAIN = 16_000_000  # read and drop this much of a refused body, so the client hears us
+WINDOW = 300  # seconds: Slack's limit on a request's age, and how long signatures are kept
+EVENTS = "/slack/events"
 
 Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-class TooLarge(Exception):
-    """The request body is larger than MAX_BODY"""
+async def respond(send: Send, status: int, body: bytes, content_type: str = "text/plain") -> None:
+    headers = [(b"content-type", content_type.encode()), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
-async def _read_body(receive: Any, declared: int) -> bytes:
-    if declared > MAX_BODY:
-        raise TooLarge
+class Seen:
+    """Signatures of the requests dispatched in the last WINDOW seconds: a signed
+    request sent again is a replay (Slack's own retries say so in X-Slack-Retry-Num)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._expiry: OrderedDict[str, float] = OrderedDict()  # oldest first
+
+    def first(self, signature: str) -> bool:
+        now = self.clock()
+        while self._expiry and next(iter(self._expiry.values())) < now:
+            self._expiry.popitem(last=False)
+        if signature in self._expiry:
+            return False
+        self._expiry[signature] = now + WINDOW
+        return True
+
+
+class SlackAsgi:
+    def __init__(self, app: AsyncApp, signing_secret: str) -> None:
+        self.app = app
+        self.bolt = AsyncSlackRequestHandler(app, path=EVENTS)
+        self.verifier = SignatureVerifier(signing_secret)
+        self.seen = Seen()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return await self.bolt(scope, receive, send)
+        if scope["type"] != "http":
+            return None
+        path, method = scope.get("path", ""), scope.get("method", "GET")
+        if path == "/healthz":
+            return await self._health(send)
+        if path != EVENTS:
+            return await respond(send, 404, b"Not Found")
+        if method != "POST":
+            return await respond(send, 405, b"POST only")
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        body = await _read(receive, headers.get("content-length", ""))
+        if body is None:
+            return await respond(send, 413, b"Body too large")
+        if not self._verified(body, headers):
+            return await respond(send, 401, b"Unverified request")
+        first = self.seen.first(headers["x-slack-signature"])
+        if not first and not headers.get("x-slack-retry-num"):
+            # Slack's own retries say so and are dispatched again: the use cases they
+            # reach are idempotent (a Confirm carries its request key).
+            return await respond(send, 401, b"Replayed request")
+        started = False
+
+        async def replay() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def tracked(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.bolt(scope, replay, tracked)
+        except Exception:
+            # Bolt parses the body before it dispatches (listener errors never get here:
+            # Bolt hands those to the app's error handler); a signed body of the wrong
+            # shape is the client's fault, logged with its traceback for the operator.
+            log.warning("Malformed request body", exc_info=True)
+            if not started:
+                await respond(send, 400, b"Malformed request")
+
+    def _verified(self, body: bytes, headers: dict[str, str]) -> bool:
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        signature = headers.get("x-slack-signature", "")
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            return False
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return bool(signature) and self.verifier.is_valid(text, timestamp, signature)
+
+    async def _health(self, send: Send) -> None:
+        try:
+            await asyncio.to_thread(self.app.deps.service.ping)  # type: ignore[attr-defined]
+        except errors.CapacityError as problem:
+            body = json.dumps({"ok": False, "reason": str(problem)}).encode()
+            return await respond(send, 503, body, "application/json")
+        await respond(send, 200, b'{"ok": true}', "application/json")
+
+
+async def _read(receive: Receive, declared: str) -> bytes | None:
+    """The body, or None when it is larger than MAX_BODY (read and dropped, up to a
+    point, so that the client is not cut off while it is still sending)."""
+    too_large = declared.isdigit() and int(declared) > MAX_BODY
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
-            raise TooLarge
-        chunks.append(chunk)
+            too_large = True
+        if too_large:
+            if size > MAX_DRAIN:
+                return None
+        else:
+            chunks.append(chunk)
         if not message.get("more_body"):
-            break
-    return b"".join(chunks)
+            return None if too_large else b"".join(chunks)
 
 
-async def _send(
-    send: Any,
-    status: int,
-    body: bytes,
-    headers: dict[str, list[str]] | None = None,
-    content_type: str = "text/plain; charset=utf-8",
-) -> None:
-    pairs = [(b"content-length", str(len(body)).encode())]
-    seen_type = False
-    for name, values in (headers or {}).items():
-        if name.lower() == "content-length":
-            continue
-        seen_type = seen_type or name.lower() == "content-type"
-        pairs.extend((name.encode("latin-1"), value.encode("latin-1")) for value in values)
-    if not seen_type:
-        pairs.append((b"content-type", content_type.encode()))
-    await send({"type": "http.response.start", "status": status, "headers": pairs})
-    await send({"type": "http.response.body", "body": body})
-
-
-class SlackAsgi:
-    def __init__(self, app: AsyncApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-        if scope["type"] != "http":
-            return
-        path, method = scope.get("path", ""), scope.get("method", "GET")
-        if path == "/healthz":
-            return await self._health(send)
-        if path != "/slack/events":
-            return await _send(send, 404, b"Not Found")
-        if method != "POST":
-            return await _send(send, 405, b"POST only")
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in scope.get("headers", []):
-            headers[raw_name.decode("latin-1").lower()] = raw_value.decode("latin-1")
-        try:
-            declared = int(headers.get("content-length") or 0)
-            body = (await _read_body(receive, declared)).decode("utf-8")
-        except TooLarge:
-            return await _send(send, 413, b"Body too large")
-        except (ValueError, UnicodeDecodeError):
-            return await _send(send, 400, b"Malformed request")
-        query = unquote(scope.get("query_string", b"").decode("latin-1"))
-        try:
-            request = AsyncBoltRequest(body=body, query=query, headers=headers)
-            response = await self.app.async_dispatch(request)
-        except Exception:
-            # Bolt parses the body before it dispatches (listener errors never get here:
-            # Bolt handles those), and a body of the wrong shape (a JSON list as payload,
-            # say) raises from its parser: the client's fault, answered 400, logged with
-            # the traceback for the operator.
-            log.warning("Malformed request body", exc_info=True)
-            return await _send(send, 400, b"Malformed request")
-        await _send(send, response.status, (response.body or "").encode("utf-8"), response.headers)
-
-    async def _health(self, send: Any) -> None:
-        service = self.app.deps.service  # type: ignore[attr-defined]
-        service.store.db.execute("SELECT 1").fetchone()
-        await _send(send, 200, json.dumps({"ok": True}).encode(), content_type="application/json")
-
-
-def serve(app: AsyncApp, host: str, port: int) -> None:
+def serve(app: AsyncApp, signing_secret: str, host: str, port: int) -> None:
     import uvicorn
 
-    log.info("capacity-bot listening on http://%s:%s/slack/events", host, port)
+    log.info("capacity-bot listening on http://%s:%s%s", host, port, EVENTS)
     config = uvicorn.Config(
-        SlackAsgi(app),
+        SlackAsgi(app, signing_secret),
         host=host,
         port=port,
         loop="uvloop",

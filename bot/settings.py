@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     capacity_language: Literal["nb", "en"] = "nb"
     capacity_alert_channel: str = ""
     capacity_low_ratio: float = Field(default=0.10, ge=0, le=1)
+    # a write that cannot get the lock this soon answers "busy, nothing changed"
+    capacity_busy_timeout_ms: int = Field(default=2000, ge=50, le=60_000)
     capacity_alert_retry_max: float = Field(
         default=300.0, gt=0, description="longest wait between retries, s"
     )

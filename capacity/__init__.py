@@ -4,7 +4,16 @@ This package never imports Slack or the bot; adapters (the CLI, `bot/`) sit on t
 """
 
 from capacity.models import Actor, Batch, BatchStatus, CapacityExceeded, Measure, Role
-from capacity.service import Capacity
+from capacity.service import Capacity, open_capacity
 
-__all__ = ["Actor", "Batch", "BatchStatus", "Capacity", "CapacityExceeded", "Measure", "Role"]
+__all__ = [
+    "Actor",
+    "Batch",
+    "BatchStatus",
+    "Capacity",
+    "CapacityExceeded",
+    "Measure",
+    "Role",
+    "open_capacity",
+]
 __version__ = "0.1.0"

@@ -1,7 +1,8 @@
-"""Errors of the capacity core: small, named for the problem, carrying their facts.
+"""Refusals of the capacity core: small, named for the problem, carrying a code and facts.
 
-Adapters (the CLI, the Slack bot) turn them into messages in the user's language from
-`code` and the attributes; `str()` gives a plain English sentence for logs and the CLI.
+A refusal is data. Every text a user sees for it, in every language, is built from
+`code` and `facts` by the catalogue (`capacity.i18n`); `str()` gives the English text,
+for logs and the admin CLI. Nothing ever recognises a refusal by its sentence.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ class CapacityError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, **facts: Any) -> None:
-        super().__init__(message)
+    def __init__(self, code: str | None = None, /, **facts: Any) -> None:
+        self.code = code or type(self).code
         self.facts = facts
+        super().__init__(self.code)
+
+    def __str__(self) -> str:
+        from capacity.i18n import catalogue
+
+        return catalogue("en", markup="plain").refusal(self)
 
 
 class InvalidInput(CapacityError):
@@ -61,11 +68,23 @@ class InvalidTransition(CapacityError):
     code = "transition"
 
 
+class Busy(CapacityError):
+    """Another writer held the database past the time allowed; nothing was changed"""
+
+    code = "busy"
+
+
 class InvalidImportFile(CapacityError):
     """An import file has invalid rows; nothing was imported"""
 
     code = "import"
 
-    def __init__(self, message: str, problems: list[tuple[int, str]]) -> None:
-        super().__init__(message, problems=problems)
+    def __init__(self, name: str, problems: list[tuple[int, str]]) -> None:
+        super().__init__(name=name, count=len(problems), problems=problems)
         self.problems = problems
+
+
+class DatabaseProblem(CapacityError):
+    """The database file is missing, not ours, damaged or of a newer schema"""
+
+    code = "database"

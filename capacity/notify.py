@@ -1,7 +1,7 @@
 """Delivering the outbox: the notifications port and the loop that drives it.
 
 Domain events are written to the outbox in the same transaction as the change that
-caused them (see `Capacity._emit`). An adapter implements `Notifier` (the Slack bot posts
+caused them (see `outbox.emit`). An adapter implements `Notifier` (the Slack bot posts
 to the coordination channel) and `deliver_due` hands it each due alert, recording the
 outcome: sent, retried later with backoff, or failed for good. A failed delivery never
 undoes the change that raised the alert.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from capacity.models import Alert
-from capacity.service import Capacity
+from capacity.outbox import Outbox
 
 log = logging.getLogger("capacity.notify")
 
@@ -60,7 +60,7 @@ def backoff(attempts: int, maximum: float = BACKOFF_MAX) -> float:
 
 
 def deliver_due(
-    service: Capacity,
+    outbox: Outbox,
     notifier: Notifier,
     *,
     limit: int = 20,
@@ -73,27 +73,27 @@ def deliver_due(
     bot process on the same database) leaves it alone; a worker that dies mid-delivery
     leaves the lease to run out, and the next attempt checks before posting again."""
     outcome = Delivered()
-    for alert in service.claim_due_alerts(lease_seconds=lease_seconds, limit=limit):
+    for alert in outbox.claim_due(lease_seconds=lease_seconds, limit=limit):
         try:
             ref = notifier.deliver(alert)
         except PermanentFailure as error:
             log.error("Alert %s failed for good: %s", alert.id, error)
-            service.mark_failed(alert.id, str(error))
+            outbox.mark_failed(alert.id, str(error))
             outcome.failed += 1
         except Exception as error:  # a bug or an unexpected client error: retried, counted
             if not isinstance(error, TemporaryFailure):
                 log.exception("Alert %s: unexpected error while delivering", alert.id)
                 error = TemporaryFailure(f"{type(error).__name__}: {error}")
             if alert.attempts >= MAX_ATTEMPTS:
-                service.mark_failed(alert.id, f"gave up after {alert.attempts} attempts: {error}")
+                outbox.mark_failed(alert.id, f"gave up after {alert.attempts} attempts: {error}")
                 outcome.failed += 1
                 continue
             delay = max(error.retry_after or 0.0, backoff(alert.attempts, backoff_max))
             log.warning("Alert %s not delivered (%s); retry in %.1f s", alert.id, error, delay)
-            service.mark_retry(alert.id, str(error), delay)
+            outbox.mark_retry(alert.id, str(error), delay)
             outcome.retried += 1
         else:
-            service.mark_sent(alert.id, ref)
+            outbox.mark_sent(alert.id, ref)
             outcome.sent += 1
     return outcome
 
@@ -105,7 +105,7 @@ class OutboxWorker:
 
     def __init__(
         self,
-        service: Capacity,
+        outbox: Outbox,
         notifier: Notifier,
         *,
         poll_seconds: float = 0.5,
@@ -115,7 +115,7 @@ class OutboxWorker:
     ) -> None:
         self.lease_seconds = lease_seconds
         self.backoff_max = backoff_max
-        self.service = service
+        self.outbox = outbox
         self.notifier = notifier
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
@@ -142,7 +142,7 @@ class OutboxWorker:
                 while (
                     not self._stop.is_set()
                     and deliver_due(
-                        self.service,
+                        self.outbox,
                         self.notifier,
                         lease_seconds=self.lease_seconds,
                         backoff_max=self.backoff_max,

@@ -10,13 +10,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from capacity import repository
+from capacity.core import Core
+from capacity.imdi import parse_count
 from capacity.models import Actor, Measure
 from capacity.store import data_dir
-
-if TYPE_CHECKING:
-    from capacity.service import Capacity
 
 SEED_ACTOR = Actor(id="seed", name="bundled data", trusted=True)
 IMDI_SOURCE = (
@@ -32,7 +31,6 @@ IMDI_COLUMNS = {
     "vedtak": Measure.DECISION,
     "bosatt": Measure.SETTLED,
 }
-UNPUBLISHED = ":"
 
 
 def rows(name: str, directory: Path | None = None) -> Iterator[dict[str, str]]:
@@ -40,47 +38,35 @@ def rows(name: str, directory: Path | None = None) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(handle)
 
 
-def parse_count(cell: str) -> int | None:
-    """IMDi's cell: a count, or ':' for not published (0 to 4, or not asked)."""
-    cell = cell.strip()
-    if cell in (UNPUBLISHED, ""):
-        return None
-    return int(cell)
-
-
-def seed(service: Capacity, directory: Path | None = None, *, figures: bool = True) -> None:
-    """Load the bundled data into the service's database (idempotent). With
-    `figures=False`, only the reference data: municipalities, crosswalk and groups."""
-    service.store.migrate()
-    with service.store.write() as db:
-        for structure, name in ((2020, "kommuner_2020.csv"), (2024, "kommuner_2024.csv")):
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO municipalities (structure, number, name, name_no) "
-                "VALUES (?, ?, ?, ?)",
-                [(structure, r["number"], r["name"], r["name_no"]) for r in rows(name, directory)],
-            )
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO crosswalk (number_2020, number_2024, change) VALUES (?, ?, ?)",
-            [
+def seed(core: Core, directory: Path | None = None, *, figures: bool = True) -> None:
+    """Load the bundled data into the database (idempotent). With `figures=False`, only
+    the reference data: municipalities, crosswalk and groups."""
+    core.store.migrate()
+    with core.store.write() as db:
+        repository.add_reference(
+            db,
+            (
+                (structure, r["number"], r["name"], r["name_no"])
+                for structure in (2020, 2024)
+                for r in rows(f"kommuner_{structure}.csv", directory)
+            ),
+            (
                 (r["number_2020"], r["number_2024"], r["change"])
                 for r in rows("kommuner_2020_2024_crosswalk.csv", directory)
-            ],
+            ),
+            (
+                (r["group"], r["title"], r["aliases"], r["number_2024"])
+                for r in rows("groups.csv", directory)
+            ),
         )
-        for r in rows("groups.csv", directory):
-            db.execute(
-                "INSERT OR IGNORE INTO groups (name, title, aliases) VALUES (?, ?, ?)",
-                [r["group"], r["title"], r["aliases"]],
-            )
-            db.execute(
-                "INSERT OR IGNORE INTO group_members (group_name, number_2024) VALUES (?, ?)",
-                [r["group"], r["number_2024"]],
-            )
-        service.reload()
+        core.reload()
         if figures:
+            now = core.now()
             for r in rows("imdi_bosetting_2020.csv", directory):
                 for column, measure in IMDI_COLUMNS.items():
-                    service._set_figure(
+                    repository.set_figure(
                         db,
+                        now,
                         r["number"],
                         2020,
                         measure,
@@ -89,8 +75,9 @@ def seed(service: Capacity, directory: Path | None = None, *, figures: bool = Tr
                         source=IMDI_SOURCE,
                     )
             for r in rows("ks_storbynettverk_spare_2020.csv", directory):
-                service._set_figure(
+                repository.set_figure(
                     db,
+                    now,
                     r["number"],
                     int(r["year"]),
                     Measure.SPARE,
@@ -98,11 +85,11 @@ def seed(service: Capacity, directory: Path | None = None, *, figures: bool = Tr
                     SEED_ACTOR,
                     source=KS_SOURCE,
                 )
-    service.reload()
+    core.reload()
 
 
-def ensure_seeded(service: Capacity) -> None:
+def ensure_seeded(core: Core) -> None:
     """Create and seed the database if it has no data yet; migrate it either way."""
-    service.store.migrate()
-    if not service.store.is_initialized():
-        seed(service)
+    core.store.migrate()
+    if not repository.is_initialized(core.store.db):
+        seed(core)

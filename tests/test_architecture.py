@@ -8,7 +8,7 @@ import sys
 
 def test_importing_the_core_loads_nothing_from_slack_or_the_bot():
     code = (
-        "import sys, capacity, capacity.service, capacity.cli, capacity.transfer\n"
+        "import sys, capacity, capacity.service, capacity.cli, capacity.imports, capacity.exports\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('slack_bolt', 'slack_sdk', 'bot')]\n"
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -10,7 +10,7 @@ import pytest
 from bot import blocks
 from bot.i18n import Texts
 from capacity.models import CapacityLine, Figure, Measure, Municipality, Overview
-from capacity.service import _totals
+from capacity.rules import totals as _totals
 
 LONG = "Gáivuotna - Kåfjord - Kaivuono og en svært lang tenkt tilleggstekst x"[:60]
 

@@ -79,7 +79,7 @@ def test_trondheims_figures_in_2020(fresh):
 
 def test_seeding_twice_changes_nothing(on_disk):
     before = on_disk.store.db.execute("SELECT count(*) FROM changes").fetchone()[0]
-    seed(on_disk)
+    seed(on_disk.core)
     Capacity.open(on_disk.store.path)
     after = on_disk.store.db.execute("SELECT count(*) FROM changes").fetchone()[0]
     assert before == after

@@ -11,40 +11,35 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from bot import blocks
 from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
-from bot.listeners.payload import button_value, clicker, replace_message
+from bot.listeners.payload import PageValue, ShowValue, button_value, clicker, replace_message
 from bot.parse import Request
-
-
-def _year(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class Buttons:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
+    def _answer(self, request: Request | None, body: dict[str, Any]) -> blocks.Message:
+        if request is None:  # not a value of ours
+            return blocks.help_message(self.deps.texts)
+        who = clicker(body)
+        return answer(request, self.deps, who.id, who.name)
+
     async def show(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        value = button_value(action)
-        request = Request("capacity", str(value.get("n", ""))[:10], year=_year(value.get("y")))
-        who = clicker(body)
-        message = answer(request, self.deps, who.id, who.name)
-        await replace_message(body, respond, message)
+        value = button_value(action, ShowValue)
+        request = value and Request("capacity", value.n, year=value.y)
+        await replace_message(body, respond, self._answer(request, body))
 
     async def page(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        value = button_value(action)
-        page = value.get("p") if isinstance(value.get("p"), int) else 1
-        request = Request(
-            "overview", str(value.get("s", "norge"))[:40], year=_year(value.get("y")), page=page
-        )
-        who = clicker(body)
-        message = answer(request, self.deps, who.id, who.name)
-        await replace_message(body, respond, message)
+        value = button_value(action, PageValue)
+        request = value and Request("overview", value.s, year=value.y, page=value.p)
+        await replace_message(body, respond, self._answer(request, body))
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

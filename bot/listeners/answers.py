@@ -1,44 +1,25 @@
 """From a parsed request to a message: the work behind `/capacity` and its buttons.
 
 Plain functions over the core, shared by the slash command, the buttons and the terminal
-(`capacity-bot ask`), so every surface answers the same.
+(`capacity-bot ask`), so every surface answers the same: parse → use case → render.
 """
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot import blocks
 from bot.blocks import Message
-from bot.i18n import Texts
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import Request
 from capacity import errors
 
 
 def answer(request: Request, deps: Deps, user_id: str, user_name: str = "") -> Message:
-    """Answer one request; the core's refusals become messages, never exceptions."""
-    t = deps.texts
+    """Answer one request; the core's refusals become messages. A bug is not a refusal:
+    it goes on to Bolt's error handler with its traceback."""
     try:
         return _answer(request, deps, user_id, user_name)
-    except (errors.MunicipalityNotFound, errors.AmbiguousMunicipality) as error:
-        return blocks.choices_message(error.facts["resolution"], t, request.year)
-    except errors.InvalidInput as error:
-        resolution = error.facts.get("resolution")
-        if resolution is not None:
-            return blocks.choices_message(resolution, t, request.year)
-        return blocks.plain(t.error(error))
     except errors.CapacityError as error:
-        return blocks.plain(t.error(error))
-    except sqlite3.OperationalError as error:
-        return busy(error, t)
-
-
-def busy(error: sqlite3.OperationalError, t: Texts) -> Message:
-    """Another process held the database past the busy timeout: say so, change nothing."""
-    if "locked" not in str(error) and "busy" not in str(error):
-        raise error
-    return blocks.plain(t("busy"))
+        return blocks.refusal(error, deps.texts, request.year)
 
 
 def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Message:
@@ -48,9 +29,8 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
     if request.kind == "invalid":
         return blocks.plain(t(request.problem))
     if request.kind == "overview":
-        return blocks.overview_message(
-            service.overview(request.target, request.year), t, request.page
-        )
+        overview = service.overview(request.target, request.year)
+        return blocks.overview_message(overview, t, request.page)
     if request.kind == "capacity":
         if service.geography.group(request.target):
             return blocks.overview_message(service.overview(request.target, request.year), t)
@@ -74,9 +54,7 @@ def _role(request: Request, deps: Deps, user_id: str, user_name: str) -> Message
     t, service = deps.texts, deps.service
     actor = actor_from(user_id, user_name)
     target = request.target or None
-    where = ""
-    if target:
-        where = t("for_place", name=service.municipality(target).name_no)
+    where = t("for_place", name=service.municipality(target).name_no) if target else ""
     if request.kind == "grant":
         new = service.grant(request.user, request.role, actor, target)
         key = "granted" if new else "granted_already"

@@ -1,11 +1,17 @@
-"""Reading interaction payloads and answering them, shared by every button listener."""
+"""Reading interaction payloads and answering them, shared by every button listener.
+
+A button's value is ours, but anyone holding the signing secret's requests could send
+anything: values are parsed into small pydantic models at the edge, and a value that is
+not one of ours is answered, never passed on to the core.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.async_app import AsyncRespond
 
 from bot.blocks import Message
@@ -14,23 +20,75 @@ from capacity import Actor
 
 log = logging.getLogger("bot")
 
+Id = Annotated[int, Field(ge=1, le=2**62)]
+Count = Annotated[int, Field(ge=1, le=100_000)]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+
+
+class Value(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+
+class ShowValue(Value):
+    """A municipality picked from "did you mean" or the candidates."""
+
+    n: Annotated[str, Field(max_length=10)]
+    y: Year | None = None
+
+
+class PageValue(Value):
+    """A page of the national overview."""
+
+    s: Annotated[str, Field(max_length=40)] = "norge"
+    y: Year | None = None
+    p: Annotated[int, Field(ge=1, le=1000)] = 1
+
+
+class ConfirmValue(Value):
+    """Confirm an assignment previewed before: batch, place, persons, households, key."""
+
+    b: Id
+    n: Annotated[str, Field(max_length=10)]
+    p: Count
+    h: Annotated[list[Count], Field(max_length=500)] = []
+    k: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class UndoValue(Value):
+    a: Id
+
+
+class BatchValue(Value):
+    b: Id
+
+
+V = TypeVar("V", bound=Value)
+
 
 def json_object(text: str | None) -> dict[str, Any]:
     """A JSON object from text we put in a payload; {} when it is not one (never raises)."""
     try:
         value = json.loads(text or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 
 
-def button_value(action: dict[str, Any]) -> dict[str, Any]:
-    return json_object(action.get("value"))
+def button_value(action: dict[str, Any], model: type[V]) -> V | None:
+    """The button's value as `model`, or None when it is not one of ours."""
+    raw = action.get("value")
+    if not isinstance(raw, str):
+        return None
+    try:
+        return model.model_validate_json(raw)
+    except (ValidationError, ValueError, RecursionError):
+        return None
 
 
 def clicker(body: dict[str, Any]) -> Actor:
     user = body.get("user") or {}
-    return actor_from(user.get("id", ""), user.get("username") or user.get("name", ""))
+    name = user.get("username") or user.get("name") or ""
+    return actor_from(str(user.get("id") or ""), str(name))
 
 
 async def replace_message(body: dict[str, Any], respond: AsyncRespond, message: Message) -> None:

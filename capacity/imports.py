@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,34 +29,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from capacity import errors
+from capacity import errors, imdi
 from capacity.geography import STRUCTURES, Geography, structure_for
-from capacity.models import Actor, Batch, Change, Measure
-from capacity.seed import UNPUBLISHED, seed
-from capacity.service import MAX_FIGURE, MAX_YEAR, MIN_YEAR, Capacity
+from capacity.models import Actor, Measure
+from capacity.rules import MAX_YEAR, MIN_YEAR
+from capacity.seed import seed
+from capacity.service import Capacity
 from capacity.store import Store
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 DELIMITERS = (";", ",")
-
-# IMDi's export: column names and the category labels as IMDi writes them.
-IMDI_NUMBER = "Kommunenummer"
-IMDI_NAME = "Kommune"
-IMDI_MEASURE = "Anmodning, vedtak og faktisk bosetting"
-IMDI_UNIT = "Enhet"
-IMDI_YEAR = "År"
-IMDI_COUNT = "Antall"
-IMDI_REQUIRED = (IMDI_NUMBER, IMDI_MEASURE, IMDI_UNIT, IMDI_YEAR, IMDI_COUNT)
-IMDI_COLUMNS = (IMDI_NUMBER, IMDI_NAME, IMDI_MEASURE, IMDI_UNIT, IMDI_YEAR, IMDI_COUNT)
-IMDI_LABELS = {
-    "Opprinnelig anmodning": Measure.ORIGINAL_REQUEST,
-    "Anmodning om bosetting": Measure.REQUEST,
-    "Vedtak om bosetting": Measure.DECISION,
-    "Faktisk bosetting": Measure.SETTLED,
-}
-IMDI_PERSONS = "Personer"
-IMDI_PERCENT = "Prosent"
-
 # The wide format: number, year, one column per measure; `name` is allowed and ignored.
 WIDE_NUMBER = "number"
 WIDE_YEAR = "year"
@@ -65,54 +46,6 @@ WIDE_NAME = "name"
 WIDE_REQUIRED = (WIDE_NUMBER, WIDE_YEAR)
 MEASURE_COLUMNS = tuple(measure.value for measure in Measure)
 WIDE_COLUMNS = (WIDE_NUMBER, WIDE_YEAR, WIDE_NAME, *MEASURE_COLUMNS)
-
-# Files `seed()` reads: reference data, and the figure files left empty for a bare database.
-
-EXPORT_FORMATS = ("csv", "json")
-EXPORT_TABLES = ("figures", "history", "batches")
-FIGURE_FIELDS = (
-    "number",
-    "year",
-    "measure",
-    "value",
-    "change_id",
-    "at",
-    "actor",
-    "actor_name",
-    "source",
-)
-HISTORY_COLUMNS = (
-    "id",
-    "at",
-    "actor",
-    "actor_name",
-    "source",
-    "reason",
-    "entity",
-    "key",
-    "before",
-    "after",
-)
-BATCH_COLUMNS = (
-    "batch_id",
-    "batch",
-    "year",
-    "persons",
-    "households",
-    "scope",
-    "status",
-    "created_at",
-    "created_by",
-    "allocation_id",
-    "number",
-    "municipality",
-    "allocated_persons",
-    "allocated_households",
-    "active",
-    "allocated_at",
-    "allocated_by",
-)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,20 +183,15 @@ def _delimiter(first_line: str) -> str:
     return max(DELIMITERS, key=score)
 
 
-def _fold(text: str) -> str:
-    """For comparing names: case and runs of spaces do not matter."""
-    return " ".join(text.split()).casefold()
-
-
-_LABELS = {_fold(label): measure for label, measure in IMDI_LABELS.items()}
-_PERSONS, _PERCENT = _fold(IMDI_PERSONS), _fold(IMDI_PERCENT)
+_fold = imdi.fold
+_PERSONS, _PERCENT = _fold(imdi.PERSONS), _fold(imdi.PERCENT)
 _WIDE_FOLDED = frozenset(_fold(column) for column in WIDE_COLUMNS)
 
 
 def _column_index(header: list[str]) -> dict[str, int]:
     """Positions of the known columns, by their canonical name (as the constants spell
     them); header names match whatever their case and spacing."""
-    canonical = {_fold(column): column for column in (*IMDI_COLUMNS, *WIDE_COLUMNS)}
+    canonical = {_fold(column): column for column in (*imdi.COLUMNS, *WIDE_COLUMNS)}
     index: dict[str, int] = {}
     for position, column in enumerate(header):
         name = canonical.get(_fold(column))
@@ -279,19 +207,19 @@ def _parser(header: list[str], problems: Problems) -> RowParser | None:
     for column in dict.fromkeys(c for c in named if folded.count(_fold(c)) > 1):
         problems.append((1, f"column '{column}' appears more than once"))
     present = _column_index(header)
-    imdi = sum(column in present for column in IMDI_COLUMNS)
+    long = sum(column in present for column in imdi.COLUMNS)
     wide = sum(column in present for column in WIDE_COLUMNS)
-    if not imdi and not wide:
+    if not long and not wide:
         problems.append(
             (
                 1,
-                f"the header is neither IMDi's export ({', '.join(IMDI_REQUIRED)}) nor "
+                f"the header is neither IMDi's export ({', '.join(imdi.REQUIRED)}) nor "
                 f"number,year followed by measure columns ({','.join(MEASURE_COLUMNS)})",
             )
         )
         return None
-    if imdi >= wide:
-        _require(present, IMDI_REQUIRED, problems)
+    if long >= wide:
+        _require(present, imdi.REQUIRED, problems)
         return _imdi_figures
     _require(present, WIDE_REQUIRED, problems)
     for column in named:
@@ -348,19 +276,19 @@ def _imdi_figures(
     line: int, cells: list[str], columns: dict[str, int], geography: Geography | None
 ) -> Iterator[FigureRow]:
     """One line of IMDi's export: a figure, or nothing for a `Prosent` line."""
-    unit = _cell(cells, columns, IMDI_UNIT)
+    unit = _cell(cells, columns, imdi.UNIT)
     if _fold(unit) == _PERCENT:
         return
     reasons = _Reasons()
     if _fold(unit) != _PERSONS:
-        reasons.append(f"unit '{unit}' is neither {IMDI_PERSONS} nor {IMDI_PERCENT}")
+        reasons.append(f"unit '{unit}' is neither {imdi.PERSONS} nor {imdi.PERCENT}")
     measure: Measure | None = None
     with reasons:
-        measure = _parse_imdi_label(_cell(cells, columns, IMDI_MEASURE))
-    number, year = _place(reasons, cells, columns, IMDI_NUMBER, IMDI_YEAR, geography)
+        measure = _parse_imdi_label(_cell(cells, columns, imdi.MEASURE))
+    number, year = _place(reasons, cells, columns, imdi.NUMBER, imdi.YEAR, geography)
     value: int | None = None
     with reasons:
-        value = _parse_count(_cell(cells, columns, IMDI_COUNT), empty_is_unknown=True)
+        value = _parse_count(_cell(cells, columns, imdi.COUNT), empty_is_unknown=True)
     if reasons:
         raise _LineInvalid(reasons)
     assert number is not None and year is not None and measure is not None
@@ -429,22 +357,17 @@ def _parse_year(cell: str) -> int:
 
 
 def _parse_count(cell: str, *, empty_is_unknown: bool = False) -> int | None:
-    """A count, or None for IMDi's ':' (not published). Empty is unknown in IMDi's
-    export; callers of the wide format skip empty cells before asking."""
-    text = cell.strip()
-    if text == UNPUBLISHED or (empty_is_unknown and not text):
-        return None
-    if not re.fullmatch(r"[0-9]{1,6}", text) or int(text) > MAX_FIGURE:
-        raise _Invalid(f"count '{text}' is not a whole number from 0 to {MAX_FIGURE} or ':'")
-    return int(text)
+    try:
+        return imdi.parse_count(cell, empty_is_unknown=empty_is_unknown)
+    except ValueError as problem:
+        raise _Invalid(str(problem)) from None
 
 
 def _parse_imdi_label(cell: str) -> Measure:
-    """IMDi's category label as a measure, whatever its case and spacing."""
-    measure = _LABELS.get(_fold(cell))
-    if measure is None:
-        raise _Invalid(f"unknown measure '{cell}': expected one of {', '.join(IMDI_LABELS)}")
-    return measure
+    try:
+        return imdi.measure_for(cell)
+    except ValueError as problem:
+        raise _Invalid(str(problem)) from None
 
 
 def _check_municipality(number: str, year: int, geography: Geography) -> str:
@@ -484,24 +407,15 @@ def _deduplicate(figures: list[FigureRow], problems: Problems) -> list[FigureRow
                 (
                     figure.line,
                     f"{figure.number} {figure.year} {figure.measure.value} is "
-                    f"{_shown(figure.value)} here but {_shown(seen.value)} on line {seen.line}",
+                    f"{imdi.shown(figure.value)} here but {imdi.shown(seen.value)} on line {seen.line}",
                 )
             )
     return unique
 
 
-def _shown(value: int | None) -> str:
-    return UNPUBLISHED if value is None else str(value)
-
-
 def _invalid_file(name: str, problems: Problems) -> errors.InvalidImportFile:
-    """The error for a file with problems: a one-line message (adapters list the
-    problems themselves, line by line, from `problems`)."""
-    count = len(problems)
-    return errors.InvalidImportFile(
-        f"{name} has {count} problem{'s' if count != 1 else ''}; nothing was imported",
-        problems=problems,
-    )
+    """The refusal for a file with problems (adapters list them line by line)."""
+    return errors.InvalidImportFile(name, problems)
 
 
 # -- importing -----------------------------------------------------------------------------
@@ -515,7 +429,7 @@ def import_file(service: Capacity, path: Path, actor: Actor) -> ImportSummary:
 
 def import_bytes(service: Capacity, data: bytes, name: str, actor: Actor) -> ImportSummary:
     """`import_file` for a file's content, named `name` in the attribution."""
-    _require_importer(service, actor)
+    service.require_admin(actor, "import_figures")
     figures = parse_figures(data, service.geography, name=name)
     source = import_source(name, data)
     changed = service.set_figures(
@@ -530,166 +444,6 @@ def import_source(name: str, data: bytes) -> str:
     return f"import {name} (sha256 {digest[:12]})"
 
 
-def _require_importer(service: Capacity, actor: Actor) -> None:
-    if not service.is_admin(actor):
-        raise errors.PermissionDenied(
-            f"{actor.label} may not import figures: it needs the admin role",
-            actor=actor.id,
-            action="import figures",
-            needs="admin",
-        )
-
-
-# -- exporting -----------------------------------------------------------------------------
-
-
-def export(service: Capacity, fmt: str, what: str = "all") -> str:
-    """Figures, history or batches as CSV or JSON text. JSON holds all three ("all");
-    CSV holds one table, so it needs figures, history or batches."""
-    fmt, what = fmt.strip().lower(), what.strip().lower()
-    if fmt not in EXPORT_FORMATS:
-        raise errors.InvalidInput(
-            f"Unknown export format '{fmt}': use csv or json", field="format", value=fmt
-        )
-    if what not in (*EXPORT_TABLES, "all"):
-        raise errors.InvalidInput(
-            f"Unknown export '{what}': use figures, history, batches or all",
-            field="what",
-            value=what,
-        )
-    if fmt == "csv" and what == "all":
-        raise errors.InvalidInput(
-            "A CSV file holds one table: export figures, history or batches "
-            "(or all of them as json)",
-            field="what",
-            value=what,
-        )
-    tables = EXPORT_TABLES if what == "all" else (what,)
-    with service.store.read():
-        if fmt == "json":
-            return _json_export(service, tables)
-        return CSV_EXPORTS[what](service)
-
-
-def _json_export(service: Capacity, tables: Sequence[str]) -> str:
-    readers: dict[str, Callable[[Capacity], list[dict[str, Any]]]] = {
-        "figures": figure_records,
-        "history": lambda s: [change.model_dump(mode="json") for change in s.history()],
-        "batches": lambda s: [batch.model_dump(mode="json") for batch in _batches(s)],
-    }
-    document = {table: readers[table](service) for table in tables}
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-
-
-def figure_records(service: Capacity) -> list[dict[str, Any]]:
-    """Every current figure with the change that set it, by year, number and measure."""
-    order = {measure.value: position for position, measure in enumerate(Measure)}
-    rows = service.store.db.execute(
-        """SELECT f.number, f.year, f.measure, f.value, f.change_id,
-                  c.at, c.actor, c.actor_name, c.source
-           FROM figures f JOIN changes c ON c.id = f.change_id"""
-    ).fetchall()
-    rows.sort(key=lambda row: (row[1], row[0], order.get(row[2], len(order))))
-    return [dict(zip(FIGURE_FIELDS, row, strict=True)) for row in rows]
-
-
-def _batches(service: Capacity) -> list[Batch]:
-    return sorted(service.batches(), key=lambda batch: batch.id)
-
-
-def _write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def _figures_csv(service: Capacity) -> str:
-    """The wide import format: `:` for unknown, empty for no figure."""
-    places: dict[tuple[int, str], dict[str, int | None]] = {}
-    for record in figure_records(service):
-        values = places.setdefault((record["year"], record["number"]), {})
-        values[record["measure"]] = record["value"]
-    return _write_csv(
-        (WIDE_NUMBER, WIDE_YEAR, *MEASURE_COLUMNS),
-        (
-            (number, year, *(_figure_cell(values, column) for column in MEASURE_COLUMNS))
-            for (year, number), values in sorted(places.items())
-        ),
-    )
-
-
-def _figure_cell(values: dict[str, int | None], column: str) -> str:
-    if column not in values:
-        return ""
-    return _shown(values[column])
-
-
-def _history_csv(service: Capacity) -> str:
-    return _write_csv(HISTORY_COLUMNS, (_history_row(change) for change in service.history()))
-
-
-def _history_row(change: Change) -> list[object]:
-    return [
-        change.id,
-        change.at.isoformat(timespec="microseconds"),
-        _text(change.actor),
-        _text(change.actor_name),
-        _text(change.source),
-        _text(change.reason),
-        change.entity,
-        _text(change.key),
-        json.dumps(change.before, ensure_ascii=False),
-        json.dumps(change.after, ensure_ascii=False),
-    ]
-
-
-def _batches_csv(service: Capacity) -> str:
-    return _write_csv(BATCH_COLUMNS, (row for b in _batches(service) for row in _batch_rows(b)))
-
-
-def _batch_rows(batch: Batch) -> Iterator[list[object]]:
-    """One row per allocation, the batch repeated on each; one row for a batch without."""
-    head = [
-        batch.id,
-        _text(batch.name),
-        batch.year,
-        batch.persons,
-        json.dumps(list(batch.households)),
-        _text(batch.scope),
-        batch.status.value,
-        batch.created_at.isoformat(timespec="microseconds"),
-        _text(batch.created_by),
-    ]
-    if not batch.allocations:
-        yield head + [""] * (len(BATCH_COLUMNS) - len(head))
-    for allocation in batch.allocations:
-        yield head + [
-            allocation.id,
-            allocation.number,
-            _text(allocation.municipality),
-            allocation.persons,
-            json.dumps(list(allocation.households)),
-            int(allocation.active),
-            allocation.created_at.isoformat(timespec="microseconds"),
-            _text(allocation.created_by),
-        ]
-
-
-def _text(value: str) -> str:
-    """Free text for a spreadsheet: a cell starting like a formula gets a leading `'`,
-    so that opening the export does not run what a user typed (CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-CSV_EXPORTS: dict[str, Callable[[Capacity], str]] = {
-    "figures": _figures_csv,
-    "history": _history_csv,
-    "batches": _batches_csv,
-}
-
-
 # -- a database without figures -----------------------------------------------------------
 
 
@@ -697,7 +451,7 @@ def empty_database(path: str | Path = ":memory:", **options: Any) -> Capacity:
     """A service on a migrated database holding the reference data (municipalities,
     crosswalk, groups) and no figures: the target of an export's round trip."""
     service = Capacity(Store(path), **options)
-    seed(service, figures=False)
-    if service.store.db.execute("SELECT 1 FROM figures LIMIT 1").fetchone():
-        raise errors.InvalidInput(f"The database {path} holds figures already", field="path")
+    seed(service.core, figures=False)
+    if service.has_figures():
+        raise errors.InvalidInput("db_has_figures", field="path", path=str(path))
     return service

@@ -1,0 +1,119 @@
+"""The buttons of batch messages: Confirm and Cancel on a preview, Undo on an
+assignment, and "Open batch" on an alert in the coordination channel."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot import batch_blocks, blocks
+from bot.alerts import OPEN_BATCH_ACTION
+from bot.blocks import Message
+from bot.i18n import Texts
+from bot.listeners.deps import Deps
+from bot.listeners.payload import (
+    BatchValue,
+    ConfirmValue,
+    UndoValue,
+    button_value,
+    clicker,
+    replace_message,
+)
+from capacity import Actor, errors
+
+
+def guarded(t: Texts, value: Any, work: Callable[[Any], Message]) -> Message:
+    """A button's work over its parsed value: a value that is not ours and a refusal of
+    the core are answered; anything else is a bug, for Bolt's error handler."""
+    if value is None:
+        return blocks.plain(t("relocation_usage"))
+    try:
+        return work(value)
+    except errors.CapacityError as error:
+        return blocks.refusal(error, t)
+
+
+class RelocationButtons:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def confirm(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        """Reserve, once: the key in the button makes double clicks and retries safe."""
+        await ack()
+        value = button_value(action, ConfirmValue)
+        message = await asyncio.to_thread(self._confirm, value, clicker(body))
+        await replace_message(body, respond, message)
+
+    def _confirm(self, value: ConfirmValue | None, actor: Actor) -> Message:
+        t, service = self.deps.texts, self.deps.service
+
+        def work(value: ConfirmValue) -> Message:
+            result = service.allocate(
+                value.b,
+                value.n,
+                value.p,
+                actor,
+                households=tuple(value.h),
+                request_key=value.k,
+            )
+            return batch_blocks.assigned(result, t, actor.id)
+
+        return guarded(t, value, work)
+
+    async def dismiss(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await replace_message(body, respond, blocks.plain(self.deps.texts("dismissed")))
+
+    async def undo(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        value = button_value(action, UndoValue)
+        message = await asyncio.to_thread(self._undo, value, clicker(body))
+        await replace_message(body, respond, message)
+
+    def _undo(self, value: UndoValue | None, actor: Actor) -> Message:
+        t, service = self.deps.texts, self.deps.service
+
+        def work(value: UndoValue) -> Message:
+            batch = service.release(value.a, actor, reason="undone in Slack")
+            place = next(
+                (f"{a.municipality} ({a.number})" for a in batch.allocations if a.id == value.a),
+                "?",
+            )
+            return batch_blocks.undone(batch, place, t, actor.id)
+
+        return guarded(t, value, work)
+
+    async def open_batch(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        """From an alert in the channel: the batch, shown to the one who clicked."""
+        await ack()
+        t, service = self.deps.texts, self.deps.service
+
+        def work(value: BatchValue) -> Message:
+            batch = service.batch(value.b)
+            return batch_blocks.batch_detail(batch, t, service.scope_title(batch.scope))
+
+        message = guarded(t, button_value(action, BatchValue), work)
+        if body.get("response_url"):
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=message.text,
+                blocks=message.blocks,
+            )
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    buttons = RelocationButtons(deps)
+    app.action(batch_blocks.CONFIRM_ACTION)(buttons.confirm)
+    app.action(batch_blocks.DISMISS_ACTION)(buttons.dismiss)
+    app.action(batch_blocks.UNDO_ACTION)(buttons.undo)
+    app.action(OPEN_BATCH_ACTION)(buttons.open_batch)

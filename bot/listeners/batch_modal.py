@@ -1,0 +1,176 @@
+"""The `/relocation` form: a new batch, validated on its fields before anything is saved."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import batch_blocks, blocks
+from bot.i18n import Texts
+from bot.listeners.deps import Deps
+from bot.listeners.payload import clicker, json_object
+from bot.parse import households
+from capacity import errors
+
+log = logging.getLogger("bot")
+
+MODAL = "relocation_new"
+FIELDS = {  # the core's field → the form's block
+    "batch_name": "name",
+    "persons": "persons",
+    "households": "families",
+    "household_size": "families",
+    "year": "year",
+    "municipality": "scope",
+}
+
+
+def _error(t: Texts, error: errors.CapacityError) -> str:
+    """A refusal as a form field's error: plain text, as Slack shows it there."""
+    if error.code in blocks.FULL_REFUSALS:
+        return t.plain.refusal(error)[:2000]
+    return t.plain("invalid", message=t.plain.refusal(error).rstrip("."))[:2000]
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], optional: bool = False
+) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": "value"},
+    }
+
+
+def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
+    metadata = json.dumps(
+        {"channel": command.get("channel_id", ""), "user": command.get("user_id", "")}
+    )
+    return {
+        "type": "modal",
+        "callback_id": MODAL,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": t("modal_title")},
+        "submit": {"type": "plain_text", "text": t("modal_submit")},
+        "blocks": [
+            _input("name", t("field_name"), {"type": "plain_text_input", "max_length": 80}),
+            _input(
+                "persons",
+                t("field_persons"),
+                {
+                    "type": "number_input",
+                    "is_decimal_allowed": False,
+                    "min_value": "1",
+                    "max_value": "10000",
+                },
+            ),
+            _input(
+                "families",
+                t("field_families"),
+                {"type": "plain_text_input", "max_length": 1000},
+                optional=True,
+            ),
+            _input(
+                "year",
+                t("field_year"),
+                {
+                    "type": "number_input",
+                    "is_decimal_allowed": False,
+                    "min_value": "2000",
+                    "max_value": "2100",
+                },
+                optional=True,
+            ),
+            _input(
+                "scope",
+                t("field_scope"),
+                {"type": "plain_text_input", "initial_value": "storbynettverket"},
+                optional=True,
+            ),
+        ],
+    }
+
+
+def _field(values: dict[str, Any], block: str) -> str:
+    return str(((values.get(block) or {}).get("value") or {}).get("value") or "").strip()
+
+
+class RelocationModal:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def submit(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Validated in the modal: errors go back on the field, and nothing is saved."""
+        t, service = self.deps.texts, self.deps.service
+        values = (view.get("state") or {}).get("values") or {}
+        actor = clicker(body)
+        problems: dict[str, str] = {}
+        persons = _field(values, "persons")
+        if not re.fullmatch(r"[0-9]{1,6}", persons):
+            problems["persons"] = _error(
+                t,
+                errors.InvalidInput(
+                    "count_range", field="persons", value=persons, minimum=1, maximum=10_000
+                ),
+            )
+        sizes = households(_field(values, "families")) if _field(values, "families") else ()
+        if sizes is None:
+            problems["families"] = t.plain("bad_households")
+        year = _field(values, "year")
+        if year and not re.fullmatch(r"[0-9]{4}", year):
+            problems["year"] = t.plain.refusal(
+                errors.InvalidInput("year_range", year=year, minimum=2000, maximum=2100)
+            )
+        if problems:
+            await ack(response_action="errors", errors=problems)
+            return
+        try:
+            result = await asyncio.to_thread(
+                service.create_batch,
+                _field(values, "name"),
+                int(persons),
+                actor,
+                year=int(year) if year else None,
+                households=sizes or (),
+                scope=_field(values, "scope") or None,
+            )
+        except errors.CapacityError as error:
+            field = FIELDS.get(
+                error.facts.get("field", ""), "scope" if "resolution" in error.facts else "name"
+            )
+            await ack(response_action="errors", errors={field: _error(t, error)})
+            return
+        await ack()
+        message = batch_blocks.batch_created(result, t, service.scope_title(result.batch.scope))
+        metadata = json_object(view.get("private_metadata"))
+        if not actor.id:
+            return
+        # The batch is saved; tell the user where they were, else in a direct message.
+        for channel in filter(None, (metadata.get("channel"), actor.id)):
+            try:
+                if channel == actor.id:
+                    await client.chat_postMessage(
+                        channel=channel, text=message.text, blocks=message.blocks
+                    )
+                else:
+                    await client.chat_postEphemeral(
+                        channel=channel, user=actor.id, text=message.text, blocks=message.blocks
+                    )
+                return
+            except SlackApiError as error:
+                log.warning("Could not confirm batch %s in %s: %s", result.batch.id, channel, error)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    app.view(MODAL)(RelocationModal(deps).submit)

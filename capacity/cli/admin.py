@@ -1,0 +1,81 @@
+"""`capacity init`, roles (`grant`, `revoke`, `roles`)."""
+
+from __future__ import annotations
+
+import click
+
+from capacity.cli.common import actor, by_option, cli, db_option, service
+from capacity.cli.render import number
+from capacity.geography import NATIONAL
+
+
+@cli.command()
+@db_option
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the database and load the bundled data (running it twice changes nothing).
+
+    Loads SSB's municipality lists for 2020 and 2024 and the crosswalk, IMDi's
+    settlement figures, the KS city network's reported spare capacity, and the group
+    "storbynettverket".
+
+    Example:
+
+        capacity --db /tmp/capacity.db init
+    """
+    svc = service(ctx, create=True)
+    overview = svc.overview(NATIONAL, 2020)
+    click.echo(
+        f"Database {svc.store.path}: {len(svc.geography.municipalities)} municipality rows, "
+        f"2020 decision total {number(overview.totals['decision'].value)}, "
+        f"reported spare {number(overview.totals['spare'].value)}"
+    )
+
+
+def _role_command(name: str, doc: str) -> None:
+    @cli.command(name, help=doc)
+    @click.argument("user_id")
+    @click.argument("role", type=click.Choice(["admin", "editor"]))
+    @click.argument("municipality", required=False)
+    @by_option
+    @db_option
+    @click.pass_context
+    def command(
+        ctx: click.Context, user_id: str, role: str, municipality: str | None, by: str | None
+    ) -> None:
+        use_case = getattr(service(ctx), name)
+        done = use_case(user_id, role, actor(by), municipality)
+        what = f"{role} of {municipality}" if municipality else role
+        if name == "grant":
+            click.echo(f"{user_id} is {what}" + ("" if done else " (already)"))
+        else:
+            click.echo(f"Revoked {what} from {user_id}" if done else f"{user_id} was not {what}")
+
+
+_role_command(
+    "grant",
+    "Grant a Slack user a role: admin (every municipality) or editor of one municipality."
+    "\n\nExample:\n\n    capacity grant U012ABCDEF editor Trondheim",
+)
+_role_command(
+    "revoke",
+    "Take a role back from a user.\n\nExample:\n\n    capacity revoke U012ABCDEF editor Trondheim",
+)
+
+
+@cli.command()
+@click.argument("user_id")
+@db_option
+@click.pass_context
+def roles(ctx: click.Context, user_id: str) -> None:
+    """List a user's roles.
+
+    Example:
+
+        capacity roles U012ABCDEF
+    """
+    found = service(ctx).roles(user_id)
+    if not found:
+        click.echo(f"{user_id} has no roles (may query, may not change figures)")
+    for role, municipality in found:
+        click.echo(role.value + (f" of {municipality.label}" if municipality else ""))

@@ -1,0 +1,195 @@
+"""`capacity batch …`: relocation batches from the terminal."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from capacity.cli.common import (
+    actor,
+    by_option,
+    cli,
+    db_option,
+    json_option,
+    parse_households,
+    service,
+)
+from capacity.cli.render import (
+    print_allocation,
+    print_batch,
+    print_batch_result,
+    print_batches,
+)
+from capacity.models import BatchStatus
+
+
+@cli.group()
+def batch() -> None:
+    """Relocation batches: register, assign places, and move them through their life.
+
+    Example:
+
+        capacity batch new "Moria 2020" 50 --households 5,4,6,5,5,5,5,5,5,5 --year 2020
+    """
+
+
+@batch.command("new")
+@click.argument("name")
+@click.argument("persons", type=int)
+@click.option("--households", help="Household sizes, comma-separated (households are never split).")
+@click.option("--year", type=int, help="Year (default: the latest with figures).")
+@click.option(
+    "--scope",
+    default="storbynettverket",
+    show_default=True,
+    help="A group, 'norge' or a municipality.",
+)
+@by_option
+@db_option
+@click.pass_context
+def batch_new(
+    ctx: click.Context,
+    name: str,
+    persons: int,
+    households: str | None,
+    year: int | None,
+    scope: str,
+    by: str | None,
+) -> None:
+    """Register a relocation batch and check it against the scope's remaining capacity.
+
+    Example:
+
+        capacity batch new "Moria 2020" 50 --year 2020 --scope storbynettverket
+    """
+    sizes = parse_households(households)
+    result = service(ctx).create_batch(
+        name, persons, actor(by), year=year, households=sizes, scope=scope
+    )
+    print_batch_result(result)
+
+
+@batch.command("allocate")
+@click.argument("batch_ref")
+@click.argument("municipality", required=False)
+@click.argument("persons", type=int, required=False)
+@click.option("--households", help="Household sizes being placed, comma-separated.")
+@click.option("--auto", is_flag=True, help="Spread the whole batch over its scope.")
+@by_option
+@db_option
+@click.pass_context
+def batch_allocate(
+    ctx: click.Context,
+    batch_ref: str,
+    municipality: str | None,
+    persons: int | None,
+    households: str | None,
+    auto: bool,
+    by: str | None,
+) -> None:
+    """Reserve places of a batch in a municipality (or spread it with --auto).
+
+    Example:
+
+        capacity batch allocate "Moria 2020" Trondheim 20
+        capacity batch allocate "Moria 2020" --auto
+    """
+    svc = service(ctx)
+    if auto:
+        results = svc.allocate_auto(batch_ref, actor(by))
+        if not results:
+            name = svc.batch(batch_ref).name
+            raise click.ClickException(
+                f"Batch '{name}' does not fit its scope; nothing was reserved"
+            )
+        for result in results:
+            print_allocation(result)
+        return
+    if not municipality:
+        raise click.ClickException("Name a municipality, or use --auto")
+    result = svc.allocate(
+        batch_ref, municipality, persons, actor(by), households=parse_households(households)
+    )
+    print_allocation(result)
+    if not result.granted:
+        raise SystemExit(1)
+
+
+@batch.command("release")
+@click.argument("allocation_id", type=int)
+@by_option
+@db_option
+@click.pass_context
+def batch_release(ctx: click.Context, allocation_id: int, by: str | None) -> None:
+    """Undo one assignment (its places go back to the municipality).
+
+    Example:
+
+        capacity batch release 12
+    """
+    b = service(ctx).release(allocation_id, actor(by))
+    click.echo(
+        f"Released assignment {allocation_id}; '{b.name}' has {b.unallocated} persons unassigned"
+    )
+
+
+def _status_command(status: BatchStatus, name: str, verb: str) -> None:
+    @batch.command(name, help=f'{verb}\n\nExample:\n\n    capacity batch {name} "Moria 2020"')
+    @click.argument("batch_ref")
+    @click.option("--reason", default="", help="Why.")
+    @by_option
+    @db_option
+    @click.pass_context
+    def command(ctx: click.Context, batch_ref: str, reason: str, by: str | None) -> None:
+        b = service(ctx).set_status(batch_ref, status, actor(by), reason=reason)
+        click.echo(f"Batch '{b.name}' is now {b.status.value}")
+
+
+_status_command(BatchStatus.CANCELLED, "cancel", "Cancel a batch: every reservation is released.")
+_status_command(BatchStatus.ARRIVED, "arrived", "Mark a batch as arrived in Norway.")
+_status_command(
+    BatchStatus.SETTLED,
+    "settled",
+    "Mark a batch as settled: its persons count as settled in each municipality.",
+)
+
+
+@batch.command("list")
+@click.option("--year", type=int)
+@json_option
+@db_option
+@click.pass_context
+def batch_list(ctx: click.Context, year: int | None, as_json: bool) -> None:
+    """List relocation batches, newest first.
+
+    Example:
+
+        capacity batch list --year 2020
+    """
+    batches = service(ctx).batches(year)
+    if as_json:
+        click.echo(
+            json.dumps([b.model_dump(mode="json") for b in batches], ensure_ascii=False, indent=2)
+        )
+        return
+    print_batches(batches)
+
+
+@batch.command("show")
+@click.argument("batch_ref")
+@json_option
+@db_option
+@click.pass_context
+def batch_show(ctx: click.Context, batch_ref: str, as_json: bool) -> None:
+    """Show a batch with its assignments.
+
+    Example:
+
+        capacity batch show "Moria 2020"
+    """
+    b = service(ctx).batch(batch_ref)
+    if as_json:
+        click.echo(json.dumps(b.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    print_batch(b)

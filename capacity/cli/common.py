@@ -1,0 +1,118 @@
+"""The root command, its shared options, and the one mapping of the core's refusals to
+click's error line (`Error: …` on stderr, exit status 1, never a traceback)."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from capacity import errors
+from capacity.models import Actor
+from capacity.service import Capacity, open_capacity
+from capacity.store import default_db_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Refused(click.ClickException):
+    """A refusal of the core, shown as click shows its errors."""
+
+    def __init__(self, error: errors.CapacityError) -> None:
+        message = str(error)
+        if isinstance(error, errors.InvalidImportFile):
+            message += "".join(f"\n  line {line}: {reason}" for line, reason in error.problems)
+        super().__init__(message)
+
+
+class CapacityGroup(click.Group):
+    """The root group: every command below it runs inside this error mapping."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except errors.CapacityError as error:
+            raise Refused(error) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise click.ClickException(str(error)) from None
+
+
+def _remember_db(ctx: click.Context, _: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(dict)
+        ctx.find_root().obj["db"] = value
+
+
+def db_option(func: F) -> F:
+    """`--db FILE`, accepted before or after the subcommand."""
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False),
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_db,
+        help="SQLite database file (default: $CAPACITY_DB or data/capacity.db).",
+    )(func)
+
+
+def by_option(func: F) -> F:
+    return click.option("--by", "by", help="Who makes the change (default: your user name).")(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
+
+
+def service(ctx: click.Context, *, create: bool = False) -> Capacity:
+    """Open the database once per command. A database named with --db or CAPACITY_DB
+    must exist, unless the command creates it (`init`): a mistyped path is an error,
+    not a new database. The default database is created and seeded on first use."""
+    obj = ctx.find_root().obj
+    if obj.get("service") is None:
+        path = obj.get("db")
+        if path and not create and not Path(path).exists():
+            raise click.ClickException(
+                f"No database at {path}; create it with: capacity init --db {path}"
+            )
+        obj["service"] = open_capacity(path or default_db_path())
+    return obj["service"]
+
+
+def actor(by: str | None) -> Actor:
+    user = getpass.getuser()
+    return Actor(id=f"cli:{user}", name=by or user, trusted=True)
+
+
+def parse_households(text: str | None) -> tuple[int, ...]:
+    if not text:
+        return ()
+    try:
+        return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise click.ClickException(
+            f"Household sizes are whole numbers separated by commas, like 5,4,6 (not {text!r})"
+        ) from None
+
+
+@click.group(cls=CapacityGroup)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    envvar="CAPACITY_DB",
+    default=None,
+    help="SQLite database file (default: $CAPACITY_DB or data/capacity.db).",
+)
+@click.version_option(package_name="capacity-bot")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """Spare settlement capacity per municipality: the admin command line.
+
+    Example:
+
+        capacity show Trondheim
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db

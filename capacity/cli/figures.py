@@ -1,0 +1,185 @@
+"""`capacity show`, `report-spare`, `history`, `import` and `export`: the figures."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from capacity.cli.common import actor, by_option, cli, db_option, json_option, service
+from capacity.cli.render import (
+    line_json,
+    number,
+    overview_json,
+    print_history,
+    print_line,
+    print_overview,
+)
+
+
+@cli.command()
+@click.argument("target", required=False)
+@click.option("--year", type=int, help="Year of the figures (default: the latest with figures).")
+@click.option("--as-of", "as_of", type=click.DateTime(), help="Figures as they stood then (UTC).")
+@json_option
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="List every municipality, not just those with spare capacity.",
+)
+@db_option
+@click.pass_context
+def show(
+    ctx: click.Context,
+    target: str | None,
+    year: int | None,
+    as_of: datetime | None,
+    as_json: bool,
+    show_all: bool,
+) -> None:
+    """Show capacity for a municipality, a group, or the whole country.
+
+    TARGET is a municipality (name, any spelling, or number), a group such as
+    "storbynettverket" (the default), or "norge" for national totals.
+
+    Example:
+
+        capacity show Tromso --year 2020
+        capacity show storbynettverket --json
+        capacity show norge
+    """
+    svc = service(ctx)
+    scope, _, members = svc.scope(target)
+    if members is not None and len(members) == 1 and scope == members[0].number:
+        line = svc.capacity(target or "", year, as_of=as_of)
+        if as_json:
+            click.echo(json.dumps(line_json(line), ensure_ascii=False, indent=2))
+        else:
+            print_line(line)
+        return
+    overview = svc.overview(scope, year)
+    if as_json:
+        click.echo(json.dumps(overview_json(overview), ensure_ascii=False, indent=2))
+    else:
+        print_overview(overview, show_all)
+
+
+@cli.command("report-spare")
+@click.argument("municipality")
+@click.argument("spare", type=int)
+@click.option(
+    "--source", required=True, help="Where the figure comes from (a letter, an e-mail, a meeting)."
+)
+@by_option
+@click.option("--year", type=int, help="Year (default: the latest with figures).")
+@click.option("--reason", default="", help="Why it changed.")
+@db_option
+@click.pass_context
+def report_spare(
+    ctx: click.Context,
+    municipality: str,
+    spare: int,
+    source: str,
+    by: str | None,
+    year: int | None,
+    reason: str,
+) -> None:
+    """Record the spare capacity a municipality reports for a year.
+
+    Example:
+
+        capacity report-spare Trondheim 120 --source "e-mail from the municipality" --by "Kari"
+    """
+    who = actor(by)
+    result = service(ctx).report_spare(
+        municipality, spare, who, year=year, source=source, reason=reason
+    )
+    before = number(result.before) if result.before is not None else "none"
+    click.echo(
+        f"{result.municipality.label} {result.year}: reported spare {before} → "
+        f"{number(result.after)} (remaining {number(result.line.remaining)}), by {who.label}"
+    )
+
+
+@cli.command()
+@click.argument("municipality")
+@click.option("--limit", type=int, help="Only the last N records.")
+@json_option
+@db_option
+@click.pass_context
+def history(ctx: click.Context, municipality: str, limit: int | None, as_json: bool) -> None:
+    """Show every recorded change for a municipality: who, when, source, before → after.
+
+    Example:
+
+        capacity history Trondheim --limit 20
+    """
+    changes = service(ctx).history(municipality, limit=limit)
+    if as_json:
+        click.echo(
+            json.dumps([c.model_dump(mode="json") for c in changes], ensure_ascii=False, indent=2)
+        )
+        return
+    print_history(changes)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@by_option
+@db_option
+@click.pass_context
+def import_(ctx: click.Context, file: Path, by: str | None) -> None:
+    """Import settlement figures from IMDi's statistics export or a wide CSV.
+
+    IMDi's export (long format, ';' or ',', UTF-8 or Windows-1252) or a CSV with the
+    columns number,year,original_request,request,decision,settled. A file with any
+    invalid row imports nothing; each invalid row is listed with its line number.
+    Importing the same file again changes nothing.
+
+    Example:
+
+        capacity import bosatt_anmodede.csv
+    """
+    from capacity.imports import import_file
+
+    summary = import_file(service(ctx), file, actor(by))
+    click.echo(f"{file.name}: {summary.rows} figures read, {summary.changed} changed")
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="json", show_default=True
+)
+@click.option(
+    "--what",
+    type=click.Choice(["figures", "history", "batches", "all"]),
+    default="all",
+    show_default=True,
+    help="What to export (CSV holds one table: choose figures, history or batches).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: stdout).",
+)
+@db_option
+@click.pass_context
+def export(ctx: click.Context, fmt: str, what: str, output: Path | None) -> None:
+    """Export the current figures, the full history and the batches as CSV or JSON.
+
+    Example:
+
+        capacity export --format csv --what figures -o figures.csv
+    """
+    from capacity.exports import export as export_text
+
+    text = export_text(service(ctx), fmt, what)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)

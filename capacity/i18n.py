@@ -1,0 +1,144 @@
+"""Texts in each language, from one catalogue file per language (`locales/<code>.toml`),
+with numbers and dates written as each language writes them (Babel's CLDR data).
+
+Adding a language is adding a file. A refusal from the core (a code and its facts) is
+turned into a sentence here, and only here. For Slack (`markup="mrkdwn"`) every value
+filled into a text is escaped (`&`, `<`, `>`), so that nothing a user typed can become
+a mention, a link or `@channel`; values that are already mrkdwn are marked `Safe`.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+
+from capacity.models import Measure, Municipality
+
+LOCALES = Path(__file__).resolve().parent / "locales"
+DEFAULT_LANGUAGE = "nb"
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def languages() -> tuple[str, ...]:
+    """The languages there is a catalogue for."""
+    return tuple(sorted(path.stem for path in LOCALES.glob("*.toml")))
+
+
+class Safe(str):
+    """Text that is already Slack mrkdwn (a mention, a built text): not escaped again."""
+
+    __slots__ = ()
+
+
+def escape(text: str) -> str:
+    """Slack's escaping for text shown as mrkdwn: `&`, `<` and `>`."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@functools.cache
+def _entries(language: str) -> dict[str, Any]:
+    with open(LOCALES / f"{language}.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+@functools.cache
+def catalogue(language: str = DEFAULT_LANGUAGE, markup: str = "mrkdwn") -> Catalogue:
+    return Catalogue(language, markup=markup)
+
+
+class Catalogue:
+    """The texts of one language; `markup` is "mrkdwn" (Slack) or "plain" (terminal)."""
+
+    def __init__(self, language: str = DEFAULT_LANGUAGE, *, markup: str = "mrkdwn") -> None:
+        self.language = language if language in languages() else DEFAULT_LANGUAGE
+        self.markup = markup
+        self.entries = _entries(self.language)
+
+    @property
+    def plain(self) -> Catalogue:
+        """The same language without escaping: for Slack's plain_text and terminals."""
+        return catalogue(self.language, "plain")
+
+    def _value(self, value: Any) -> Any:
+        if self.markup == "mrkdwn" and isinstance(value, str) and not isinstance(value, Safe):
+            return escape(value)
+        return value
+
+    def text(self, table: str | None, key: str, values: dict[str, Any]) -> str:
+        entries = self.entries if table is None else self.entries[table]
+        if "count" in values and values["count"] == 1 and f"{key}_one" in entries:
+            key = f"{key}_one"
+        template = entries[key]
+        filled = template.format(**{name: self._value(v) for name, v in values.items()})
+        return Safe(filled) if self.markup == "mrkdwn" else filled
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return self.text(None, key, values)
+
+    def measure(self, measure: Measure | str) -> str:
+        return self.entries["measure"][Measure(measure).value]
+
+    def status(self, status: str) -> str:
+        return self.entries["status"].get(str(status), str(status))
+
+    def field(self, name: str) -> str:
+        return self.entries["field"].get(name, name)
+
+    def number(self, value: int | None) -> str:
+        """4 838 in Norwegian (a non-breaking space), 4,838 in English; unknown as a word."""
+        if value is None:
+            return self("unknown")
+        return format_decimal(value, locale=self.language)
+
+    def signed(self, value: int | None) -> str:
+        if value is None:
+            return self("unknown")
+        return ("+" if value > 0 else "") + self.number(value).replace("-", "−")
+
+    def date(self, moment: datetime, *, time: bool = True) -> str:
+        """`2. desember 2026 kl. 10.30` in Norwegian time; English `2 December 2026, 10:30`."""
+        pattern = self.entries["date_time" if time else "date_only"]
+        return format_datetime(moment, pattern, tzinfo=OSLO, locale=self.language)
+
+    def names(self, municipalities: Iterable[Municipality]) -> str:
+        return ", ".join(m.label for m in municipalities)
+
+    # -- refusals --------------------------------------------------------------------
+
+    def refusal(self, error: Any) -> str:
+        """The sentence for a refusal of the core, from its code and facts."""
+        facts = {key: self._fact(key, value) for key, value in error.facts.items()}
+        if error.code == "permission":
+            place = error.facts.get("municipality")
+            if error.facts.get("needs") == "editor" and place is not None:
+                facts["needs"] = self("needs_editor", name=place.name_no)
+            else:
+                facts["needs"] = self("needs_admin")
+        text = self.text("refusal", error.code, facts)
+        suggestions = error.facts.get("suggestions")
+        if suggestions:
+            text += self.text("refusal", "did_you_mean", {"names": facts["suggestions"]})
+        return text
+
+    def _fact(self, key: str, value: Any) -> Any:
+        if isinstance(value, Municipality):
+            return value.name_no
+        if key in ("candidates", "suggestions"):
+            return self.names(value)
+        if key == "field":
+            return self.field(value)
+        if key in ("status", "target"):
+            return self.status(value)
+        if key == "action":
+            return self.entries["action"].get(value, value)
+        if isinstance(value, tuple | list) and all(isinstance(v, int) for v in value):
+            return ",".join(map(str, value))
+        return value

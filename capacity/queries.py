@@ -1,0 +1,186 @@
+"""Questions: a municipality's capacity, overviews of a group or the country, history,
+and the scopes batches are checked against. Reads only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from capacity import errors, repository
+from capacity.core import Core, iso
+from capacity.geography import NATIONAL, NATIONAL_WORDS, structure_for
+from capacity.models import Batch, CapacityLine, Change, Municipality, Overview, Room
+from capacity.names import MAX_QUERY_LENGTH, Resolution, normalize
+from capacity.rules import check_year, totals
+
+DEFAULT_SCOPE = "storbynettverket"
+NATIONAL_TITLE = "Norge"
+LINE_CACHE_SIZE = 4096  # capacity() answers kept; a national run is 357 x years
+
+
+def resolve(core: Core, query: str, year: int | None = None) -> Resolution:
+    return core.geography.resolve(query, year)
+
+
+def municipality(core: Core, query: str, year: int | None = None) -> Municipality:
+    """Exactly one municipality for the text, or a refusal carrying the candidates."""
+    resolution = resolve(core, query, year)
+    if resolution.found:
+        return resolution.found
+    if resolution.problem == "ambiguous":
+        raise errors.AmbiguousMunicipality(
+            "ambiguous",
+            query=resolution.query,
+            candidates=resolution.candidates,
+            resolution=resolution,
+        )
+    if resolution.problem == "too_long":
+        raise errors.InvalidInput(
+            "query_too_long",
+            field="municipality",
+            maximum=MAX_QUERY_LENGTH,
+            resolution=resolution,
+        )
+    if resolution.problem == "empty":
+        raise errors.InvalidInput("query_empty", field="municipality", resolution=resolution)
+    raise errors.MunicipalityNotFound(
+        "not_found",
+        query=resolution.query[:MAX_QUERY_LENGTH],
+        suggestions=resolution.suggestions,
+        resolution=resolution,
+    )
+
+
+def only(found: list[Municipality], query: str, year: int) -> Municipality:
+    """The one municipality a name stands for in a year's structure."""
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise errors.MunicipalityNotFound("not_found", query=query)
+    raise errors.AmbiguousMunicipality(
+        "ambiguous_in_year",
+        query=query,
+        year=year,
+        candidates=tuple(found),
+        resolution=Resolution(query=query, candidates=tuple(found), problem="ambiguous"),
+    )
+
+
+def years_with_figures(core: Core, place: Municipality) -> tuple[int, ...]:
+    numbers = core.geography.lineage_numbers(place)
+    return repository.years_with_figures(core.store.db, numbers)
+
+
+def latest_year(core: Core) -> int | None:
+    return repository.latest_year(core.store.db)
+
+
+def default_year(core: Core) -> int:
+    return latest_year(core) or core.clock().year
+
+
+def capacity(
+    core: Core, query: str, year: int | None = None, *, as_of: datetime | None = None
+) -> CapacityLine:
+    """Capacity of one municipality: the latest year with figures unless `year`.
+
+    Answers are kept by (structure, number, year asked), each valid for one
+    `store.generation()`: a question repeated in a meeting costs a dict lookup."""
+    if year is not None:
+        check_year(year)
+    current = municipality(core, query, year)
+    key = (current.structure, current.number, year)
+    generation = core.store.generation() if as_of is None else None
+    cached = core.line_cache.get(key)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    years = years_with_figures(core, current)
+    if year is not None:
+        place = current
+    else:
+        year = years[-1] if years else core.clock().year
+        place = only(core.geography.project(current, structure_for(year)), query, year)
+    if as_of is not None:
+        return repository.line_as_of(core.store.db, place, year, iso(as_of), years)
+    with core.store.read() as db:
+        line = repository.line(db, place, year, years)
+    if years:  # without figures, the year is the clock's: not cached
+        if len(core.line_cache) >= LINE_CACHE_SIZE:
+            core.line_cache.clear()
+        core.line_cache[key] = (generation, line)  # type: ignore[assignment]
+    return line
+
+
+# -- scopes ------------------------------------------------------------------------------
+
+
+def scope(core: Core, text: str | None) -> tuple[str, str, list[Municipality] | None]:
+    """A scope word: a group ("storbynettverket"), the country ("norge", "alle"), or a
+    municipality. Returns (scope key, title, members today or None for the country)."""
+    text = (text or "").strip() or DEFAULT_SCOPE
+    if normalize(text) in NATIONAL_WORDS:
+        return NATIONAL, NATIONAL_TITLE, None
+    group = core.geography.group(text)
+    if group:
+        return group.name, group.title, list(group.members)
+    place = municipality(core, text)
+    return place.number, place.name_no, [place]
+
+
+def scope_members(core: Core, key: str, year: int) -> list[Municipality]:
+    """The municipalities a scope key stands for in a year's structure."""
+    geography, structure = core.geography, structure_for(year)
+    if key == NATIONAL:
+        return geography.all(structure)
+    group = geography.groups.get(key)
+    if group:
+        return geography.members(group, year)
+    found = geography.get(key, structure)
+    if found:
+        return [found]
+    for other in (2020, 2024):
+        if (place := geography.get(key, other)) is not None:
+            return geography.project(place, structure)
+    return []
+
+
+def scope_title(core: Core, key: str) -> str:
+    if key == NATIONAL:
+        return NATIONAL_TITLE
+    group = core.geography.groups.get(key)
+    if group:
+        return group.title
+    for structure in (2024, 2020):
+        if (place := core.geography.get(key, structure)) is not None:
+            return place.name_no
+    return key
+
+
+def overview(core: Core, text: str | None = None, year: int | None = None) -> Overview:
+    """Capacity over a group or the country, with totals, in the latest year."""
+    key, title, _ = scope(core, text)
+    year = check_year(year if year is not None else default_year(core))
+    members = scope_members(core, key, year)
+    with core.store.read() as db:
+        lines = repository.lines(db, members, year)
+    return Overview(title=title, scope=key, year=year, lines=lines, totals=totals(lines))
+
+
+def rooms(core: Core, db: Database, batch: Batch) -> list[Room]:
+    """Remaining room per municipality of the batch's scope, most first."""
+    lines = repository.lines(db, scope_members(core, batch.scope, batch.year), batch.year)
+    found = [
+        Room(number=line.municipality.number, name=line.municipality.name_no, remaining=left)
+        for line in lines
+        if (left := line.remaining) is not None and left > 0
+    ]
+    return sorted(found, key=lambda r: (-r.remaining, r.name))
+
+
+def history(core: Core, query: str | None = None, *, limit: int | None = None) -> list[Change]:
+    """The history records of a municipality (all its numbers), or of everything."""
+    numbers = None
+    if query is not None:
+        numbers = core.geography.lineage_numbers(municipality(core, query))
+    return repository.history(core.store.db, numbers, limit=limit)

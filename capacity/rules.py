@@ -1,0 +1,292 @@
+"""The domain's rules: limits, checks, events and totals. Pure: no SQL, no I/O.
+
+Use cases call these with what they read from the repository; every refusal is an
+`errors` exception with a code and its facts, raised before anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from capacity import errors
+from capacity.models import (
+    BATCH_TRANSITIONS,
+    IMDI_MEASURES,
+    Actor,
+    Batch,
+    BatchStatus,
+    CapacityExceeded,
+    CapacityLine,
+    Kind,
+    Measure,
+    Municipality,
+    Role,
+    Room,
+    Total,
+)
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_FIGURE = 100_000
+MAX_BATCH_PERSONS = 10_000
+MAX_NAME_LENGTH = 80
+MAX_TEXT = 500
+DEFAULT_LOW_RATIO = 0.10
+OPEN_STATUSES = (BatchStatus.PLANNED, BatchStatus.ALLOCATED)  # places can still change
+
+
+# -- values ------------------------------------------------------------------------------
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_year(year: int) -> int:
+    if not _whole(year) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise errors.InvalidInput(
+            "year_range", field="year", year=year, minimum=MIN_YEAR, maximum=MAX_YEAR
+        )
+    return year
+
+
+def check_count(value: int, field: str, *, minimum: int = 0, maximum: int = MAX_FIGURE) -> int:
+    if not _whole(value) or not minimum <= value <= maximum:
+        raise errors.InvalidInput(
+            "count_range", field=field, value=value, minimum=minimum, maximum=maximum
+        )
+    return value
+
+
+def check_text(value: str, field: str, *, required: bool = True, maximum: int = MAX_TEXT) -> str:
+    text = " ".join((value or "").split())
+    if required and not text:
+        raise errors.InvalidInput("text_empty", field=field)
+    if len(text) > maximum:
+        raise errors.InvalidInput("text_too_long", field=field, maximum=maximum)
+    return text
+
+
+def check_households(households: Sequence[int]) -> tuple[int, ...]:
+    return tuple(check_count(size, "household_size", minimum=1) for size in households)
+
+
+def check_batch_households(households: tuple[int, ...], persons: int) -> None:
+    if households and sum(households) != persons:
+        raise errors.InvalidInput(
+            "sum_mismatch", field="households", total=sum(households), persons=persons
+        )
+
+
+def assignment_persons(persons: int | None, households: tuple[int, ...]) -> int:
+    """How many persons an assignment is for: as given, or the households' sum."""
+    if persons is None:
+        if not households:
+            raise errors.InvalidInput("say_persons", field="persons")
+        persons = sum(households)
+    check_count(persons, "persons", minimum=1, maximum=MAX_BATCH_PERSONS)
+    if sum(households) > persons:
+        raise errors.InvalidInput(
+            "sum_over", field="households", total=sum(households), persons=persons
+        )
+    return persons
+
+
+def parse_role(role: Role | str) -> Role:
+    try:
+        return Role(str(role).strip().lower())
+    except ValueError:
+        raise errors.InvalidInput("unknown_role", field="role", value=str(role)) from None
+
+
+def parse_status(status: BatchStatus | str) -> BatchStatus:
+    try:
+        return BatchStatus(status)
+    except ValueError:
+        raise errors.InvalidInput("unknown_status", field="status", value=str(status)) from None
+
+
+# -- batches -----------------------------------------------------------------------------
+
+
+def check_transition(batch: Batch, status: BatchStatus) -> None:
+    if status not in BATCH_TRANSITIONS[batch.status]:
+        raise errors.InvalidTransition(
+            "transition", batch=batch.name, status=batch.status.value, target=status.value
+        )
+
+
+def check_open(batch: Batch, code: str = "assign_closed") -> None:
+    """Places can be assigned or undone only while a batch is planned or allocated."""
+    if batch.status not in OPEN_STATUSES:
+        raise errors.InvalidTransition(code, batch=batch.name, status=batch.status.value)
+
+
+def follow_allocation(batch: Batch) -> BatchStatus:
+    """planned ⇄ allocated follows whether every person has a place."""
+    if batch.status is BatchStatus.PLANNED and batch.unallocated == 0:
+        return BatchStatus.ALLOCATED
+    if batch.status is BatchStatus.ALLOCATED and batch.unallocated > 0:
+        return BatchStatus.PLANNED
+    return batch.status
+
+
+def check_assignment(
+    batch: Batch,
+    municipality: Municipality,
+    members: Sequence[Municipality],
+    persons: int,
+    households: tuple[int, ...],
+    scope_title: str,
+) -> None:
+    """An assignment must stay in the batch's scope, within its unassigned persons,
+    name households the batch still has, and never split one."""
+    if municipality not in members:
+        raise errors.InvalidInput(
+            "outside_scope", field="municipality", name=municipality.name_no, scope=scope_title
+        )
+    if persons > batch.unallocated:
+        raise errors.InvalidInput(
+            "over_unallocated",
+            field="persons",
+            unallocated=batch.unallocated,
+            persons=batch.persons,
+        )
+    unplaced = list(batch.unplaced_households)
+    for size in households:
+        if size not in unplaced:
+            raise errors.InvalidInput("no_household", field="households", size=size)
+        unplaced.remove(size)
+    singles_left = batch.unallocated - sum(batch.unplaced_households)
+    if persons - sum(households) > singles_left:
+        raise errors.InvalidInput("split", field="households", households=batch.unplaced_households)
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+def batch_event(
+    kind: Kind,
+    batch: Batch,
+    rooms: Sequence[Room],
+    actor: Actor,
+    persons: int,
+    remaining: int,
+    scope_title: str,
+) -> CapacityExceeded:
+    """An event about a batch against its scope, with the rooms left there."""
+    return CapacityExceeded(
+        kind=kind,
+        batch_id=batch.id,
+        batch_name=batch.name,
+        year=batch.year,
+        scope=batch.scope,
+        scope_title=scope_title,
+        persons=persons,
+        remaining=remaining,
+        rooms=tuple(rooms[:10]),
+        actor=actor.id,
+        actor_name=actor.name,
+    )
+
+
+def fit_events(
+    batch: Batch, rooms: Sequence[Room], actor: Actor, scope_title: str
+) -> list[CapacityExceeded]:
+    """What does not fit: more persons than room, or a household larger than any room."""
+    events: list[CapacityExceeded] = []
+    need = batch.unallocated
+    room = sum(r.remaining for r in rooms)
+    if need > room:
+        events.append(batch_event(Kind.BATCH_EXCEEDS, batch, rooms, actor, need, room, scope_title))
+    largest = rooms[0].remaining if rooms else 0
+    unplaced = batch.unplaced_households
+    if unplaced and unplaced[0] > largest:
+        events.append(
+            batch_event(
+                Kind.HOUSEHOLD_TOO_LARGE, batch, rooms, actor, unplaced[0], largest, scope_title
+            )
+        )
+    return events
+
+
+def low_capacity_events(
+    line: CapacityLine, actor: Actor, low_ratio: float = DEFAULT_LOW_RATIO
+) -> list[CapacityExceeded]:
+    spare, remaining = line.spare, line.remaining
+    if spare is None or remaining is None or spare <= 0:
+        return []
+    limit = spare * low_ratio  # below 10 % of 5 is below 0.5: 0 left is low
+    if remaining >= limit and remaining > 0:
+        return []
+    m = line.municipality
+    return [
+        CapacityExceeded(
+            kind=Kind.CAPACITY_LOW,
+            year=line.year,
+            scope=m.number,
+            scope_title=m.name_no,
+            persons=line.reserved,
+            remaining=remaining,
+            rooms=(Room(number=m.number, name=m.name_no, remaining=remaining),),
+            actor=actor.id,
+            actor_name=actor.name,
+            threshold=math.ceil(limit),
+        )
+    ]
+
+
+def refused_event(
+    batch: Batch,
+    municipality: Municipality,
+    persons: int,
+    remaining: int,
+    rooms: Sequence[Room],
+    actor: Actor,
+) -> CapacityExceeded:
+    return CapacityExceeded(
+        kind=Kind.ALLOCATION_REFUSED,
+        batch_id=batch.id,
+        batch_name=batch.name,
+        year=batch.year,
+        scope=municipality.number,
+        scope_title=municipality.name_no,
+        persons=persons,
+        remaining=remaining,
+        rooms=tuple(rooms[:10]),
+        actor=actor.id,
+        actor_name=actor.name,
+    )
+
+
+# -- totals ------------------------------------------------------------------------------
+
+
+def totals(lines: Sequence[CapacityLine]) -> dict[str, Total]:
+    """Sums that never count an unknown figure as 0: each says how many were unknown."""
+    result: dict[str, Total] = {}
+    for measure in (*IMDI_MEASURES, Measure.SPARE):
+        value = counted = unknown = missing = 0
+        for line in lines:
+            figure = line.figures.get(measure)
+            if figure is None:
+                missing += 1
+            elif figure.value is None:
+                unknown += 1
+            else:
+                value += figure.value
+                counted += 1
+        result[measure.value] = Total(
+            value=value, counted=counted, unknown=unknown, missing=missing
+        )
+    with_spare = [line for line in lines if line.spare is not None]
+    result["reserved"] = Total(
+        value=sum(line.reserved for line in lines), counted=len(lines), unknown=0, missing=0
+    )
+    result["remaining"] = Total(
+        value=sum(line.remaining or 0 for line in with_spare),
+        counted=len(with_spare),
+        unknown=0,
+        missing=len(lines) - len(with_spare),
+    )
+    return result

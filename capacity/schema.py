@@ -1,0 +1,197 @@
+"""The database schema: sqlite-utils migrations, applied in order and recorded.
+
+With the repositories (`repository.py`, `batch_repository.py`, `outbox.py`), the only
+place that knows table names.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("capacity")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute(
+        """CREATE TABLE municipalities (
+            structure INTEGER NOT NULL,
+            number TEXT NOT NULL CHECK (length(number) = 4),
+            name TEXT NOT NULL,
+            name_no TEXT NOT NULL,
+            PRIMARY KEY (structure, number))"""
+    )
+    db.execute(
+        """CREATE TABLE crosswalk (
+            number_2020 TEXT NOT NULL,
+            number_2024 TEXT NOT NULL,
+            change TEXT NOT NULL,
+            PRIMARY KEY (number_2020, number_2024))"""
+    )
+    db.execute(
+        """CREATE TABLE groups (
+            name TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            aliases TEXT NOT NULL DEFAULT '')"""
+    )
+    db.execute(
+        """CREATE TABLE group_members (
+            group_name TEXT NOT NULL REFERENCES groups(name),
+            number_2024 TEXT NOT NULL,
+            PRIMARY KEY (group_name, number_2024))"""
+    )
+    # Append-only history. Every other table's current state is explained here.
+    db.execute(
+        """CREATE TABLE changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            actor_name TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT '',
+            entity TEXT NOT NULL,
+            key TEXT NOT NULL,
+            before TEXT,
+            after TEXT)"""
+    )
+    db.execute("CREATE INDEX changes_by_key ON changes (entity, key, id)")
+    db.execute(
+        """CREATE TRIGGER changes_append_only_update BEFORE UPDATE ON changes
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"""
+    )
+    db.execute(
+        """CREATE TRIGGER changes_append_only_delete BEFORE DELETE ON changes
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"""
+    )
+    # Current figures; value NULL is "unknown" (IMDi's ':'), never 0.
+    db.execute(
+        """CREATE TABLE figures (
+            number TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            measure TEXT NOT NULL,
+            value INTEGER,
+            change_id INTEGER NOT NULL REFERENCES changes(id),
+            PRIMARY KEY (number, year, measure))"""
+    )
+    db.execute("CREATE INDEX figures_by_year ON figures (year, measure)")
+    db.execute(
+        """CREATE TABLE batches (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            persons INTEGER NOT NULL CHECK (persons > 0),
+            households TEXT NOT NULL DEFAULT '[]',
+            scope TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            UNIQUE (name, year))"""
+    )
+    db.execute(
+        """CREATE TABLE allocations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            batch_id INTEGER NOT NULL REFERENCES batches(id),
+            number TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            persons INTEGER NOT NULL CHECK (persons > 0),
+            households TEXT NOT NULL DEFAULT '[]',
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            released_at TEXT,
+            request_key TEXT UNIQUE)"""
+    )
+    db.execute("CREATE INDEX allocations_by_place ON allocations (number, year, active)")
+    db.execute("CREATE INDEX allocations_by_batch ON allocations (batch_id)")
+    db.execute(
+        """CREATE TABLE roles (
+            user_id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            number TEXT NOT NULL DEFAULT '',
+            granted_at TEXT NOT NULL,
+            granted_by TEXT NOT NULL,
+            PRIMARY KEY (user_id, role, number))"""
+    )
+    # Transactional outbox: domain events written with the change that caused them.
+    db.execute(
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            last_error TEXT NOT NULL DEFAULT '',
+            sent_at TEXT,
+            delivery_ref TEXT NOT NULL DEFAULT '')"""
+    )
+    db.execute("CREATE INDEX outbox_pending ON outbox (status, next_attempt_at)")
+
+
+@migrations()
+def m002_indexes_for_history_and_sums(db: Database) -> None:
+    # "As of" reads walk a figure's history by time; the sums of reservations per place
+    # and per year read the index alone.
+    db.execute("CREATE INDEX changes_by_key_time ON changes (entity, key, at)")
+    db.execute("DROP INDEX allocations_by_place")
+    db.execute("CREATE INDEX allocations_by_place ON allocations (year, number, active, persons)")
+
+
+@migrations()
+def m003_batch_totals_index(db: Database) -> None:
+    # A batch's assigned total is read on every assignment: from the index alone.
+    db.execute("DROP INDEX allocations_by_batch")
+    db.execute("CREATE INDEX allocations_by_batch ON allocations (batch_id, active, persons)")
+
+
+@migrations()
+def m004_reservation_totals(db: Database) -> None:
+    # Totals of active reservations per place and year and per batch, kept by triggers in
+    # the same transaction as the allocation rows, so that answering a municipality or
+    # checking a batch reads one row, however many assignments there have been.
+    db.execute(
+        """CREATE TABLE reserved (
+            number TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            persons INTEGER NOT NULL CHECK (persons >= 0),
+            PRIMARY KEY (number, year))"""
+    )
+    db.execute("ALTER TABLE batches ADD COLUMN allocated INTEGER NOT NULL DEFAULT 0")
+    add = """INSERT INTO reserved (number, year, persons)
+                 VALUES (NEW.number, NEW.year, NEW.persons)
+                 ON CONFLICT (number, year) DO UPDATE SET persons = persons + NEW.persons;
+             UPDATE batches SET allocated = allocated + NEW.persons WHERE id = NEW.batch_id;"""
+    remove = """UPDATE reserved SET persons = persons - NEW.persons
+                    WHERE number = NEW.number AND year = NEW.year;
+                UPDATE batches SET allocated = allocated - NEW.persons WHERE id = NEW.batch_id;"""
+    for name, when, body in (
+        ("allocation_added", "AFTER INSERT ON allocations WHEN NEW.active = 1", add),
+        (
+            "allocation_released",
+            "AFTER UPDATE OF active ON allocations WHEN OLD.active = 1 AND NEW.active = 0",
+            remove,
+        ),
+        (
+            "allocation_restored",
+            "AFTER UPDATE OF active ON allocations WHEN OLD.active = 0 AND NEW.active = 1",
+            add,
+        ),
+    ):
+        db.execute(f"CREATE TRIGGER {name} {when} BEGIN {body} END")
+    rebuild_totals(db)
+
+
+def rebuild_totals(db: Database) -> None:
+    """Recompute the reservation totals from the allocation rows (after a bulk load)."""
+    db.execute("DELETE FROM reserved")
+    db.execute(
+        "INSERT INTO reserved (number, year, persons) SELECT number, year, sum(persons) "
+        "FROM allocations WHERE active = 1 GROUP BY number, year"
+    )
+    db.execute(
+        "UPDATE batches SET allocated = coalesce((SELECT sum(persons) FROM allocations a "
+        "WHERE a.batch_id = batches.id AND a.active = 1), 0)"
+    )
