@@ -434,7 +434,7 @@ def _network(chart: NetworkChart, width: int, height: int, dpi: int) -> Figure:
     names = ["\n".join(textwrap.wrap(r.name, 24)) or "?" for r in rows]
     renderer = canvas.get_renderer()
     name_width = max((_width_in(fig, renderer, name, TICK) for name in names), default=0.5)
-    left = 0.35 + name_width
+    left = 0.4 + name_width
     bottom = 0.75
     ax = fig.add_axes(_box(fig, left, bottom, w_in - left - 0.35, h_in - top - 0.5 - bottom))
     handles = [Patch(color=COLOURS[c], label=getattr(lab, c)) for _, c in NETWORK]
@@ -469,9 +469,9 @@ def _network(chart: NetworkChart, width: int, height: int, dpi: int) -> Figure:
             text = ax.text(value, y, label, ha=ha, va="center", fontsize=FONT)
             text.set_gid(f"value:{gid}")
             values.append((text, value))
-    ax.set_ylim(len(rows) - 0.5, -0.5)  # the first row on top
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)  # the first row on top
     ax.set_yticks(range(len(rows)), names)
-    ax.tick_params(axis="y", length=0, labelsize=TICK)
+    ax.tick_params(axis="y", length=0, labelsize=TICK, pad=8)
     ax.set_xlabel(lab.value_axis, fontsize=TICK, color=MUTED)
     _value_axis(ax, "x", lab)
     _fit_horizontal(canvas, ax, values)
@@ -651,7 +651,7 @@ def _total(column: tuple[int, int], lab: Labels) -> str:
 
 
 def _lower(label: str) -> str:
-    """ "Anmodning" to "anmodning" inside a sentence; "IMDi" and "KS" stay as they are."""
+    """A label inside a sentence: "Anmodning" as "anmodning", but "IMDi" and "KS" kept."""
     if len(label) > 1 and label[0].isupper() and label[1].islower():
         return label[0].lower() + label[1:]
     return label
