@@ -1,10 +1,16 @@
 """A stand-in for Slack on 127.0.0.1: the Web API (`/api/<method>`) and `response_url`s
 (`/response/<id>`), recording every request the bot sends, with failure modes for fault
-tests. Like bolt-python's own mock Web API server, but a real HTTP server."""
+tests. Like bolt-python's own mock Web API server, but a real HTTP server.
+
+File uploads follow Slack's current flow: `files.getUploadURLExternal` hands out an upload
+URL on this server (`/upload/<file id>`), the bytes are POSTed there (raw or as
+multipart/form-data), and `files.completeUploadExternal` shares the uploaded files."""
 
 from __future__ import annotations
 
 import contextlib
+import email.parser
+import email.policy
 import json
 import threading
 import time
@@ -12,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -37,6 +43,13 @@ class StandIn:
         self.script: deque[tuple[Any, ...]] = deque()
         self.posted: list[dict[str, Any]] = []  # messages that reached the channel
         self._ts = 1_600_000_000.0
+        # Uploads: file id -> what files.getUploadURLExternal was told, the bytes received at
+        # the upload URL ("data") and, once completed, how it was shared.
+        self.files: dict[str, dict[str, Any]] = {}
+        # Scripted answers at the upload URL, consumed in order: ("status", code) answers
+        # that status without keeping the bytes; ("stall", seconds) waits before answering.
+        self.upload_script: deque[tuple[Any, ...]] = deque()
+        self._file_count = 0
         ThreadingHTTPServer.request_queue_size = 256  # a burst of 16+ clients: no SYN drops
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
@@ -85,6 +98,9 @@ class StandIn:
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
+                if self.path.startswith("/upload/"):  # a file's bytes: not UTF-8 text
+                    self._upload(self.rfile.read(length) if length else b"")
+                    return
                 raw = self.rfile.read(length).decode("utf-8") if length else ""
                 body = _parse(raw, self.headers.get("Content-Type", ""))
                 if self.path.startswith("/api/"):
@@ -93,6 +109,13 @@ class StandIn:
                     method = "response"
                 else:
                     method = self.path
+                if method.startswith("files.") and "?" in self.path:
+                    # slack_sdk sends the files.* upload methods' arguments in the URL
+                    query = parse_qs(urlsplit(self.path).query)
+                    body = {**{k: v[0] for k, v in query.items()}, **body}
+                    if isinstance(body.get("files"), str):
+                        with contextlib.suppress(ValueError):
+                            body["files"] = json.loads(body["files"])
                 call = Call(self.path, method, body, dict(self.headers.items()))
                 with stand_in.lock:
                     stand_in.calls.append(call)
@@ -119,6 +142,42 @@ class StandIn:
                     )
                     return
                 self._send(200, stand_in._answer(method, body))
+
+            def _upload(self, data: bytes) -> None:
+                file_id = urlsplit(self.path).path.rstrip("/").rsplit("/", 1)[-1]
+                content_type = self.headers.get("Content-Type", "")
+                if content_type.startswith("multipart/form-data"):
+                    data = _multipart_file(data, content_type)
+                call = Call(
+                    self.path,
+                    "upload",
+                    {"file_id": file_id, "length": len(data), "content_type": content_type},
+                    dict(self.headers.items()),
+                )
+                with stand_in.lock:
+                    stand_in.calls.append(call)
+                    scripted = stand_in.upload_script.popleft() if stand_in.upload_script else None
+                    known = file_id in stand_in.files
+                if scripted and scripted[0] == "stall":
+                    time.sleep(scripted[1])
+                if scripted and scripted[0] == "status":
+                    self._send_text(scripted[1], "error")
+                    return
+                if not known:
+                    self._send_text(404, "unknown upload")
+                    return
+                with stand_in.lock:
+                    stand_in.files[file_id]["data"] = data
+                self._send_text(200, f"OK - {len(data)}")
+
+            def _send_text(self, status: int, text: str) -> None:
+                data = text.encode()
+                with contextlib.suppress(OSError):  # a client that gave up waiting is gone
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
 
             def _send(
                 self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
@@ -157,7 +216,70 @@ class StandIn:
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
         if method == "response":
             return {"ok": True}
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(body)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(body)
         return {"ok": True}
+
+    def upload_url(self, file_id: str) -> str:
+        return f"http://127.0.0.1:{self.port}/upload/{file_id}"
+
+    def _upload_url(self, body: dict[str, Any]) -> dict[str, Any]:
+        if not body.get("filename") or not str(body.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        if int(body["length"]) == 0:
+            return {"ok": False, "error": "missing_argument"}
+        if len(body.get("alt_txt") or "") > 1000:
+            return {"ok": False, "error": "alt_txt_too_large"}
+        with self.lock:
+            self._file_count += 1
+            file_id = f"F{self._file_count:010d}"
+            self.files[file_id] = {
+                "filename": body["filename"],
+                "length": int(body["length"]),
+                "alt_txt": body.get("alt_txt"),
+            }
+        return {"ok": True, "upload_url": self.upload_url(file_id), "file_id": file_id}
+
+    def _complete_upload(self, body: dict[str, Any]) -> dict[str, Any]:
+        files = body.get("files")
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        shared = []
+        with self.lock:
+            for item in files:
+                known = self.files.get(item.get("id", ""))
+                if known is None or "data" not in known:
+                    return {"ok": False, "error": "file_not_found"}
+                known.update(
+                    title=item.get("title") or known["filename"],
+                    channel=body.get("channel_id"),
+                    thread_ts=body.get("thread_ts"),
+                    initial_comment=body.get("initial_comment"),
+                    completed=True,
+                )
+                shared.append(
+                    {
+                        "id": item["id"],
+                        "name": known["filename"],
+                        "title": known["title"],
+                        "size": len(known["data"]),
+                        "alt_txt": known.get("alt_txt"),
+                    }
+                )
+        return {"ok": True, "files": shared}
+
+
+def _multipart_file(data: bytes, content_type: str) -> bytes:
+    """The file part (or else the first part) of a multipart/form-data body."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + data)
+    parts = list(message.iter_parts()) if message.is_multipart() else []
+    for part in parts:
+        if part.get_filename() is not None:
+            return part.get_payload(decode=True) or b""
+    return (parts[0].get_payload(decode=True) or b"") if parts else data
 
 
 def _parse(raw: str, content_type: str) -> dict[str, Any]:
