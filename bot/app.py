@@ -73,7 +73,7 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
         logger=log,
     )
     texts = Texts(settings.capacity_language, alert_channel=bool(settings.capacity_alert_channel))
-    deps = Deps(service=service, texts=texts)
+    deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url)
     listeners.register(app, deps)
     app.deps = deps  # type: ignore[attr-defined]
     return app

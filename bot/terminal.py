@@ -7,8 +7,6 @@ through the app, and the blocks of the answer are printed as text.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import re
 import time
@@ -18,17 +16,17 @@ from urllib.parse import urlencode
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 
 def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
     """Headers Slack sends: X-Slack-Request-Timestamp and X-Slack-Signature (v0 HMAC)."""
     timestamp = int(time.time()) if timestamp is None else timestamp
-    base = f"v0:{timestamp}:{body}".encode()
-    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    signature = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
     return {
         "content-type": "application/x-www-form-urlencoded",
         "x-slack-request-timestamp": str(timestamp),
-        "x-slack-signature": signature,
+        "x-slack-signature": signature or "",
     }
 
 

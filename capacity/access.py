@@ -12,7 +12,7 @@ from capacity.rules import check_text, parse_role
 
 def roles(core: Core, user_id: str) -> list[tuple[Role, Municipality | None]]:
     return [
-        (Role(role), core.geography.get(number, 2024) if number else None)
+        (Role(role), core.geography.any_structure(number) if number else None)
         for role, number in repository.roles(core.store.db, user_id)
     ]
 
@@ -22,10 +22,21 @@ def is_admin(core: Core, actor: Actor) -> bool:
 
 
 def can_edit(core: Core, actor: Actor, place: Municipality) -> bool:
+    """An editor role covers the municipality it names, under its number in the
+    structure of the year being changed: Tromsø's editor edits 5401 and 5501, but
+    Haram's (1580, from 2024) does not edit Ålesund's (1507) 2020 figures."""
     if is_admin(core, actor):
         return True
-    numbers = core.geography.lineage_numbers(place)
+    numbers = core.geography.same_numbers(place)
     return repository.has_role(core.store.db, actor.id, Role.EDITOR.value, numbers)
+
+
+def role_place(core: Core, text: str) -> Municipality:
+    """The municipality a role names: a number of either structure as it is (1507 is
+    Ålesund before 2024), or a name as it is today."""
+    if text.strip().isdigit() and (found := core.geography.any_structure(text.strip().zfill(4))):
+        return found
+    return find_municipality(core, text)
 
 
 def require_admin(core: Core, actor: Actor, action: str) -> None:
@@ -51,7 +62,7 @@ def grant(
     if role is Role.EDITOR:
         if not place:
             raise errors.InvalidInput("editor_needs_place", field="municipality")
-        number = find_municipality(core, place).number
+        number = role_place(core, place).number
     elif place:
         raise errors.InvalidInput("admin_no_place", field="municipality")
     with core.store.write() as db:
@@ -67,7 +78,7 @@ def revoke(
 ) -> bool:
     role = parse_role(role)
     require_admin(core, actor, "revoke_roles")
-    number = find_municipality(core, place).number if place else ""
+    number = role_place(core, place).number if place else ""
     with core.store.write() as db:
         if not repository.remove_role(db, user_id, role.value, number):
             return False

@@ -3,7 +3,6 @@ groups such as the KS city network. Reference data, loaded once per database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from capacity.models import Group, Municipality
@@ -59,6 +58,24 @@ class Geography:
             numbers.update(m.number for m in self.project(municipality, structure))
         return sorted(numbers)
 
+    def same_numbers(self, municipality: Municipality) -> list[str]:
+        """Its numbers under the structures where it is the same municipality: one
+        that maps one to one (Tromsø 5401 ⇄ 5501), not one that was split or merged
+        (Ålesund 1507 became 1508 Ålesund and 1580 Haram)."""
+        numbers = {municipality.number}
+        for structure in STRUCTURES:
+            found = self.project(municipality, structure)
+            if len(found) == 1 and self.project(found[0], municipality.structure) == [municipality]:
+                numbers.add(found[0].number)
+        return sorted(numbers)
+
+    def any_structure(self, number: str) -> Municipality | None:
+        """A municipality by its number in any structure, the newest first."""
+        for structure in reversed(STRUCTURES):
+            if (found := self.get(number, structure)) is not None:
+                return found
+        return None
+
     def resolve(self, query: str, year: int | None = None) -> Resolution:
         """Resolve a name or number to one municipality under the year's structure
         (the current structure when no year is given)."""
@@ -81,6 +98,3 @@ class Geography:
     def members(self, group: Group, year: int) -> list[Municipality]:
         structure = structure_for(year)
         return unique(p for m in group.members for p in self.project(m, structure))
-
-    def in_structure(self, numbers: Iterable[str], structure: int) -> list[Municipality]:
-        return [m for n in numbers if (m := self.get(n, structure)) is not None]

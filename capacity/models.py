@@ -282,9 +282,6 @@ class CapacityExceeded(Model):
         )
 
 
-DomainEvent = CapacityExceeded
-
-
 class Alert(Model):
     """A domain event waiting in the outbox for delivery."""
 

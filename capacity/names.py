@@ -66,10 +66,6 @@ class Resolution:
     suggestions: tuple[Municipality, ...] = ()
     problem: str | None = None  # "empty", "too_long", "ambiguous", "unknown"
 
-    @property
-    def ok(self) -> bool:
-        return self.found is not None
-
 
 @dataclass
 class NameIndex:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bot.i18n import Texts
+from bot.settings import SLACK_API_URL
 from capacity import Actor, Capacity
 
 
@@ -12,6 +14,19 @@ from capacity import Actor, Capacity
 class Deps:
     service: Capacity
     texts: Texts
+    api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
+
+    def allowed_url(self, url: str) -> bool:
+        """Whether a `response_url` is Slack's: https on a slack.com host, or the same
+        origin as the Web API this app talks to (the stand-in's, in tests)."""
+        try:
+            found, api = urlsplit(url), urlsplit(self.api_url)
+        except ValueError:
+            return False
+        host = (found.hostname or "").lower()
+        if found.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com")):
+            return True
+        return (found.scheme, found.netloc) == (api.scheme, api.netloc) and bool(found.netloc)
 
 
 def actor_from(user_id: str, user_name: str = "") -> Actor:

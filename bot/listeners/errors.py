@@ -1,29 +1,56 @@
-"""The global error handler: the traceback goes to the log, the user gets a clear
-message through `response_url` when there is one, and nothing is hidden."""
+"""The global error handler, for bugs: the refusals of the core never get here.
+
+The traceback goes to the log; the user gets a short apology, never the usage text and
+never "nothing was changed" (a bug after a commit would make that a lie). A slash
+command's apology is its HTTP answer; a button's goes to its `response_url` once the
+click is answered. Only requests that passed the signature check reach a listener
+(see bot.http), and the `response_url` must be Slack's (`Deps.allowed_url`).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from typing import Any
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.listeners.deps import Deps
 
 log = logging.getLogger("bot")
+SLACK_TIMEOUT = 3.0
+_tasks: set[asyncio.Task[None]] = set()
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
         log.error("Unhandled error in a listener", exc_info=error)
-        url = body.get("response_url") if isinstance(body, dict) else None
-        if url:
-            try:
-                await AsyncWebhookClient(url, timeout=3).send(
-                    text=deps.texts("error"), response_type="ephemeral"
-                )
-            except Exception:  # the log above already has the cause; this is best effort
-                log.warning("Could not tell the user about the error", exc_info=True)
+        text = deps.texts("error")
+        body = body if isinstance(body, dict) else {}
+        if isinstance(body.get("command"), str):  # not yet answered: the answer is ours
+            answer = json.dumps({"response_type": "ephemeral", "text": text})
+            return BoltResponse(
+                status=200, body=answer, headers={"content-type": "application/json"}
+            )
+        url = body.get("response_url")
+        if isinstance(url, str) and deps.allowed_url(url):
+            task = asyncio.get_running_loop().create_task(_tell(url, text))
+            _tasks.add(task)
+            task.add_done_callback(_tasks.discard)
+        return BoltResponse(status=200, body="")
 
     app.error(on_error)
+
+
+async def _tell(url: str, text: str) -> None:
+    try:
+        client = AsyncWebhookClient(url, timeout=int(SLACK_TIMEOUT))
+        await asyncio.wait_for(
+            client.send(text=text, response_type="ephemeral", replace_original=False),
+            SLACK_TIMEOUT + 1,
+        )
+    except Exception:  # the log above has the cause; telling the user is best effort
+        log.warning("Could not tell the user about the error", exc_info=True)

@@ -14,14 +14,6 @@ from slack_bolt import BoltResponse
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-_NESTED = {
-    "block_actions": ("actions",),
-    "view_submission": ("view",),
-    "view_closed": ("view",),
-    "shortcut": (),
-    "message_action": (),
-}
-
 
 def problem(body: Any) -> str | None:
     """What is wrong with a body's shape, or None when Bolt can match it safely."""
