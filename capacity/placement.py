@@ -1,0 +1,478 @@
+"""Placement planner: households whole into municipalities' room, proven optimal.
+
+Pure: no SQL, no I/O, no Slack. A batch is a list of *units*: a household, or linked
+households (relatives who must live in the same municipality, written ``4+3``) that move
+as one, ``Unit = (4, 3)``. Rooms map a municipality number to the persons it can still
+take; 0 or negative room is unusable.
+
+`plan` solves three integer programs with HiGHS, each stage proven optimal and kept as a
+constraint by the next:
+
+1. the most persons placed;
+2. the lowest highest share of room used, ``max_m load_m / room_m``, so that each
+   municipality receives in proportion to what it offered;
+3. with ``scores``, the highest ``sum_m load_m * score_m`` (within a time limit; the proven
+   relative gap is reported when it is not closed).
+
+Count variables. Units of equal size are interchangeable for every constraint, so the
+model has one integer ``x[s, m]`` = how many units of size ``s`` go to municipality ``m``,
+not one binary per unit and municipality. A batch of 35,000 persons has ~20 sizes, so the
+model keeps ~20 x 356 columns whatever the number of households, and no symmetric copies
+of one solution for the branch and bound to wade through. Units are handed out to the
+counts afterwards, in input order, deterministically.
+
+Bisection. Stage 2 as one min-max integer program is slow (its LP bound is weak and the
+search moves a continuous ``t``). Instead the optimum is one of the shares ``k / room_m``;
+for a candidate share ``t`` the question "can the stage-1 persons be placed with
+``load_m <= floor(t * room_m)`` everywhere?" is a feasibility problem on the same model
+with other row bounds. Candidates lie between the aggregate bound ``placed / total room``
+and the stage-1 solution's share; a bisection on the LP relaxation (cheap, warm-started)
+discards every candidate whose relaxation is infeasible; the integer checks then gallop
+up from there (the relaxation is nearly always tight, so the first check usually
+decides), and each feasible check lowers the upper end to the share it actually reached.
+One HiGHS model serves all stages; only bounds and costs change between solves.
+
+`choose` picks units that add up exactly to given totals (``tildel "Moria 2020" Oslo 10``)
+with the same count variables, and computes the nearest reachable totals when it cannot.
+`greedy` is the largest-first heuristic the service used, kept as the benchmark baseline.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+Unit = tuple[int, ...]
+
+# The bare binding: the `Highs` wrapper prints a banner the first time it is built.
+_Highs = getattr(highspy, "_Highs", None) or highspy.Highs
+_INF = highspy.kHighsInf
+_FOUND = highspy.HighsModelStatus.kOptimal  # for a feasibility problem: a solution found
+_NONE = highspy.HighsModelStatus.kInfeasible
+_INTEGER, _CONTINUOUS = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+
+
+@dataclass(frozen=True)
+class Line:
+    """What one municipality receives."""
+
+    number: str
+    units: tuple[Unit, ...]
+    persons: int
+    room: int
+    room_after: int
+    share: float  # persons / room
+
+
+@dataclass(frozen=True)
+class TooLarge:
+    """A unit that fits in no municipality: its size is above every single room."""
+
+    unit: Unit
+    size: int
+    largest_room: int
+
+
+@dataclass(frozen=True)
+class Missing:
+    """What does not fit, computed: persons left out, how far the total room falls short
+    of the persons asked, the units left, and those that fit nowhere at all."""
+
+    persons: int
+    room_short: int
+    units: tuple[Unit, ...]
+    too_large: tuple[TooLarge, ...]
+
+
+@dataclass(frozen=True)
+class Timings:
+    build: float
+    stage1: float
+    stage2: float
+    stage3: float
+    steps: int  # solver runs in stage 2: LP bounds and integer feasibility checks
+
+
+@dataclass(frozen=True)
+class Plan:
+    lines: tuple[Line, ...]
+    unplaced: tuple[Unit, ...]
+    persons: int
+    placed: int
+    max_share: float
+    score: float | None
+    gap: float | None  # proven relative gap of the score; 0.0 when closed
+    missing: Missing | None  # None when everyone is placed
+    optimal: bool  # stages 1 and 2 proven optimal
+    seconds: Timings
+
+
+@dataclass(frozen=True)
+class Pick:
+    number: str
+    units: tuple[Unit, ...]
+    persons: int
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """A target that cannot be met beside the met ones, and the nearest totals that can
+    (None: no total on that side; a room given caps the total above)."""
+
+    number: str
+    target: int
+    below: int | None
+    above: int | None
+
+
+@dataclass(frozen=True)
+class Choice:
+    picks: tuple[Pick, ...]
+    unmet: tuple[Unmet, ...]
+    left: tuple[Unit, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.unmet
+
+
+class _Counts:
+    """One HiGHS model over count columns ``x[s, g]`` (units of size s to group g), with
+    one row per size (at most the units there are), one per group (its load, minus
+    ``switch_g * z_g`` when switches are given) and one for the total load."""
+
+    def __init__(self, sizes, available, caps, switches=None):
+        self.sizes, self.available = np.asarray(sizes), np.asarray(available)
+        self.caps = np.asarray(caps)
+        ns, ng = len(sizes), len(caps)
+        g_of, s_of = np.nonzero(self.caps[:, None] >= self.sizes[None, :])
+        self.g_of, self.s_of, self.size_of = g_of, s_of, self.sizes[s_of]
+        self.n = n = len(g_of)
+        rows = np.stack([s_of, ns + g_of, np.full(n, ns + ng)], axis=1).ravel()
+        values = np.stack([np.ones(n), self.size_of, self.size_of], axis=1).ravel()
+        starts, lower = [np.arange(0, 3 * n + 1, 3)], [np.zeros(n)]
+        upper = [self._upper(self.caps)]
+        if switches is not None:  # z_g in {0, 1}: the group's load is switches[g] or 0
+            rows = np.concatenate([rows, ns + np.arange(ng)])
+            values = np.concatenate([values, -np.asarray(switches, dtype=float)])
+            starts.append(3 * n + 1 + np.arange(ng))
+            lower.append(np.zeros(ng))
+            upper.append(np.ones(ng))
+        lp = highspy.HighsLp()
+        lp.num_col_ = cols = len(np.concatenate(lower))
+        lp.num_row_ = ns + ng + 1
+        lp.col_cost_, lp.col_lower_ = np.zeros(cols), np.concatenate(lower)
+        lp.col_upper_ = np.concatenate(upper)
+        lp.row_lower_ = np.full(ns + ng + 1, -_INF)
+        lp.row_upper_ = np.concatenate([self.available, self.caps, [_INF]]).astype(float)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = cols, ns + ng + 1
+        lp.a_matrix_.start_ = np.concatenate(starts)
+        lp.a_matrix_.index_, lp.a_matrix_.value_ = rows, values
+        lp.integrality_ = [_INTEGER] * cols
+        self.cols, self.ns, self.ng = cols, ns, ng
+        self.h = _Highs()
+        for option, value in (("output_flag", False), ("threads", 1), ("random_seed", 0)):
+            self.h.setOptionValue(option, value)
+        self.h.setOptionValue("mip_rel_gap", 0.0)
+        self.h.setOptionValue("mip_pool_soft_limit", 1)  # few cuts: the checks need solutions
+        self.h.passModel(lp)
+
+    def _upper(self, caps):
+        limit = np.asarray(caps)[self.g_of] // self.size_of
+        return np.minimum(self.available[self.s_of], np.maximum(limit, 0)).astype(float)
+
+    def bound_groups(self, lower, upper, col_caps=None):
+        """Group rows to [lower, upper]; count columns to what ``col_caps`` lets in."""
+        idx = self.ns + np.arange(self.ng, dtype=np.int32)
+        lo, up = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+        self.h.changeRowsBounds(self.ng, idx, lo, up)
+        caps = upper if col_caps is None else col_caps
+        self.bound_cols(np.arange(self.n, dtype=np.int32), 0.0, self._upper(caps))
+
+    def bound_cols(self, idx, lower, upper):
+        idx = np.asarray(idx, dtype=np.int32)
+        lo = np.broadcast_to(np.asarray(lower, dtype=float), idx.shape).copy()
+        up = np.broadcast_to(np.asarray(upper, dtype=float), idx.shape).copy()
+        self.h.changeColsBounds(len(idx), idx, lo, up)
+
+    def bound_total(self, lower, upper=_INF):
+        self.h.changeRowBounds(self.ns + self.ng, float(lower), float(upper))
+
+    def objective(self, costs, maximize=True):
+        sense = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+        self.h.changeObjectiveSense(sense)
+        idx = np.arange(self.cols, dtype=np.int32)
+        self.h.changeColsCost(self.cols, idx, np.asarray(costs, dtype=float))
+
+    def relax(self, relaxed: bool):
+        kind = _CONTINUOUS if relaxed else _INTEGER
+        idx = np.arange(self.cols, dtype=np.int32)
+        self.h.changeColsIntegrality(self.cols, idx, np.array([kind] * self.cols))
+
+    def solve(self, seconds: float, start=None):
+        """(status, counts or None): the counts of the best solution found."""
+        self.h.setOptionValue("time_limit", max(float(seconds), 1e-3))
+        if start is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = list(np.asarray(start, dtype=float))
+            solution.value_valid = True
+            self.h.setSolution(solution)
+        self.h.run()
+        status = self.h.getModelStatus()
+        if self.h.getInfo().primal_solution_status != highspy.kSolutionStatusFeasible:
+            return status, None
+        return status, np.rint(np.asarray(self.h.getSolution().col_value)).astype(np.int64)
+
+    def loads(self, x):
+        return np.bincount(self.g_of, weights=x[: self.n] * self.size_of, minlength=self.ng)
+
+
+def _units(units: Sequence[Sequence[int]]) -> tuple[Unit, ...]:
+    out = tuple(tuple(int(size) for size in unit) for unit in units)
+    if any(not unit or min(unit) < 1 for unit in out):
+        raise ValueError("every unit needs households of at least one person")
+    return out
+
+
+def _hand_out(model: _Counts, x, units: tuple[Unit, ...], numbers):
+    """Units to the counts: per size in input order, municipalities in the given order."""
+    pool: dict[int, list[Unit]] = {}
+    for unit in units:
+        pool.setdefault(sum(unit), []).append(unit)
+    given: dict[str, list[Unit]] = {number: [] for number in numbers}
+    for col in np.nonzero(x[: model.n])[0]:
+        size, count = int(model.size_of[col]), int(x[col])
+        given[numbers[model.g_of[col]]] += pool[size][:count]
+        del pool[size][:count]
+    taken, left = Counter(u for got in given.values() for u in got), []
+    for unit in units:  # the rest, in input order
+        if taken[unit]:
+            taken[unit] -= 1
+        else:
+            left.append(unit)
+    return given, tuple(left)
+
+
+def plan(
+    units: Sequence[Sequence[int]],
+    rooms: Mapping[str, int],
+    *,
+    scores: Mapping[str, float] | None = None,
+    time_limit: float = 10.0,
+) -> Plan:
+    """Place every unit whole, never above a room: the most persons, then the lowest
+    highest share of room used, then (with ``scores``) the highest score. ``time_limit``
+    bounds each stage's solver time; stage 3 reports its gap when the limit stops it."""
+    units = _units(units)
+    usable = {n: int(r) for n, r in sorted(rooms.items()) if r > 0}
+    if scores is not None and (absent := sorted(set(usable) - set(scores))):
+        raise ValueError(f"no score for {', '.join(absent)}")
+    numbers, room = list(usable), np.array(list(usable.values()), dtype=np.int64)
+    persons, counts = sum(map(sum, units)), Counter(map(sum, units))
+    clock = time.perf_counter()
+    model = _Counts(sorted(counts), [counts[s] for s in sorted(counts)], room)
+    build, clock = time.perf_counter() - clock, time.perf_counter()
+    x, placed, optimal, steps, score, gap = np.zeros(model.cols, np.int64), 0, True, 0, None, None
+    stage2 = stage3 = 0.0
+    if model.n:
+        model.objective(np.concatenate([model.size_of, np.zeros(model.cols - model.n)]))
+        status, x = model.solve(time_limit)
+        placed, optimal = int(model.loads(x).sum()), status == _FOUND
+        stage1, clock = time.perf_counter() - clock, time.perf_counter()
+        x, found, steps = _spread(model, room, placed, x, time_limit)
+        optimal = optimal and found
+        stage2, clock = time.perf_counter() - clock, time.perf_counter()
+        if scores is not None and placed:
+            weights = np.array([scores[n] for n in numbers], dtype=float)
+            model.objective(model.size_of * weights[model.g_of])
+            status, better = model.solve(time_limit, start=x)
+            x = x if better is None else better
+            gap = 0.0 if status == _FOUND else float(model.h.getInfo().mip_gap)
+            score = float(model.loads(x) @ weights)
+            stage3 = time.perf_counter() - clock
+        elif scores is not None:
+            score, gap = 0.0, 0.0
+    else:
+        stage1 = time.perf_counter() - clock
+        score, gap = (0.0, 0.0) if scores is not None else (None, None)
+    given, unplaced = _hand_out(model, x, units, numbers)
+    lines = []
+    for n, got in given.items():
+        if got:
+            load = sum(map(sum, got))
+            lines.append(Line(n, tuple(got), load, usable[n], usable[n] - load, load / usable[n]))
+    largest = max(usable.values(), default=0)
+    missing = None
+    if unplaced:
+        missing = Missing(
+            persons=persons - placed,
+            room_short=max(0, persons - sum(usable.values())),
+            units=unplaced,
+            too_large=tuple(TooLarge(u, sum(u), largest) for u in unplaced if sum(u) > largest),
+        )
+    return Plan(
+        lines=tuple(lines),
+        unplaced=unplaced,
+        persons=persons,
+        placed=placed,
+        max_share=max((line.share for line in lines), default=0.0),
+        score=score,
+        gap=gap,
+        missing=missing,
+        optimal=optimal,
+        seconds=Timings(build, stage1, stage2, stage3, steps),
+    )
+
+
+def _spread(model: _Counts, room, placed: int, x, time_limit: float):
+    """Stage 2: the lowest share t such that ``placed`` persons fit under floor(t * room)
+    everywhere. Returns (counts, proven, solver runs); the model keeps the best caps."""
+    if not placed:
+        return x, True, 0
+    deadline = time.perf_counter() + time_limit
+    loads = model.loads(x)
+    j = int(np.argmax(loads / room))
+    k_lo = -(-placed * room // room.sum())  # nobody is below the average share
+    k_hi = int(loads[j]) * room // room[j]
+    k_lo = np.minimum(k_lo, k_hi)
+    ks = np.concatenate([np.arange(a, b + 1) for a, b in zip(k_lo, k_hi, strict=True)])
+    rs = np.repeat(room, k_hi - k_lo + 1)
+    share = ks / rs
+    order = np.argsort(share, kind="stable")
+    share, ks, rs = share[order], ks[order], rs[order]
+    keep = np.concatenate([[True], share[1:] != share[:-1]])
+    share, ks, rs = share[keep], ks[keep], rs[keep]
+
+    def caps(i: int):
+        return ks[i] * room // rs[i]
+
+    def index(x) -> int:
+        return int(np.searchsorted(share, float(np.max(model.loads(x) / room))))
+
+    def check(i: int):  # True: `placed` persons fit under the caps; None: undecided
+        model.bound_groups(np.full(model.ng, -_INF), caps(i))
+        status, y = model.solve(deadline - time.perf_counter())
+        best = model.h.getInfo().objective_function_value if y is not None else -1.0
+        if y is not None and best >= placed - 1e-6:
+            return True, y
+        return (False if status == _FOUND else None), None
+
+    # Still "the most persons", capped at the stage-1 number: a check reaching it is done.
+    model.bound_total(-_INF, placed)
+    lo, hi, steps, proven = 0, index(x), 0, True
+    model.relax(True)
+    top = hi
+    while lo < top:  # the LP relaxation: candidates below its threshold are infeasible
+        mid = (lo + top) // 2
+        fits, _ = check(mid)
+        steps += 1
+        if fits is None:
+            break
+        lo, top = (lo, mid) if fits else (mid + 1, top)
+    model.relax(False)
+    jump = 0
+    while lo < hi:  # integer checks, galloping up from the LP bound
+        mid = min(lo + jump, (lo + hi) // 2)
+        fits, y = check(mid)
+        steps += 1
+        if fits:
+            x, hi = y, min(mid, index(y))
+        elif fits is False:
+            lo, jump = mid + 1, 2 * jump + 1
+        else:
+            proven = False
+            break
+    model.bound_groups(np.full(model.ng, -_INF), caps(hi))
+    return x, proven, steps
+
+
+def choose(
+    units: Sequence[Sequence[int]],
+    targets: Mapping[str, int],
+    rooms: Mapping[str, int] | None = None,
+    *,
+    time_limit: float = 10.0,
+) -> Choice:
+    """Disjoint units adding up exactly to each target, linked units whole. When not all
+    targets can be met at once, the most are (earlier ones first), and each one left out
+    gets the nearest totals reachable beside the met ones. A room given caps a total."""
+    units = _units(units)
+    numbers, goal = list(targets), [int(t) for t in targets.values()]
+    if any(t < 1 for t in goal):
+        raise ValueError("targets are persons: at least 1")
+    persons, counts = sum(map(sum, units)), Counter(map(sum, units))
+    cap = [
+        persons if rooms is None else max(0, min(persons, int(rooms.get(n, 0)))) for n in numbers
+    ]
+    sizes = sorted(counts)
+    model = _Counts(sizes, [counts[s] for s in sizes], cap, switches=goal)
+    ng, n = len(numbers), model.n
+    z = n + np.arange(ng)
+    reach = np.minimum(goal, cap)
+    model.bound_groups(np.zeros(ng), np.zeros(ng), col_caps=reach)
+    model.bound_cols(z, 0.0, (np.array(goal) <= np.array(cap)).astype(float))
+    weight = ng * (ng + 1) // 2 + 1  # the count of met targets first, then earlier ones
+    model.objective(np.concatenate([np.zeros(n), weight + ng - np.arange(ng)]))
+    _, x = model.solve(time_limit)
+    met = x[z] == 1 if x is not None else np.zeros(ng, dtype=bool)
+    unmet = []
+    for g in np.nonzero(~met)[0]:
+        near = []
+        for low, high, maximize in (
+            (1, min(goal[g] - 1, cap[g]), True),
+            (goal[g] + 1, cap[g], False),
+        ):
+            if low > high:
+                near.append(None)
+                continue
+            col_caps = np.where(met, goal, 0)
+            col_caps[g] = cap[g]
+            lower, upper = np.zeros(ng), np.zeros(ng)
+            lower[g], upper[g] = low, high
+            model.bound_groups(lower, upper, col_caps=col_caps)
+            model.bound_cols(z, met.astype(float), met.astype(float))
+            model.objective(
+                np.where(model.g_of == g, model.size_of, 0).tolist() + [0] * ng, maximize
+            )
+            status, y = model.solve(time_limit)
+            near.append(int(round(model.loads(y)[g])) if status == _FOUND else None)
+        unmet.append(Unmet(numbers[g], goal[g], near[0], near[1]))
+    if x is None:
+        x = np.zeros(model.cols, np.int64)
+    x[:n] *= met[model.g_of]
+    given, left = _hand_out(model, x, units, numbers)
+    picks = tuple(Pick(nm, tuple(given[nm]), goal[g]) for g, nm in enumerate(numbers) if met[g])
+    return Choice(picks=picks, unmet=tuple(unmet), left=left)
+
+
+def greedy(
+    units: Sequence[Sequence[int]], rooms: Mapping[str, int]
+) -> dict[str, tuple[Unit, ...]] | None:
+    """Today's heuristic (service.py ``_pack``), the benchmark's baseline: units largest
+    first, each where the largest share of room is left, or failing that where it fits
+    tightest; None when some unit finds no room (although a packing may exist)."""
+    order = sorted(_units(units), key=sum, reverse=True)
+    room = dict(rooms)
+    for proportional in (True, False):
+        left = dict(room)
+        placed: dict[str, list[Unit]] = {number: [] for number in left}
+        for unit in order:
+            size = sum(unit)
+            fits = [n for n in left if left[n] >= size]
+            if not fits:
+                break
+            if proportional:
+                number = max(fits, key=lambda n: (left[n] / room[n], left[n], n))
+            else:
+                number = min(fits, key=lambda n: (left[n] - size, n))
+            placed[number].append(unit)
+            left[number] -= size
+        else:
+            return {number: tuple(got) for number, got in placed.items() if got}
+    return None
