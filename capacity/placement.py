@@ -148,52 +148,54 @@ class _Counts:
 
     def __init__(self, sizes, available, caps, switches=None):
         self.sizes, self.available = np.asarray(sizes), np.asarray(available)
-        self.caps = np.asarray(caps)
+        self.col_caps = np.asarray(caps)
         ns, ng = len(sizes), len(caps)
-        g_of, s_of = np.nonzero(self.caps[:, None] >= self.sizes[None, :])
+        g_of, s_of = np.nonzero(self.col_caps[:, None] >= self.sizes[None, :])
         self.g_of, self.s_of, self.size_of = g_of, s_of, self.sizes[s_of]
-        self.n = n = len(g_of)
+        self.n, self.ns, self.ng = n, ns, ng = len(g_of), ns, ng
+        self.open = np.ones(n, dtype=bool)  # columns allowed to be nonzero
         rows = np.stack([s_of, ns + g_of, np.full(n, ns + ng)], axis=1).ravel()
         values = np.stack([np.ones(n), self.size_of, self.size_of], axis=1).ravel()
-        starts, lower = [np.arange(0, 3 * n + 1, 3)], [np.zeros(n)]
-        upper = [self._upper(self.caps)]
+        starts, upper = [np.arange(0, 3 * n + 1, 3)], [self._upper()]
         if switches is not None:  # z_g in {0, 1}: the group's load is switches[g] or 0
             rows = np.concatenate([rows, ns + np.arange(ng)])
             values = np.concatenate([values, -np.asarray(switches, dtype=float)])
             starts.append(3 * n + 1 + np.arange(ng))
-            lower.append(np.zeros(ng))
             upper.append(np.ones(ng))
         lp = highspy.HighsLp()
-        lp.num_col_ = cols = len(np.concatenate(lower))
+        lp.num_col_ = self.cols = cols = len(np.concatenate(upper))
         lp.num_row_ = ns + ng + 1
-        lp.col_cost_, lp.col_lower_ = np.zeros(cols), np.concatenate(lower)
+        lp.col_cost_, lp.col_lower_ = np.zeros(cols), np.zeros(cols)
         lp.col_upper_ = np.concatenate(upper)
         lp.row_lower_ = np.full(ns + ng + 1, -_INF)
-        lp.row_upper_ = np.concatenate([self.available, self.caps, [_INF]]).astype(float)
+        lp.row_upper_ = np.concatenate([self.available, self.col_caps, [_INF]]).astype(float)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = cols, ns + ng + 1
         lp.a_matrix_.start_ = np.concatenate(starts)
         lp.a_matrix_.index_, lp.a_matrix_.value_ = rows, values
         lp.integrality_ = [_INTEGER] * cols
-        self.cols, self.ns, self.ng = cols, ns, ng
         self.h = _Highs()
-        for option, value in (("output_flag", False), ("threads", 1), ("random_seed", 0)):
+        for option, value in (
+            ("output_flag", False),
+            ("threads", 1),  # deterministic, and the machine is shared
+            ("random_seed", 0),
+            ("mip_rel_gap", 0.0),
+            ("mip_pool_soft_limit", 1),  # few cuts: the checks want a solution, fast
+        ):
             self.h.setOptionValue(option, value)
-        self.h.setOptionValue("mip_rel_gap", 0.0)
-        self.h.setOptionValue("mip_pool_soft_limit", 1)  # few cuts: the checks need solutions
         self.h.passModel(lp)
 
-    def _upper(self, caps):
-        limit = np.asarray(caps)[self.g_of] // self.size_of
-        return np.minimum(self.available[self.s_of], np.maximum(limit, 0)).astype(float)
+    def _upper(self):
+        limit = np.maximum(self.col_caps[self.g_of] // self.size_of, 0) * self.open
+        return np.minimum(self.available[self.s_of], limit).astype(float)
 
-    def bound_groups(self, lower, upper, col_caps=None):
-        """Group rows to [lower, upper]; count columns to what ``col_caps`` lets in."""
+    def bound_groups(self, lower, upper, col_caps=None, open=None):
+        """Group rows to [lower, upper]; counts to what ``col_caps`` (or upper) let in."""
         idx = self.ns + np.arange(self.ng, dtype=np.int32)
-        lo, up = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
-        self.h.changeRowsBounds(self.ng, idx, lo, up)
-        caps = upper if col_caps is None else col_caps
-        self.bound_cols(np.arange(self.n, dtype=np.int32), 0.0, self._upper(caps))
+        self.h.changeRowsBounds(self.ng, idx, *(np.asarray(b, float) for b in (lower, upper)))
+        self.col_caps = np.asarray(upper if col_caps is None else col_caps, dtype=np.int64)
+        self.open = self.open if open is None else open
+        self.bound_cols(np.arange(self.n), 0.0, self._upper())
 
     def bound_cols(self, idx, lower, upper):
         idx = np.asarray(idx, dtype=np.int32)
@@ -207,8 +209,8 @@ class _Counts:
     def objective(self, costs, maximize=True):
         sense = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
         self.h.changeObjectiveSense(sense)
-        idx = np.arange(self.cols, dtype=np.int32)
-        self.h.changeColsCost(self.cols, idx, np.asarray(costs, dtype=float))
+        costs = np.concatenate([costs, np.zeros(self.cols - len(costs))])
+        self.h.changeColsCost(self.cols, np.arange(self.cols, dtype=np.int32), costs)
 
     def relax(self, relaxed: bool):
         kind = _CONTINUOUS if relaxed else _INTEGER
@@ -232,6 +234,15 @@ class _Counts:
     def loads(self, x):
         return np.bincount(self.g_of, weights=x[: self.n] * self.size_of, minlength=self.ng)
 
+    def fill_ones(self, x, count: int):
+        """Units of one person into what the others leave under the caps, in group order:
+        they fit anywhere, so the rest of the model need not carry them."""
+        gaps = (self.col_caps - self.loads(x)).astype(np.int64)
+        for col in np.nonzero(self.size_of == 1)[0]:
+            take = int(min(count, gaps[self.g_of[col]]))
+            x[col], count = x[col] + take, count - take
+        return x
+
 
 def _units(units: Sequence[Sequence[int]]) -> tuple[Unit, ...]:
     out = tuple(tuple(int(size) for size in unit) for unit in units)
@@ -241,22 +252,19 @@ def _units(units: Sequence[Sequence[int]]) -> tuple[Unit, ...]:
 
 
 def _hand_out(model: _Counts, x, units: tuple[Unit, ...], numbers):
-    """Units to the counts: per size in input order, municipalities in the given order."""
-    pool: dict[int, list[Unit]] = {}
-    for unit in units:
-        pool.setdefault(sum(unit), []).append(unit)
-    given: dict[str, list[Unit]] = {number: [] for number in numbers}
+    """Units to the counts, deterministically: for each size the first units in input
+    order to the first municipalities in the given order; each keeps input order."""
+    pool: dict[int, list[int]] = {}
+    for i, unit in enumerate(units):
+        pool.setdefault(sum(unit), []).append(i)
+    given: dict[str, list[int]] = {number: [] for number in numbers}
     for col in np.nonzero(x[: model.n])[0]:
         size, count = int(model.size_of[col]), int(x[col])
         given[numbers[model.g_of[col]]] += pool[size][:count]
         del pool[size][:count]
-    taken, left = Counter(u for got in given.values() for u in got), []
-    for unit in units:  # the rest, in input order
-        if taken[unit]:
-            taken[unit] -= 1
-        else:
-            left.append(unit)
-    return given, tuple(left)
+    left = sorted(i for rest in pool.values() for i in rest)
+    out = {n: [units[i] for i in sorted(got)] for n, got in given.items()}
+    return out, tuple(units[i] for i in left)
 
 
 def plan(
@@ -275,32 +283,39 @@ def plan(
         raise ValueError(f"no score for {', '.join(absent)}")
     numbers, room = list(usable), np.array(list(usable.values()), dtype=np.int64)
     persons, counts = sum(map(sum, units)), Counter(map(sum, units))
-    clock = time.perf_counter()
+    clock = [time.perf_counter()]
+
+    def lap() -> float:
+        clock.append(time.perf_counter())
+        return clock[-1] - clock[-2]
+
     model = _Counts(sorted(counts), [counts[s] for s in sorted(counts)], room)
-    build, clock = time.perf_counter() - clock, time.perf_counter()
-    x, placed, optimal, steps, score, gap = np.zeros(model.cols, np.int64), 0, True, 0, None, None
-    stage2 = stage3 = 0.0
-    if model.n:
-        model.objective(np.concatenate([model.size_of, np.zeros(model.cols - model.n)]))
-        status, x = model.solve(time_limit)
-        placed, optimal = int(model.loads(x).sum()), status == _FOUND
-        stage1, clock = time.perf_counter() - clock, time.perf_counter()
-        x, found, steps = _spread(model, room, placed, x, time_limit)
-        optimal = optimal and found
-        stage2, clock = time.perf_counter() - clock, time.perf_counter()
-        if scores is not None and placed:
-            weights = np.array([scores[n] for n in numbers], dtype=float)
+    build, x, placed, optimal, steps = lap(), np.zeros(model.cols, np.int64), 0, True, 0
+    if model.n:  # stage 1; units of one person fill in whatever the others leave
+        model.bound_groups(np.full(model.ng, -_INF), room, open=model.size_of != 1)
+        model.objective(model.size_of)
+        status, y = model.solve(time_limit)
+        x, optimal = (x if y is None else y), status == _FOUND
+        rest = int(model.loads(x).sum())
+        placed = min(rest + counts[1], int(room.sum()))
+        x = model.fill_ones(x, placed - rest)
+    stage1 = lap()
+    x, found, steps = _spread(model, room, placed, counts[1], x, time_limit)
+    optimal, stage2 = optimal and found, lap()
+    score = gap = None
+    if scores is not None:
+        weights = np.array([scores[n] for n in numbers], dtype=float)
+        if placed:
+            model.bound_groups(
+                np.full(model.ng, -_INF), model.col_caps, open=np.ones(model.n, dtype=bool)
+            )
+            model.bound_total(placed, placed)
             model.objective(model.size_of * weights[model.g_of])
             status, better = model.solve(time_limit, start=x)
             x = x if better is None else better
             gap = 0.0 if status == _FOUND else float(model.h.getInfo().mip_gap)
-            score = float(model.loads(x) @ weights)
-            stage3 = time.perf_counter() - clock
-        elif scores is not None:
-            score, gap = 0.0, 0.0
-    else:
-        stage1 = time.perf_counter() - clock
-        score, gap = (0.0, 0.0) if scores is not None else (None, None)
+        score, gap = float(model.loads(x) @ weights), gap or 0.0
+    stage3 = lap() if scores is not None else 0.0
     given, unplaced = _hand_out(model, x, units, numbers)
     lines = []
     for n, got in given.items():
@@ -330,7 +345,7 @@ def plan(
     )
 
 
-def _spread(model: _Counts, room, placed: int, x, time_limit: float):
+def _spread(model: _Counts, room, placed: int, ones: int, x, time_limit: float):
     """Stage 2: the lowest share t such that ``placed`` persons fit under floor(t * room)
     everywhere. Returns (counts, proven, solver runs); the model keeps the best caps."""
     if not placed:
@@ -342,10 +357,9 @@ def _spread(model: _Counts, room, placed: int, x, time_limit: float):
     k_hi = int(loads[j]) * room // room[j]
     k_lo = np.minimum(k_lo, k_hi)
     ks = np.concatenate([np.arange(a, b + 1) for a, b in zip(k_lo, k_hi, strict=True)])
-    rs = np.repeat(room, k_hi - k_lo + 1)
-    share = ks / rs
+    share = ks / np.repeat(room, k_hi - k_lo + 1)
     order = np.argsort(share, kind="stable")
-    share, ks, rs = share[order], ks[order], rs[order]
+    share, ks, rs = share[order], ks[order], np.repeat(room, k_hi - k_lo + 1)[order]
     keep = np.concatenate([[True], share[1:] != share[:-1]])
     share, ks, rs = share[keep], ks[keep], rs[keep]
 
@@ -355,16 +369,22 @@ def _spread(model: _Counts, room, placed: int, x, time_limit: float):
     def index(x) -> int:
         return int(np.searchsorted(share, float(np.max(model.loads(x) / room))))
 
-    def check(i: int):  # True: `placed` persons fit under the caps; None: undecided
+    # The units of one person fit in any gap: `placed` persons fit under the caps iff
+    # the others can fill `need` of them (capped there: reaching it closes the search).
+    need = max(0, placed - ones)
+    model.bound_total(-_INF, need)
+
+    def check(i: int):  # (True, counts) when they fit; (None, None) when undecided
+        if caps(i).sum() < placed:
+            return False, None
         model.bound_groups(np.full(model.ng, -_INF), caps(i))
+        if not need:
+            return True, np.zeros_like(x)
         status, y = model.solve(deadline - time.perf_counter())
-        best = model.h.getInfo().objective_function_value if y is not None else -1.0
-        if y is not None and best >= placed - 1e-6:
+        if y is not None and model.h.getInfo().objective_function_value >= need - 1e-6:
             return True, y
         return (False if status == _FOUND else None), None
 
-    # Still "the most persons", capped at the stage-1 number: a check reaching it is done.
-    model.bound_total(-_INF, placed)
     lo, hi, steps, proven = 0, index(x), 0, True
     model.relax(True)
     top = hi
@@ -382,6 +402,7 @@ def _spread(model: _Counts, room, placed: int, x, time_limit: float):
         fits, y = check(mid)
         steps += 1
         if fits:
+            y = model.fill_ones(y, placed - int(model.loads(y).sum()))
             x, hi = y, min(mid, index(y))
         elif fits is False:
             lo, jump = mid + 1, 2 * jump + 1
