@@ -183,6 +183,9 @@ class _Counts:
             ("mip_pool_soft_limit", 1),  # few cuts: the checks want a solution, fast
         ):
             self.h.setOptionValue(option, value)
+        # Feasibility jump finds the big models' solutions at once, but its start-up
+        # costs ~10 ms, more than small models take in all.
+        self.h.setOptionValue("mip_heuristic_run_feasibility_jump", n >= 200)
         self.h.passModel(lp)
 
     def _upper(self):
@@ -294,7 +297,9 @@ def plan(
     if model.n:  # stage 1; units of one person fill in whatever the others leave
         model.bound_groups(np.full(model.ng, -_INF), room, open=model.size_of != 1)
         model.objective(model.size_of)
+        model.h.setOptionValue("presolve", "off")
         status, y = model.solve(time_limit)
+        model.h.setOptionValue("presolve", "choose")
         x, optimal = (x if y is None else y), status == _FOUND
         rest = int(model.loads(x).sum())
         placed = min(rest + counts[1], int(room.sum()))

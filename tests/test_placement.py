@@ -110,7 +110,7 @@ def lowest_share_by_counts(units, rooms) -> Fraction:
     raise AssertionError("no share fits")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     units=st.lists(
         st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple), min_size=1, max_size=6
