@@ -2,38 +2,35 @@
 
 Pure: no SQL, no I/O, no Slack. A batch is a list of *units*: a household, or linked
 households (relatives who must live in the same municipality, written ``4+3``) that move
-as one, ``Unit = (4, 3)``. Rooms map a municipality number to the persons it can still
-take; 0 or negative room is unusable.
+as one, ``Unit = (4, 3)``; a person without a known household is a unit ``(1,)``. Rooms map
+a municipality number to the persons it can still take (0 or less: unusable).
 
-`plan` solves three integer programs with HiGHS, each stage proven optimal and kept as a
-constraint by the next:
-
-1. the most persons placed;
-2. the lowest highest share of room used, ``max_m load_m / room_m``, so that each
-   municipality receives in proportion to what it offered;
-3. with ``scores``, the highest ``sum_m load_m * score_m`` (within a time limit; the proven
-   relative gap is reported when it is not closed).
+`plan` solves integer programs with HiGHS in three stages, each proven optimal and kept
+as a constraint by the next: 1. the most persons placed; 2. the lowest highest share of
+room used, ``max_m load_m / room_m`` (each municipality receives in proportion to what it
+offered); 3. with ``scores``, the highest ``sum_m load_m * score_m``, within a time limit,
+with the proven relative gap when it is not closed.
 
 Count variables. Units of equal size are interchangeable for every constraint, so the
-model has one integer ``x[s, m]`` = how many units of size ``s`` go to municipality ``m``,
-not one binary per unit and municipality. A batch of 35,000 persons has ~20 sizes, so the
-model keeps ~20 x 356 columns whatever the number of households, and no symmetric copies
-of one solution for the branch and bound to wade through. Units are handed out to the
-counts afterwards, in input order, deterministically.
+model has one integer ``x[s, m]``: how many units of size ``s`` go to municipality ``m``,
+not a binary per unit and municipality. 35,000 persons make ~20 sizes x 356 columns,
+whatever the number of households, and the search sees no symmetric copies of a
+solution. The units are handed out to the counts afterwards, deterministically. Units of
+one person fit in any gap, so stages 1-2 leave them out and fill them in afterwards
+(exact: the others must place at least ``placed - ones``, and the caps hold ``placed``).
 
-Bisection. Stage 2 as one min-max integer program is slow (its LP bound is weak and the
-search moves a continuous ``t``). Instead the optimum is one of the shares ``k / room_m``;
-for a candidate share ``t`` the question "can the stage-1 persons be placed with
-``load_m <= floor(t * room_m)`` everywhere?" is a feasibility problem on the same model
-with other row bounds. Candidates lie between the aggregate bound ``placed / total room``
-and the stage-1 solution's share; a bisection on the LP relaxation (cheap, warm-started)
-discards every candidate whose relaxation is infeasible; the integer checks then gallop
-up from there (the relaxation is nearly always tight, so the first check usually
-decides), and each feasible check lowers the upper end to the share it actually reached.
-One HiGHS model serves all stages; only bounds and costs change between solves.
+Bisection. Stage 2 as one min-max program is slow (18 s for 700 persons). The optimum is
+one of the shares ``k / room_m``, and for a candidate ``t`` the question "do the stage-1
+persons fit under ``floor(t * room_m)`` everywhere?" is a feasibility problem on the same
+model with other bounds. Candidates run from ``placed / total room`` (nobody can be below
+average) to the stage-1 solution's share; a bisection on the LP relaxation (a few ms a
+step) discards those whose relaxation fails; integer checks gallop up from there (the
+relaxation is nearly always tight, so the first one usually decides), and each check that
+fits lowers the upper end to the share it reached. One HiGHS model serves every stage;
+only bounds and costs change between solves.
 
-`choose` picks units that add up exactly to given totals (``tildel "Moria 2020" Oslo 10``)
-with the same count variables, and computes the nearest reachable totals when it cannot.
+`choose` picks units adding up exactly to given totals (``tildel "Moria 2020" Oslo 10``)
+with the same count variables, and computes the nearest totals that can be met when not.
 `greedy` is the largest-first heuristic the service used, kept as the benchmark baseline.
 """
 
@@ -53,7 +50,6 @@ Unit = tuple[int, ...]
 _Highs = getattr(highspy, "_Highs", None) or highspy.Highs
 _INF = highspy.kHighsInf
 _FOUND = highspy.HighsModelStatus.kOptimal  # for a feasibility problem: a solution found
-_NONE = highspy.HighsModelStatus.kInfeasible
 _INTEGER, _CONTINUOUS = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
 
 
@@ -149,44 +145,35 @@ class _Counts:
     def __init__(self, sizes, available, caps, switches=None):
         self.sizes, self.available = np.asarray(sizes), np.asarray(available)
         self.col_caps = np.asarray(caps)
-        ns, ng = len(sizes), len(caps)
+        self.ns, self.ng = ns, ng = len(sizes), len(caps)
         g_of, s_of = np.nonzero(self.col_caps[:, None] >= self.sizes[None, :])
         self.g_of, self.s_of, self.size_of = g_of, s_of, self.sizes[s_of]
-        self.n, self.ns, self.ng = n, ns, ng = len(g_of), ns, ng
+        self.n = n = len(g_of)
         self.open = np.ones(n, dtype=bool)  # columns allowed to be nonzero
         rows = np.stack([s_of, ns + g_of, np.full(n, ns + ng)], axis=1).ravel()
         values = np.stack([np.ones(n), self.size_of, self.size_of], axis=1).ravel()
-        starts, upper = [np.arange(0, 3 * n + 1, 3)], [self._upper()]
+        starts, upper = [np.arange(0, 3 * n, 3)], [self._upper()]
         if switches is not None:  # z_g in {0, 1}: the group's load is switches[g] or 0
             rows = np.concatenate([rows, ns + np.arange(ng)])
             values = np.concatenate([values, -np.asarray(switches, dtype=float)])
-            starts.append(3 * n + 1 + np.arange(ng))
+            starts.append(3 * n + np.arange(ng))
             upper.append(np.ones(ng))
-        lp = highspy.HighsLp()
-        lp.num_col_ = self.cols = cols = len(np.concatenate(upper))
-        lp.num_row_ = ns + ng + 1
-        lp.col_cost_, lp.col_lower_ = np.zeros(cols), np.zeros(cols)
-        lp.col_upper_ = np.concatenate(upper)
-        lp.row_lower_ = np.full(ns + ng + 1, -_INF)
-        lp.row_upper_ = np.concatenate([self.available, self.col_caps, [_INF]]).astype(float)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = cols, ns + ng + 1
-        lp.a_matrix_.start_ = np.concatenate(starts)
-        lp.a_matrix_.index_, lp.a_matrix_.value_ = rows, values
-        lp.integrality_ = [_INTEGER] * cols
+        # One thread: deterministic, and the machine is shared. Few cuts: the checks want
+        # a solution, fast. Feasibility jump finds big models' solutions at once, but its
+        # start-up (~10 ms) is more than a small model takes in all.
         self.h = _Highs()
-        for option, value in (
-            ("output_flag", False),
-            ("threads", 1),  # deterministic, and the machine is shared
-            ("random_seed", 0),
-            ("mip_rel_gap", 0.0),
-            ("mip_pool_soft_limit", 1),  # few cuts: the checks want a solution, fast
-        ):
+        for option, value in dict(
+            output_flag=False, threads=1, random_seed=0, mip_rel_gap=0.0,
+            mip_pool_soft_limit=1, mip_heuristic_run_feasibility_jump=n >= 200,
+        ).items():  # fmt: skip
             self.h.setOptionValue(option, value)
-        # Feasibility jump finds the big models' solutions at once, but its start-up
-        # costs ~10 ms, more than small models take in all.
-        self.h.setOptionValue("mip_heuristic_run_feasibility_jump", n >= 200)
-        self.h.passModel(lp)
+        bounds = np.concatenate([self.available, self.col_caps, [_INF]]).astype(float)
+        none = np.array([], dtype=np.int32)
+        self.h.addRows(ns + ng + 1, np.full(ns + ng + 1, -_INF), bounds, 0, none, none, none)
+        self.cols = cols = len(upper := np.concatenate(upper))
+        zeros, starts = np.zeros(cols), np.concatenate(starts).astype(np.int32)
+        self.h.addCols(cols, zeros, zeros, upper, len(rows), starts, rows.astype(np.int32), values)
+        self.relax(False)
 
     def _upper(self):
         limit = np.maximum(self.col_caps[self.g_of] // self.size_of, 0) * self.open
@@ -206,7 +193,7 @@ class _Counts:
         up = np.broadcast_to(np.asarray(upper, dtype=float), idx.shape).copy()
         self.h.changeColsBounds(len(idx), idx, lo, up)
 
-    def bound_total(self, lower, upper=_INF):
+    def bound_total(self, lower, upper):
         self.h.changeRowBounds(self.ns + self.ng, float(lower), float(upper))
 
     def objective(self, costs, maximize=True):
@@ -216,9 +203,8 @@ class _Counts:
         self.h.changeColsCost(self.cols, np.arange(self.cols, dtype=np.int32), costs)
 
     def relax(self, relaxed: bool):
-        kind = _CONTINUOUS if relaxed else _INTEGER
-        idx = np.arange(self.cols, dtype=np.int32)
-        self.h.changeColsIntegrality(self.cols, idx, np.array([kind] * self.cols))
+        kind = np.array([_CONTINUOUS if relaxed else _INTEGER] * self.cols)
+        self.h.changeColsIntegrality(self.cols, np.arange(self.cols, dtype=np.int32), kind)
 
     def solve(self, seconds: float, start=None):
         """(status, counts or None): the counts of the best solution found."""
@@ -322,32 +308,19 @@ def plan(
         score, gap = float(model.loads(x) @ weights), gap or 0.0
     stage3 = lap() if scores is not None else 0.0
     given, unplaced = _hand_out(model, x, units, numbers)
-    lines = []
-    for n, got in given.items():
-        if got:
-            load = sum(map(sum, got))
-            lines.append(Line(n, tuple(got), load, usable[n], usable[n] - load, load / usable[n]))
-    largest = max(usable.values(), default=0)
-    missing = None
-    if unplaced:
-        missing = Missing(
-            persons=persons - placed,
-            room_short=max(0, persons - sum(usable.values())),
-            units=unplaced,
-            too_large=tuple(TooLarge(u, sum(u), largest) for u in unplaced if sum(u) > largest),
-        )
-    return Plan(
-        lines=tuple(lines),
-        unplaced=unplaced,
-        persons=persons,
-        placed=placed,
-        max_share=max((line.share for line in lines), default=0.0),
-        score=score,
-        gap=gap,
-        missing=missing,
-        optimal=optimal,
-        seconds=Timings(build, stage1, stage2, stage3, steps),
+    loads = {n: sum(map(sum, got)) for n, got in given.items() if got}
+    lines = tuple(
+        Line(n, tuple(given[n]), load, usable[n], usable[n] - load, load / usable[n])
+        for n, load in loads.items()
     )
+    largest, missing = max(usable.values(), default=0), None
+    if unplaced:
+        too_large = tuple(TooLarge(u, sum(u), largest) for u in unplaced if sum(u) > largest)
+        short = max(0, persons - sum(usable.values()))
+        missing = Missing(persons - placed, short, unplaced, too_large)
+    share = max((line.share for line in lines), default=0.0)
+    times = Timings(build, stage1, stage2, stage3, steps)
+    return Plan(lines, unplaced, persons, placed, share, score, gap, missing, optimal, times)
 
 
 def _spread(model: _Counts, room, placed: int, ones: int, x, time_limit: float):
@@ -358,15 +331,12 @@ def _spread(model: _Counts, room, placed: int, ones: int, x, time_limit: float):
     deadline = time.perf_counter() + time_limit
     loads = model.loads(x)
     j = int(np.argmax(loads / room))
-    k_lo = -(-placed * room // room.sum())  # nobody is below the average share
     k_hi = int(loads[j]) * room // room[j]
-    k_lo = np.minimum(k_lo, k_hi)
+    k_lo = np.minimum(-(-placed * room // room.sum()), k_hi)  # nobody below the average
     ks = np.concatenate([np.arange(a, b + 1) for a, b in zip(k_lo, k_hi, strict=True)])
-    share = ks / np.repeat(room, k_hi - k_lo + 1)
-    order = np.argsort(share, kind="stable")
-    share, ks, rs = share[order], ks[order], np.repeat(room, k_hi - k_lo + 1)[order]
-    keep = np.concatenate([[True], share[1:] != share[:-1]])
-    share, ks, rs = share[keep], ks[keep], rs[keep]
+    rs = np.repeat(room, k_hi - k_lo + 1)
+    share, first = np.unique(ks / rs, return_index=True)  # distinct, in order
+    ks, rs = ks[first], rs[first]
 
     def caps(i: int):
         return ks[i] * room // rs[i]
@@ -463,9 +433,7 @@ def choose(
             lower[g], upper[g] = low, high
             model.bound_groups(lower, upper, col_caps=col_caps)
             model.bound_cols(z, met.astype(float), met.astype(float))
-            model.objective(
-                np.where(model.g_of == g, model.size_of, 0).tolist() + [0] * ng, maximize
-            )
+            model.objective(np.where(model.g_of == g, model.size_of, 0), maximize)
             status, y = model.solve(time_limit)
             near.append(int(round(model.loads(y)[g])) if status == _FOUND else None)
         unmet.append(Unmet(numbers[g], goal[g], near[0], near[1]))
