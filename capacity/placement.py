@@ -283,9 +283,7 @@ def plan(
     if model.n:  # stage 1; units of one person fill in whatever the others leave
         model.bound_groups(np.full(model.ng, -_INF), room, open=model.size_of != 1)
         model.objective(model.size_of)
-        model.h.setOptionValue("presolve", "off")
         status, y = model.solve(time_limit)
-        model.h.setOptionValue("presolve", "choose")
         x, optimal = (x if y is None else y), status == _FOUND
         rest = int(model.loads(x).sum())
         placed = min(rest + counts[1], int(room.sum()))

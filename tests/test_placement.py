@@ -7,6 +7,7 @@ the module. Optimality is compared with brute force on small instances.
 from __future__ import annotations
 
 import itertools
+import random
 from collections import Counter
 from fractions import Fraction
 
@@ -234,6 +235,18 @@ def test_scores_never_cost_a_person_or_a_higher_share():
     assert with_scores.placed == without.placed
     assert exact_share(with_scores) == exact_share(without)
     assert without.score is None and with_scores.score is not None
+
+
+def test_a_plan_stopped_by_its_time_limit_is_still_sound_and_says_what_it_proved():
+    rng = random.Random(1)
+    rooms = {f"{i:04d}": 5 + i % 40 for i in range(300)}
+    units = [(rng.choice([1, 2, 2, 3, 3, 4, 5, 6, 7]),) for _ in range(1500)]
+    scores = {n: rng.random() for n in rooms}
+    result = plan(units, rooms, scores=scores, time_limit=0.001)
+    assert_sound(result, units, rooms)
+    assert result.score is not None and result.gap is not None and result.gap >= 0
+    if result.placed < result.persons:
+        assert result.missing.persons == result.persons - result.placed
 
 
 def test_scores_must_cover_every_municipality_with_room():
