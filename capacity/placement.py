@@ -27,11 +27,12 @@ average) to the stage-1 solution's share; a bisection on the LP relaxation (a fe
 step) discards those whose relaxation fails; integer checks gallop up from there (the
 relaxation is nearly always tight, so the first one usually decides), and each check that
 fits lowers the upper end to the share it reached. One HiGHS model serves every stage;
-only bounds and costs change between solves.
+only bounds and costs change between solves (`placement_model.Counts`).
 
 `choose` picks units adding up exactly to given totals (``tildel "Moria 2020" Oslo 10``)
 with the same count variables, and computes the nearest totals that can be met when not.
-`greedy` is the largest-first heuristic the service used, kept as the benchmark baseline.
+`greedy` is the largest-first heuristic the service used before the planner, kept only as
+the benchmark's baseline.
 """
 
 from __future__ import annotations
@@ -41,16 +42,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
-Unit = tuple[int, ...]
+from capacity.placement_model import FOUND as _FOUND
+from capacity.placement_model import INF as _INF
+from capacity.placement_model import Counts as _Counts
 
-# The bare binding: the `Highs` wrapper prints a banner the first time it is built.
-_Highs = getattr(highspy, "_Highs", None) or highspy.Highs
-_INF = highspy.kHighsInf
-_FOUND = highspy.HighsModelStatus.kOptimal  # for a feasibility problem: a solution found
-_INTEGER, _CONTINUOUS = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+Unit = tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -135,102 +133,6 @@ class Choice:
     @property
     def ok(self) -> bool:
         return not self.unmet
-
-
-class _Counts:
-    """One HiGHS model over count columns ``x[s, g]`` (units of size s to group g), with
-    one row per size (at most the units there are), one per group (its load, minus
-    ``switch_g * z_g`` when switches are given) and one for the total load."""
-
-    def __init__(self, sizes, available, caps, switches=None):
-        self.sizes, self.available = np.asarray(sizes), np.asarray(available)
-        self.col_caps = np.asarray(caps)
-        self.ns, self.ng = ns, ng = len(sizes), len(caps)
-        g_of, s_of = np.nonzero(self.col_caps[:, None] >= self.sizes[None, :])
-        self.g_of, self.s_of, self.size_of = g_of, s_of, self.sizes[s_of]
-        self.n = n = len(g_of)
-        self.open = np.ones(n, dtype=bool)  # columns allowed to be nonzero
-        rows = np.stack([s_of, ns + g_of, np.full(n, ns + ng)], axis=1).ravel()
-        values = np.stack([np.ones(n), self.size_of, self.size_of], axis=1).ravel()
-        starts, upper = [np.arange(0, 3 * n, 3)], [self._upper()]
-        if switches is not None:  # z_g in {0, 1}: the group's load is switches[g] or 0
-            rows = np.concatenate([rows, ns + np.arange(ng)])
-            values = np.concatenate([values, -np.asarray(switches, dtype=float)])
-            starts.append(3 * n + np.arange(ng))
-            upper.append(np.ones(ng))
-        # One thread: deterministic, and the machine is shared. Few cuts: the checks want
-        # a solution, fast. Feasibility jump finds big models' solutions at once, but its
-        # start-up (~10 ms) is more than a small model takes in all.
-        self.h = _Highs()
-        for option, value in dict(
-            output_flag=False, threads=1, random_seed=0, mip_rel_gap=0.0,
-            mip_pool_soft_limit=1, mip_heuristic_run_feasibility_jump=n >= 200,
-        ).items():  # fmt: skip
-            self.h.setOptionValue(option, value)
-        bounds = np.concatenate([self.available, self.col_caps, [_INF]]).astype(float)
-        none = np.array([], dtype=np.int32)
-        self.h.addRows(ns + ng + 1, np.full(ns + ng + 1, -_INF), bounds, 0, none, none, none)
-        self.cols = cols = len(upper := np.concatenate(upper))
-        zeros, starts = np.zeros(cols), np.concatenate(starts).astype(np.int32)
-        self.h.addCols(cols, zeros, zeros, upper, len(rows), starts, rows.astype(np.int32), values)
-        self.relax(False)
-
-    def _upper(self):
-        limit = np.maximum(self.col_caps[self.g_of] // self.size_of, 0) * self.open
-        return np.minimum(self.available[self.s_of], limit).astype(float)
-
-    def bound_groups(self, lower, upper, col_caps=None, open=None):
-        """Group rows to [lower, upper]; counts to what ``col_caps`` (or upper) let in."""
-        idx = self.ns + np.arange(self.ng, dtype=np.int32)
-        self.h.changeRowsBounds(self.ng, idx, *(np.asarray(b, float) for b in (lower, upper)))
-        self.col_caps = np.asarray(upper if col_caps is None else col_caps, dtype=np.int64)
-        self.open = self.open if open is None else open
-        self.bound_cols(np.arange(self.n), 0.0, self._upper())
-
-    def bound_cols(self, idx, lower, upper):
-        idx = np.asarray(idx, dtype=np.int32)
-        lo = np.broadcast_to(np.asarray(lower, dtype=float), idx.shape).copy()
-        up = np.broadcast_to(np.asarray(upper, dtype=float), idx.shape).copy()
-        self.h.changeColsBounds(len(idx), idx, lo, up)
-
-    def bound_total(self, lower, upper):
-        self.h.changeRowBounds(self.ns + self.ng, float(lower), float(upper))
-
-    def objective(self, costs, maximize=True):
-        sense = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
-        self.h.changeObjectiveSense(sense)
-        costs = np.concatenate([costs, np.zeros(self.cols - len(costs))])
-        self.h.changeColsCost(self.cols, np.arange(self.cols, dtype=np.int32), costs)
-
-    def relax(self, relaxed: bool):
-        kind = np.array([_CONTINUOUS if relaxed else _INTEGER] * self.cols)
-        self.h.changeColsIntegrality(self.cols, np.arange(self.cols, dtype=np.int32), kind)
-
-    def solve(self, seconds: float, start=None):
-        """(status, counts or None): the counts of the best solution found."""
-        self.h.setOptionValue("time_limit", max(float(seconds), 1e-3))
-        if start is not None:
-            solution = highspy.HighsSolution()
-            solution.col_value = list(np.asarray(start, dtype=float))
-            solution.value_valid = True
-            self.h.setSolution(solution)
-        self.h.run()
-        status = self.h.getModelStatus()
-        if self.h.getInfo().primal_solution_status != highspy.kSolutionStatusFeasible:
-            return status, None
-        return status, np.rint(np.asarray(self.h.getSolution().col_value)).astype(np.int64)
-
-    def loads(self, x):
-        return np.bincount(self.g_of, weights=x[: self.n] * self.size_of, minlength=self.ng)
-
-    def fill_ones(self, x, count: int):
-        """Units of one person into what the others leave under the caps, in group order:
-        they fit anywhere, so the rest of the model need not carry them."""
-        gaps = (self.col_caps - self.loads(x)).astype(np.int64)
-        for col in np.nonzero(self.size_of == 1)[0]:
-            take = int(min(count, gaps[self.g_of[col]]))
-            x[col], count = x[col] + take, count - take
-        return x
 
 
 def _units(units: Sequence[Sequence[int]]) -> tuple[Unit, ...]:
@@ -446,9 +348,9 @@ def choose(
 def greedy(
     units: Sequence[Sequence[int]], rooms: Mapping[str, int]
 ) -> dict[str, tuple[Unit, ...]] | None:
-    """Today's heuristic (service.py ``_pack``), the benchmark's baseline: units largest
-    first, each where the largest share of room is left, or failing that where it fits
-    tightest; None when some unit finds no room (although a packing may exist)."""
+    """The heuristic the service used before the planner, the benchmark's baseline: units
+    largest first, each where the largest share of room is left, or failing that where it
+    fits tightest; None when some unit finds no room (although a packing may exist)."""
     order = sorted(_units(units), key=sum, reverse=True)
     room = dict(rooms)
     for proportional in (True, False):
