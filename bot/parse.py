@@ -17,6 +17,7 @@ SHARE = {"share", "del", "vis-alle"}
 REPORT = {"report", "rapporter", "rapport"}
 GRANT = {"grant", "gi"}
 REVOKE = {"revoke", "fjern"}
+ROOM = {"room", "ledig"}
 NATIONAL = {"norge", "norway", "alle", "all", "landet", "hele landet", "national"}
 ROLE_WORDS = {
     "admin": "admin",
@@ -36,7 +37,7 @@ _COUNT = re.compile(r"^-?[0-9]{1,9}$")  # ASCII digits only: "²".isdigit() is T
 class Request:
     """What a coordinator asked for."""
 
-    kind: str  # help | capacity | overview | report | grant | revoke | invalid
+    kind: str  # help | capacity | overview | room | report | grant | revoke | invalid
     target: str = ""  # a municipality text, a group name or "norge"
     year: int | None = None
     value: int | None = None
@@ -65,6 +66,8 @@ def parse(text: str | None) -> Request:
         return _report(tokens[1:], share)
     if head in GRANT or head in REVOKE:
         return _role("grant" if head in GRANT else "revoke", tokens[1:], share)
+    if head in ROOM:
+        return _room(tokens[1:], share)
     rest, year, page = _year_and_page(tokens)
     if rest and normalize(" ".join(rest)) in NATIONAL:
         return Request("overview", "norge", year=year, page=page, share=share)
@@ -83,6 +86,15 @@ def _year_and_page(tokens: list[str]) -> tuple[list[str], int | None, int]:
     if len(rest) >= 2 and _YEAR.match(rest[-1]):
         year = int(rest.pop())
     return rest, year, page
+
+
+def _room(tokens: list[str], share: bool) -> Request:
+    """`ledig 6 [2021]`: where a household of 6 fits."""
+    if 1 <= len(tokens) <= 2 and re.fullmatch(r"[0-9]{1,5}", tokens[0]):
+        year = int(tokens[1]) if len(tokens) == 2 and _YEAR.match(tokens[1]) else None
+        if len(tokens) == 1 or year is not None:
+            return Request("room", value=int(tokens[0]), year=year, share=share)
+    return Request("invalid", problem="room_usage", share=share)
 
 
 def _report(tokens: list[str], share: bool) -> Request:
@@ -118,149 +130,27 @@ def _role(kind: str, tokens: list[str], share: bool) -> Request:
     return Request(kind, " ".join(tokens[2:]), user=match.group(1), role=role, share=share)
 
 
-# -- /relocation ----------------------------------------------------------------------------
-
-NEW = {"new", "ny"}
-ASSIGN = {"assign", "tildel"}
-LIST = {"list", "liste"}
-SHOW = {"show", "vis"}
-STATUS_WORDS = {
-    "cancel": "cancelled",
-    "avlys": "cancelled",
-    "arrived": "arrived",
-    "ankommet": "arrived",
-    "ankommer": "arrived",
-    "settled": "settled",
-    "bosatt": "settled",
-}
-FAMILIES = {"families", "familier", "households", "husholdninger"}
-YEAR_WORDS = {"year", "år", "ar"}
-SCOPE_WORDS = {"scope", "omfang"}
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'"})
+# -- back to text ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Relocation:
-    """A `/relocation` request."""
-
-    kind: str  # modal | help | new | assign | list | show | status | invalid
-    name: str = ""
-    persons: int | None = None
-    households: tuple[int, ...] = ()
-    year: int | None = None
-    scope: str | None = None
-    municipality: str = ""
-    status: str = ""
-    reason: str = ""
-    problem: str = ""
-
-
-def households(text: str) -> tuple[int, ...] | None:
-    """ "5,4,6" → (5, 4, 6); None when it is not a list of whole numbers."""
-    parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
-    if not parts or len(parts) > 500 or not all(re.fullmatch(r"[0-9]{1,5}", p) for p in parts):
+def capacity_text(request: Request, query: str, number: str) -> str | None:
+    """A `/capacity` change again, with the municipality typed as `query` replaced by
+    `number` (a choice from "did you mean"); None for a question (its buttons show the
+    municipality) or when the request names no such municipality."""
+    if request.target != query:
         return None
-    return tuple(int(p) for p in parts)
+    if request.kind == "report":
+        year = f" {request.year}" if request.year is not None else ""
+        reason = f" {request.reason}" if request.reason else ""
+        text = f"rapporter {number}{year} {request.value}{reason}"
+    elif request.kind in ("grant", "revoke"):
+        text = f"{request.kind} <@{request.user}> {request.role} {number}"
+    else:
+        return None
+    return text + (" del" if request.share else "")
 
 
-def parse_relocation(text: str | None) -> Relocation:
-    import shlex
+# /relocation: bot.parse_relocation (here too, for the modules that import it from here)
+from bot.parse_relocation import Relocation, households, parse_relocation  # noqa: E402
 
-    text = (text or "")[:MAX_TEXT].translate(_QUOTES).strip()
-    if not text:
-        return Relocation("modal")
-    try:
-        tokens = shlex.split(text)
-    except ValueError:
-        return Relocation("invalid", problem="relocation_usage")
-    head, rest = tokens[0].lower(), tokens[1:]
-    if head in HELP:
-        return Relocation("help")
-    if head in LIST:
-        year = int(rest[0]) if rest and _YEAR.match(rest[0]) else None  # ASCII digits
-        return Relocation("list", year=year)
-    if head in SHOW and rest:
-        return Relocation("show", name=rest[0])
-    if head in STATUS_WORDS and rest:
-        return Relocation(
-            "status", name=rest[0], status=STATUS_WORDS[head], reason=" ".join(rest[1:])
-        )
-    if head in NEW:
-        return _new(rest)
-    if head in ASSIGN:
-        return _assign(rest)
-    return Relocation("invalid", problem="relocation_usage")
-
-
-def _options(tokens: list[str]) -> tuple[list[str], dict[str, str]] | None:
-    """Split `families 5,4 year 2020 scope X Y` off the end of the tokens."""
-    options: dict[str, str] = {}
-    words = FAMILIES | YEAR_WORDS | SCOPE_WORDS
-    positions = [i for i, t in enumerate(tokens) if t.lower() in words]
-    if not positions:
-        return tokens, options
-    head = tokens[: positions[0]]
-    for n, i in enumerate(positions):
-        end = positions[n + 1] if n + 1 < len(positions) else len(tokens)
-        value = " ".join(tokens[i + 1 : end])
-        word = tokens[i].lower()
-        key = "families" if word in FAMILIES else "year" if word in YEAR_WORDS else "scope"
-        if not value or key in options:
-            return None
-        options[key] = value
-    return head, options
-
-
-def _split(
-    tokens: list[str], allowed: set[str]
-) -> tuple[list[str], dict[str, str], tuple[int, ...]] | Relocation:
-    """The words before the options, the options, and the household sizes; or the
-    invalid request to answer with."""
-    split = _options(tokens)
-    if split is None or set(split[1]) - allowed:
-        return Relocation("invalid", problem="relocation_usage")
-    head, options = split
-    sizes: tuple[int, ...] = ()
-    if "families" in options:
-        parsed = households(options["families"])
-        if parsed is None:
-            return Relocation("invalid", problem="bad_households")
-        sizes = parsed
-    return head, options, sizes
-
-
-def _new(tokens: list[str]) -> Relocation:
-    split = _split(tokens, {"families", "year", "scope"})
-    if isinstance(split, Relocation):
-        return split
-    head, options, sizes = split
-    if len(head) != 2 or not re.fullmatch(r"[0-9]{1,6}", head[1]):
-        return Relocation("invalid", problem="relocation_usage")
-    year = None
-    if "year" in options:
-        if not _YEAR.match(options["year"]):
-            return Relocation("invalid", problem="bad_year")
-        year = int(options["year"])
-    return Relocation(
-        "new",
-        name=head[0],
-        persons=int(head[1]),
-        households=sizes,
-        year=year,
-        scope=options.get("scope"),
-    )
-
-
-def _assign(tokens: list[str]) -> Relocation:
-    split = _split(tokens, {"families"})
-    if isinstance(split, Relocation):
-        return split
-    head, _, sizes = split
-    persons = None
-    if len(head) >= 3 and re.fullmatch(r"[0-9]{1,6}", head[-1]):
-        persons = int(head.pop())
-    if len(head) < 2 or (persons is None and not sizes):
-        return Relocation("invalid", problem="relocation_usage")
-    return Relocation(
-        "assign", name=head[0], municipality=" ".join(head[1:]), persons=persons, households=sizes
-    )
+__all__ = ["Relocation", "Request", "capacity_text", "households", "parse", "parse_relocation"]

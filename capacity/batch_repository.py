@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from capacity.models import Allocation, Batch, BatchStatus
+from capacity.households import Unit, flat
+from capacity.models import Allocation, Batch, BatchStatus, Preview
 from capacity.repository import rows_of
 
 NameOf = Callable[[str, int], str]  # (number, year) → the municipality's name
@@ -34,17 +35,33 @@ def add_batch(
     name: str,
     year: int,
     persons: int,
-    households: tuple[int, ...],
+    units: tuple[Unit, ...],
     scope: str,
     by: str,
 ) -> int:
     cursor = db.conn.execute(
-        """INSERT INTO batches (name, year, persons, households, scope, status,
+        """INSERT INTO batches (name, year, persons, households, units, scope, status,
                                 created_at, created_by)
-           VALUES (?, ?, ?, ?, ?, 'planned', ?, ?)""",
-        [name, year, persons, json.dumps(households), scope, at, by],
+           VALUES (?, ?, ?, ?, ?, ?, 'planned', ?, ?)""",
+        [name, year, persons, json.dumps(flat(units)), json.dumps(units), scope, at, by],
     )
     return int(cursor.lastrowid or 0)
+
+
+def _units(households: str, units: str | None) -> tuple[Unit, ...]:
+    """A row's units; a row from before linked households has each household alone."""
+    if units is not None:
+        return tuple(tuple(unit) for unit in json.loads(units))
+    return tuple((size,) for size in json.loads(households))
+
+
+def _placed(entries: str) -> tuple[Unit, ...]:
+    """Units from `json_group_array` over allocations' units (or, on old rows, sizes)."""
+    return tuple(
+        tuple(item) if isinstance(item, list) else (item,)
+        for entry in json.loads(entries)
+        for item in entry
+    )
 
 
 def find_batch_id(db: Database, ref: str | int, year: int | None = None) -> int | None:
@@ -87,7 +104,7 @@ def batch(db: Database, batch_id: int, name_of: NameOf, *, allocations: bool = F
     placed = "[]"
     if row["households"] != "[]":
         placed = db.conn.execute(
-            "SELECT json_group_array(json(households)) FROM allocations "
+            "SELECT json_group_array(json(coalesce(units, households))) FROM allocations "
             "WHERE batch_id = ? AND active = 1",
             [batch_id],
         ).fetchone()[0]
@@ -97,12 +114,13 @@ def batch(db: Database, batch_id: int, name_of: NameOf, *, allocations: bool = F
         year=row["year"],
         persons=row["persons"],
         households=tuple(json.loads(row["households"])),
+        units=_units(row["households"], row["units"]),
         scope=row["scope"],
         status=BatchStatus(row["status"]),
         created_at=row["created_at"],
         created_by=row["created_by"],
         allocated=row["allocated"],
-        placed_households=tuple(size for sizes in json.loads(placed) for size in sizes),
+        placed_units=_placed(placed),
         allocations=tuple(
             _allocation(a, name_of)
             for a in rows_of(
@@ -129,6 +147,7 @@ def _allocation(row: dict[str, Any], name_of: NameOf) -> Allocation:
         municipality=name_of(row["number"], row["year"]),
         persons=row["persons"],
         households=tuple(json.loads(row["households"])),
+        units=_units(row["households"], row["units"]),
         active=bool(row["active"]),
         created_at=row["created_at"],
         created_by=row["created_by"],
@@ -166,16 +185,19 @@ def add_allocation(
     number: str,
     year: int,
     persons: int,
-    households: tuple[int, ...],
+    units: tuple[Unit, ...],
     by: str,
     request_key: str | None,
 ) -> int:
     cursor = db.conn.execute(
-        """INSERT INTO allocations (batch_id, number, year, persons, households,
+        """INSERT INTO allocations (batch_id, number, year, persons, households, units,
                                     created_at, created_by, request_key)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        [batch_id, number, year, persons, json.dumps(households), at, by, request_key],
-    )
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            batch_id, number, year, persons, json.dumps(flat(units)), json.dumps(units),
+            at, by, request_key,
+        ],
+    )  # fmt: skip
     return int(cursor.lastrowid or 0)
 
 
@@ -192,3 +214,99 @@ def active_ids(db: Database, batch_id: int) -> list[int]:
             "SELECT id FROM allocations WHERE batch_id = ? AND active = 1 ORDER BY id", [batch_id]
         )
     ]
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+
+def count_batches(db: Database, year: int | None = None) -> int:
+    sql, params = "SELECT count(*) FROM batches", []
+    if year is not None:
+        sql, params = sql + " WHERE year = ?", [year]
+    return db.conn.execute(sql, params).fetchone()[0]
+
+
+def batch_ids_page(db: Database, year: int | None, offset: int, limit: int) -> list[int]:
+    sql, params = "SELECT id FROM batches", []
+    if year is not None:
+        sql, params = sql + " WHERE year = ?", [year]
+    sql += " ORDER BY year DESC, id DESC LIMIT ? OFFSET ?"
+    return [row[0] for row in db.conn.execute(sql, [*params, limit, offset])]
+
+
+def allocation_counts(db: Database, batch_id: int) -> tuple[int, int, int]:
+    """(assignments, active ones, municipalities with an active one) of a batch."""
+    row = db.conn.execute(
+        """SELECT count(*), coalesce(sum(active), 0),
+                  count(DISTINCT CASE WHEN active = 1 THEN number END)
+           FROM allocations WHERE batch_id = ?""",
+        [batch_id],
+    ).fetchone()
+    return row[0], row[1], row[2]
+
+
+def allocations_page(
+    db: Database, batch_id: int, name_of: NameOf, offset: int, limit: int
+) -> tuple[Allocation, ...]:
+    return tuple(
+        _allocation(row, name_of)
+        for row in rows_of(
+            db,
+            "SELECT * FROM allocations WHERE batch_id = ? ORDER BY id LIMIT ? OFFSET ?",
+            [batch_id, limit, offset],
+        )
+    )
+
+
+# -- previews ------------------------------------------------------------------------------
+
+
+def add_preview(
+    db: Database,
+    key: str,
+    kind: str,
+    batch_id: int,
+    lines: list[Any],
+    facts: dict[str, Any],
+    by: str,
+    at: str,
+    expires_at: str,
+) -> None:
+    db.conn.execute(
+        """INSERT INTO previews (key, kind, batch_id, lines, facts, created_by, created_at,
+                                 expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        [key, kind, batch_id, json.dumps(lines), json.dumps(facts), by, at, expires_at],
+    )
+
+
+def preview(db: Database, key: str) -> Preview | None:
+    row = next(rows_of(db, "SELECT * FROM previews WHERE key = ?", [key]), None)
+    if row is None:
+        return None
+    return Preview(
+        key=row["key"],
+        kind=row["kind"],
+        batch_id=row["batch_id"],
+        lines=json.loads(row["lines"]),
+        facts=json.loads(row["facts"]),
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        applied_at=row["applied_at"],
+        applied_by=row["applied_by"],
+        allocations=tuple(json.loads(row["allocations"] or "[]")),
+    )
+
+
+def mark_applied(db: Database, key: str, at: str, by: str, allocation_ids: list[int]) -> None:
+    db.conn.execute(
+        "UPDATE previews SET applied_at = ?, applied_by = ?, allocations = ? WHERE key = ?",
+        [at, by, json.dumps(allocation_ids), key],
+    )
+
+
+def drop_previews(db: Database, before: str) -> None:
+    """Forget previews never confirmed that expired before `before` (applied ones stay:
+    their Undo and a repeated Confirm read them)."""
+    db.conn.execute("DELETE FROM previews WHERE applied_at IS NULL AND expires_at < ?", [before])

@@ -3,25 +3,24 @@ and move them through their life (arrived, settled, cancelled)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlite_utils import Database
 
 from capacity import batch_repository as batches_db
-from capacity import errors, queries, repository
+from capacity import errors, previews, queries, repository
 from capacity.access import require_admin
 from capacity.core import Core
 from capacity.geography import structure_for
+from capacity.households import Households, as_units, linked, text
 from capacity.models import Actor, Batch, BatchStatus
 from capacity.outbox import emit
-from capacity.results import BatchResult
+from capacity.results import BatchPage, BatchResult, CancelPreview
 from capacity.rules import (
     MAX_BATCH_PERSONS,
     MAX_NAME_LENGTH,
     check_batch_households,
     check_count,
-    check_households,
     check_text,
     check_transition,
     check_year,
@@ -43,7 +42,7 @@ def name_of(core: Core):
 
 def state(batch: Batch) -> dict[str, Any]:
     """A batch as its history records keep it."""
-    return {
+    found = {
         "name": batch.name,
         "year": batch.year,
         "persons": batch.persons,
@@ -51,6 +50,9 @@ def state(batch: Batch) -> dict[str, Any]:
         "scope": batch.scope,
         "status": batch.status.value,
     }
+    if linked(batch.units):
+        found["linked"] = text(batch.units)
+    return found
 
 
 def load(core: Core, db: Database, batch_id: int, *, allocations: bool = False) -> Batch:
@@ -73,25 +75,26 @@ def create_batch(
     actor: Actor,
     *,
     year: int | None = None,
-    households: Sequence[int] = (),
+    households: Households = (),
     scope: str | None = None,
 ) -> BatchResult:
     """Register a relocation batch and check it against its scope's remaining room.
 
     A batch that does not fit is still registered (it is a plan to be worked out),
-    and the shortfall is raised as an event for the coordination channel."""
+    and the shortfall is raised as an event for the coordination channel. Linked
+    households (`(5, (4, 3))`, written 5,4+3) are kept together in every assignment."""
     name = check_text(name, "batch_name", maximum=MAX_NAME_LENGTH)
     check_count(persons, "persons", minimum=1, maximum=MAX_BATCH_PERSONS)
     year = check_year(year if year is not None else queries.default_year(core))
-    sizes = check_households(households)
-    check_batch_households(sizes, persons)
+    units = as_units(households)
+    check_batch_households(units, persons)
     scope_key, title, _ = queries.scope(core, scope)
     require_admin(core, actor, "register_batches")
     with core.store.write() as db:
         if batches_db.batch_exists(db, name, year):
             raise errors.BatchExists("batch_exists", name=name, year=year)
         now = core.now()
-        batch_id = batches_db.add_batch(db, now, name, year, persons, sizes, scope_key, actor.id)
+        batch_id = batches_db.add_batch(db, now, name, year, persons, units, scope_key, actor.id)
         batch = load(core, db, batch_id)
         repository.record(db, now, actor, "batch", f"batch/{batch_id}", None, state(batch))
         room = queries.rooms(core, db, batch)
@@ -173,3 +176,62 @@ def set_status(
             release_rows(core, db, ids, actor, reason or f"batch '{found.name}' cancelled")
         record_status(core, db, found, status, actor, reason)
         return load(core, db, found.id, allocations=True)
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+PAGE_SIZE = 10
+
+
+def _pages(total: int, page: int, size: int) -> tuple[int, int]:
+    pages = max(1, -(-total // size))
+    return min(max(1, page), pages), pages
+
+
+def batch_page(core: Core, ref: str | int, page: int = 1, *, size: int = PAGE_SIZE) -> BatchPage:
+    """A batch with one page of its assignments (oldest first); the counts come from
+    aggregates, so a page costs the same however many assignments the batch has."""
+    db = core.store.db
+    found = find(core, db, ref)
+    total, active, places = batches_db.allocation_counts(db, found.id)
+    page, pages = _pages(total, page, size)
+    rows = batches_db.allocations_page(db, found.id, name_of(core), (page - 1) * size, size)
+    return BatchPage(found, rows, (), page, pages, total, active, places)
+
+
+def batches_page(
+    core: Core, year: int | None = None, page: int = 1, *, size: int = PAGE_SIZE
+) -> BatchPage:
+    """One page of the batches, newest first, each with its totals (no assignment rows)."""
+    db = core.store.db
+    total = batches_db.count_batches(db, year)
+    page, pages = _pages(total, page, size)
+    ids = batches_db.batch_ids_page(db, year, (page - 1) * size, size)
+    return BatchPage(None, (), tuple(load(core, db, i) for i in ids), page, pages, total)
+
+
+# -- cancelling, confirmed ---------------------------------------------------------------
+
+
+def preview_cancel(core: Core, ref: str | int, actor: Actor, *, reason: str = "") -> CancelPreview:
+    """What cancelling a batch would release, kept as a preview to confirm."""
+    require_admin(core, actor, "mark_batches")
+    reason = check_text(reason, "reason", required=False)
+    with core.store.write() as db:
+        found = find(core, db, ref)
+        check_transition(found, BatchStatus.CANCELLED)
+        _, active, places = batches_db.allocation_counts(db, found.id)
+        key = previews.keep(core, db, "cancel", found, [], actor, {"reason": reason})
+    return CancelPreview(found, key, found.allocated, active, places)
+
+
+def confirm_cancel(core: Core, key: str, actor: Actor) -> tuple[Batch, bool]:
+    """Cancel a batch as previewed: (the batch, whether it was cancelled just now)."""
+    with core.store.write() as db:
+        preview = previews.load(core, db, key, "cancel")
+        if preview.applied_at is not None:
+            return load(core, db, preview.batch_id, allocations=False), False
+        reason = preview.facts.get("reason", "")
+        batch = set_status(core, preview.batch_id, BatchStatus.CANCELLED, actor, reason=reason)
+        batches_db.mark_applied(db, key, core.now(), actor.id, [])
+    return batch, True

@@ -139,6 +139,13 @@ class Catalogue:
             return self.status(value)
         if key == "action":
             return self.entries["action"].get(value, value)
+        if key == "changes":  # [{municipality, now, planned}, …]: one sentence each
+            return Safe(
+                "; ".join(
+                    self.text("refusal", "room_change", {k: self._fact(k, v) for k, v in c.items()})
+                    for c in value
+                )
+            )
         if isinstance(value, tuple | list) and all(isinstance(v, int) for v in value):
             return ",".join(map(str, value))
         return value

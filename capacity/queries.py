@@ -13,7 +13,7 @@ from capacity.core import Core, iso
 from capacity.geography import NATIONAL, NATIONAL_WORDS, structure_for
 from capacity.models import Batch, CapacityLine, Change, Municipality, Overview, Room
 from capacity.names import MAX_QUERY_LENGTH, Resolution, normalize
-from capacity.rules import DEFAULT_PLANNING_YEAR, check_year, totals
+from capacity.rules import DEFAULT_PLANNING_YEAR, check_count, check_year, totals
 
 DEFAULT_SCOPE = "storbynettverket"
 NATIONAL_TITLE = "Norge"
@@ -216,3 +216,22 @@ def history(core: Core, query: str | None = None, *, limit: int | None = None) -
     if query is not None:
         numbers = core.geography.lineage_numbers(municipality(core, query))
     return repository.history(core.store.db, numbers, limit=limit)
+
+
+def room_for(
+    core: Core, size: int, year: int | None = None, text: str | None = None
+) -> tuple[int, list[Room]]:
+    """The municipalities that can take a household of `size` persons in a year (the
+    planning year unless told), most room first: (year, rooms). Over the whole country
+    unless `text` names a group or a municipality."""
+    check_count(size, "household_size", minimum=1)
+    year = check_year(year if year is not None else default_year(core))
+    key = scope(core, text)[0] if text else NATIONAL
+    with core.store.read() as db:
+        lines = figures_db.lines(db, scope_members(core, key, year), year)
+    found = [
+        Room(number=line.municipality.number, name=line.municipality.name_no, remaining=left)
+        for line in lines
+        if (left := line.remaining) is not None and left >= size
+    ]
+    return year, sorted(found, key=lambda r: (-r.remaining, r.name))

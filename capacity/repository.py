@@ -230,3 +230,26 @@ def set_setting(db: Database, key: str, value: str) -> None:
 
 def ping(db: Database) -> None:
     db.conn.execute("SELECT 1 FROM municipalities LIMIT 1").fetchone()
+
+
+# -- scores --------------------------------------------------------------------------------
+
+
+def scores(db: Database) -> tuple[dict[str, float], str | None]:
+    """(score per municipality number, their source); ({}, None) when none are kept."""
+    rows = db.conn.execute("SELECT number, score, source FROM scores").fetchall()
+    return {row[0]: row[1] for row in rows}, (rows[0][2] if rows else None)
+
+
+def score_rows(db: Database) -> list[dict[str, Any]]:
+    return list(rows_of(db, "SELECT * FROM scores ORDER BY number"))
+
+
+def replace_scores(db: Database, values: dict[str, float], source: str, at: str, by: str) -> None:
+    """One set of scores at a time: a new file replaces the last."""
+    db.conn.execute("DELETE FROM scores")
+    db.conn.executemany(
+        "INSERT INTO scores (number, score, source, imported_at, imported_by) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(number, score, source, at, by) for number, score in sorted(values.items())],
+    )

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from capacity import errors
+from capacity import errors, households
+from capacity.households import Unit
 from capacity.models import (
     BATCH_TRANSITIONS,
     IMDI_MEASURES,
@@ -111,28 +112,23 @@ def check_report(line: CapacityLine, value: int, force: bool) -> None:
         )
 
 
-def check_households(households: Sequence[int]) -> tuple[int, ...]:
-    return tuple(check_count(size, "household_size", minimum=1) for size in households)
-
-
-def check_batch_households(households: tuple[int, ...], persons: int) -> None:
-    if households and sum(households) != persons:
+def check_batch_households(units: tuple[Unit, ...], persons: int) -> None:
+    if units and households.persons(units) != persons:
         raise errors.InvalidInput(
-            "sum_mismatch", field="households", total=sum(households), persons=persons
+            "sum_mismatch", field="households", total=households.persons(units), persons=persons
         )
 
 
-def assignment_persons(persons: int | None, households: tuple[int, ...]) -> int:
+def assignment_persons(persons: int | None, units: tuple[Unit, ...]) -> int:
     """How many persons an assignment is for: as given, or the households' sum."""
+    total = households.persons(units)
     if persons is None:
-        if not households:
+        if not units:
             raise errors.InvalidInput("say_persons", field="persons")
-        persons = sum(households)
+        persons = total
     check_count(persons, "persons", minimum=1, maximum=MAX_BATCH_PERSONS)
-    if sum(households) > persons:
-        raise errors.InvalidInput(
-            "sum_over", field="households", total=sum(households), persons=persons
-        )
+    if total > persons:
+        raise errors.InvalidInput("sum_over", field="households", total=total, persons=persons)
     return persons
 
 
@@ -180,11 +176,14 @@ def check_assignment(
     municipality: Municipality,
     members: Sequence[Municipality],
     persons: int,
-    households: tuple[int, ...],
+    units: tuple[Unit, ...],
     scope_title: str,
+    *,
+    picked: bool = False,
 ) -> None:
     """An assignment must stay in the batch's scope, within its unassigned persons,
-    name households the batch still has, and never split one."""
+    name households the batch still has, and never split one (nor linked ones).
+    `picked`: the households are to be picked for it (they need not be named)."""
     if municipality not in members:
         raise errors.InvalidInput(
             "outside_scope", field="municipality", name=municipality.name_no, scope=scope_title
@@ -196,14 +195,11 @@ def check_assignment(
             unallocated=batch.unallocated,
             persons=batch.persons,
         )
-    unplaced = list(batch.unplaced_households)
-    for size in households:
-        if size not in unplaced:
-            raise errors.InvalidInput("no_household", field="households", size=size)
-        unplaced.remove(size)
-    singles_left = batch.unallocated - sum(batch.unplaced_households)
-    if persons - sum(households) > singles_left:
-        raise errors.InvalidInput("split", field="households", households=batch.unplaced_households)
+    households.take(units, batch.unplaced_units)
+    if not picked and persons - households.persons(units) > batch.singles_left:
+        raise errors.InvalidInput(
+            "split", field="households", households=households.text(batch.unplaced_units)
+        )
 
 
 # -- events ------------------------------------------------------------------------------
@@ -243,13 +239,12 @@ def fit_events(
     room = sum(r.remaining for r in rooms)
     if need > room:
         events.append(batch_event(Kind.BATCH_EXCEEDS, batch, rooms, actor, need, room, scope_title))
-    largest = rooms[0].remaining if rooms else 0
-    unplaced = batch.unplaced_households
-    if unplaced and unplaced[0] > largest:
+    largest = max((r.remaining for r in rooms), default=0)
+    unplaced = batch.unplaced_units
+    if unplaced and sum(unplaced[0]) > largest:
+        size = sum(unplaced[0])
         events.append(
-            batch_event(
-                Kind.HOUSEHOLD_TOO_LARGE, batch, rooms, actor, unplaced[0], largest, scope_title
-            )
+            batch_event(Kind.HOUSEHOLD_TOO_LARGE, batch, rooms, actor, size, largest, scope_title)
         )
     return events
 

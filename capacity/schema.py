@@ -204,3 +204,40 @@ def m005_settings_and_source_dates(db: Database) -> None:
     # The date a source gives for what it says ("2020-09": the KS letter names a month;
     # "2023-09-25": the day IMDi's table was taken), beside when it was recorded.
     db.execute("ALTER TABLE changes ADD COLUMN source_date TEXT NOT NULL DEFAULT ''")
+
+
+@migrations()
+def m006_linked_households_previews_scores(db: Database) -> None:
+    # Households as they move: a JSON list of units, each a list of linked household
+    # sizes ([[5], [4, 3]]). NULL on rows from before: every household is a unit alone.
+    db.execute("ALTER TABLE batches ADD COLUMN units TEXT")
+    db.execute("ALTER TABLE allocations ADD COLUMN units TEXT")
+    # A batch's assignments a page at a time, in the order they were made.
+    db.execute("CREATE INDEX allocations_by_batch_id ON allocations (batch_id, id)")
+    # What a Confirm button confirms: a plan or an assignment as it was shown, kept here
+    # so that the button carries only its key. Applied once: `applied_at` and the
+    # allocations it made are set in the same transaction as the allocations.
+    db.execute(
+        """CREATE TABLE previews (
+            key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            batch_id INTEGER NOT NULL REFERENCES batches(id),
+            lines TEXT NOT NULL,
+            facts TEXT NOT NULL DEFAULT '{}',
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            applied_at TEXT,
+            applied_by TEXT,
+            allocations TEXT)"""
+    )
+    db.execute("CREATE INDEX previews_by_expiry ON previews (expires_at)")
+    # Scores per municipality (a predicted employment rate, say): the plan's third stage.
+    db.execute(
+        """CREATE TABLE scores (
+            number TEXT PRIMARY KEY CHECK (length(number) = 4),
+            score REAL NOT NULL,
+            source TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            imported_by TEXT NOT NULL)"""
+    )

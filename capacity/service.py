@@ -2,8 +2,8 @@
 one object per process over the use-case modules, and `open_capacity`, which opens,
 migrates and seeds a database.
 
-Each method is a use case from `queries`, `figures`, `batches`, `assignments` or
-`access`, called with this process's `Core`; nothing here holds logic of its own.
+Each method is a use case from `queries`, `figures`, `batches`, `assignments`,
+`planning`, `scores` or `access`, called with this process's `Core`; nothing here holds logic of its own.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from capacity import access, assignments, figures, queries, repository
+from capacity import access, assignments, figures, planning, queries, repository
 from capacity import batches as batch_cases
 from capacity import figure_repository as figures_db
+from capacity import scores as score_cases
 from capacity.core import Clock, Core, utc_now
 from capacity.geography import Geography
 from capacity.outbox import Outbox
@@ -111,6 +112,7 @@ class Capacity:
     scope_title = _use_case(queries.scope_title)
     overview = _use_case(queries.overview)
     history = _use_case(queries.history)
+    room_for = _use_case(queries.room_for)
 
     report_spare = _use_case(figures.report_spare)
     set_figures = _use_case(figures.set_figures)
@@ -126,9 +128,23 @@ class Capacity:
     batch = _use_case(batch_cases.batch)
     batches = _use_case(batch_cases.batches)
     set_status = _use_case(batch_cases.set_status)
+    batch_page = _use_case(batch_cases.batch_page)
+    batches_page = _use_case(batch_cases.batches_page)
+    preview_cancel = _use_case(batch_cases.preview_cancel)
+    confirm_cancel = _use_case(batch_cases.confirm_cancel)
     allocate = _use_case(assignments.allocate)
-    allocate_auto = _use_case(assignments.allocate_auto)
+    preview_assignment = _use_case(assignments.preview_assignment)
+    confirm_assignment = _use_case(assignments.confirm_assignment)
     release = _use_case(assignments.release)
+
+    plan_batch = _use_case(planning.plan_batch)
+    apply_plan = _use_case(planning.apply_plan)
+    undo_plan = _use_case(planning.undo_plan)
+    allocate_auto = _use_case(planning.allocate_auto)
+
+    import_scores = _use_case(score_cases.import_scores)
+    scores = _use_case(score_cases.scores)
+    clear_scores = _use_case(score_cases.clear_scores)
 
     # -- the outbox ------------------------------------------------------------------
 
