@@ -3,27 +3,48 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks import Message, actions_block, button, context_block, section_block
 from bot.i18n import Texts
+from capacity import households as hh
+from capacity.households import Unit
 from capacity.models import Batch
-from capacity.results import AllocationResult, BatchResult
+from capacity.results import AllocationResult, BatchPage, BatchResult
 
 CONFIRM_ACTION = "relocation_confirm"
 DISMISS_ACTION = "relocation_dismiss"
 UNDO_ACTION = "relocation_undo"
-MAX_LISTED = 40
-
-
-def _sizes(households: tuple[int, ...], limit: int = 30) -> str:
-    """5,4,6 — or the first sizes and how many more, for a long list."""
-    if len(households) <= limit:
-        return ",".join(map(str, households))
-    return ",".join(map(str, households[:limit])) + f",… (+{len(households) - limit})"
+RELEASE_ACTION = "relocation_release"
+BATCH_PAGE_ACTION = "relocation_page"
+OPEN = ("planned", "allocated")
 
 
 Block = dict[str, Any]
+HOUSEHOLDS_WIDTH = 40
+
+
+def households_cell(units: Sequence[Unit], width: int = HOUSEHOLDS_WIDTH) -> str:
+    """5,5 — or as many as fit and how many more."""
+    full = hh.text(units)
+    if len(full) <= width:
+        return full or "–"
+    shown = full[: width - 8].rsplit(",", 1)[0]
+    return f"{shown},… (+{len(units) - len(shown.split(','))})"
+
+
+def sized(units: Sequence[Unit], limit: int = 400) -> str:
+    """Households for a sentence: all of them, or the first and how many more."""
+    return households_cell(units, limit)
+
+
+def unassigned(t: Texts, batch: Batch, persons: int, units: Sequence[Unit]) -> str:
+    """What of the batch is still without a place."""
+    if persons <= 0:
+        return t("all_assigned", batch=batch.name)
+    sizes = t("plan_left_households", sizes=sized(units)) if units else ""
+    return t("unassigned", persons=t.number(persons), households=sizes)
 
 
 def _alerted(t: Texts, alerted: bool) -> list[Block]:
@@ -44,7 +65,7 @@ def batch_created(result: BatchResult, t: Texts, scope_title: str) -> Message:
     from bot.alerts import alert_message
 
     b = result.batch
-    households = t("households", sizes=_sizes(b.households)) if b.households else ""
+    households = t("households", sizes=sized(b.units, 300)) if b.units else ""
     blocks: list[Block] = [
         section_block(
             t(
@@ -151,23 +172,6 @@ def _batch_line(batch: Batch, t: Texts, scope_title: str) -> str:
     )
 
 
-def batch_detail(batch: Batch, t: Texts, scope_title: str) -> Message:
-    lines = [_batch_line(batch, t, scope_title)]
-    for a in batch.allocations[:MAX_LISTED]:
-        lines.append(
-            t(
-                "batch_allocation",
-                place=f"{a.municipality} ({a.number})",
-                persons=t.number(a.persons),
-                households=f" [{_sizes(a.households)}]" if a.households else "",
-                released="" if a.active else t("released"),
-            )
-        )
-    if len(batch.allocations) > MAX_LISTED:
-        lines.append(f"… +{len(batch.allocations) - MAX_LISTED} (`capacity batch show {batch.id}`)")
-    return _message(_sections(lines))
-
-
 def _sections(lines: list[str], limit: int = 2900) -> list[Block]:
     """Lines in as few sections as Slack's 3,000 characters per section allow."""
     sections: list[Block] = []
@@ -181,15 +185,6 @@ def _sections(lines: list[str], limit: int = 2900) -> list[Block]:
     if chunk:
         sections.append(section_block("\n".join(chunk)))
     return sections
-
-
-def batch_list(batches: list[Batch], t: Texts, titles: dict[str, str] | None = None) -> Message:
-    if not batches:
-        return _message([section_block(t("no_batches"))])
-    lines = [_batch_line(b, t, (titles or {}).get(b.scope, b.scope)) for b in batches[:MAX_LISTED]]
-    if len(batches) > MAX_LISTED:
-        lines.append(f"… +{len(batches) - MAX_LISTED} (`capacity batch list`)")
-    return _message(_sections(lines))
 
 
 def undone(batch: Batch, place: str, t: Texts, user: str) -> Message:
@@ -206,3 +201,64 @@ def undone(batch: Batch, place: str, t: Texts, user: str) -> Message:
             )
         ]
     )
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+def _allocation_line(a: Any, t: Texts) -> str:
+    units = hh.text(a.units) if a.units else ""
+    return (
+        t(
+            "batch_allocation",
+            place=f"{a.municipality} ({a.number})",
+            persons=t.number(a.persons),
+            households=f" [{households_cell(a.units, 200)}]" if units else "",
+            released="" if a.active else t("released"),
+        )
+        + f"  `#{a.id}`"
+    )
+
+
+def _page_buttons(t: Texts, page: BatchPage, value: dict[str, Any]) -> list[Block]:
+    buttons = []
+    for label, target in (("previous", page.page - 1), ("next", page.page + 1)):
+        if 1 <= target <= page.pages:
+            found = json.dumps({**value, "p": target})
+            buttons.append(button(t(label), f"{BATCH_PAGE_ACTION}:{target}", found))
+    return [actions_block(buttons, f"pages-{page.page}")] if buttons else []
+
+
+def batch_page(page: BatchPage, t: Texts, scope_title: str, notice: str = "") -> Message:
+    """A batch, what of it is unassigned, and a page of its assignments, each active one
+    with a Release button while the batch is open."""
+    b = page.batch
+    assert b is not None
+    blocks: list[Block] = [section_block(notice)] if notice else []
+    blocks.append(section_block(_batch_line(b, t, scope_title)))
+    blocks.append(context_block(unassigned(t, b, b.unallocated, b.unplaced_units)))
+    for a in page.allocations:
+        block = section_block(_allocation_line(a, t))
+        if a.active and b.status.value in OPEN:
+            value = json.dumps({"a": a.id, "b": b.id, "p": page.page})
+            block["accessory"] = button(t("release_button"), f"{RELEASE_ACTION}:{a.id}", value)
+        blocks.append(block)
+    if page.total:
+        counts = dict(total=page.total, active=page.active, municipalities=page.municipalities)
+        blocks.append(context_block(t("batch_page", page=page.page, pages=page.pages, **counts)))
+    blocks += _page_buttons(t, page, {"b": b.id})
+    return _message(blocks)
+
+
+def batches_page(
+    page: BatchPage, t: Texts, titles: dict[str, str], year: int | None = None
+) -> Message:
+    if not page.batches:
+        return _message([section_block(t("no_batches"))])
+    lines = [_batch_line(b, t, titles.get(b.scope, b.scope)) for b in page.batches]
+    blocks = _sections(lines)
+    blocks.append(
+        context_block(t("batches_page", page=page.page, pages=page.pages, count=page.total))
+    )
+    blocks += _page_buttons(t, page, {"y": year} if year else {})
+    return _message(blocks)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,11 @@ PAGE_SIZE = 20
 
 SHOW_ACTION = "capacity_show"
 PAGE_ACTION = "capacity_page"
+REDO_ACTION = "capacity_redo"
+
+Redo = Callable[[str, Municipality], "str | None"]
+"""(the text typed, the municipality chosen) → a button value that carries the request
+on with that municipality, or None when there is nothing to carry on."""
 
 
 @dataclass
@@ -270,8 +276,21 @@ def _page_button(label: str, overview: Overview, page: int) -> dict[str, Any]:
     return button(label, f"{PAGE_ACTION}:{page}", value)
 
 
-def choices_message(resolution: Resolution, t: Texts, year: int | None) -> Message:
-    """Unknown name → "did you mean" buttons; ambiguous name → the candidates."""
+def redo_value(command: str, text: str | None) -> str | None:
+    """The value of a button that runs `text` again as `command` ("capacity" or
+    "relocation"); None without a text or when it would not fit in a button."""
+    if not text:
+        return None
+    value = json.dumps({"c": command, "t": text}, ensure_ascii=False)
+    return value if len(value) <= MAX_BUTTON_VALUE else None
+
+
+def choices_message(
+    resolution: Resolution, t: Texts, year: int | None, redo: Redo | None = None
+) -> Message:
+    """Unknown name → "did you mean" buttons; ambiguous name → the candidates. With
+    `redo`, a choice carries the original request on (the assignment, the report or
+    the grant); without it, a choice shows that municipality's capacity."""
     query = resolution.query[:100].replace("`", "'")
     if resolution.problem == "too_long":
         return plain(t("too_long"))
@@ -288,10 +307,23 @@ def choices_message(resolution: Resolution, t: Texts, year: int | None) -> Messa
     blocks = [section_block(intro)]
     if options:
         blocks.append(
-            actions_block([_show_button(m, year) for m in options[:MAX_BUTTONS]], "choices")
+            actions_block(
+                [_choice_button(resolution.query, m, year, redo) for m in options[:MAX_BUTTONS]],
+                "choices",
+            )
         )
     text = intro + (" " + ", ".join(m.label for m in options) if options else "")
     return Message(text=text, blocks=blocks).check()
+
+
+def _choice_button(
+    query: str, municipality: Municipality, year: int | None, redo: Redo | None
+) -> dict[str, Any]:
+    value = redo(query, municipality) if redo else None
+    if value is None:
+        return _show_button(municipality, year)
+    label = municipality.label[:MAX_BUTTON_TEXT]
+    return button(label, f"{REDO_ACTION}:{municipality.number}", value)
 
 
 def _show_button(municipality: Municipality, year: int | None) -> dict[str, Any]:
@@ -304,12 +336,15 @@ def _show_button(municipality: Municipality, year: int | None) -> dict[str, Any]
 FULL_REFUSALS = {"permission", "busy"}  # texts that say "nothing was changed" themselves
 
 
-def refusal(error: errors.CapacityError, t: Texts, year: int | None = None) -> Message:
+def refusal(
+    error: errors.CapacityError, t: Texts, year: int | None = None, redo: Redo | None = None
+) -> Message:
     """Every refusal of the core as a message: a name not found or ambiguous offers
-    the choices as buttons; anything else says what is wrong and that nothing changed."""
+    the choices as buttons (carrying the request on, with `redo`); anything else says
+    what is wrong and that nothing changed."""
     resolution = error.facts.get("resolution")
     if resolution is not None:
-        return choices_message(resolution, t, year)
+        return choices_message(resolution, t, year, redo)
     text = t.refusal(error)
     if error.code not in FULL_REFUSALS:
         text = t("invalid", message=Safe(text.rstrip(".")))

@@ -6,11 +6,12 @@ Plain functions over the core, shared by the slash command, the buttons and the 
 
 from __future__ import annotations
 
-from bot import blocks
+from bot import blocks, plan_blocks
 from bot.blocks import Message
 from bot.listeners.deps import Deps, actor_from
-from bot.parse import Request
+from bot.parse import Request, capacity_text
 from capacity import errors
+from capacity.models import Municipality
 
 
 def answer(request: Request, deps: Deps, user_id: str, user_name: str = "") -> Message:
@@ -19,7 +20,16 @@ def answer(request: Request, deps: Deps, user_id: str, user_name: str = "") -> M
     try:
         return _answer(request, deps, user_id, user_name)
     except errors.CapacityError as error:
-        return blocks.refusal(error, deps.texts, request.year)
+        return blocks.refusal(error, deps.texts, request.year, redo=redo(request))
+
+
+def redo(request: Request) -> blocks.Redo:
+    """A "did you mean" choice carries a change on (a report, a grant)."""
+
+    def value(query: str, chosen: Municipality) -> str | None:
+        return blocks.redo_value("capacity", capacity_text(request, query, chosen.number))
+
+    return value
 
 
 def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Message:
@@ -35,6 +45,9 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
         if service.geography.group(request.target):
             return blocks.overview_message(service.overview(request.target, request.year), t)
         return blocks.capacity_message(service.capacity(request.target, request.year), t)
+    if request.kind == "room":
+        year, rooms = service.room_for(request.value, request.year)
+        return plan_blocks.room_message(year, request.value or 0, rooms, t)
     if request.kind == "report":
         result = service.report_spare(
             request.target,

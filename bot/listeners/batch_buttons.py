@@ -4,12 +4,13 @@ assignment, and "Open batch" on an alert in the coordination channel."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import batch_blocks, blocks
+from bot import batch_blocks, blocks, plan_blocks
 from bot.alerts import OPEN_BATCH_ACTION
 from bot.blocks import Message
 from bot.i18n import Texts
@@ -53,13 +54,11 @@ class RelocationButtons:
         t, service = self.deps.texts, self.deps.service
 
         def work(value: ConfirmValue) -> Message:
+            if value.b is None or value.n is None:  # the preview kept under its key
+                done = service.confirm_assignment(value.k, actor)
+                return plan_blocks.assignment_done(done, t, actor.id)
             result = service.allocate(
-                value.b,
-                value.n,
-                value.p,
-                actor,
-                households=tuple(value.h),
-                request_key=value.k,
+                value.b, value.n, value.p, actor, households=tuple(value.h), request_key=value.k
             )
             return batch_blocks.assigned(result, t, actor.id)
 
@@ -98,8 +97,8 @@ class RelocationButtons:
         t, service = self.deps.texts, self.deps.service
 
         def work(value: BatchValue) -> Message:
-            batch = service.batch(value.b)
-            return batch_blocks.batch_detail(batch, t, service.scope_title(batch.scope))
+            page = service.batch_page(value.b)
+            return batch_blocks.batch_page(page, t, service.scope_title(page.batch.scope))
 
         message = guarded(t, button_value(action, BatchValue), work)
         if body.get("response_url"):
@@ -115,5 +114,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
     buttons = RelocationButtons(deps)
     app.action(batch_blocks.CONFIRM_ACTION)(buttons.confirm)
     app.action(batch_blocks.DISMISS_ACTION)(buttons.dismiss)
-    app.action(batch_blocks.UNDO_ACTION)(buttons.undo)
+    app.action(re.compile(f"^{batch_blocks.UNDO_ACTION}(:|$)"))(buttons.undo)
     app.action(OPEN_BATCH_ACTION)(buttons.open_batch)

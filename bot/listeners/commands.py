@@ -11,7 +11,7 @@ from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
 from bot.parse import parse
 
-QUESTIONS = {"help", "capacity", "overview", "invalid"}
+QUESTIONS = {"help", "capacity", "overview", "room", "invalid"}
 
 
 class CapacityCommand:

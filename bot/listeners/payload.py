@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.async_app import AsyncRespond
@@ -44,14 +44,47 @@ class PageValue(Value):
     p: Annotated[int, Field(ge=1, le=1000)] = 1
 
 
-class ConfirmValue(Value):
-    """Confirm an assignment previewed before: batch, place, persons, households, key."""
+Key = Annotated[str, Field(min_length=1, max_length=200)]
 
-    b: Id
-    n: Annotated[str, Field(max_length=10)]
-    p: Count
+
+class ConfirmValue(Value):
+    """Confirm an assignment previewed before: the preview's key. (Buttons from before
+    previews were kept carry batch, place, persons and households beside it.)"""
+
+    k: Key
+    b: Id | None = None
+    n: Annotated[str, Field(max_length=10)] | None = None
+    p: Count | None = None
     h: Annotated[list[Count], Field(max_length=500)] = []
-    k: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class KeyValue(Value):
+    """Confirm or undo a preview (a plan, a cancellation) by its key."""
+
+    k: Key
+
+
+class ReleaseValue(Value):
+    """Release an assignment from a batch's page (and show that page again)."""
+
+    a: Id
+    b: Id | None = None
+    p: Annotated[int, Field(ge=1, le=100_000)] = 1
+
+
+class BatchPageValue(Value):
+    """A page of a batch's assignments (`b`), or of the batches (of year `y`)."""
+
+    b: Id | None = None
+    y: Year | None = None
+    p: Annotated[int, Field(ge=1, le=100_000)] = 1
+
+
+class RedoValue(Value):
+    """A command carried on with the municipality chosen from "did you mean"."""
+
+    c: Literal["capacity", "relocation"]
+    t: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class UndoValue(Value):

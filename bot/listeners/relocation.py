@@ -1,22 +1,38 @@
-"""`/relocation`: register relocation batches, preview an assignment with Confirm, list,
-show and move batches through their life. The form is in `batch_modal.py`, the
-buttons in `batch_buttons.py`."""
+"""`/relocation`: register relocation batches, plan a whole batch (`fordel`) or preview
+assignments (`tildel`, one or several municipalities) with Confirm, list and show
+batches a page at a time, release an assignment, and move batches through their life
+(cancelling asks first). The form is in `batch_modal.py`, the buttons in
+`batch_buttons.py` and `plan_buttons.py`."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import batch_blocks, blocks
+from bot import batch_blocks, blocks, plan_blocks
 from bot.blocks import Message
-from bot.listeners import batch_buttons, batch_modal
+from bot.listeners import batch_buttons, batch_modal, plan_buttons
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import Relocation, parse_relocation
+from bot.parse_relocation import relocation_text
 from capacity import errors
+from capacity.models import Municipality
+
+PLAN_SECONDS = 0.6
+"""Solver time per stage of a plan made for a slash command's answer (Slack waits 3 s);
+a plan stopped by it is sound and says it is not proven optimal."""
+
+
+def redo(request: Relocation) -> blocks.Redo:
+    """A "did you mean" choice carries an assignment on."""
+
+    def value(query: str, chosen: Municipality) -> str | None:
+        return blocks.redo_value("relocation", relocation_text(request, query, chosen.number))
+
+    return value
 
 
 class RelocationCommand:
@@ -32,13 +48,13 @@ class RelocationCommand:
             )
             return
         message = await asyncio.to_thread(self.answer, request, command)
-        await ack(**message.payload())
+        await ack(**message.payload(share=request.share))
 
     def answer(self, request: Relocation, command: dict[str, Any]) -> Message:
         try:
             return self._answer(request, command)
         except errors.CapacityError as error:
-            return blocks.refusal(error, self.deps.texts)
+            return blocks.refusal(error, self.deps.texts, redo=redo(request))
 
     def _answer(self, request: Relocation, command: dict[str, Any]) -> Message:
         t, service = self.deps.texts, self.deps.service
@@ -46,12 +62,15 @@ class RelocationCommand:
         if request.kind == "invalid":
             return blocks.plain(t(request.problem))
         if request.kind == "list":
-            batches = service.batches(request.year)
-            titles = {b.scope: service.scope_title(b.scope) for b in batches}
-            return batch_blocks.batch_list(batches, t, titles)
+            page = service.batches_page(request.year, request.page)
+            titles = {b.scope: service.scope_title(b.scope) for b in page.batches}
+            return batch_blocks.batches_page(page, t, titles, request.year)
         if request.kind == "show":
-            batch = service.batch(request.name)
-            return batch_blocks.batch_detail(batch, t, service.scope_title(batch.scope))
+            page = service.batch_page(request.name, request.page)
+            return batch_blocks.batch_page(page, t, service.scope_title(page.batch.scope))
+        if request.kind == "status" and request.status == "cancelled":
+            preview = service.preview_cancel(request.name, actor, reason=request.reason)
+            return plan_blocks.cancel_preview(preview, t)
         if request.kind == "status":
             batch = service.set_status(request.name, request.status, actor, reason=request.reason)
             status = batch_blocks.status_word(t, batch)
@@ -66,23 +85,28 @@ class RelocationCommand:
                 scope=request.scope,
             )
             return batch_blocks.batch_created(result, t, service.scope_title(result.batch.scope))
+        if request.kind == "plan":
+            plan = service.plan_batch(request.name, actor, time_limit=PLAN_SECONDS)
+            return plan_blocks.plan_preview(plan, t, service.scope_title(plan.batch.scope))
         if request.kind == "assign":
-            result = service.allocate(
-                request.name,
-                request.municipality,
-                request.persons,
-                actor,
-                households=request.households,
-                dry_run=True,
-            )
-            if not result.granted:
-                return batch_blocks.refused(result, t)
-            # a fresh key per preview: every click on this Confirm button carries it,
-            # so a double click or a retried click reserves once
-            return batch_blocks.preview(result, t, uuid.uuid4().hex, request.households)
+            targets = [
+                (place, persons, request.households if len(request.targets) == 1 else ())
+                for place, persons in request.targets
+            ]
+            preview = service.preview_assignment(request.name, targets, actor)
+            return plan_blocks.assignment_preview(preview, t)
+        if request.kind == "release":
+            batch = service.release(request.allocation, actor, reason="released in Slack")
+            place = next(
+                (f"{a.municipality} ({a.number})" for a in batch.allocations
+                 if a.id == request.allocation),
+                "?",
+            )  # fmt: skip
+            return batch_blocks.undone(batch, place, t, actor.id)
         return blocks.plain(t("relocation_usage"))
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     batch_buttons.register(app, deps)
     batch_modal.register(app, deps)
+    plan_buttons.register(app, deps, RelocationCommand(deps))
