@@ -14,7 +14,7 @@ from typing import Any
 
 from capacity import errors
 from capacity.imdi import shown
-from capacity.imports import MEASURE_COLUMNS, WIDE_NUMBER, WIDE_YEAR
+from capacity.import_formats import MEASURE_COLUMNS, WIDE_NUMBER, WIDE_YEAR
 from capacity.models import Batch, Change, Measure
 from capacity.service import Capacity
 
