@@ -107,6 +107,7 @@ class Capacity:
     years_with_figures = _use_case(queries.years_with_figures)
     latest_year = _use_case(queries.latest_year)
     capacity = _use_case(queries.capacity)
+    planning_year = _use_case(queries.planning_year)
     scope = _use_case(queries.scope)
     scope_title = _use_case(queries.scope_title)
     overview = _use_case(queries.overview)
@@ -114,6 +115,7 @@ class Capacity:
 
     report_spare = _use_case(figures.report_spare)
     set_figures = _use_case(figures.set_figures)
+    set_planning_year = _use_case(figures.set_planning_year)
 
     roles = _use_case(access.roles)
     is_admin = _use_case(access.is_admin)

@@ -32,6 +32,28 @@ def init(ctx: click.Context) -> None:
     )
 
 
+@cli.command()
+@click.argument("year", type=int, required=False)
+@by_option
+@db_option
+@click.pass_context
+def year(ctx: click.Context, year: int | None, by: str | None) -> None:
+    """Show the planning year, or set it: the default year of every answer, report,
+    batch and overview (recorded in the history).
+
+    Example:
+
+        capacity year
+        capacity year 2021
+    """
+    svc = service(ctx)
+    if year is None:
+        click.echo(f"The planning year is {svc.planning_year()}")
+        return
+    before, after = svc.set_planning_year(year, actor(by))
+    click.echo(f"The planning year is {after}" + (f" (was {before})" if before != after else ""))
+
+
 def _role_command(name: str, doc: str) -> None:
     @cli.command(name, help=doc)
     @click.argument("user_id")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -22,8 +21,13 @@ from capacity.cli.render import (
 
 @cli.command()
 @click.argument("target", required=False)
-@click.option("--year", type=int, help="Year of the figures (default: the latest with figures).")
-@click.option("--as-of", "as_of", type=click.DateTime(), help="Figures as they stood then (UTC).")
+@click.option("--year", type=int, help="Year of the figures (default: the planning year).")
+@click.option(
+    "--as-of",
+    "as_of",
+    help="Figures as they stood then, Norwegian time: 2020-10-01 (the end of that day), "
+    "1.10.2020, 2020-10-01T12:00.",
+)
 @json_option
 @click.option(
     "--all",
@@ -37,7 +41,7 @@ def show(
     ctx: click.Context,
     target: str | None,
     year: int | None,
-    as_of: datetime | None,
+    as_of: str | None,
     as_json: bool,
     show_all: bool,
 ) -> None:
@@ -61,7 +65,7 @@ def show(
         else:
             print_line(line)
         return
-    overview = svc.overview(scope, year)
+    overview = svc.overview(scope, year, as_of=as_of)
     if as_json:
         click.echo(json.dumps(overview_json(overview), ensure_ascii=False, indent=2))
     else:
@@ -75,8 +79,13 @@ def show(
     "--source", required=True, help="Where the figure comes from (a letter, an e-mail, a meeting)."
 )
 @by_option
-@click.option("--year", type=int, help="Year (default: the latest with figures).")
+@click.option("--year", type=int, help="Year (default: the planning year).")
 @click.option("--reason", default="", help="Why it changed.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Save a figure below what is already reserved there (the place is then overbooked).",
+)
 @db_option
 @click.pass_context
 def report_spare(
@@ -87,6 +96,7 @@ def report_spare(
     by: str | None,
     year: int | None,
     reason: str,
+    force: bool,
 ) -> None:
     """Record the spare capacity a municipality reports for a year.
 
@@ -96,12 +106,18 @@ def report_spare(
     """
     who = actor(by)
     result = service(ctx).report_spare(
-        municipality, spare, who, year=year, source=source, reason=reason
+        municipality, spare, who, year=year, source=source, reason=reason, force=force
     )
     before = number(result.before) if result.before is not None else "none"
+    line = result.line
+    left = (
+        f"overbooked by {line.overbooked}"
+        if line.overbooked
+        else f"remaining {number(line.remaining)}"
+    )
     click.echo(
         f"{result.municipality.label} {result.year}: reported spare {before} → "
-        f"{number(result.after)} (remaining {number(result.line.remaining)}), by {who.label}"
+        f"{number(result.after)} ({left}), by {who.label}"
     )
 
 
