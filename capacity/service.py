@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from capacity import access, assignments, figures, queries, repository
+from capacity import access, assignments, dump_repository, figures, queries, repository
 from capacity import batches as batch_cases
 from capacity.core import Clock, Core, utc_now
 from capacity.geography import Geography
@@ -98,6 +98,11 @@ class Capacity:
 
     def figure_records(self) -> list[dict[str, Any]]:
         return repository.figure_records(self.core.store.db)
+
+    def dump(self) -> dump_repository.Dump:
+        """Every table's rows and the schema's migrations, as one state (the JSON export)."""
+        with self.core.store.read() as db:
+            return dump_repository.dump(db)
 
     # -- use cases -------------------------------------------------------------------
 
