@@ -253,6 +253,7 @@ def restore(source: Path, target: Path, *, clock: Clock = utc_now) -> RestoreRes
     if target.exists() and source.resolve() == target.resolve():
         raise errors.DatabaseProblem("same_file", path=str(target))
     inspect(source, newer_ok=False)
+    target.parent.mkdir(parents=True, exist_ok=True)
     staged = beside(target, "restoring", clock)
     try:
         _copy(source, staged, page_size=_page_size(target) if target.exists() else None)
