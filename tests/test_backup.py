@@ -299,3 +299,14 @@ def test_a_restore_while_another_process_writes_leaves_a_sound_database(on_disk,
         ).fetchone()[0]
     conn.close()
     assert int(last) == spare(live)[0]  # the figure and its history agree
+
+
+def test_every_refusal_has_a_text_in_both_languages_and_the_new_ones_read_in_bokmal():
+    from capacity.i18n import catalogue
+
+    english, bokmal = catalogue("en", "plain"), catalogue("nb", "plain")
+    plural_only = {key for key in english.entries["refusal"] if key.endswith("_one")}
+    assert set(english.entries["refusal"]) - plural_only == set(bokmal.entries["refusal"])
+    error = errors.DatabaseProblem("holds_data", path="ny.db", what="batches: 2")
+    assert bokmal.refusal(error).startswith("databasen ny.db har data fra før")
+    assert "Nothing was changed" in english.refusal(error)
