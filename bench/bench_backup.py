@@ -167,7 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         for with_backups in (False, True):
             found = writer_latency(national, work, seconds, with_backups)
             print(
-                ("  with backups back to back: " if with_backups else "  alone:                     ")
+                (
+                    "  with backups back to back: "
+                    if with_backups
+                    else "  alone:                     "
+                )
                 + f"{found['writes']:,} writes, median {found['median ms']:.2f} ms, "
                 f"p99 {found['p99 ms']:.2f} ms, max {found['max ms']:.1f} ms"
                 + (

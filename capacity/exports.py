@@ -257,8 +257,9 @@ def _batch_rows(batch: Batch) -> Iterator[list[object]]:
 
 
 def _text(value: str) -> str:
-    """Free text for a spreadsheet: a cell starting like a formula gets a leading `'`,
-    so that opening the export does not run what a user typed (CSV injection)."""
+    """A text cell for a spreadsheet (`_write_csv` passes every one through here): one
+    starting like a formula gets a leading `'`, so that opening the export does not run
+    what someone typed (CSV injection)."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
