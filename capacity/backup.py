@@ -124,7 +124,8 @@ def inspect(path: Path, *, name: Path | None = None, newer_ok: bool = True) -> D
             applied = tuple(migration.name for migration in migrations.applied(db))
             if not applied:
                 raise errors.DatabaseProblem("not_capacity", path=shown)
-            unknown = [name for name in applied if name not in known_migrations()]
+            known = known_migrations()
+            unknown = [migration for migration in applied if migration not in known]
             if unknown and not newer_ok:
                 raise errors.DatabaseProblem("newer_schema", path=shown, names=", ".join(unknown))
             broken = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -142,6 +143,10 @@ def inspect(path: Path, *, name: Path | None = None, newer_ok: bool = True) -> D
 def _copy(source: Path, target: Path, *, page_size: int | None = None) -> None:
     """`source` as one read transaction sees it, into the new file `target`, as a single
     self-contained file (rollback journal, not WAL); with `page_size`, rewritten to it."""
+    try:
+        open(target, "xb").close()  # a new file, and a clear error where none can be made
+    except OSError as error:
+        raise OSError(f"Cannot write {target}: {error.strerror}") from None
     with _connect(source) as src, _connect(target) as dst:
         src.backup(dst)
         dst.execute("PRAGMA journal_mode = DELETE")
