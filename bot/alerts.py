@@ -16,6 +16,7 @@ _KEYS = {
     Kind.HOUSEHOLDS_DO_NOT_FIT: "alert_households_pack",
     Kind.ALLOCATION_REFUSED: "alert_refused",
     Kind.CAPACITY_LOW: "alert_low",
+    Kind.OVERBOOKED: "alert_overbooked",
 }
 
 
@@ -30,6 +31,9 @@ def alert_message(event: CapacityExceeded, t: Texts) -> Message:
         remaining=t.number(event.remaining),
         scope=event.scope_title,
         threshold=t.number(event.threshold),
+        over=t.number(-event.remaining),
+        spare=t.number(event.persons + event.remaining),
+        batches=", ".join(event.batches) or event.batch_name or "–",
     )
     if event.rooms:
         rooms = ", ".join(f"{room.name} {t.number(room.remaining)}" for room in event.rooms)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from capacity import batch_repository as batches_db
 from capacity import errors, queries, repository
+from capacity import figure_repository as figures_db
 from capacity.access import can_edit, require_admin, require_editor
 from capacity.batches import find, follow, load, name_of, release_rows
 from capacity.core import Core
@@ -54,7 +55,7 @@ def allocate(
             allocation = batches_db.allocation(db, done, name_of(core))
             assert allocation is not None
             there = core.geography.get(allocation.number, structure_for(batch.year)) or place
-            line = repository.line(db, there, batch.year)
+            line = figures_db.line(db, there, batch.year)
             return AllocationResult(
                 batch, there, allocation.persons, True, line.remaining or 0, allocation,
                 duplicate=True,
@@ -64,7 +65,7 @@ def allocate(
         members = queries.scope_members(core, batch.scope, batch.year)
         title = queries.scope_title(core, batch.scope)
         check_assignment(batch, place, members, persons, sizes, title)
-        line = repository.line(db, place, batch.year)
+        line = figures_db.line(db, place, batch.year)
         if line.remaining is None:
             raise errors.InvalidInput(
                 "no_spare", field="municipality", municipality=place, year=batch.year

@@ -13,7 +13,7 @@ from capacity import errors, queries, repository
 from capacity.access import require_admin
 from capacity.core import Core
 from capacity.geography import structure_for
-from capacity.models import Actor, Batch, BatchStatus, Measure
+from capacity.models import Actor, Batch, BatchStatus
 from capacity.outbox import emit
 from capacity.results import BatchResult
 from capacity.rules import (
@@ -159,8 +159,9 @@ def set_status(
 ) -> Batch:
     """Move a batch through its life: arrived, settled, or cancelled.
 
-    Cancelling releases every reservation. Settling adds the persons to each
-    municipality's settled figure, attributed to the actor."""
+    Cancelling releases every reservation. Settling keeps them: the places are then
+    used by a settled batch ("bosatt via grupper"); IMDi's published figures are never
+    changed by our own work."""
     status = parse_status(status)
     require_admin(core, actor, "mark_batches")
     reason = check_text(reason, "reason", required=False)
@@ -170,30 +171,5 @@ def set_status(
         if status is BatchStatus.CANCELLED:
             ids = batches_db.active_ids(db, found.id)
             release_rows(core, db, ids, actor, reason or f"batch '{found.name}' cancelled")
-        if status is BatchStatus.SETTLED:
-            _count_settled(core, db, load(core, db, found.id, allocations=True), actor)
         record_status(core, db, found, status, actor, reason)
         return load(core, db, found.id, allocations=True)
-
-
-def _count_settled(core: Core, db: Database, settled: Batch, actor: Actor) -> None:
-    per_place: dict[str, int] = {}
-    for allocation in settled.allocations:
-        if allocation.active:
-            per_place[allocation.number] = per_place.get(allocation.number, 0) + allocation.persons
-    for number, persons in per_place.items():
-        exists, before = repository.figure_value(db, number, settled.year, Measure.SETTLED)
-        if exists and before is None:
-            # IMDi did not publish the figure (0 to 4, or not asked); adding to an
-            # unknown would invent a number, so the figure stays unknown.
-            continue
-        repository.set_figure(
-            db,
-            core.now(),
-            number,
-            settled.year,
-            Measure.SETTLED,
-            (before or 0) + persons,
-            actor,
-            source=f"relocation batch '{settled.name}' settled",
-        )

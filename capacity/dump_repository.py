@@ -14,18 +14,21 @@ from __future__ import annotations
 import base64
 import itertools
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
 
 from capacity import errors
-from capacity.repository import rows_of
+from capacity.repository import marks, rows_of
 from capacity.schema import DERIVED_COLUMNS, DERIVED_TABLES, migrations
 
-# Tables `seed()` fills with the bundled data; a history record of the seed is bundled too.
-SEEDED_TABLES = frozenset({"municipalities", "crosswalk", "groups", "group_members", "figures"})
+# Tables `seed()` fills with the bundled data (the history records of the bundled data are
+# told apart by their actors).
+SEEDED_TABLES = frozenset(
+    {"municipalities", "crosswalk", "groups", "group_members", "figures", "settings"}
+)
 HISTORY_TABLE = "changes"
 BLOB = "base64"  # a BLOB value is written as {"base64": "..."}
 
@@ -158,14 +161,16 @@ def counts(db: Database) -> dict[str, int]:
     }
 
 
-def entered(db: Database, seed_actor: str) -> dict[str, int]:
+def entered(db: Database, bundled_by: Collection[str]) -> dict[str, int]:
     """Rows that are not the bundled data, per table (empty for a database that holds
-    nothing but what `capacity init` loads): history records by anyone but the seed,
-    and every row of a table the seed does not fill."""
+    nothing but what `capacity init` loads): history records by anyone but the actors
+    the bundled data is recorded by, and every row of a table the seed does not fill."""
     found: dict[str, int] = {}
+    actors = sorted(bundled_by)
     for table in tables(db):
         if table == HISTORY_TABLE:
-            sql, params = f"SELECT count(*) FROM {table} WHERE actor != ?", [seed_actor]
+            sql = f"SELECT count(*) FROM {table} WHERE actor NOT IN ({marks(actors)})"
+            params = actors
         elif table in SEEDED_TABLES:
             continue
         else:

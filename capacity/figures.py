@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from capacity import figure_repository as figures_db
 from capacity import repository
-from capacity.access import require_editor
+from capacity.access import require_admin, require_editor
 from capacity.core import Core
 from capacity.models import Actor, Measure
 from capacity.outbox import emit
-from capacity.queries import default_year, municipality
+from capacity.queries import PLANNING_YEAR, default_year, municipality, planning_year
 from capacity.results import ChangeResult
-from capacity.rules import check_count, check_text, check_year, low_capacity_events
+from capacity.rules import check_count, check_report, check_text, check_year, low_capacity_events
 
 
 def report_spare(
@@ -24,10 +25,13 @@ def report_spare(
     year: int | None = None,
     source: str = "",
     reason: str = "",
+    force: bool = False,
 ) -> ChangeResult:
-    """Record a municipality's reported spare capacity for a year (default: the latest
-    year with figures). A re-report of the same value is recorded too, as a
-    confirmation with its own date and source."""
+    """Record a municipality's reported spare capacity for a year (default: the
+    planning year). A re-report of the same value is recorded too, as a confirmation
+    with its own date and source. A value below what is already reserved there is
+    refused with the numbers unless `force` (the reporter confirmed it): the place is
+    then overbooked, and the coordination channel is told which batches hold it."""
     check_count(value, "spare")
     year = check_year(year if year is not None else default_year(core))
     source = check_text(source, "source", required=False)
@@ -35,7 +39,8 @@ def report_spare(
     place = municipality(core, query, year)
     require_editor(core, actor, place)
     with core.store.write() as db:
-        changed, before, after = repository.set_figure(
+        check_report(figures_db.line(db, place, year), value, force)
+        changed, before, after = figures_db.set_figure(
             db,
             core.now(),
             place.number,
@@ -47,7 +52,11 @@ def report_spare(
             reason=reason,
             force=True,
         )
-        line = repository.line(db, place, year)
+        line = figures_db.line(db, place, year)
+        if line.overbooked:
+            line = line.model_copy(
+                update={"overbooking": figures_db.batches_at(db, place.number, year)}
+            )
         events = low_capacity_events(line, actor, core.low_ratio)
         alerted = emit(core, db, events)
         change = repository.last_change(db) if changed else None
@@ -62,14 +71,29 @@ def set_figures(
     actor: Actor,
     *,
     source: str,
+    source_date: str = "",
 ) -> int:
     """Set many figures (an import) in one transaction; returns how many changed."""
     changed = 0
     with core.store.write() as db:
         now = core.now()
         for number, year, measure, value in rows:
-            did, _, _ = repository.set_figure(
-                db, now, number, year, measure, value, actor, source=source
-            )
+            did, _, _ = figures_db.set_figure(
+                db, now, number, year, measure, value, actor, source=source,
+                source_date=source_date,
+            )  # fmt: skip
             changed += did
     return changed
+
+
+def set_planning_year(core: Core, year: int, actor: Actor) -> tuple[int, int]:
+    """Make `year` the default of every answer, report, batch and overview (admin);
+    attributed in the history. Returns (before, after)."""
+    check_year(year)
+    require_admin(core, actor, "planning_year")
+    with core.store.write() as db:
+        before = planning_year(core)
+        if before != year:
+            repository.set_setting(db, PLANNING_YEAR, str(year))
+            repository.record(db, core.now(), actor, "setting", PLANNING_YEAR, before, year)
+    return before, year

@@ -36,6 +36,7 @@ BUNDLED_COLUMNS = {
 }
 
 UNPUBLISHED = ":"  # not published: 0 to 4, or the municipality was not asked
+NOT_APPLICABLE = "."  # no such figure (2023's decisions not yet made, say)
 
 
 def fold(text: str) -> str:

@@ -5,6 +5,7 @@ Plain pydantic models, immutable, with no knowledge of storage or of Slack.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -56,6 +57,13 @@ IMDI_MEASURES = (
 )
 
 
+def partial_date(year: int, source_dates: Iterable[str]) -> str:
+    """The latest source date that falls inside `year` itself: figures taken before
+    the year ended are a snapshot, not the year's result."""
+    inside = [d for d in source_dates if d and f"{year}" <= d < f"{year + 1}"]
+    return max(inside, default="")
+
+
 class Actor(Model):
     """Who makes a change: a Slack user, a CLI user, an import file, the seed."""
 
@@ -78,6 +86,7 @@ class Figure(Model):
     changed_at: datetime
     actor: str
     source: str = ""
+    source_date: str = ""  # what the source says it is dated: "2020-09", "2023-09-25"
 
 
 class Change(Model):
@@ -89,10 +98,11 @@ class Change(Model):
     actor_name: str = ""
     source: str = ""
     reason: str = ""
-    entity: str  # figure | batch | allocation | role
+    entity: str  # figure | batch | allocation | role | setting
     key: str
     before: object = None
     after: object = None
+    source_date: str = ""
 
 
 class Role(StrEnum):
@@ -161,14 +171,47 @@ class Batch(Model):
         return tuple(left)
 
 
+class YearFigures(Model):
+    """IMDi's figures of one year for a municipality (a compact line beside another)."""
+
+    year: int
+    values: dict[Measure, int | None]
+    partial: str = ""  # the date the year's figures were taken, when before its end
+
+
 class CapacityLine(Model):
-    """The capacity of one municipality in one year, with the figures behind it."""
+    """The capacity of one municipality in one year, with the figures behind it.
+
+    `reserved` counts every active reservation, `settled` the part of it held by
+    batches already settled ("bosatt via grupper"): both use the reported places."""
 
     municipality: Municipality
     year: int
     figures: dict[Measure, Figure]
     reserved: int
+    settled: int = 0
     years_with_figures: tuple[int, ...] = ()
+    other_years: tuple[YearFigures, ...] = ()
+    overbooking: tuple[tuple[str, int], ...] = ()  # (batch, persons) when overbooked
+    as_of: datetime | None = None
+
+    @property
+    def reserved_open(self) -> int:
+        """Reserved for batches not yet settled."""
+        return self.reserved - self.settled
+
+    @property
+    def overbooked(self) -> int:
+        """By how many persons the reservations exceed the reported places (0: not)."""
+        return max(0, -(self.remaining or 0))
+
+    @property
+    def partial(self) -> str:
+        """The date IMDi's figures for this year were taken, when before the year ended
+        (2023: "2023-09-25"): every answer showing them says so."""
+        return partial_date(
+            self.year, (f.source_date for m, f in self.figures.items() if m in IMDI_MEASURES)
+        )
 
     def value(self, measure: Measure) -> int | None:
         figure = self.figures.get(measure)
@@ -215,6 +258,11 @@ class Total(Model):
     unknown: int  # municipalities where the value is unknown (IMDi ':')
     missing: int  # municipalities with no figure at all
 
+    @property
+    def known(self) -> bool:
+        """A sum of nothing but unknowns is unknown, not 0."""
+        return self.counted > 0
+
 
 class Overview(Model):
     """Capacity over a group or the country, with totals."""
@@ -223,7 +271,8 @@ class Overview(Model):
     scope: str  # group name or "norge"
     year: int
     lines: tuple[CapacityLine, ...]
-    totals: dict[str, Total]  # measure names plus "reserved" and "remaining"
+    totals: dict[str, Total]  # measure names plus "reserved", "remaining", "overbooked"…
+    as_of: datetime | None = None
 
 
 class Group(Model):
@@ -238,6 +287,7 @@ class Kind(StrEnum):
     HOUSEHOLDS_DO_NOT_FIT = "households_do_not_fit"  # each fits, but not all at once
     ALLOCATION_REFUSED = "allocation_refused"
     CAPACITY_LOW = "capacity_low"
+    OVERBOOKED = "overbooked"  # a report below what is already reserved, confirmed
 
 
 class Room(Model):
@@ -265,6 +315,7 @@ class CapacityExceeded(Model):
     actor: str
     actor_name: str = ""
     threshold: int | None = None  # for CAPACITY_LOW
+    batches: tuple[str, ...] = ()  # for OVERBOOKED: the batches holding the places
 
     @property
     def dedupe_key(self) -> str:

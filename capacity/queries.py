@@ -8,15 +8,17 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from capacity import errors, repository
+from capacity import figure_repository as figures_db
 from capacity.core import Core, iso
 from capacity.geography import NATIONAL, NATIONAL_WORDS, structure_for
 from capacity.models import Batch, CapacityLine, Change, Municipality, Overview, Room
 from capacity.names import MAX_QUERY_LENGTH, Resolution, normalize
-from capacity.rules import check_year, totals
+from capacity.rules import DEFAULT_PLANNING_YEAR, check_year, totals
 
 DEFAULT_SCOPE = "storbynettverket"
 NATIONAL_TITLE = "Norge"
 LINE_CACHE_SIZE = 4096  # capacity() answers kept; a national run is 357 x years
+PLANNING_YEAR = "planning_year"
 
 
 def resolve(core: Core, query: str, year: int | None = None) -> Resolution:
@@ -69,21 +71,28 @@ def only(found: list[Municipality], query: str, year: int) -> Municipality:
 
 def years_with_figures(core: Core, place: Municipality) -> tuple[int, ...]:
     numbers = core.geography.lineage_numbers(place)
-    return repository.years_with_figures(core.store.db, numbers)
+    return figures_db.years_with_figures(core.store.db, numbers)
 
 
 def latest_year(core: Core) -> int | None:
-    return repository.latest_year(core.store.db)
+    return figures_db.latest_year(core.store.db)
+
+
+def planning_year(core: Core) -> int:
+    """The year every answer, report, batch and overview is about unless told."""
+    value = repository.setting(core.store.db, PLANNING_YEAR)
+    return int(value) if value else DEFAULT_PLANNING_YEAR
 
 
 def default_year(core: Core) -> int:
-    return latest_year(core) or core.clock().year
+    return planning_year(core)
 
 
 def capacity(
     core: Core, query: str, year: int | None = None, *, as_of: datetime | None = None
 ) -> CapacityLine:
-    """Capacity of one municipality: the latest year with figures unless `year`.
+    """Capacity of one municipality in a year (the planning year unless told), with
+    IMDi's figures of its other years; as it stood at `as_of` when given.
 
     Answers are kept by (structure, number, year asked), each valid for one
     `store.generation()`: a question repeated in a meeting costs a dict lookup."""
@@ -95,17 +104,28 @@ def capacity(
     cached = core.line_cache.get(key)
     if cached is not None and cached[0] == generation:
         return cached[1]
-    years = years_with_figures(core, current)
-    if year is not None:
-        place = current
-    else:
-        year = years[-1] if years else core.clock().year
-        place = only(core.geography.project(current, structure_for(year)), query, year)
-    if as_of is not None:
-        return repository.line_as_of(core.store.db, place, year, iso(as_of), years)
     with core.store.read() as db:
-        line = repository.line(db, place, year, years)
-    if years:  # without figures, the year is the clock's: not cached
+        if year is None:
+            year = planning_year(core)
+            place = only(core.geography.project(current, structure_for(year)), query, year)
+        else:
+            place = current
+        numbers = core.geography.lineage_numbers(place)
+        years = figures_db.years_with_figures(db, numbers)
+        if as_of is not None:
+            [line] = figures_db.lines_as_of(db, [place], year, iso(as_of))
+        else:
+            line = figures_db.line(db, place, year)
+        line = line.model_copy(
+            update={
+                "years_with_figures": years,
+                "other_years": figures_db.other_years(db, numbers, year),
+                "overbooking": figures_db.batches_at(db, place.number, year)
+                if line.overbooked
+                else (),
+            }
+        )
+    if as_of is None:
         if len(core.line_cache) >= LINE_CACHE_SIZE:
             core.line_cache.clear()
         core.line_cache[key] = (generation, line)  # type: ignore[assignment]
@@ -157,19 +177,31 @@ def scope_title(core: Core, key: str) -> str:
     return key
 
 
-def overview(core: Core, text: str | None = None, year: int | None = None) -> Overview:
-    """Capacity over a group or the country, with totals, in the latest year."""
+def overview(
+    core: Core,
+    text: str | None = None,
+    year: int | None = None,
+    *,
+    as_of: datetime | None = None,
+) -> Overview:
+    """Capacity over a group or the country, with totals, in one year (the planning
+    year unless told); as it stood at `as_of` when given."""
     key, title, _ = scope(core, text)
     year = check_year(year if year is not None else default_year(core))
     members = scope_members(core, key, year)
     with core.store.read() as db:
-        lines = repository.lines(db, members, year)
-    return Overview(title=title, scope=key, year=year, lines=lines, totals=totals(lines))
+        if as_of is not None:
+            lines = figures_db.lines_as_of(db, members, year, iso(as_of))
+        else:
+            lines = figures_db.lines(db, members, year)
+    return Overview(
+        title=title, scope=key, year=year, lines=lines, totals=totals(lines), as_of=as_of
+    )
 
 
 def rooms(core: Core, db: Database, batch: Batch) -> list[Room]:
     """Remaining room per municipality of the batch's scope, most first."""
-    lines = repository.lines(db, scope_members(core, batch.scope, batch.year), batch.year)
+    lines = figures_db.lines(db, scope_members(core, batch.scope, batch.year), batch.year)
     found = [
         Room(number=line.municipality.number, name=line.municipality.name_no, remaining=left)
         for line in lines

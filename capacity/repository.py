@@ -15,7 +15,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from capacity.geography import Geography
-from capacity.models import Actor, CapacityLine, Change, Figure, Group, Measure, Municipality
+from capacity.models import (
+    Actor,
+    Change,
+    Group,
+    Municipality,
+)
 from capacity.names import normalize
 
 ABSENT = "absent"  # a figure's "before" when it did not exist
@@ -104,178 +109,6 @@ def has_figures(db: Database) -> bool:
     return db.conn.execute("SELECT 1 FROM figures LIMIT 1").fetchone() is not None
 
 
-# -- figures -------------------------------------------------------------------------------
-
-
-def figure_key(number: str, year: int, measure: Measure) -> str:
-    return f"{number}/{year}/{measure.value}"
-
-
-def _figure(
-    measure: str, value: int | None, at: str, actor: str, actor_name: str, source: str
-) -> Figure:
-    return Figure(
-        measure=Measure(measure),
-        value=value,
-        changed_at=at,
-        actor=actor_name or actor,
-        source=source,
-    )
-
-
-def years_with_figures(db: Database, numbers: Sequence[str]) -> tuple[int, ...]:
-    rows = db.conn.execute(
-        f"SELECT DISTINCT year FROM figures WHERE number IN ({marks(numbers)}) ORDER BY year",
-        list(numbers),
-    ).fetchall()
-    return tuple(row[0] for row in rows)
-
-
-def latest_year(db: Database) -> int | None:
-    row = db.conn.execute("SELECT max(year) FROM figures").fetchone()
-    return row[0] if row else None
-
-
-def line(
-    db: Database, municipality: Municipality, year: int, years: tuple[int, ...] = ()
-) -> CapacityLine:
-    """One municipality's figures for a year, with its reservations."""
-    rows = db.conn.execute(
-        """SELECT f.measure, f.value, c.at, c.actor, c.actor_name, c.source
-           FROM figures f JOIN changes c ON c.id = f.change_id
-           WHERE f.number = ? AND f.year = ?""",
-        [municipality.number, year],
-    ).fetchall()
-    row = db.conn.execute(
-        "SELECT persons FROM reserved WHERE number = ? AND year = ?",
-        [municipality.number, year],
-    ).fetchone()
-    return CapacityLine(
-        municipality=municipality,
-        year=year,
-        figures={row[0]: _figure(*row) for row in rows},
-        reserved=row[0] if row else 0,
-        years_with_figures=years,
-    )
-
-
-def lines(
-    db: Database, municipalities: Sequence[Municipality], year: int
-) -> tuple[CapacityLine, ...]:
-    """Many municipalities' lines for a year, in two queries."""
-    figures: dict[str, dict[Measure, Figure]] = {}
-    for row in db.conn.execute(
-        """SELECT f.number, f.measure, f.value, c.at, c.actor, c.actor_name, c.source
-           FROM figures f JOIN changes c ON c.id = f.change_id
-           WHERE f.year = ?""",
-        [year],
-    ):
-        figures.setdefault(row[0], {})[Measure(row[1])] = _figure(*row[1:])
-    reserved = dict(
-        db.conn.execute("SELECT number, persons FROM reserved WHERE year = ?", [year]).fetchall()
-    )
-    return tuple(
-        CapacityLine(
-            municipality=m,
-            year=year,
-            figures=figures.get(m.number, {}),
-            reserved=reserved.get(m.number, 0),
-        )
-        for m in municipalities
-    )
-
-
-def line_as_of(
-    db: Database, municipality: Municipality, year: int, moment: str, years: tuple[int, ...]
-) -> CapacityLine:
-    """The line as it stood at `moment` (UTC ISO text), from the history."""
-    figures: dict[Measure, Figure] = {}
-    for measure in Measure:
-        row = db.conn.execute(
-            """SELECT after, at, actor, actor_name, source FROM changes
-               WHERE entity = 'figure' AND key = ? AND at <= ?
-               ORDER BY at DESC, id DESC LIMIT 1""",
-            [figure_key(municipality.number, year, measure), moment],
-        ).fetchone()
-        if row and row[0] is not None:
-            value = json.loads(row[0])
-            if value != "deleted":
-                figures[measure] = _figure(measure.value, value, *row[1:])
-    reserved = db.conn.execute(
-        """SELECT coalesce(sum(persons), 0) FROM allocations
-           WHERE number = ? AND year = ? AND created_at <= ?
-             AND (released_at IS NULL OR released_at > ?)""",
-        [municipality.number, year, moment, moment],
-    ).fetchone()[0]
-    return CapacityLine(
-        municipality=municipality,
-        year=year,
-        figures=figures,
-        reserved=reserved,
-        years_with_figures=years,
-    )
-
-
-def figure_value(db: Database, number: str, year: int, measure: Measure) -> tuple[bool, Any]:
-    """(whether the figure exists, its value: None for unknown)."""
-    row = db.conn.execute(
-        "SELECT value FROM figures WHERE number = ? AND year = ? AND measure = ?",
-        [number, year, measure.value],
-    ).fetchone()
-    return (row is not None, row[0] if row else None)
-
-
-def set_figure(
-    db: Database,
-    at: str,
-    number: str,
-    year: int,
-    measure: Measure,
-    value: int | None,
-    actor: Actor,
-    *,
-    source: str = "",
-    reason: str = "",
-    force: bool = False,
-) -> tuple[bool, int | None, int | None]:
-    """Set one figure with the history record that explains it; a no-op when unchanged
-    (unless `force`: a re-report is recorded as a confirmation)."""
-    exists, before = figure_value(db, number, year, measure)
-    if exists and before == value and not force:
-        return False, before, value
-    change_id = record(
-        db,
-        at,
-        actor,
-        "figure",
-        figure_key(number, year, measure),
-        before if exists else ABSENT,
-        value,
-        source=source,
-        reason=reason,
-    )
-    db.conn.execute(
-        """INSERT INTO figures (number, year, measure, value, change_id)
-           VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (number, year, measure)
-           DO UPDATE SET value = excluded.value, change_id = excluded.change_id""",
-        [number, year, measure.value, value, change_id],
-    )
-    return True, before, value
-
-
-def figure_records(db: Database) -> list[dict[str, Any]]:
-    """Every current figure with the change that set it (for exports)."""
-    return list(
-        rows_of(
-            db,
-            """SELECT f.number, f.year, f.measure, f.value, f.change_id,
-                      c.at, c.actor, c.actor_name, c.source
-               FROM figures f JOIN changes c ON c.id = f.change_id""",
-        )
-    )
-
-
 # -- history -------------------------------------------------------------------------------
 
 
@@ -289,18 +122,20 @@ def record(
     after: Any,
     *,
     source: str = "",
+    source_date: str = "",
     reason: str = "",
 ) -> int:
     """Append a history record (the table refuses updates and deletes)."""
     cursor = db.conn.execute(
-        """INSERT INTO changes (at, actor, actor_name, source, reason, entity, key,
-                               before, after)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        """INSERT INTO changes (at, actor, actor_name, source, source_date, reason, entity,
+                               key, before, after)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             at,
             actor.id,
             actor.name,
             source,
+            source_date,
             reason,
             entity,
             key,
@@ -378,6 +213,19 @@ def remove_role(db: Database, user_id: str, role: str, number: str) -> bool:
         [user_id, role, number],
     )
     return cursor.rowcount > 0
+
+
+def setting(db: Database, key: str) -> str | None:
+    row = db.conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def set_setting(db: Database, key: str, value: str) -> None:
+    db.conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
 
 
 def ping(db: Database) -> None:

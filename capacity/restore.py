@@ -22,11 +22,12 @@ from typing import Any
 from capacity import backup, dump_repository, errors
 from capacity.core import Clock, utc_now
 from capacity.schema import known_migrations, migrations, rebuild_derived
-from capacity.seed import SEED_ACTOR
+from capacity.seed import IMDI, KS, SEED_ACTOR
 from capacity.store import Store
 
 FORMAT = "capacity-bot export"
 FORMAT_VERSION = 1
+BUNDLED_BY = frozenset({SEED_ACTOR.id, IMDI.id, KS.id})  # who the bundled data is recorded by
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _check_target(target: Path) -> None:
     backup.inspect(target)
     store = Store(target)
     try:
-        entered = dump_repository.entered(store.db, SEED_ACTOR.id)
+        entered = dump_repository.entered(store.db, BUNDLED_BY)
     finally:
         store.close()
     if entered:

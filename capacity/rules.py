@@ -7,7 +7,10 @@ Use cases call these with what they read from the repository; every refusal is a
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from capacity import errors
 from capacity.models import (
@@ -33,6 +36,11 @@ MAX_NAME_LENGTH = 80
 MAX_TEXT = 500
 DEFAULT_LOW_RATIO = 0.10
 OPEN_STATUSES = (BatchStatus.PLANNED, BatchStatus.ALLOCATED)  # places can still change
+DEFAULT_PLANNING_YEAR = 2020  # the year of the KS letter's figures
+OSLO = ZoneInfo("Europe/Oslo")
+MOMENT_FORMS = ("2020-10-01", "1.10.2020", "01.10.2020", "2020-10-01T12:00", "2020-10-01 12:00")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_TIME = re.compile(r"[T ](\d{2}):(\d{2})")
 
 
 # -- values ------------------------------------------------------------------------------
@@ -65,6 +73,42 @@ def check_text(value: str, field: str, *, required: bool = True, maximum: int = 
     if len(text) > maximum:
         raise errors.InvalidInput("text_too_long", field=field, maximum=maximum)
     return text
+
+
+def parse_moment(text: str) -> datetime:
+    """A moment as coordinators write it, in Norwegian time. A date alone means the end
+    of that day: "as of 1.10.2020" includes what was recorded on 1 October."""
+    value = " ".join(str(text).split())
+    date_part = _DATE.match(value)
+    rest = value[date_part.end() :] if date_part else ""
+    clock = _TIME.fullmatch(rest) if rest else None
+    if date_part is None or (rest and clock is None) or (clock and not date_part.group(1)):
+        raise errors.InvalidInput("moment_format", field="as_of", value=value[:40])
+    iso_form = date_part.group(1) is not None
+    year, month, day = date_part.group(1, 2, 3) if iso_form else reversed(date_part.group(4, 5, 6))
+    try:
+        day_start = datetime(int(year), int(month), int(day), tzinfo=OSLO)
+        if clock:
+            return day_start.replace(hour=int(clock.group(1)), minute=int(clock.group(2)))
+    except ValueError:
+        raise errors.InvalidInput("moment_format", field="as_of", value=value[:40]) from None
+    return day_start + timedelta(days=1) - timedelta(microseconds=1)
+
+
+def check_report(line: CapacityLine, value: int, force: bool) -> None:
+    """A report below what is already reserved (and used by settled batches) would
+    leave a negative number of places: refused with the numbers, unless confirmed."""
+    if value < line.reserved and not force:
+        raise errors.InvalidInput(
+            "below_reserved",
+            field="spare",
+            value=value,
+            reserved=line.reserved,
+            settled=line.settled,
+            over=line.reserved - value,
+            municipality=line.municipality,
+            year=line.year,
+        )
 
 
 def check_households(households: Sequence[int]) -> tuple[int, ...]:
@@ -213,13 +257,31 @@ def fit_events(
 def low_capacity_events(
     line: CapacityLine, actor: Actor, low_ratio: float = DEFAULT_LOW_RATIO
 ) -> list[CapacityExceeded]:
+    """Less than `low_ratio` of the reported places left, or overbooked (with the
+    batches holding the places: `line.overbooking`)."""
     spare, remaining = line.spare, line.remaining
-    if spare is None or remaining is None or spare <= 0:
+    if spare is None or remaining is None:
+        return []
+    m = line.municipality
+    if remaining < 0:
+        return [
+            CapacityExceeded(
+                kind=Kind.OVERBOOKED,
+                year=line.year,
+                scope=m.number,
+                scope_title=m.name_no,
+                persons=line.reserved,
+                remaining=remaining,
+                actor=actor.id,
+                actor_name=actor.name,
+                batches=tuple(f"{name} ({persons})" for name, persons in line.overbooking),
+            )
+        ]
+    if spare <= 0:
         return []
     limit = spare * low_ratio  # below 10 % of 5 is below 0.5: 0 left is low
     if remaining >= limit and remaining > 0:
         return []
-    m = line.municipality
     return [
         CapacityExceeded(
             kind=Kind.CAPACITY_LOW,
@@ -283,10 +345,20 @@ def totals(lines: Sequence[CapacityLine]) -> dict[str, Total]:
     result["reserved"] = Total(
         value=sum(line.reserved for line in lines), counted=len(lines), unknown=0, missing=0
     )
-    result["remaining"] = Total(
-        value=sum(line.remaining or 0 for line in with_spare),
+    result["settled_by_batches"] = Total(
+        value=sum(line.settled for line in lines), counted=len(lines), unknown=0, missing=0
+    )
+    result["remaining"] = Total(  # an overbooked place has no room left, not less than none
+        value=sum(max(0, line.remaining or 0) for line in with_spare),
         counted=len(with_spare),
         unknown=0,
         missing=len(lines) - len(with_spare),
+    )
+    overbooked = [line for line in with_spare if line.overbooked]
+    result["overbooked"] = Total(
+        value=sum(line.overbooked for line in overbooked),
+        counted=len(overbooked),
+        unknown=0,
+        missing=0,
     )
     return result

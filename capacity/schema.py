@@ -212,3 +212,12 @@ def rebuild_totals(db: Database) -> None:
         "UPDATE batches SET allocated = coalesce((SELECT sum(persons) FROM allocations a "
         "WHERE a.batch_id = batches.id AND a.active = 1), 0)"
     )
+
+
+@migrations()
+def m005_settings_and_source_dates(db: Database) -> None:
+    # Settings kept with the data (the planning year), changed through the history.
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # The date a source gives for what it says ("2020-09": the KS letter names a month;
+    # "2023-09-25": the day IMDi's table was taken), beside when it was recorded.
+    db.execute("ALTER TABLE changes ADD COLUMN source_date TEXT NOT NULL DEFAULT ''")

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from capacity import access, assignments, dump_repository, figures, queries, repository
 from capacity import batches as batch_cases
+from capacity import figure_repository as figures_db
 from capacity.core import Clock, Core, utc_now
 from capacity.geography import Geography
 from capacity.outbox import Outbox
@@ -97,7 +98,7 @@ class Capacity:
         return repository.has_figures(self.core.store.db)
 
     def figure_records(self) -> list[dict[str, Any]]:
-        return repository.figure_records(self.core.store.db)
+        return figures_db.figure_records(self.core.store.db)
 
     def dump(self) -> dump_repository.Dump:
         """Every table's rows and the schema's migrations, as one state (the JSON export)."""

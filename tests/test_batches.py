@@ -134,17 +134,20 @@ def test_cancelling_releases_every_reservation(fresh):
         fresh.set_status("Moria 2020", "arrived", ADMIN)
 
 
-def test_settling_counts_the_persons_as_settled_attributed(fresh):
+def test_settling_counts_the_persons_as_settled_by_batches_and_leaves_imdis_figure(fresh):
     fresh.create_batch("Moria 2020", 20, ADMIN, year=2020)
     fresh.allocate("Moria 2020", "Trondheim", 20, ADMIN)
     fresh.set_status("Moria 2020", "arrived", ADMIN)
     fresh.set_status("Moria 2020", "settled", ADMIN)
     line = fresh.capacity("Trondheim")
-    assert line.value(Measure.SETTLED) == 86 + 20
-    assert line.remaining == 95  # settled persons still used the spare places
-    last = [c for c in fresh.history("Trondheim") if c.key == "5001/2020/settled"][-1]
-    assert (last.before, last.after) == (86, 106)
-    assert last.actor == ADMIN.id and "Moria 2020" in last.source
+    assert line.value(Measure.SETTLED) == 86  # IMDi's published figure, as published
+    assert (line.settled, line.reserved_open) == (20, 0)  # used by a settled batch
+    assert line.remaining == 95  # settling itself does not change the room
+    assert [c for c in fresh.history("Trondheim") if c.key == "5001/2020/settled"] == [
+        c for c in fresh.history("Trondheim") if c.key == "5001/2020/settled" and c.actor == "imdi"
+    ]
+    status = [c for c in fresh.history() if c.entity == "batch"][-1]
+    assert status.actor == ADMIN.id and status.after == {"status": "settled"}
 
 
 def test_an_undo_releases_one_assignment(fresh):

@@ -64,22 +64,22 @@ def problems_of(path: Path, service: Capacity) -> list[tuple[int, str]]:
 def test_wide_csv_imports_known_unknown_and_skips_empty_cells(service, tmp_path):
     path = write(
         tmp_path,
-        "figures-2021.csv",
+        "figures-2019.csv",
         "number,year,original_request,request,decision,settled,spare\n"
-        "0301,2021,300,250,:,,40\n"
-        "4601,2021,:,:,:,:,\n",
+        "0301,2019,300,250,:,,40\n"
+        "4601,2019,:,:,:,:,\n",
     )
 
     summary = import_file(service, path, ADMIN)
 
     assert summary.rows == 8
     assert summary.changed == 8
-    assert value(service, "0301", 2021, Measure.ORIGINAL_REQUEST) == 300
-    assert value(service, "0301", 2021, Measure.DECISION) is None
-    assert value(service, "0301", 2021, Measure.SETTLED) == "absent"
-    assert value(service, "0301", 2021, Measure.SPARE) == 40
-    assert value(service, "4601", 2021, Measure.SETTLED) is None
-    assert value(service, "4601", 2021, Measure.SPARE) == "absent"
+    assert value(service, "0301", 2019, Measure.ORIGINAL_REQUEST) == 300
+    assert value(service, "0301", 2019, Measure.DECISION) is None
+    assert value(service, "0301", 2019, Measure.SETTLED) == "absent"
+    assert value(service, "0301", 2019, Measure.SPARE) == 40
+    assert value(service, "4601", 2019, Measure.SETTLED) is None
+    assert value(service, "4601", 2019, Measure.SPARE) == "absent"
 
 
 def test_wide_csv_may_hold_only_some_measures_and_a_name_column(service, tmp_path):
@@ -98,13 +98,13 @@ def test_wide_csv_may_hold_only_some_measures_and_a_name_column(service, tmp_pat
 
 
 def test_a_number_that_lost_its_leading_zero_is_padded(service, tmp_path):
-    path = write(tmp_path, "f.csv", "number,year,request\n301,2021,10\n")
+    path = write(tmp_path, "f.csv", "number,year,request\n301,2019,10\n")
 
     assert [row.number for row in read_figures(path, service.geography)] == ["0301"]
 
 
 def test_semicolons_are_recognised_in_the_wide_format(service, tmp_path):
-    path = write(tmp_path, "f.csv", "number;year;request\n0301;2021;10\n")
+    path = write(tmp_path, "f.csv", "number;year;request\n0301;2019;10\n")
 
     assert [row.value for row in read_figures(path, service.geography)] == [10]
 
@@ -117,8 +117,8 @@ def test_imdi_export_in_windows_1252_with_semicolons_is_read(service, tmp_path):
         tmp_path,
         "bosatt_anmodede.csv",
         IMDI_HEADER + "\r\n"
-        "301;Oslo;Opprinnelig anmodning;Personer;2021;1200\r\n"
-        "3024;Bærum;Vedtak om bosetting;Personer;2021;:\r\n"
+        "301;Oslo;Opprinnelig anmodning;Personer;2019;1200\r\n"
+        "3024;Bærum;Vedtak om bosetting;Personer;2019;:\r\n"
         "5401;Tromsø;Faktisk bosetting;Personer;2023;\r\n"
         "1508;Ålesund;Anmodning om bosetting;Personer;2024;40\r\n",
         encoding="cp1252",
@@ -129,8 +129,8 @@ def test_imdi_export_in_windows_1252_with_semicolons_is_read(service, tmp_path):
     summary = import_file(service, path, ADMIN)
 
     assert summary.rows == 4
-    assert value(service, "0301", 2021, Measure.ORIGINAL_REQUEST) == 1200
-    assert value(service, "3024", 2021, Measure.DECISION) is None
+    assert value(service, "0301", 2019, Measure.ORIGINAL_REQUEST) == 1200
+    assert value(service, "3024", 2019, Measure.DECISION) is None
     assert value(service, "5401", 2023, Measure.SETTLED) is None
     assert value(service, "1508", 2024, Measure.REQUEST) == 40
 
@@ -154,51 +154,51 @@ def test_imdi_percent_rows_are_ignored_even_when_their_numbers_are_not_counts(se
         tmp_path,
         "bosatt_anmodede.csv",
         IMDI_HEADER + "\n"
-        "0301;Oslo;Faktisk bosetting;Personer;2021;500\n"
-        "0301;Oslo;Faktisk bosetting;Prosent;2021;95,5\n"
-        "0301;Oslo;Faktisk bosetting;Prosent;2021;:\n",
+        "0301;Oslo;Faktisk bosetting;Personer;2019;500\n"
+        "0301;Oslo;Faktisk bosetting;Prosent;2019;95,5\n"
+        "0301;Oslo;Faktisk bosetting;Prosent;2019;:\n",
     )
 
     assert read_figures(path, service.geography) == [
-        FigureRow(line=2, number="0301", year=2021, measure=Measure.SETTLED, value=500)
+        FigureRow(line=2, number="0301", year=2019, measure=Measure.SETTLED, value=500)
     ]
 
 
 # -- invalid files ---------------------------------------------------------------------------
 
-WIDE_GOOD_LINE = "number,year,request\n0301,2021,10\n"
-IMDI_GOOD_LINE = IMDI_HEADER + "\n0301;Oslo;Faktisk bosetting;Personer;2021;500\n"
+WIDE_GOOD_LINE = "number,year,request\n0301,2019,10\n"
+IMDI_GOOD_LINE = IMDI_HEADER + "\n0301;Oslo;Faktisk bosetting;Personer;2019;500\n"
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param(WIDE_GOOD_LINE + "9998,2021,10\n", "9998 does not exist", id="unknown-number"),
-        pytest.param(WIDE_GOOD_LINE + "03O1,2021,10\n", "not a municipality", id="not-digits"),
-        pytest.param(WIDE_GOOD_LINE + "03011,2021,10\n", "not a municipality", id="five-digits"),
-        pytest.param(WIDE_GOOD_LINE + ",2021,10\n", "number is missing", id="no-number"),
+        pytest.param(WIDE_GOOD_LINE + "9998,2019,10\n", "9998 does not exist", id="unknown-number"),
+        pytest.param(WIDE_GOOD_LINE + "03O1,2019,10\n", "not a municipality", id="not-digits"),
+        pytest.param(WIDE_GOOD_LINE + "03011,2019,10\n", "not a municipality", id="five-digits"),
+        pytest.param(WIDE_GOOD_LINE + ",2019,10\n", "number is missing", id="no-number"),
         pytest.param(WIDE_GOOD_LINE + "0301,1999,10\n", "year '1999'", id="year-too-early"),
         pytest.param(WIDE_GOOD_LINE + "0301,2101,10\n", "year '2101'", id="year-too-late"),
-        pytest.param(WIDE_GOOD_LINE + "0301,2021.0,10\n", "year '2021.0'", id="year-decimal"),
+        pytest.param(WIDE_GOOD_LINE + "0301,2019.0,10\n", "year '2019.0'", id="year-decimal"),
         pytest.param(WIDE_GOOD_LINE + "0301,,10\n", "year ''", id="no-year"),
-        pytest.param(WIDE_GOOD_LINE + "0301,2021,12.5\n", "count '12.5'", id="count-decimal"),
-        pytest.param(WIDE_GOOD_LINE + "0301,2021,-3\n", "count '-3'", id="count-negative"),
-        pytest.param(WIDE_GOOD_LINE + "0301,2021,100001\n", "count '100001'", id="count-big"),
-        pytest.param(WIDE_GOOD_LINE + "0301,2021,mange\n", "count 'mange'", id="count-text"),
-        pytest.param(WIDE_GOOD_LINE + "0301,2021,..\n", "count '..'", id="count-dots"),
-        pytest.param(WIDE_GOOD_LINE + "0301,2021,10,4\n", "4 fields", id="extra-field"),
+        pytest.param(WIDE_GOOD_LINE + "0301,2019,12.5\n", "count '12.5'", id="count-decimal"),
+        pytest.param(WIDE_GOOD_LINE + "0301,2019,-3\n", "count '-3'", id="count-negative"),
+        pytest.param(WIDE_GOOD_LINE + "0301,2019,100001\n", "count '100001'", id="count-big"),
+        pytest.param(WIDE_GOOD_LINE + "0301,2019,mange\n", "count 'mange'", id="count-text"),
+        pytest.param(WIDE_GOOD_LINE + "0301,2019,..\n", "count '..'", id="count-dots"),
+        pytest.param(WIDE_GOOD_LINE + "0301,2019,10,4\n", "4 fields", id="extra-field"),
         pytest.param(
-            IMDI_GOOD_LINE + "0301;Oslo;Enslige mindreårige;Personer;2021;5\n",
+            IMDI_GOOD_LINE + "0301;Oslo;Enslige mindreårige;Personer;2019;5\n",
             "unknown measure 'Enslige mindreårige'",
             id="imdi-unknown-label",
         ),
         pytest.param(
-            IMDI_GOOD_LINE + "0301;Oslo;Faktisk bosetting;Husstander;2021;5\n",
+            IMDI_GOOD_LINE + "0301;Oslo;Faktisk bosetting;Husstander;2019;5\n",
             "unit 'Husstander'",
             id="imdi-unknown-unit",
         ),
         pytest.param(
-            IMDI_GOOD_LINE + "0301;Oslo;Faktisk bosetting;Personer;2021;5 personer\n",
+            IMDI_GOOD_LINE + "0301;Oslo;Faktisk bosetting;Personer;2019;5 personer\n",
             "count '5 personer'",
             id="imdi-bad-count",
         ),
@@ -218,10 +218,10 @@ def test_every_invalid_line_is_reported_in_line_order(service, tmp_path):
         tmp_path,
         "bad.csv",
         "number,year,request,decision\n"
-        "0301,2021,10,12\n"
+        "0301,2019,10,12\n"
         "99x8,1999,10,12\n"
         "0301,2022,x,y\n"
-        "4601,2021,5,5\n",
+        "4601,2019,5,5\n",
     )
 
     problems = problems_of(path, service)
@@ -237,7 +237,7 @@ def test_line_numbers_are_physical_lines_across_quoted_newlines_and_blank_lines(
     path = write(
         tmp_path,
         "bad.csv",
-        'number,year,name,request\n0301,2021,"Oslo\nkommune",10\n\n9998,2021,x,10\n',
+        'number,year,name,request\n0301,2019,"Oslo\nkommune",10\n\n9998,2019,x,10\n',
     )
 
     assert [line for line, _ in problems_of(path, service)] == [5]
@@ -283,14 +283,14 @@ def test_the_same_figure_twice_with_different_values_is_an_error(service, tmp_pa
     path = write(
         tmp_path,
         "dupes.csv",
-        "number,year,request,decision\n0301,2021,10,12\n301,2021,11,12\n",
+        "number,year,request,decision\n0301,2019,10,12\n301,2019,11,12\n",
     )
 
-    assert problems_of(path, service) == [(3, "0301 2021 request is 11 here but 10 on line 2")]
+    assert problems_of(path, service) == [(3, "0301 2019 request is 11 here but 10 on line 2")]
 
 
 def test_the_same_figure_twice_with_the_same_value_is_read_once(service, tmp_path):
-    path = write(tmp_path, "dupes.csv", "number,year,request\n0301,2021,10\n0301,2021,10\n")
+    path = write(tmp_path, "dupes.csv", "number,year,request\n0301,2019,10\n0301,2019,10\n")
 
     assert len(read_figures(path, service.geography)) == 1
 
@@ -301,12 +301,12 @@ def test_the_same_figure_twice_with_the_same_value_is_read_once(service, tmp_pat
         pytest.param("number,request\n0301,10\n", [(1, "missing column 'year'")], id="wide"),
         pytest.param(
             "Kommunenummer;Kommune;Anmodning, vedtak og faktisk bosetting;Enhet;År\n"
-            "0301;Oslo;Faktisk bosetting;Personer;2021\n",
+            "0301;Oslo;Faktisk bosetting;Personer;2019\n",
             [(1, "missing column 'Antall'")],
             id="imdi",
         ),
         pytest.param(
-            "number,year\n0301,2021\n",
+            "number,year\n0301,2019\n",
             [
                 (
                     1,
@@ -323,7 +323,7 @@ def test_a_missing_required_column_is_reported_on_line_1(service, tmp_path, text
 
 
 def test_an_unknown_column_in_the_wide_format_is_reported_on_line_1(service, tmp_path):
-    path = write(tmp_path, "f.csv", "number,year,request,setled\n0301,2021,10,5\n")
+    path = write(tmp_path, "f.csv", "number,year,request,setled\n0301,2019,10,5\n")
 
     [(line, reason)] = problems_of(path, service)
 
@@ -345,20 +345,20 @@ def test_an_empty_file_is_refused(service, tmp_path):
 
 
 def test_the_error_message_names_the_file_and_its_problems(service, tmp_path):
-    path = write(tmp_path, "figures.csv", WIDE_GOOD_LINE + "9998,2021,10\n")
+    path = write(tmp_path, "figures.csv", WIDE_GOOD_LINE + "9998,2019,10\n")
 
     with pytest.raises(errors.InvalidImportFile) as raised:
         import_file(service, path, ADMIN)
 
     assert str(raised.value) == "figures.csv has 1 problem; nothing was imported"
     assert raised.value.problems == [
-        (3, "municipality number 9998 does not exist in the 2020 structure used for 2021")
+        (3, "municipality number 9998 does not exist in the 2020 structure used for 2019")
     ]
     assert raised.value.code == "import"
 
 
 def test_without_a_geography_only_the_form_of_numbers_is_checked(tmp_path):
-    path = write(tmp_path, "f.csv", "number,year,request\n9998,2021,10\n")
+    path = write(tmp_path, "f.csv", "number,year,request\n9998,2019,10\n")
 
     assert [row.number for row in read_figures(path)] == ["9998"]
 
@@ -371,7 +371,7 @@ def test_import_with_one_bad_row_imports_nothing(service, tmp_path):
     path = write(
         tmp_path,
         "figures.csv",
-        "number,year,request,spare\n0301,2021,10,50\n4601,2021,20,30\n5001,2021,30,x\n",
+        "number,year,request,spare\n0301,2019,10,50\n4601,2019,20,30\n5001,2019,30,x\n",
     )
 
     with pytest.raises(errors.InvalidImportFile):
@@ -382,7 +382,7 @@ def test_import_with_one_bad_row_imports_nothing(service, tmp_path):
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(service, tmp_path):
-    path = write(tmp_path, "figures.csv", "number,year,request,decision\n0301,2021,10,:\n")
+    path = write(tmp_path, "figures.csv", "number,year,request,decision\n0301,2019,10,:\n")
     first = import_file(service, path, ADMIN)
     history = len(service.history())
     current = figures(service)
@@ -395,9 +395,9 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(service, 
 
 
 def test_reimporting_a_corrected_file_changes_only_the_corrected_figure(service, tmp_path):
-    import_file(service, write(tmp_path, "a.csv", "number,year,request\n0301,2021,10\n"), ADMIN)
+    import_file(service, write(tmp_path, "a.csv", "number,year,request\n0301,2019,10\n"), ADMIN)
     history = len(service.history())
-    corrected = write(tmp_path, "b.csv", "number,year,request,decision\n0301,2021,10,12\n")
+    corrected = write(tmp_path, "b.csv", "number,year,request,decision\n0301,2019,10,12\n")
 
     summary = import_file(service, corrected, ADMIN)
 
@@ -406,24 +406,24 @@ def test_reimporting_a_corrected_file_changes_only_the_corrected_figure(service,
 
 
 def test_imported_values_are_attributed_to_the_file(service, tmp_path):
-    path = write(tmp_path, "oslo-2021.csv", "number,year,request\n0301,2021,10\n")
+    path = write(tmp_path, "oslo-2019.csv", "number,year,request\n0301,2019,10\n")
 
     summary = import_file(service, path, ADMIN)
 
     change = service.history("Oslo")[-1]
-    assert change.key == "0301/2021/request"
+    assert change.key == "0301/2019/request"
     assert (change.before, change.after) == ("absent", 10)
     assert change.actor == ADMIN.id
-    assert "oslo-2021.csv" in change.source
+    assert "oslo-2019.csv" in change.source
     assert change.source == summary.source
-    assert summary.source.startswith("import oslo-2021.csv (sha256 ")
-    line = service.capacity("Oslo", 2021)
+    assert summary.source.startswith("import oslo-2019.csv (sha256 ")
+    line = service.capacity("Oslo", 2019)
     assert line.figures[Measure.REQUEST].source == summary.source
 
 
 def test_an_import_needs_the_admin_role(service, tmp_path):
     before = figures(service)
-    path = write(tmp_path, "figures.csv", "number,year,request\n0301,2021,10\n")
+    path = write(tmp_path, "figures.csv", "number,year,request\n0301,2019,10\n")
 
     with pytest.raises(errors.PermissionDenied):
         import_file(service, path, STRANGER)
@@ -450,7 +450,7 @@ def test_export_then_import_reproduces_the_figures_exactly(tmp_path):
     source = Capacity.open(str(tmp_path / "source.db"))
     source.report_spare("Bergen", 45, ADMIN, year=2024)
     source.set_figures(
-        [("0301", 2021, Measure.MINORS_REQUEST, None), ("0301", 2021, Measure.SETTLED, 0)],
+        [("0301", 2019, Measure.MINORS_REQUEST, None), ("0301", 2019, Measure.SETTLED, 0)],
         ADMIN,
         source="test",
     )
@@ -463,9 +463,9 @@ def test_export_then_import_reproduces_the_figures_exactly(tmp_path):
     assert figures(target) == figures(source)
     assert summary.changed == len(figures(source))
     assert value(target, "1111", 2020, Measure.REQUEST) is None  # IMDi ':' stays unknown
-    assert value(target, "0301", 2021, Measure.MINORS_REQUEST) is None
-    assert value(target, "0301", 2021, Measure.MINORS_DECISION) == "absent"
-    assert value(target, "0301", 2021, Measure.SETTLED) == 0
+    assert value(target, "0301", 2019, Measure.MINORS_REQUEST) is None
+    assert value(target, "0301", 2019, Measure.MINORS_DECISION) == "absent"
+    assert value(target, "0301", 2019, Measure.SETTLED) == 0
     assert export(target, "csv", "figures") == exported
     source.store.close()
     target.store.close()
@@ -536,7 +536,7 @@ def test_json_figures_carry_their_attribution(service):
     oslo = next(f for f in document["figures"] if (f["number"], f["measure"]) == ("0301", "spare"))
     assert oslo["value"] == 73
     assert oslo["source"].startswith("KS storbynettverk")
-    assert oslo["actor"] == "seed"
+    assert oslo["actor"] == "ks-storbynettverk"  # as reported by KS, not by the install
 
 
 def test_history_csv_has_one_row_per_change_with_json_before_and_after(service):

@@ -194,6 +194,8 @@ def event_text(event: CapacityExceeded) -> str:
             "remaining": event.remaining,
             "scope": event.scope_title,
             "threshold": event.threshold,
+            "over": -event.remaining,
+            "batches": ", ".join(event.batches),
         },
     )
 
