@@ -21,7 +21,7 @@ from typing import Any
 from capacity import errors
 from capacity.geography import structure_for
 from capacity.imdi import shown
-from capacity.imports import MEASURE_COLUMNS, WIDE_NAME, WIDE_NUMBER, WIDE_YEAR
+from capacity.import_formats import MEASURE_COLUMNS, WIDE_NAME, WIDE_NUMBER, WIDE_YEAR
 from capacity.models import Batch, Change, Measure
 from capacity.restore import FORMAT, FORMAT_VERSION
 from capacity.service import Capacity

@@ -24,6 +24,7 @@ from capacity.cli.render import (
     print_history,
     print_line,
     print_overview,
+    t,
 )
 
 
@@ -112,6 +113,21 @@ def report_spare(
     )
 
 
+def parse_years(text: str | None) -> range | set[int] | None:
+    """`2021-2023` or `2020,2022`."""
+    if not text:
+        return None
+    try:
+        if "-" in text:
+            first, last = (int(part) for part in text.split("-", 1))
+            return range(first, last + 1)
+        return {int(part) for part in text.split(",") if part.strip()}
+    except ValueError:
+        raise click.ClickException(
+            f"--years takes a range like 2021-2023 or a list like 2020,2022 (not {text!r})"
+        ) from None
+
+
 @cli.command()
 @click.argument("municipality")
 @click.option("--limit", type=int, help="Only the last N records.")
@@ -136,18 +152,26 @@ def history(ctx: click.Context, municipality: str, limit: int | None, as_json: b
 
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--years", help="Only these years: 2021-2023, or 2020,2022.")
+@click.option(
+    "--source-date", help="The date the source gives (default: a date in the file's name)."
+)
 @by_option
 @db_option
 @click.pass_context
-def import_(ctx: click.Context, file: Path, by: str | None) -> None:
-    """Import settlement figures from IMDi's statistics export or a wide CSV, or load a
-    whole JSON export into a new database.
+def import_(
+    ctx: click.Context, file: Path, years: str | None, source_date: str | None, by: str | None
+) -> None:
+    """Import settlement figures from IMDi's download or a wide CSV, or load a whole
+    JSON export into a new database.
 
-    IMDi's export (long format, ';' or ',', UTF-8 or Windows-1252) or a CSV with the
-    columns number,year,original_request,request,decision,settled (a name column is
-    ignored, so `capacity export --format csv --what figures` imports back). A file with
-    any invalid row imports nothing; each invalid row is listed with its line number.
-    Importing the same file again changes nothing.
+    IMDi's download «Anmodning, vedtak og faktisk bosetting» as it comes (long format,
+    ';' or ',', ISO-8859-1/Windows-1252 or UTF-8; Personer lines are figures; lines it
+    cannot place are skipped and counted by reason), or a CSV with the columns
+    number,year,original_request,request,decision,settled (a name column is ignored, so
+    `capacity export --format csv --what figures` imports back). A file with any invalid
+    row imports nothing; each invalid row is listed with its line number. Importing the
+    same file again changes nothing.
 
     A .json file from `capacity export --format json` is loaded whole: figures, history
     (same ids, times and actors), batches, roles and alerts. The database is created, or
@@ -156,7 +180,7 @@ def import_(ctx: click.Context, file: Path, by: str | None) -> None:
 
     Example:
 
-        capacity import bosatt_anmodede.csv
+        capacity import imdi_bosatt_anmodede_2023-09-25.csv --years 2021-2023
         capacity import capacity-export.json --db restored.db
     """
     if file.suffix.lower() == ".json":
@@ -175,8 +199,12 @@ def import_(ctx: click.Context, file: Path, by: str | None) -> None:
 
     from capacity.imports import import_file
 
-    summary = import_file(service(ctx), file, actor(by))
+    summary = import_file(
+        service(ctx), file, actor(by), years=parse_years(years), source_date=source_date
+    )
     click.echo(f"{file.name}: {summary.rows} figures read, {summary.changed} changed")
+    for code, count in sorted(summary.skipped.items()):
+        click.echo(f"  skipped {count} lines: {t.text('skip', code, {})}")
 
 
 @cli.command()
