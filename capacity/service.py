@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from capacity import access, assignments, figures, queries, repository
+from capacity import access, assignments, dump_repository, figures, queries, repository
 from capacity import batches as batch_cases
 from capacity import figure_repository as figures_db
 from capacity.core import Clock, Core, utc_now
@@ -99,6 +99,11 @@ class Capacity:
 
     def figure_records(self) -> list[dict[str, Any]]:
         return figures_db.figure_records(self.core.store.db)
+
+    def dump(self) -> dump_repository.Dump:
+        """Every table's rows and the schema's migrations, as one state (the JSON export)."""
+        with self.core.store.read() as db:
+            return dump_repository.dump(db)
 
     # -- use cases -------------------------------------------------------------------
 

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from capacity.cli.common import actor, by_option, cli, db_option, json_option, service
+from capacity.cli.common import (
+    actor,
+    by_option,
+    cli,
+    db_option,
+    db_path,
+    json_option,
+    service,
+)
 from capacity.cli.render import (
     line_json,
     number,
@@ -170,19 +178,41 @@ def history(ctx: click.Context, municipality: str, limit: int | None, as_json: b
 def import_(
     ctx: click.Context, file: Path, years: str | None, source_date: str | None, by: str | None
 ) -> None:
-    """Import settlement figures from IMDi's download or a wide CSV.
+    """Import settlement figures from IMDi's download or a wide CSV, or load a whole
+    JSON export into a new database.
 
     IMDi's download «Anmodning, vedtak og faktisk bosetting» as it comes (long format,
     ';' or ',', ISO-8859-1/Windows-1252 or UTF-8; Personer lines are figures; lines it
     cannot place are skipped and counted by reason), or a CSV with the columns
-    number,year,original_request,request,decision,settled. A file with any invalid row
-    imports nothing; each invalid row is listed with its line number. Importing the
+    number,year,original_request,request,decision,settled (a name column is ignored, so
+    `capacity export --format csv --what figures` imports back). A file with any invalid
+    row imports nothing; each invalid row is listed with its line number. Importing the
     same file again changes nothing.
+
+    A .json file from `capacity export --format json` is loaded whole: figures, history
+    (same ids, times and actors), batches, roles and alerts. The database is created, or
+    must hold nothing but the bundled data (`capacity init`); one with data of its own is
+    refused. Its own export is then identical to the file.
 
     Example:
 
         capacity import imdi_bosatt_anmodede_2023-09-25.csv --years 2021-2023
+        capacity import capacity-export.json --db restored.db
     """
+    if file.suffix.lower() == ".json":
+        from capacity.restore import import_json
+
+        loaded = import_json(file.read_bytes(), file.name, db_path(ctx, must_exist=False))
+        click.echo(
+            f"{file.name}: {number(loaded.rows)} rows loaded into {loaded.target} "
+            f"(schema version {loaded.schema_version})"
+        )
+        if loaded.migrated:
+            click.echo(f"Migrated it: {', '.join(loaded.migrated)}")
+        if loaded.replaced:
+            click.echo(f"The database it replaced is kept as {loaded.replaced}")
+        return
+
     from capacity.imports import import_file
 
     summary = import_file(
@@ -202,7 +232,12 @@ def import_(
     type=click.Choice(["figures", "history", "batches", "all"]),
     default="all",
     show_default=True,
-    help="What to export (CSV holds one table: choose figures, history or batches).",
+    help="What to export: all (JSON only, the whole database, importable) or one table.",
+)
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel in Norwegian settings: ';'-separated, UTF-8 with a BOM.",
 )
 @click.option(
     "-o",
@@ -212,18 +247,25 @@ def import_(
 )
 @db_option
 @click.pass_context
-def export(ctx: click.Context, fmt: str, what: str, output: Path | None) -> None:
-    """Export the current figures, the full history and the batches as CSV or JSON.
+def export(ctx: click.Context, fmt: str, what: str, excel: bool, output: Path | None) -> None:
+    """Export the whole database as JSON, or the figures, history or batches as CSV.
+
+    The JSON export (--what all, the default) holds every table: figures with their
+    sources and dates, history, batches and assignments, roles, alerts; `capacity import`
+    loads it into a new database. --what figures|history|batches gives one table, as a
+    CSV with the municipality's name beside its number (or as JSON). Text that a
+    spreadsheet would run as a formula is written with a leading '.
 
     Example:
 
-        capacity export --format csv --what figures -o figures.csv
+        capacity export -o capacity-export.json
+        capacity export --format csv --what figures --excel -o tall.csv
     """
     from capacity.exports import export as export_text
 
-    text = export_text(service(ctx), fmt, what)
+    text = export_text(service(ctx), fmt, what, excel=excel)
     if output:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(text.encode("utf-8"))  # as written: CRLF stays CRLF
         click.echo(f"Wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
