@@ -1,6 +1,8 @@
-"""Parsing the text after `/capacity` into a request. Pure, never raises.
+"""Parsing the text after `/capacity` and `/relocation` into requests. Pure, never raises.
 
-Keywords are accepted in Bokmål and English whatever the reply language.
+Keywords are accepted in Bokmål and English whatever the reply language; a year can be
+written before or after the name, or as `år 2022`/`year 2022`; a moment as
+`per 1.10.2020` or `as of 2020-10-01` (checked by the core, which names the forms).
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from capacity.geography import NATIONAL_WORDS
 from capacity.names import normalize
 
 MAX_TEXT = 2000
@@ -18,7 +21,10 @@ REPORT = {"report", "rapporter", "rapport"}
 GRANT = {"grant", "gi"}
 REVOKE = {"revoke", "fjern"}
 ROOM = {"room", "ledig"}
-NATIONAL = {"norge", "norway", "alle", "all", "landet", "hele landet", "national"}
+HISTORY = {"history", "historikk", "historie"}
+PLANNING_YEAR = {"planleggingsår", "planleggingsar", "planning-year", "planningyear", "planår"}
+YEAR_WORDS = {"year", "år", "ar", "aar"}
+AS_OF_WORDS = {"per", "pr", "pr."}
 ROLE_WORDS = {
     "admin": "admin",
     "administrator": "admin",
@@ -31,13 +37,15 @@ ROLE_WORDS = {
 _USER = re.compile(r"^<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>$")
 _YEAR = re.compile(r"^(19|20|21)[0-9][0-9]$")
 _COUNT = re.compile(r"^-?[0-9]{1,9}$")  # ASCII digits only: "²".isdigit() is True
+_CLOCK = re.compile(r"^[0-9]{1,2}[:.][0-9]{2}$")
 
 
 @dataclass(frozen=True)
 class Request:
     """What a coordinator asked for."""
 
-    kind: str  # help | capacity | overview | room | report | grant | revoke | invalid
+    kind: str  # help | capacity | overview | room | report | grant | revoke | history |
+    #            planning_year | invalid
     target: str = ""  # a municipality text, a group name or "norge"
     year: int | None = None
     value: int | None = None
@@ -46,6 +54,7 @@ class Request:
     role: str = ""
     share: bool = False
     page: int = 1
+    as_of: str = ""  # a moment as typed; the core reads it
     problem: str = ""  # for kind "invalid": which usage to show
 
 
@@ -68,23 +77,59 @@ def parse(text: str | None) -> Request:
         return _role("grant" if head in GRANT else "revoke", tokens[1:], share)
     if head in ROOM:
         return _room(tokens[1:], share)
-    rest, year, page = _year_and_page(tokens)
-    if rest and normalize(" ".join(rest)) in NATIONAL:
-        return Request("overview", "norge", year=year, page=page, share=share)
-    target = " ".join(rest)
-    return Request("capacity", target, year=year, share=share, page=page)
+    if head in PLANNING_YEAR:
+        return _planning_year(tokens[1:], share)
+    if head in HISTORY:
+        if len(tokens) < 2:
+            return Request("invalid", problem="history_usage", share=share)
+        return Request("history", " ".join(tokens[1:]), share=share)
+    rest, as_of = _moment(tokens)
+    rest, year, page = _year_and_page(rest)
+    if not rest:  # `/capacity 2022`: the network that year
+        return Request("overview", "storbynettverket", year=year, as_of=as_of, share=share)
+    if normalize(" ".join(rest)) in NATIONAL_WORDS:
+        return Request("overview", "norge", year=year, page=page, as_of=as_of, share=share)
+    return Request("capacity", " ".join(rest), year=year, as_of=as_of, share=share, page=page)
+
+
+def _moment(tokens: list[str]) -> tuple[list[str], str]:
+    """`per 1.10.2020`, `pr. 2020-10-01 12:00`, `as of 2020-10-01`: taken out."""
+    lowered = [token.lower() for token in tokens]
+    for i, word in enumerate(lowered):
+        start = None
+        if word in AS_OF_WORDS and i + 1 < len(tokens):
+            start = i + 1
+        elif word == "as" and lowered[i + 1 : i + 2] == ["of"] and i + 2 < len(tokens):
+            start = i + 2
+        if start is not None:
+            end = start + 1
+            if end < len(tokens) and _CLOCK.match(tokens[end]):
+                end += 1
+            return tokens[:i] + tokens[end:], " ".join(tokens[start:end])
+    return tokens, ""
 
 
 def _year_and_page(tokens: list[str]) -> tuple[list[str], int | None, int]:
-    """`Trondheim 2020`: a trailing four-digit year after a name (a lone number is a
-    municipality number). `norge 2020 2`: a page after the national word."""
+    """A year: `år 2022`/`year 2022` anywhere, or a four-digit year before or after the
+    name (a lone number is a municipality number, and no municipality's number looks
+    like a year). `norge 2020 2`: a page after the national word."""
     rest = list(tokens)
     page = 1
-    if len(rest) >= 2 and normalize(rest[0]) in NATIONAL and re.fullmatch(r"[0-9]{1,2}", rest[-1]):
+    if (
+        len(rest) >= 2
+        and normalize(rest[0]) in NATIONAL_WORDS
+        and re.fullmatch(r"[0-9]{1,2}", rest[-1])
+    ):
         page = max(1, int(rest.pop()))
     year = None
-    if len(rest) >= 2 and _YEAR.match(rest[-1]):
+    for i in range(len(rest) - 1):
+        if rest[i].lower() in YEAR_WORDS and _YEAR.match(rest[i + 1]):
+            year = int(rest[i + 1])
+            return rest[:i] + rest[i + 2 :], year, page
+    if rest and _YEAR.match(rest[-1]):
         year = int(rest.pop())
+    elif rest and _YEAR.match(rest[0]):
+        year = int(rest.pop(0))
     return rest, year, page
 
 
@@ -98,25 +143,45 @@ def _room(tokens: list[str], share: bool) -> Request:
 
 
 def _report(tokens: list[str], share: bool) -> Request:
-    """`report Trondheim [2020] 120 [reason…]`: the first whole number after the name,
-    or a year followed by the number (a year alone is never taken for the value)."""
+    """`report Trondheim [2020] 120 [reason…]` or `report Trondheim 120 år 2021 [reason]`:
+    the first whole number after the name, or a year followed by the number (a year
+    alone is never taken for the value)."""
+    tokens, year_word = _year_word(tokens)
     for i, token in enumerate(tokens):
         if i >= 1 and _COUNT.match(token):
-            year = None
+            year = year_word
             following = tokens[i + 1] if i + 1 < len(tokens) else ""
-            if _YEAR.match(token):
+            if _YEAR.match(token) and year is None:
                 if not _COUNT.match(following):
                     return Request("invalid", problem="report_usage", share=share)
                 year, i = int(token), i + 1
+            name_end = i if year is None or year == year_word else i - 1
             return Request(
                 "report",
-                " ".join(tokens[: i if year is None else i - 1]),
+                " ".join(tokens[:name_end]),
                 year=year,
                 value=int(tokens[i]),
                 reason=" ".join(tokens[i + 1 :])[:500],
                 share=share,
             )
     return Request("invalid", problem="report_usage", share=share)
+
+
+def _year_word(tokens: list[str]) -> tuple[list[str], int | None]:
+    """`år 2021`/`year 2021` anywhere: taken out, so it is not read as the reason."""
+    for i in range(len(tokens) - 1):
+        if tokens[i].lower() in YEAR_WORDS and _YEAR.match(tokens[i + 1]):
+            return tokens[:i] + tokens[i + 2 :], int(tokens[i + 1])
+    return tokens, None
+
+
+def _planning_year(tokens: list[str], share: bool) -> Request:
+    """`planleggingsår` shows it; `planleggingsår 2021` sets it."""
+    if not tokens:
+        return Request("planning_year", share=share)
+    if len(tokens) == 1 and _YEAR.match(tokens[0]):
+        return Request("planning_year", value=int(tokens[0]), share=share)
+    return Request("invalid", problem="planning_year_usage", share=share)
 
 
 def _role(kind: str, tokens: list[str], share: bool) -> Request:

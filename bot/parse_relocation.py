@@ -35,7 +35,7 @@ STATUS_WORDS = {
     "bosatt": "settled",
 }
 FAMILIES = {"families", "familier", "households", "husholdninger"}
-YEAR_WORDS = {"year", "år", "ar"}
+YEAR_WORDS = {"year", "år", "ar", "aar"}
 SCOPE_WORDS = {"scope", "omfang"}
 _YEAR = re.compile(r"^(19|20|21)[0-9][0-9]$")
 _COUNT = re.compile(r"[0-9]{1,6}")

@@ -1,7 +1,13 @@
-"""Figures, history and batches out, as CSV or JSON.
+"""Everything out as JSON, one table at a time as CSV.
 
-The figures CSV is the wide import format (`imports.py`), so an export imports back to
-the same figures. Free text is written so that a spreadsheet never runs it.
+The JSON export (`export(service, "json")`) is the whole database: every table's rows as
+they are, generic over the schema (a table a later migration adds is in it), with the
+schema version; what triggers derive is left out. `restore.import_json` loads it into a
+new database, whose own export is then identical. The CSV exports are for people: the
+figures CSV is the wide import format (`imports.py`, which ignores the `name` column), so
+it imports back to the same figures; `excel=True` writes them as Excel in Norwegian
+settings opens them (`;`, UTF-8 with a BOM). No text cell is written so that a
+spreadsheet would run it.
 """
 
 from __future__ import annotations
@@ -13,12 +19,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from capacity import errors
+from capacity.geography import structure_for
 from capacity.imdi import shown
-from capacity.imports import MEASURE_COLUMNS, WIDE_NUMBER, WIDE_YEAR
+from capacity.import_formats import MEASURE_COLUMNS, WIDE_NAME, WIDE_NUMBER, WIDE_YEAR
 from capacity.models import Batch, Change, Measure
+from capacity.restore import FORMAT, FORMAT_VERSION
 from capacity.service import Capacity
-
-# Files `seed()` reads: reference data, and the figure files left empty for a bare database.
 
 EXPORT_FORMATS = ("csv", "json")
 EXPORT_TABLES = ("figures", "history", "batches")
@@ -42,6 +48,7 @@ HISTORY_COLUMNS = (
     "reason",
     "entity",
     "key",
+    "name",
     "before",
     "after",
 )
@@ -65,11 +72,16 @@ BATCH_COLUMNS = (
     "allocated_by",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_DELIMITER = ";"  # Excel in Norwegian settings: the comma is the decimal sign
+BOM = "\ufeff"  # tells Excel the file is UTF-8
+
+Rows = tuple[Sequence[str], Iterable[Sequence[object]]]
 
 
-def export(service: Capacity, fmt: str, what: str = "all") -> str:
-    """Figures, history or batches as CSV or JSON text. JSON holds all three ("all");
-    CSV holds one table, so it needs figures, history or batches."""
+def export(service: Capacity, fmt: str, what: str = "all", *, excel: bool = False) -> str:
+    """JSON of everything ("all", the document `import` loads back), or a view of one
+    table (figures, history or batches) as JSON or CSV; `excel` writes the CSV for Excel
+    in Norwegian settings."""
     fmt, what = fmt.strip().lower(), what.strip().lower()
     if fmt not in EXPORT_FORMATS:
         raise errors.InvalidInput("export_format", field="format", value=fmt)
@@ -77,21 +89,58 @@ def export(service: Capacity, fmt: str, what: str = "all") -> str:
         raise errors.InvalidInput("export_what", field="what", value=what)
     if fmt == "csv" and what == "all":
         raise errors.InvalidInput("csv_one_table", field="what", value=what)
-    tables = EXPORT_TABLES if what == "all" else (what,)
-    with service.store.read():
+    if excel and fmt != "csv":
+        raise errors.InvalidInput("excel_csv", field="format", value=fmt)
+    with service.snapshot():
+        if fmt == "json" and what == "all":
+            return document_text(document(service))
         if fmt == "json":
-            return _json_export(service, tables)
-        return CSV_EXPORTS[what](service)
+            return _json_view(service, what)
+        return _write_csv(*CSV_EXPORTS[what](service), excel=excel)
 
 
-def _json_export(service: Capacity, tables: Sequence[str]) -> str:
+def document(service: Capacity) -> dict[str, Any]:
+    """The whole database as a JSON document (see `restore.document` for its checks)."""
+    dump = service.dump()
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "schema_version": len(dump.migrations),
+        "migrations": list(dump.migrations),
+        "sequences": dump.sequences,
+        "tables": dump.tables,
+    }
+
+
+def document_text(found: dict[str, Any]) -> str:
+    """JSON with one row a line: readable, and a change is one line in a diff."""
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = ["{"]
+    lines += [f"  {dumps(key)}: {dumps(value)}," for key, value in found.items() if key != "tables"]
+    lines.append('  "tables": {')
+    tables = list(found["tables"].items())
+    for position, (name, rows) in enumerate(tables):
+        end = "," if position < len(tables) - 1 else ""
+        if not rows:
+            lines.append(f"    {dumps(name)}: []{end}")
+            continue
+        lines.append(f"    {dumps(name)}: [")
+        lines.append(",\n".join(f"      {dumps(row)}" for row in rows))
+        lines.append(f"    ]{end}")
+    lines += ["  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def _json_view(service: Capacity, what: str) -> str:
     readers: dict[str, Callable[[Capacity], list[dict[str, Any]]]] = {
         "figures": figure_records,
         "history": lambda s: [change.model_dump(mode="json") for change in s.history()],
         "batches": lambda s: [batch.model_dump(mode="json") for batch in _batches(s)],
     }
-    document = {table: readers[table](service) for table in tables}
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps({what: readers[what](service)}, ensure_ascii=False, indent=2) + "\n"
 
 
 def figure_records(service: Capacity) -> list[dict[str, Any]]:
@@ -106,24 +155,40 @@ def _batches(service: Capacity) -> list[Batch]:
     return sorted(service.batches(), key=lambda batch: batch.id)
 
 
-def _write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+def _write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]], *, excel: bool) -> str:
+    """CSV with every text cell defused (`_text`); for Excel: `;`, CRLF and a BOM."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    delimiter, newline = (EXCEL_DELIMITER, "\r\n") if excel else (",", "\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
     writer.writerow(columns)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    writer.writerows(
+        [_text(cell) if isinstance(cell, str) else cell for cell in row] for row in rows
+    )
+    return (BOM if excel else "") + buffer.getvalue()
 
 
-def _figures_csv(service: Capacity) -> str:
-    """The wide import format: `:` for unknown, empty for no figure."""
+def _name(service: Capacity, number: str, year: int) -> str:
+    """The municipality's name in the structure of the year's figures ('' if none)."""
+    found = service.geography.get(number, structure_for(year))
+    return found.name if found else ""
+
+
+def _figures_csv(service: Capacity) -> Rows:
+    """The wide import format with the name beside the number: `:` for unknown, empty
+    for no figure."""
     places: dict[tuple[int, str], dict[str, int | None]] = {}
     for record in figure_records(service):
         values = places.setdefault((record["year"], record["number"]), {})
         values[record["measure"]] = record["value"]
-    return _write_csv(
-        (WIDE_NUMBER, WIDE_YEAR, *MEASURE_COLUMNS),
+    return (
+        (WIDE_NUMBER, WIDE_NAME, WIDE_YEAR, *MEASURE_COLUMNS),
         (
-            (number, year, *(_figure_cell(values, column) for column in MEASURE_COLUMNS))
+            (
+                number,
+                _name(service, number, year),
+                year,
+                *(_figure_cell(values, column) for column in MEASURE_COLUMNS),
+            )
             for (year, number), values in sorted(places.items())
         ),
     )
@@ -135,41 +200,46 @@ def _figure_cell(values: dict[str, int | None], column: str) -> str:
     return shown(values[column])
 
 
-def _history_csv(service: Capacity) -> str:
-    return _write_csv(HISTORY_COLUMNS, (_history_row(change) for change in service.history()))
+def _history_csv(service: Capacity) -> Rows:
+    return HISTORY_COLUMNS, (_history_row(service, change) for change in service.history())
 
 
-def _history_row(change: Change) -> list[object]:
+def _history_row(service: Capacity, change: Change) -> list[object]:
+    """A record; `name` is the municipality's when the key starts with number/year."""
+    number, _, rest = change.key.partition("/")
+    year = rest.partition("/")[0]
+    name = _name(service, number, int(year)) if year.isdigit() and number.isdigit() else ""
     return [
         change.id,
         change.at.isoformat(timespec="microseconds"),
-        _text(change.actor),
-        _text(change.actor_name),
-        _text(change.source),
-        _text(change.reason),
+        change.actor,
+        change.actor_name,
+        change.source,
+        change.reason,
         change.entity,
-        _text(change.key),
+        change.key,
+        name,
         json.dumps(change.before, ensure_ascii=False),
         json.dumps(change.after, ensure_ascii=False),
     ]
 
 
-def _batches_csv(service: Capacity) -> str:
-    return _write_csv(BATCH_COLUMNS, (row for b in _batches(service) for row in _batch_rows(b)))
+def _batches_csv(service: Capacity) -> Rows:
+    return BATCH_COLUMNS, (row for b in _batches(service) for row in _batch_rows(b))
 
 
 def _batch_rows(batch: Batch) -> Iterator[list[object]]:
     """One row per allocation, the batch repeated on each; one row for a batch without."""
     head = [
         batch.id,
-        _text(batch.name),
+        batch.name,
         batch.year,
         batch.persons,
         json.dumps(list(batch.households)),
-        _text(batch.scope),
+        batch.scope,
         batch.status.value,
         batch.created_at.isoformat(timespec="microseconds"),
-        _text(batch.created_by),
+        batch.created_by,
     ]
     if not batch.allocations:
         yield head + [""] * (len(BATCH_COLUMNS) - len(head))
@@ -177,22 +247,23 @@ def _batch_rows(batch: Batch) -> Iterator[list[object]]:
         yield head + [
             allocation.id,
             allocation.number,
-            _text(allocation.municipality),
+            allocation.municipality,
             allocation.persons,
             json.dumps(list(allocation.households)),
             int(allocation.active),
             allocation.created_at.isoformat(timespec="microseconds"),
-            _text(allocation.created_by),
+            allocation.created_by,
         ]
 
 
 def _text(value: str) -> str:
-    """Free text for a spreadsheet: a cell starting like a formula gets a leading `'`,
-    so that opening the export does not run what a user typed (CSV injection)."""
+    """A text cell for a spreadsheet (`_write_csv` passes every one through here): one
+    starting like a formula gets a leading `'`, so that opening the export does not run
+    what someone typed (CSV injection)."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-CSV_EXPORTS: dict[str, Callable[[Capacity], str]] = {
+CSV_EXPORTS: dict[str, Callable[[Capacity], Rows]] = {
     "figures": _figures_csv,
     "history": _history_csv,
     "batches": _batches_csv,

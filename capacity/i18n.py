@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 import tomllib
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 from capacity.models import Measure, Municipality
@@ -107,6 +107,31 @@ class Catalogue:
         """`2. desember 2026 kl. 10.30` in Norwegian time; English `2 December 2026, 10:30`."""
         pattern = self.entries["date_time" if time else "date_only"]
         return format_datetime(moment, pattern, tzinfo=OSLO, locale=self.language)
+
+    def moment(self, moment: datetime) -> str:
+        """An "as of" moment: a whole day (its last instant) as the date alone."""
+        local = moment.astimezone(OSLO)
+        if (local.hour, local.minute, local.second) == (23, 59, 59):
+            return format_date(local.date(), self.entries["date_only"], locale=self.language)
+        return self.date(moment)
+
+    def source_date(self, text: str) -> str:
+        """A source's own date at its precision: `2020-09` is "september 2020",
+        `2023-09-25` "25. september 2023"."""
+        parts = text.split("-")
+        day = date(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 1)
+        pattern = self.entries["source_day" if len(parts) > 2 else "source_month"]
+        return format_date(day, pattern, locale=self.language)
+
+    def short_date(self, text: str) -> str:
+        """`2023-09-25` as "25.09.2023"."""
+        return format_date(
+            date.fromisoformat(text), self.entries["short_date"], locale=self.language
+        )
+
+    def when(self, figure_date: str, recorded: datetime) -> str:
+        """When a figure is from: the date its source gives, else when it was recorded."""
+        return self.source_date(figure_date) if figure_date else self.date(recorded)
 
     def names(self, municipalities: Iterable[Municipality]) -> str:
         return ", ".join(m.label for m in municipalities)

@@ -13,6 +13,7 @@ from capacity.rules import MAX_FIGURE
 NUMBER = "Kommunenummer"
 NAME = "Kommune"
 MEASURE = "Anmodning, vedtak og faktisk bosetting"
+MEASURE_ALIASES = ("Bosetting",)  # the column's name in IMDi's download of 2023
 UNIT = "Enhet"
 YEAR = "År"
 COUNT = "Antall"

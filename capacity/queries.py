@@ -13,7 +13,7 @@ from capacity.core import Core, iso
 from capacity.geography import NATIONAL, NATIONAL_WORDS, structure_for
 from capacity.models import Batch, CapacityLine, Change, Municipality, Overview, Room
 from capacity.names import MAX_QUERY_LENGTH, Resolution, normalize
-from capacity.rules import DEFAULT_PLANNING_YEAR, check_count, check_year, totals
+from capacity.rules import DEFAULT_PLANNING_YEAR, check_count, check_year, parse_moment, totals
 
 DEFAULT_SCOPE = "storbynettverket"
 NATIONAL_TITLE = "Norge"
@@ -88,8 +88,13 @@ def default_year(core: Core) -> int:
     return planning_year(core)
 
 
+def moment(as_of: datetime | str | None) -> datetime | None:
+    """A moment given as a datetime or as a coordinator typed it (see `parse_moment`)."""
+    return parse_moment(as_of) if isinstance(as_of, str) and as_of else as_of or None
+
+
 def capacity(
-    core: Core, query: str, year: int | None = None, *, as_of: datetime | None = None
+    core: Core, query: str, year: int | None = None, *, as_of: datetime | str | None = None
 ) -> CapacityLine:
     """Capacity of one municipality in a year (the planning year unless told), with
     IMDi's figures of its other years; as it stood at `as_of` when given.
@@ -98,6 +103,7 @@ def capacity(
     `store.generation()`: a question repeated in a meeting costs a dict lookup."""
     if year is not None:
         check_year(year)
+    as_of = moment(as_of)
     current = municipality(core, query, year)
     key = (current.structure, current.number, year)
     generation = core.store.generation() if as_of is None else None
@@ -119,7 +125,8 @@ def capacity(
         line = line.model_copy(
             update={
                 "years_with_figures": years,
-                "other_years": figures_db.other_years(db, numbers, year),
+                # "as of" answers are about that year as it stood then, alone
+                "other_years": figures_db.other_years(db, numbers, year) if as_of is None else (),
                 "overbooking": figures_db.batches_at(db, place.number, year)
                 if line.overbooked
                 else (),
@@ -182,10 +189,11 @@ def overview(
     text: str | None = None,
     year: int | None = None,
     *,
-    as_of: datetime | None = None,
+    as_of: datetime | str | None = None,
 ) -> Overview:
     """Capacity over a group or the country, with totals, in one year (the planning
     year unless told); as it stood at `as_of` when given."""
+    as_of = moment(as_of)
     key, title, _ = scope(core, text)
     year = check_year(year if year is not None else default_year(core))
     members = scope_members(core, key, year)

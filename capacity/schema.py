@@ -184,6 +184,23 @@ def m004_reservation_totals(db: Database) -> None:
     rebuild_totals(db)
 
 
+# What triggers derive from other rows (m004): left out of a dump and rebuilt after a load.
+DERIVED_TABLES = frozenset({"reserved"})
+DERIVED_COLUMNS = {"batches": frozenset({"allocated"})}
+
+
+def known_migrations() -> tuple[str, ...]:
+    """The names of this code's migrations, in order (a database that has applied a
+    name not among them was written by a newer version)."""
+    return tuple(migration.name for migration in migrations.pending(Database(memory=True)))
+
+
+def rebuild_derived(db: Database) -> None:
+    """Recompute what triggers keep, if the schema has it yet (after a bulk load)."""
+    if db.table("reserved").exists():
+        rebuild_totals(db)
+
+
 def rebuild_totals(db: Database) -> None:
     """Recompute the reservation totals from the allocation rows (after a bulk load)."""
     db.execute("DELETE FROM reserved")

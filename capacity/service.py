@@ -14,7 +14,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from capacity import access, assignments, figures, planning, queries, repository
+from capacity import (
+    access,
+    assignments,
+    dump_repository,
+    figures,
+    planning,
+    queries,
+    repository,
+)
 from capacity import batches as batch_cases
 from capacity import figure_repository as figures_db
 from capacity import scores as score_cases
@@ -101,6 +109,11 @@ class Capacity:
     def figure_records(self) -> list[dict[str, Any]]:
         return figures_db.figure_records(self.core.store.db)
 
+    def dump(self) -> dump_repository.Dump:
+        """Every table's rows and the schema's migrations, as one state (the JSON export)."""
+        with self.core.store.read() as db:
+            return dump_repository.dump(db)
+
     # -- use cases -------------------------------------------------------------------
 
     resolve = _use_case(queries.resolve)
@@ -108,6 +121,7 @@ class Capacity:
     years_with_figures = _use_case(queries.years_with_figures)
     latest_year = _use_case(queries.latest_year)
     capacity = _use_case(queries.capacity)
+    planning_year = _use_case(queries.planning_year)
     scope = _use_case(queries.scope)
     scope_title = _use_case(queries.scope_title)
     overview = _use_case(queries.overview)
@@ -116,6 +130,7 @@ class Capacity:
 
     report_spare = _use_case(figures.report_spare)
     set_figures = _use_case(figures.set_figures)
+    set_planning_year = _use_case(figures.set_planning_year)
 
     roles = _use_case(access.roles)
     is_admin = _use_case(access.is_admin)

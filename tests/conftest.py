@@ -64,3 +64,20 @@ def on_disk(_seeded_template, tmp_path, clock) -> Capacity:
     service.grant(ADMIN.id, "admin", CLI)
     yield service
     service.store.close()
+
+
+@pytest.fixture
+def upgrade(monkeypatch):
+    """Call it to make this code one migration ahead of every database (as after an
+    upgrade): a column added to `roles`. Returns the migration's name."""
+    from capacity.schema import migrations
+
+    def m900_role_notes(db) -> None:
+        db.execute("ALTER TABLE roles ADD COLUMN note TEXT NOT NULL DEFAULT ''")
+
+    def apply() -> str:
+        added = migrations._Migration("m900_role_notes", m900_role_notes)
+        monkeypatch.setattr(migrations, "_migrations", [*migrations._migrations, added])
+        return added.name
+
+    return apply

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot import blocks
+from bot import blocks, capacity_blocks
 from bot.i18n import Texts
 from capacity.models import CapacityLine, Figure, Measure, Municipality, Overview
 from capacity.rules import totals as _totals
@@ -61,7 +61,7 @@ def test_the_national_overview_of_357_municipalities_with_long_names_is_paged_no
     overview = Overview(title="Norge", scope="norge", year=2020, lines=lines, totals=_totals(lines))
     seen: list[str] = []
     for page in range(1, 19):
-        message = blocks.overview_message(overview, t, page)
+        message = capacity_blocks.overview_message(overview, t, page)
         _check_limits(message)
         table = next(
             b["text"]["text"]
@@ -77,7 +77,7 @@ def test_the_national_overview_of_357_municipalities_with_long_names_is_paged_no
 
 
 def test_a_municipality_with_every_figure_and_long_sources_fits():
-    message = blocks.capacity_message(_line(14, LONG, 12_345), Texts("nb"))
+    message = capacity_blocks.capacity_message(_line(14, LONG, 12_345), Texts("nb"))
     _check_limits(message)
     assert "12\u00a0345" in message.text  # Norwegian thousands separator
     assert "ukjent" in json.dumps(message.blocks, ensure_ascii=False)

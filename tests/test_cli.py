@@ -110,3 +110,122 @@ def test_errors_are_one_clear_line_without_a_traceback(run, args):
 def test_grant_and_roles(run):
     assert run("grant", "U1", "editor", "Trondheim").exit_code == 0
     assert "editor of Trondheim (5001)" in run("roles", "U1").output
+
+
+# -- --db, backup, restore, the JSON round trip ---------------------------------------------
+
+
+@pytest.fixture
+def db(_seeded_template, tmp_path):
+    path = tmp_path / "cli.db"
+    shutil.copy(_seeded_template, path)
+    return path
+
+
+def capacity(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def test_db_works_before_or_after_the_subcommand(db):
+    before = capacity("--db", str(db), "report-spare", "Trondheim", "99", "--source", "x")
+    after = capacity("show", "Trondheim", "--db", str(db), "--json")
+
+    assert before.exit_code == 0
+    assert json.loads(after.output)["spare"] == 99
+    assert json.loads(capacity("batch", "list", "--json", "--db", str(db)).output) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("show", "Trondheim"), ("export",), ("backup", "copy.db"), ("batch", "list"), ("roles", "U1")],
+)
+def test_a_db_that_does_not_exist_is_an_error_and_is_not_created(tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "typo.db"
+
+    after = capacity(*args, "--db", str(missing))
+    before = capacity("--db", str(missing), *args)
+    from_env = capacity(*args, env={"CAPACITY_DB": str(missing)})
+
+    for result in (after, before, from_env):
+        assert result.exit_code == 1
+        assert result.output.startswith(f"Error: No database at {missing}")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_creates_the_db_it_is_given_wherever_the_option_stands(tmp_path):
+    assert capacity("init", "--db", str(tmp_path / "a.db")).exit_code == 0
+    assert capacity("--db", str(tmp_path / "b.db"), "init").exit_code == 0
+    assert json.loads(capacity("show", "Tromso", "--json", "--db", str(tmp_path / "b.db")).output)
+
+
+def test_backup_and_restore_from_the_command_line(db, tmp_path):
+    backed = capacity("backup", str(tmp_path / "saved.db"), "--db", str(db))
+    capacity("report-spare", "Trondheim", "1", "--source", "x", "--db", str(db))
+    restored = capacity("restore", str(tmp_path / "saved.db"), "--db", str(db))
+    elsewhere = capacity("restore", str(tmp_path / "saved.db"), "--db", str(tmp_path / "new.db"))
+
+    assert backed.exit_code == 0 and "integrity check ok" in backed.output
+    assert restored.exit_code == 0 and "kept as" in restored.output
+    assert (
+        json.loads(capacity("show", "Trondheim", "--json", "--db", str(db)).output)["spare"] == 115
+    )
+    assert elsewhere.exit_code == 0 and "kept as" not in elsewhere.output
+    replaced = next(tmp_path.glob("cli.db.replaced-*"))
+    assert (
+        json.loads(capacity("show", "Trondheim", "--json", "--db", str(replaced)).output)["spare"]
+        == 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [("number,year\n", "is not a SQLite database"), (None, "exists already")],
+)
+def test_backup_and_restore_refusals_are_one_line(db, tmp_path, content, says):
+    other = tmp_path / "other.db"
+    if content is None:
+        shutil.copy(db, other)
+        result = capacity("backup", str(other), "--db", str(db))
+    else:
+        other.write_text(content)
+        result = capacity("restore", str(other), "--db", str(db))
+
+    assert result.exit_code == 1 and says in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_export_then_init_then_import_gives_an_identical_export(db, tmp_path):
+    capacity("batch", "new", "Moria 2020", "50", "--year", "2020", "--db", str(db))
+    capacity("batch", "allocate", "Moria 2020", "--auto", "--db", str(db))
+    exported = tmp_path / "export.json"
+    assert capacity("export", "-o", str(exported), "--db", str(db)).exit_code == 0
+    new = tmp_path / "new.db"
+    assert capacity("init", "--db", str(new)).exit_code == 0
+
+    loaded = capacity("import", str(exported), "--db", str(new))
+    again = capacity("import", str(exported), "--db", str(new))
+    created = capacity("import", str(exported), "--db", str(tmp_path / "created.db"))
+
+    assert loaded.exit_code == 0 and "rows loaded" in loaded.output
+    assert capacity("export", "--db", str(new)).output == exported.read_text(encoding="utf-8")
+    assert again.exit_code == 1 and "holds data already" in again.output
+    assert created.exit_code == 0
+    assert (
+        capacity("export", "--db", str(tmp_path / "created.db")).output
+        == capacity("export", "--db", str(db)).output
+    )
+
+
+def test_export_excel_writes_the_bytes_excel_reads(db, tmp_path):
+    out = tmp_path / "tall.csv"
+
+    result = capacity(
+        "export", "--format", "csv", "--what", "figures", "--excel", "-o", str(out), "--db", str(db)
+    )
+    refused = capacity("export", "--excel", "--db", str(db))
+
+    assert result.exit_code == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfnumber;name;year;")
+    assert b"\r\n" in out.read_bytes() and b"\r\r\n" not in out.read_bytes()
+    assert refused.exit_code == 1 and "csv" in refused.output

@@ -476,12 +476,12 @@ def test_the_figures_csv_is_wide_sorted_by_year_and_number(service):
 
     rows = list(csv.reader(io.StringIO(export(service, "csv", "figures"))))
 
-    assert rows[0] == ["number", "year", *(measure.value for measure in Measure)]
-    keys = [(int(row[1]), row[0]) for row in rows[1:]]
+    assert rows[0] == ["number", "name", "year", *(measure.value for measure in Measure)]
+    keys = [(int(row[2]), row[0]) for row in rows[1:]]
     assert keys == sorted(keys)
-    assert rows[-1] == ["4601", "2024", "", "", "", "", "", "", "", "45"]
-    oslo = next(row for row in rows if row[:2] == ["0301", "2020"])
-    assert oslo == ["0301", "2020", "210", "138", "137", "129", "", "", "", "73"]
+    assert rows[-1] == ["4601", "Bergen", "2024", "", "", "", "", "", "", "", "45"]
+    oslo = next(row for row in rows if (row[0], row[2]) == ("0301", "2020"))
+    assert oslo == ["0301", "Oslo", "2020", "210", "138", "137", "129", "", "", "", "73"]
 
 
 def make_batches(service: Capacity) -> None:
@@ -491,20 +491,31 @@ def make_batches(service: Capacity) -> None:
     service.create_batch('=HYPERLINK("x")', 3, ADMIN, year=2020, scope="storbynettverket")
 
 
-def test_json_export_includes_figures_history_and_batches(service):
+def test_json_export_holds_every_table_with_the_schema_version(service):
     make_batches(service)
 
     document = json.loads(export(service, "json"))
 
-    assert set(document) == {"figures", "history", "batches"}
-    assert len(document["figures"]) == len(figures(service))
-    assert len(document["history"]) == len(service.history())
-    assert {change["entity"] for change in document["history"]} >= {
-        "figure",
-        "batch",
-        "allocation",
-    }
-    first, second = document["batches"]
+    assert document["format"] == "capacity-bot export"
+    assert document["schema_version"] == len(document["migrations"]) == service.version()
+    tables = document["tables"]
+    assert len(tables["figures"]) == len(figures(service))
+    assert len(tables["changes"]) == len(service.history())
+    assert [b["name"] for b in tables["batches"]] == ["Kvoten mai", '=HYPERLINK("x")']
+    assert len(tables["allocations"]) == 2
+    assert "reserved" not in tables  # kept by triggers: rebuilt, not exported
+    assert "allocated" not in tables["batches"][0]
+
+
+def test_json_views_of_history_and_batches_hold_one_table_each(service):
+    make_batches(service)
+
+    history = json.loads(export(service, "json", "history"))["history"]
+    batches = json.loads(export(service, "json", "batches"))["batches"]
+
+    assert len(history) == len(service.history())
+    assert {change["entity"] for change in history} >= {"figure", "batch", "allocation"}
+    first, second = batches
     assert first["name"] == "Kvoten mai"
     assert first["status"] == "allocated"
     assert [(a["number"], a["persons"]) for a in first["allocations"]] == [
@@ -544,6 +555,7 @@ def test_history_csv_has_one_row_per_change_with_json_before_and_after(service):
         "reason",
         "entity",
         "key",
+        "name",
         "before",
         "after",
     ]

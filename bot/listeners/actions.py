@@ -1,18 +1,29 @@
-"""Buttons: a municipality picked from "did you mean" or the candidates, and pages of
-the national overview. Each replaces the message it came from through `response_url`."""
+"""Buttons of `/capacity` answers: a municipality picked from "did you mean" or the
+candidates, pages of the national overview, and "save anyway" on a report below the
+reservations. Each replaces the message it came from through `response_url`."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import blocks
-from bot.listeners.answers import answer
+from bot import capacity_blocks as render
+from bot.listeners.answers import answer, report
 from bot.listeners.deps import Deps
-from bot.listeners.payload import PageValue, ShowValue, button_value, clicker, replace_message
+from bot.listeners.payload import (
+    PageValue,
+    ReportValue,
+    ShowValue,
+    button_value,
+    clicker,
+    replace_message,
+)
 from bot.parse import Request
+from capacity import errors
 
 
 class Buttons:
@@ -41,8 +52,27 @@ class Buttons:
         request = value and Request("overview", value.s, year=value.y, page=value.p)
         await replace_message(body, respond, self._answer(request, body))
 
+    async def report_anyway(
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        value = button_value(action, ReportValue)
+        message = await asyncio.to_thread(self._report_anyway, value, body)
+        await replace_message(body, respond, message)
+
+    def _report_anyway(self, value: ReportValue | None, body: dict[str, Any]) -> blocks.Message:
+        if value is None:
+            return blocks.help_message(self.deps.texts)
+        request = Request("report", value.n, year=value.y, value=value.v, reason=value.r)
+        who = clicker(body)
+        try:
+            return report(self.deps, request, who.id, who.name, force=True)
+        except errors.CapacityError as error:
+            return blocks.refusal(error, self.deps.texts, value.y)
+
 
 def register(app: AsyncApp, deps: Deps) -> None:
     buttons = Buttons(deps)
     app.action(re.compile(f"^{blocks.SHOW_ACTION}(:|$)"))(buttons.show)
-    app.action(re.compile(f"^{blocks.PAGE_ACTION}(:|$)"))(buttons.page)
+    app.action(re.compile(f"^{render.PAGE_ACTION}(:|$)"))(buttons.page)
+    app.action(render.REPORT_ANYWAY_ACTION)(buttons.report_anyway)

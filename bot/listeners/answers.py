@@ -7,6 +7,7 @@ Plain functions over the core, shared by the slash command, the buttons and the 
 from __future__ import annotations
 
 from bot import blocks, plan_blocks
+from bot import capacity_blocks as render
 from bot.blocks import Message
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import Request, capacity_text
@@ -20,7 +21,13 @@ def answer(request: Request, deps: Deps, user_id: str, user_name: str = "") -> M
     try:
         return _answer(request, deps, user_id, user_name)
     except errors.CapacityError as error:
-        return blocks.refusal(error, deps.texts, request.year, redo=redo(request))
+        message = blocks.refusal(error, deps.texts, request.year, redo=redo(request))
+        if error.code == "below_reserved":  # the reporter may save it anyway
+            place = error.facts["municipality"]
+            value = {"n": place.number, "y": error.facts["year"], "v": request.value}
+            value["r"] = request.reason
+            return render.report_anyway(message, deps.texts, value)
+        return message
 
 
 def redo(request: Request) -> blocks.Redo:
@@ -39,28 +46,45 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
     if request.kind == "invalid":
         return blocks.plain(t(request.problem))
     if request.kind == "overview":
-        overview = service.overview(request.target, request.year)
-        return blocks.overview_message(overview, t, request.page)
+        overview = service.overview(request.target, request.year, as_of=request.as_of)
+        return render.overview_message(overview, t, request.page)
     if request.kind == "capacity":
         if service.geography.group(request.target):
-            return blocks.overview_message(service.overview(request.target, request.year), t)
-        return blocks.capacity_message(service.capacity(request.target, request.year), t)
+            overview = service.overview(request.target, request.year, as_of=request.as_of)
+            return render.overview_message(overview, t)
+        line = service.capacity(request.target, request.year, as_of=request.as_of)
+        return render.capacity_message(line, t)
     if request.kind == "room":
         year, rooms = service.room_for(request.value, request.year)
         return plan_blocks.room_message(year, request.value or 0, rooms, t)
     if request.kind == "report":
-        result = service.report_spare(
-            request.target,
-            request.value,  # type: ignore[arg-type]
-            actor_from(user_id, user_name),
-            year=request.year,
-            source=f"Slack, /capacity {('rapporter' if t.language == 'nb' else 'report')}",
-            reason=request.reason,
-        )
-        return blocks.report_message(result, t, user_id)
+        return report(deps, request, user_id, user_name, force=False)
+    if request.kind == "history":
+        place = service.municipality(request.target)
+        return render.history_message(place, service.history(request.target), t)
+    if request.kind == "planning_year":
+        if request.value is None:
+            return render.planning_year_message(service.planning_year(), t)
+        actor = actor_from(user_id, user_name)
+        before, after = service.set_planning_year(request.value, actor)
+        return render.planning_year_message(after, t, before, user_id)
     if request.kind in ("grant", "revoke"):
         return _role(request, deps, user_id, user_name)
     return blocks.help_message(t)
+
+
+def report(deps: Deps, request: Request, user_id: str, user_name: str, *, force: bool) -> Message:
+    t = deps.texts
+    result = deps.service.report_spare(
+        request.target,
+        request.value,  # type: ignore[arg-type]
+        actor_from(user_id, user_name),
+        year=request.year,
+        source=f"Slack, /capacity {('rapporter' if t.language == 'nb' else 'report')}",
+        reason=request.reason,
+        force=force,
+    )
+    return render.report_message(result, t, user_id)
 
 
 def _role(request: Request, deps: Deps, user_id: str, user_name: str) -> Message:

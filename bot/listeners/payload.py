@@ -87,6 +87,15 @@ class RedoValue(Value):
     t: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
+class ReportValue(Value):
+    """Save a report below the reservations anyway: place, year, value, reason."""
+
+    n: Annotated[str, Field(max_length=10)]
+    y: Year
+    v: Annotated[int, Field(ge=0, le=100_000)]
+    r: Annotated[str, Field(max_length=500)] = ""
+
+
 class UndoValue(Value):
     a: Id
 

@@ -66,18 +66,26 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
 
 
+def db_path(ctx: click.Context, *, must_exist: bool = True) -> Path:
+    """The database file the command works on: --db (before or after the subcommand),
+    else CAPACITY_DB, else data/capacity.db. With `must_exist`, a file that is not there
+    is an error, not a new database (a mistyped path)."""
+    path = Path(ctx.find_root().obj.get("db") or default_db_path())
+    if must_exist and not path.exists():
+        raise click.ClickException(
+            f"No database at {path}; create it with: capacity init --db {path}"
+        )
+    return path
+
+
 def service(ctx: click.Context, *, create: bool = False) -> Capacity:
     """Open the database once per command. A database named with --db or CAPACITY_DB
     must exist, unless the command creates it (`init`): a mistyped path is an error,
     not a new database. The default database is created and seeded on first use."""
     obj = ctx.find_root().obj
     if obj.get("service") is None:
-        path = obj.get("db")
-        if path and not create and not Path(path).exists():
-            raise click.ClickException(
-                f"No database at {path}; create it with: capacity init --db {path}"
-            )
-        obj["service"] = open_capacity(path or default_db_path())
+        named = bool(obj.get("db"))
+        obj["service"] = open_capacity(db_path(ctx, must_exist=named and not create))
     return obj["service"]
 
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import click
 
-from capacity.cli.common import actor, by_option, cli, db_option, json_option, service
+from capacity.cli.common import (
+    actor,
+    by_option,
+    cli,
+    db_option,
+    db_path,
+    json_option,
+    service,
+)
 from capacity.cli.render import (
     line_json,
     number,
@@ -16,13 +23,19 @@ from capacity.cli.render import (
     print_history,
     print_line,
     print_overview,
+    t,
 )
 
 
 @cli.command()
 @click.argument("target", required=False)
-@click.option("--year", type=int, help="Year of the figures (default: the latest with figures).")
-@click.option("--as-of", "as_of", type=click.DateTime(), help="Figures as they stood then (UTC).")
+@click.option("--year", type=int, help="Year of the figures (default: the planning year).")
+@click.option(
+    "--as-of",
+    "as_of",
+    help="Figures as they stood then, Norwegian time: 2020-10-01 (the end of that day), "
+    "1.10.2020, 2020-10-01T12:00.",
+)
 @json_option
 @click.option(
     "--all",
@@ -36,7 +49,7 @@ def show(
     ctx: click.Context,
     target: str | None,
     year: int | None,
-    as_of: datetime | None,
+    as_of: str | None,
     as_json: bool,
     show_all: bool,
 ) -> None:
@@ -60,7 +73,7 @@ def show(
         else:
             print_line(line)
         return
-    overview = svc.overview(scope, year)
+    overview = svc.overview(scope, year, as_of=as_of)
     if as_json:
         click.echo(json.dumps(overview_json(overview), ensure_ascii=False, indent=2))
     else:
@@ -74,8 +87,13 @@ def show(
     "--source", required=True, help="Where the figure comes from (a letter, an e-mail, a meeting)."
 )
 @by_option
-@click.option("--year", type=int, help="Year (default: the latest with figures).")
+@click.option("--year", type=int, help="Year (default: the planning year).")
 @click.option("--reason", default="", help="Why it changed.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Save a figure below what is already reserved there (the place is then overbooked).",
+)
 @db_option
 @click.pass_context
 def report_spare(
@@ -86,6 +104,7 @@ def report_spare(
     by: str | None,
     year: int | None,
     reason: str,
+    force: bool,
 ) -> None:
     """Record the spare capacity a municipality reports for a year.
 
@@ -95,13 +114,34 @@ def report_spare(
     """
     who = actor(by)
     result = service(ctx).report_spare(
-        municipality, spare, who, year=year, source=source, reason=reason
+        municipality, spare, who, year=year, source=source, reason=reason, force=force
     )
     before = number(result.before) if result.before is not None else "none"
+    line = result.line
+    left = (
+        f"overbooked by {line.overbooked}"
+        if line.overbooked
+        else f"remaining {number(line.remaining)}"
+    )
     click.echo(
         f"{result.municipality.label} {result.year}: reported spare {before} → "
-        f"{number(result.after)} (remaining {number(result.line.remaining)}), by {who.label}"
+        f"{number(result.after)} ({left}), by {who.label}"
     )
+
+
+def parse_years(text: str | None) -> range | set[int] | None:
+    """`2021-2023` or `2020,2022`."""
+    if not text:
+        return None
+    try:
+        if "-" in text:
+            first, last = (int(part) for part in text.split("-", 1))
+            return range(first, last + 1)
+        return {int(part) for part in text.split(",") if part.strip()}
+    except ValueError:
+        raise click.ClickException(
+            f"--years takes a range like 2021-2023 or a list like 2020,2022 (not {text!r})"
+        ) from None
 
 
 @cli.command()
@@ -128,25 +168,59 @@ def history(ctx: click.Context, municipality: str, limit: int | None, as_json: b
 
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--years", help="Only these years: 2021-2023, or 2020,2022.")
+@click.option(
+    "--source-date", help="The date the source gives (default: a date in the file's name)."
+)
 @by_option
 @db_option
 @click.pass_context
-def import_(ctx: click.Context, file: Path, by: str | None) -> None:
-    """Import settlement figures from IMDi's statistics export or a wide CSV.
+def import_(
+    ctx: click.Context, file: Path, years: str | None, source_date: str | None, by: str | None
+) -> None:
+    """Import settlement figures from IMDi's download or a wide CSV, or load a whole
+    JSON export into a new database.
 
-    IMDi's export (long format, ';' or ',', UTF-8 or Windows-1252) or a CSV with the
-    columns number,year,original_request,request,decision,settled. A file with any
-    invalid row imports nothing; each invalid row is listed with its line number.
-    Importing the same file again changes nothing.
+    IMDi's download «Anmodning, vedtak og faktisk bosetting» as it comes (long format,
+    ';' or ',', ISO-8859-1/Windows-1252 or UTF-8; Personer lines are figures; lines it
+    cannot place are skipped and counted by reason), or a CSV with the columns
+    number,year,original_request,request,decision,settled (a name column is ignored, so
+    `capacity export --format csv --what figures` imports back). A file with any invalid
+    row imports nothing; each invalid row is listed with its line number. Importing the
+    same file again changes nothing.
+
+    A .json file from `capacity export --format json` is loaded whole: figures, history
+    (same ids, times and actors), batches, roles and alerts. The database is created, or
+    must hold nothing but the bundled data (`capacity init`); one with data of its own is
+    refused. Its own export is then identical to the file.
 
     Example:
 
-        capacity import bosatt_anmodede.csv
+        capacity import imdi_bosatt_anmodede_2023-09-25.csv --years 2021-2023
+        capacity import capacity-export.json --db restored.db
     """
+    if file.suffix.lower() == ".json":
+        from capacity.restore import import_json
+
+        loaded = import_json(file.read_bytes(), file.name, db_path(ctx, must_exist=False))
+        click.echo(
+            f"{file.name}: {number(loaded.rows)} rows loaded into {loaded.target} "
+            f"(schema version {loaded.schema_version})"
+        )
+        if loaded.migrated:
+            click.echo(f"Migrated it: {', '.join(loaded.migrated)}")
+        if loaded.replaced:
+            click.echo(f"The database it replaced is kept as {loaded.replaced}")
+        return
+
     from capacity.imports import import_file
 
-    summary = import_file(service(ctx), file, actor(by))
+    summary = import_file(
+        service(ctx), file, actor(by), years=parse_years(years), source_date=source_date
+    )
     click.echo(f"{file.name}: {summary.rows} figures read, {summary.changed} changed")
+    for code, count in sorted(summary.skipped.items()):
+        click.echo(f"  skipped {count} lines: {t.text('skip', code, {})}")
 
 
 @cli.command()
@@ -158,7 +232,12 @@ def import_(ctx: click.Context, file: Path, by: str | None) -> None:
     type=click.Choice(["figures", "history", "batches", "all"]),
     default="all",
     show_default=True,
-    help="What to export (CSV holds one table: choose figures, history or batches).",
+    help="What to export: all (JSON only, the whole database, importable) or one table.",
+)
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel in Norwegian settings: ';'-separated, UTF-8 with a BOM.",
 )
 @click.option(
     "-o",
@@ -168,18 +247,25 @@ def import_(ctx: click.Context, file: Path, by: str | None) -> None:
 )
 @db_option
 @click.pass_context
-def export(ctx: click.Context, fmt: str, what: str, output: Path | None) -> None:
-    """Export the current figures, the full history and the batches as CSV or JSON.
+def export(ctx: click.Context, fmt: str, what: str, excel: bool, output: Path | None) -> None:
+    """Export the whole database as JSON, or the figures, history or batches as CSV.
+
+    The JSON export (--what all, the default) holds every table: figures with their
+    sources and dates, history, batches and assignments, roles, alerts; `capacity import`
+    loads it into a new database. --what figures|history|batches gives one table, as a
+    CSV with the municipality's name beside its number (or as JSON). Text that a
+    spreadsheet would run as a formula is written with a leading '.
 
     Example:
 
-        capacity export --format csv --what figures -o figures.csv
+        capacity export -o capacity-export.json
+        capacity export --format csv --what figures --excel -o tall.csv
     """
     from capacity.exports import export as export_text
 
-    text = export_text(service(ctx), fmt, what)
+    text = export_text(service(ctx), fmt, what, excel=excel)
     if output:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(text.encode("utf-8"))  # as written: CRLF stays CRLF
         click.echo(f"Wrote {output}", err=True)
     else:
         click.echo(text, nl=False)

@@ -4,6 +4,7 @@ Words come from the English catalogue, the same one the bot uses."""
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import Any
 
 import click
@@ -25,6 +26,7 @@ from capacity.models import (
 from capacity.results import AllocationResult, BatchResult
 
 t = catalogue("en", "plain")
+norwegian = catalogue("nb", "plain")
 
 
 def console() -> Console:
@@ -37,7 +39,15 @@ def number(value: int | None) -> str:
 
 
 def total(value: Total) -> str:
+    """A sum; marked * when it leaves out unknowns; unknown when nothing is known."""
+    if not value.known:
+        return f"unknown ({value.unknown + value.missing})"
     return number(value.value) + ("*" if value.unknown else "")
+
+
+def when(moment: datetime) -> str:
+    """Dates the Norwegian way, in Norwegian time: 2. desember 2026 kl. 10.30."""
+    return norwegian.date(moment)
 
 
 def line_json(line: CapacityLine) -> dict[str, Any]:
@@ -83,32 +93,48 @@ def print_line(line: CapacityLine) -> None:
             f"{m.name} ({m.number}) has no figures for {line.year}. Years with figures: {years}"
         )
         return
-    table = Table(title=f"{m.name} ({m.number}), {line.year}")
+    title = f"{m.name} ({m.number}), {line.year}"
+    if line.as_of:
+        title += f", as of {norwegian.moment(line.as_of)}"
+    table = Table(title=title)
     table.add_column("Figure")
     table.add_column("Value", justify="right")
     table.add_column("Source")
-    if line.remaining is not None:
+    if line.overbooked:
+        held = ", ".join(f"{name} ({persons})" for name, persons in line.overbooking)
+        table.add_row("Overbooked by", number(line.overbooked), f"batches: {held}")
+    elif line.remaining is not None:
         table.add_row("Remaining spare", number(line.remaining), "reported spare − reservations")
     spare = line.spare_report
     if spare is not None:
         table.add_row(
             t.measure(Measure.SPARE),
             number(spare.value),
-            f"{spare.source}; {spare.actor}, {spare.changed_at:%Y-%m-%d}",
+            f"{spare.source}; {spare.actor}, {norwegian.when(spare.source_date, spare.changed_at)}",
         )
     else:
         table.add_row(t.measure(Measure.SPARE), "not reported", "")
-    table.add_row("Reserved for batches", number(line.reserved), "")
+    table.add_row("Reserved for batches", number(line.reserved_open), "")
+    if line.settled:
+        table.add_row("Settled through batches", number(line.settled), "places used")
     for measure in Measure:
         if measure is Measure.SPARE or measure not in line.figures:
             continue
         figure = line.figures[measure]
-        table.add_row(t.measure(measure), number(figure.value), figure.source)
+        partial = f" (as of {figure.source_date})" if figure.source_date == line.partial else ""
+        table.add_row(t.measure(measure), number(figure.value), figure.source + partial)
     if line.decision_minus_request is not None:
         table.add_row("Decision − revised request", number(line.decision_minus_request), "derived")
     if line.decision_minus_settled is not None:
         table.add_row("Decision − settled", number(line.decision_minus_settled), "derived")
     console().print(table)
+    for item in line.other_years:
+        values = {m: number(item.values.get(m)) for m in IMDI_MEASURES}
+        note = f" (as of {item.partial})" if item.partial else ""
+        click.echo(
+            f"{item.year}{note}: request {values[Measure.REQUEST]}, decision "
+            f"{values[Measure.DECISION]}, settled {values[Measure.SETTLED]}"
+        )
 
 
 def print_overview(overview: Overview, show_all: bool) -> None:
@@ -120,30 +146,32 @@ def print_overview(overview: Overview, show_all: bool) -> None:
                 (ln for ln in lines if ln.spare is not None), key=lambda ln: -(ln.remaining or 0)
             )
         )
-    table = Table(title=f"{overview.title} {overview.year}")
+    title = f"{overview.title} {overview.year}"
+    if overview.as_of:
+        title += f", as of {norwegian.moment(overview.as_of)}"
+    table = Table(title=title)
     table.add_column("Municipality", no_wrap=True)
-    for heading in ("Spare", "Reserved", "Remaining", "Decision", "Revised req.", "Settled"):
+    measures = (Measure.ORIGINAL_REQUEST, Measure.REQUEST, Measure.DECISION, Measure.SETTLED)
+    for heading in ("Spare", "Reserved", "Remaining", "Orig. req.", "Revised req.", "Decision",
+                    "Settled"):  # fmt: skip
         table.add_column(heading, justify="right")
     for line in lines:
+        remaining = "-" if line.remaining is None else number(line.remaining)
         table.add_row(
             line.municipality.label,
             number(line.spare) if line.spare is not None else "-",
             number(line.reserved),
-            number(line.remaining) if line.remaining is not None else "-",
-            number(line.value(Measure.DECISION)),
-            number(line.value(Measure.REQUEST)),
-            number(line.value(Measure.SETTLED)),
+            f"overbooked {line.overbooked}" if line.overbooked else remaining,
+            *(number(line.value(m)) if m in line.figures else "-" for m in measures),
         )
     totals = overview.totals
     table.add_section()
     table.add_row(
         f"Total ({len(overview.lines)} municipalities)",
-        number(totals["spare"].value),
+        total(totals["spare"]),
         number(totals["reserved"].value),
-        number(totals["remaining"].value),
-        total(totals["decision"]),
-        total(totals["request"]),
-        total(totals["settled"]),
+        total(totals["remaining"]) if totals["spare"].known else total(totals["spare"]),
+        *(total(totals[m.value]) for m in measures),
     )
     console().print(table)
     if national and not show_all:
@@ -171,11 +199,11 @@ def value(shown: Any) -> str:
 
 def print_history(changes: list[Change]) -> None:
     table = Table()
-    for heading in ("When (UTC)", "What", "Before", "After", "By", "Source / reason"):
+    for heading in ("When (Norwegian time)", "What", "Before", "After", "By", "Source / reason"):
         table.add_column(heading)
     for change in changes:
         table.add_row(
-            f"{change.at:%Y-%m-%d %H:%M}",
+            norwegian.when(change.source_date, change.at),
             change.key,
             value(change.before),
             value(change.after),

@@ -1,0 +1,233 @@
+"""The JSON export holds the whole database, and `import` of it into a new database gives
+a database whose export is identical: history, batches, roles, alerts and all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from capacity import Capacity, errors
+from capacity.exports import export
+from capacity.restore import import_json
+from capacity.schema import migrations
+from capacity.store import Store
+from tests.conftest import ADMIN
+
+HOUSEHOLDS = (5, 4, 6, 5, 5, 6, 4, 5, 5, 5)
+
+
+@pytest.fixture
+def moria(on_disk, clock):
+    """The seed scenario after Moria: assigned, arrived and settled; a batch too large
+    for what is left, which queues an alert; an editor granted."""
+    service = on_disk
+    service.create_batch("Moria 2020", 50, ADMIN, year=2020, households=HOUSEHOLDS)
+    clock.advance(minutes=5)
+    assert service.allocate_auto("Moria 2020", ADMIN)
+    clock.advance(days=20)
+    service.set_status("Moria 2020", "arrived", ADMIN)
+    clock.advance(days=30)
+    service.set_status("Moria 2020", "settled", ADMIN, reason="alle bosatt")
+    clock.advance(days=1)
+    service.create_batch("Kvote 2020", 400, ADMIN, year=2020)
+    service.grant("U_EDITOR", "editor", ADMIN, "Trondheim")
+    assert [alert.status for alert in service.alerts()] == ["pending"]
+    return service
+
+
+def opened(path: Path) -> Capacity:
+    return Capacity(Store(path))
+
+
+def refused(code: str, call, *args, **kwargs) -> errors.CapacityError:
+    with pytest.raises(errors.CapacityError) as raised:
+        call(*args, **kwargs)
+    assert raised.value.code == code, str(raised.value)
+    return raised.value
+
+
+def test_an_export_imported_into_a_fresh_database_exports_identically(moria, tmp_path):
+    exported = export(moria, "json")
+    fresh = Capacity.open(str(tmp_path / "new.db"))  # what `capacity init` makes
+    fresh.store.close()
+
+    result = import_json(exported.encode(), "export.json", tmp_path / "new.db")
+
+    restored = opened(tmp_path / "new.db")
+    assert export(restored, "json") == exported
+    assert result.replaced is not None  # the bundled data it replaced, kept beside
+    assert result.rows == sum(len(rows) for rows in json.loads(exported)["tables"].values())
+    restored.store.close()
+
+
+def test_an_export_imports_into_a_database_it_creates(moria, tmp_path):
+    exported = export(moria, "json")
+
+    result = import_json(exported.encode(), "export.json", tmp_path / "sub" / "new.db")
+
+    assert result.replaced is None
+    restored = opened(tmp_path / "sub" / "new.db")
+    assert export(restored, "json") == exported
+    restored.store.close()
+    assert {p.name for p in (tmp_path / "sub").iterdir()} == {"new.db"}
+
+
+def test_the_history_comes_back_with_its_ids_times_actors_sources_and_values(moria, tmp_path):
+    import_json(export(moria, "json").encode(), "export.json", tmp_path / "new.db")
+    restored = opened(tmp_path / "new.db")
+
+    assert restored.history() == moria.history()
+    assert restored.history("Trondheim") == moria.history("Trondheim")
+    settled = [c for c in restored.history() if c.reason == "alle bosatt"]
+    assert [(c.entity, c.actor) for c in settled] == [("batch", ADMIN.id)]
+    assert {c.actor for c in restored.history()} >= {"imdi", "ks-storbynettverk", ADMIN.id}
+    assert restored.history()[-1].at == moria.history()[-1].at != restored.history()[0].at
+    with pytest.raises(Exception, match="append-only"):
+        restored.store.db.execute("DELETE FROM changes WHERE id = 1")
+    restored.store.close()
+
+
+def test_batches_totals_roles_and_alerts_come_back(moria, tmp_path):
+    import_json(export(moria, "json").encode(), "export.json", tmp_path / "new.db")
+    restored = opened(tmp_path / "new.db")
+
+    assert restored.batches() == moria.batches()
+    moria_batch = restored.batch("Moria 2020")
+    assert (moria_batch.status.value, moria_batch.allocated) == ("settled", 50)
+    for place in ("Trondheim", "Oslo", "Bergen", "Tromsø"):
+        assert restored.capacity(place, 2020) == moria.capacity(place, 2020)  # totals rebuilt
+    assert restored.roles("U_EDITOR") == moria.roles("U_EDITOR")
+    assert restored.alerts() == moria.alerts()
+    next_batch = restored.create_batch("Neste", 5, ADMIN, year=2020).batch
+    assert next_batch.id == moria.create_batch("Neste", 5, ADMIN, year=2020).batch.id
+    restored.store.close()
+
+
+def test_importing_into_a_database_that_holds_data_is_refused_and_changes_nothing(
+    moria, on_disk, tmp_path
+):
+    exported = export(moria, "json").encode()
+    target = Path(moria.store.path)
+    before = export(moria, "json")
+    present = {p.name for p in target.parent.iterdir()}
+
+    error = refused("holds_data", import_json, exported, "export.json", target)
+
+    assert "holds data already" in str(error) and "batches: 2" in str(error)
+    assert export(moria, "json") == before
+    assert {p.name for p in target.parent.iterdir()} == present
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"not json at all",
+        b"[1, 2, 3]",
+        b'{"figures": []}',
+        b'{"format": "capacity-bot export", "format_version": 1}',
+    ],
+)
+def test_a_file_that_is_not_a_whole_export_is_refused(tmp_path, data):
+    refused("not_export", import_json, data, "file.json", tmp_path / "new.db")
+    assert not (tmp_path / "new.db").exists()
+
+
+def test_the_view_of_one_table_is_not_taken_for_an_export(moria, tmp_path):
+    figures = export(moria, "json", "figures").encode()
+    refused("not_export", import_json, figures, "figures.json", tmp_path / "new.db")
+
+
+def edited(service: Capacity, change) -> bytes:
+    document = json.loads(export(service, "json"))
+    change(document)
+    return json.dumps(document).encode()
+
+
+def _newer(document):
+    document["migrations"].append("m999_from_the_future")
+    document["schema_version"] += 1
+
+
+def _unknown_table(document):
+    document["tables"]["notes"] = [{"id": 1}]
+
+
+def _unknown_column(document):
+    document["tables"]["roles"][0]["colour"] = "blue"
+
+
+def _derived_column(document):
+    document["tables"]["batches"][0]["allocated"] = 999
+
+
+def _broken_reference(document):
+    document["tables"]["allocations"][0]["batch_id"] = 77
+
+
+def _duplicate(document):
+    document["tables"]["batches"].append(dict(document["tables"]["batches"][0]))
+
+
+def _not_a_value(document):
+    document["tables"]["roles"][0]["role"] = ["admin"]
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (_newer, "newer_schema"),
+        (_unknown_table, "export_table"),
+        (_unknown_column, "export_column"),
+        (_derived_column, "export_column"),
+        (_broken_reference, "export_links"),
+        (_duplicate, "export_rows"),
+        (_not_a_value, "export_value"),
+    ],
+)
+def test_a_document_that_does_not_fit_the_schema_is_refused_and_leaves_no_file(
+    moria, tmp_path, change, code
+):
+    target = tmp_path / "restored" / "new.db"
+    refused(code, import_json, edited(moria, change), "edited.json", target)
+    assert not target.parent.exists() or list(target.parent.iterdir()) == []
+
+
+def test_an_export_of_an_older_schema_is_loaded_and_migrated(moria, tmp_path, upgrade):
+    old = json.loads(export(moria, "json"))
+    name = upgrade()
+
+    result = import_json(json.dumps(old).encode(), "old.json", tmp_path / "new.db")
+
+    assert result.migrated == (name,)
+    restored = opened(tmp_path / "new.db")
+    now = json.loads(export(restored, "json"))
+    restored.store.close()
+    assert now["migrations"] == [*old["migrations"], name]
+    assert now["schema_version"] == old["schema_version"] + 1
+    assert [{**role, "note": ""} for role in old["tables"]["roles"]] == now["tables"]["roles"]
+    del now["tables"]["roles"], old["tables"]["roles"]
+    assert now["tables"] == old["tables"] and now["sequences"] == old["sequences"]
+
+
+def test_a_table_a_later_migration_adds_is_exported_and_imported(tmp_path, monkeypatch):
+    def m005_notes(db):
+        db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, scan BLOB)")
+
+    added = migrations._Migration("m005_notes", m005_notes)
+    monkeypatch.setattr(migrations, "_migrations", [*migrations._migrations, added])
+    source = Capacity.open(str(tmp_path / "source.db"))
+    source.store.db.execute("INSERT INTO notes VALUES (1, 'Møte med IMDi', x'00ff10')")
+    exported = export(source, "json")
+
+    import_json(exported.encode(), "export.json", tmp_path / "new.db")
+
+    assert json.loads(exported)["tables"]["notes"] == [
+        {"id": 1, "body": "Møte med IMDi", "scan": {"base64": "AP8Q"}}
+    ]
+    restored = opened(tmp_path / "new.db")
+    assert export(restored, "json") == exported
+    assert restored.store.db.execute("SELECT scan FROM notes").fetchone()[0] == b"\x00\xff\x10"
+    restored.store.close()
+    source.store.close()
