@@ -13,6 +13,8 @@ import re
 import shlex
 from dataclasses import dataclass, replace
 
+from capacity.households import parse as parse_households
+
 MAX_TEXT = 2000
 MAX_HOUSEHOLDS = 500
 MAX_TARGETS = 20
@@ -67,15 +69,7 @@ class Relocation:
 def households(text: str) -> tuple[Household, ...] | None:
     """ "5,4+3,6" → (5, (4, 3), 6): linked households (`+`) go to one municipality;
     None when it is not a list of whole numbers."""
-    text = re.sub(r"\s*\+\s*", "+", text.strip())
-    parts = [p for p in re.split(r"[,\s;]+", text) if p]
-    if not parts or sum(p.count("+") + 1 for p in parts) > MAX_HOUSEHOLDS:
-        return None
-    if not all(re.fullmatch(r"[0-9]{1,5}(\+[0-9]{1,5})*", p) for p in parts):
-        return None
-    return tuple(
-        int(p) if "+" not in p else tuple(int(size) for size in p.split("+")) for p in parts
-    )
+    return parse_households(text, MAX_HOUSEHOLDS)
 
 
 def households_text(sizes: tuple[Household, ...]) -> str:

@@ -164,7 +164,7 @@ def plan_applied(result: PlanApplied, t: Texts, user: str) -> Message:
                 placed=t.number(result.placed),
                 batch=b.name,
                 count=len(result.lines),
-            )  # fmt: skip
+            )
         ),
         *table(result.lines, t),
         context_block(unassigned(t, b, b.unallocated, b.unplaced_units)),
@@ -257,7 +257,7 @@ def assignment_done(done: AssignmentDone, t: Texts, user: str) -> Message:
                     place=r.municipality.label,
                     user=user,
                     remaining=t.number(r.remaining),
-                )  # fmt: skip
+                )
             )
         ]
         units = r.allocation.units if r.allocation else ()
@@ -272,7 +272,7 @@ def assignment_done(done: AssignmentDone, t: Texts, user: str) -> Message:
                 r.allocation.units if r.allocation else (),
                 r.persons,
                 r.remaining + r.persons,
-            )  # fmt: skip
+            )
             for r in results
         ]
         blocks += table(lines, t, share=False)
@@ -312,8 +312,8 @@ def cancel_preview(preview: CancelPreview, t: Texts) -> Message:
                     {
                         **_key_button(t("cancel_confirm"), CANCEL_CONFIRM_ACTION, preview.key),
                         "style": "danger",
-                    },  # fmt: skip
-                    button(t("cancel_button"), DISMISS_ACTION, "{}"),
+                    },
+                    button(t("keep_batch"), DISMISS_ACTION, "{}"),
                 ],
                 block_id="cancel",
             ),
@@ -327,9 +327,10 @@ def cancel_preview(preview: CancelPreview, t: Texts) -> Message:
 def room_message(year: int, size: int, rooms: list[Room], t: Texts) -> Message:
     """Where a household of `size` fits, most room first."""
     if not rooms:
-        return Message(text=t("room_none", size=size, year=year), blocks=[
-            section_block(t("room_none", size=size, year=year))
-        ]).check()  # fmt: skip
+        return Message(
+            text=t("room_none", size=size, year=year),
+            blocks=[section_block(t("room_none", size=size, year=year))],
+        ).check()
     width = max([len(t("col_municipality"))] + [len(r.name) for r in rooms[:ROOMS_LISTED]])
     rows = [f"{t('col_municipality'):<{width}} {t('col_remaining'):>6}"]
     rows += [f"{escape(r.name):<{width}} {t.number(r.remaining):>6}" for r in rooms[:ROOMS_LISTED]]

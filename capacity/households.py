@@ -10,6 +10,7 @@ Persons of a batch without a known household are units of one person.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -28,6 +29,20 @@ def _size(value: object) -> int:
             "count_range", field="household_size", value=value, minimum=1, maximum=MAX_HOUSEHOLD
         )
     return value
+
+
+def parse(text: str, limit: int = 10_000) -> tuple[int | tuple[int, ...], ...] | None:
+    """ "5,4+3,6" → (5, (4, 3), 6), as coordinators write households (`+` links them);
+    None when it is not such a list, or holds more than `limit` households."""
+    text = re.sub(r"\s*\+\s*", "+", text.strip())
+    parts = [p for p in re.split(r"[,\s;]+", text) if p]
+    if not parts or sum(p.count("+") + 1 for p in parts) > limit:
+        return None
+    if not all(re.fullmatch(r"[0-9]{1,5}(\+[0-9]{1,5})*", p) for p in parts):
+        return None
+    return tuple(
+        int(p) if "+" not in p else tuple(int(size) for size in p.split("+")) for p in parts
+    )
 
 
 def unit_of(value: int | Iterable[int]) -> Unit:

@@ -61,9 +61,11 @@ def _plan(core: Core, db: Database, batch: Batch, time_limit: float):
     rooms = queries.rooms(core, db, batch)
     scores, source = scores_for(core, db, rooms, batch.year)
     result = placement.plan(
-        units_of(batch), {r.number: r.remaining for r in rooms}, scores=scores,
+        units_of(batch),
+        {r.number: r.remaining for r in rooms},
+        scores=scores,
         time_limit=time_limit,
-    )  # fmt: skip
+    )
     return rooms, result, source
 
 
@@ -142,9 +144,16 @@ def apply_plan(core: Core, key: str, actor: Actor) -> PlanApplied:
         now, placed, events = core.now(), [], []
         for i, line in enumerate(lines):
             allocation = reserve(
-                core, db, batch, line.municipality, line.persons, line.units, actor,
-                f"{key}/{i}", reason=f"plan {key}",
-            )  # fmt: skip
+                core,
+                db,
+                batch,
+                line.municipality,
+                line.persons,
+                line.units,
+                actor,
+                f"{key}/{i}",
+                reason=f"plan {key}",
+            )
             placed.append(
                 PlanLine(line.municipality, line.units, line.persons, line.room, allocation.id)
             )
@@ -226,6 +235,6 @@ def allocate_auto(core: Core, batch_ref: str | int, actor: Actor) -> list[Alloca
                 actor,
                 households=line.units,
                 year=batch.year,
-            )  # fmt: skip
+            )
             for line in _lines(core, batch, result)
         ]

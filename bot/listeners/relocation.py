@@ -98,10 +98,13 @@ class RelocationCommand:
         if request.kind == "release":
             batch = service.release(request.allocation, actor, reason="released in Slack")
             place = next(
-                (f"{a.municipality} ({a.number})" for a in batch.allocations
-                 if a.id == request.allocation),
+                (
+                    f"{a.municipality} ({a.number})"
+                    for a in batch.allocations
+                    if a.id == request.allocation
+                ),
                 "?",
-            )  # fmt: skip
+            )
             return batch_blocks.undone(batch, place, t, actor.id)
         return blocks.plain(t("relocation_usage"))
 

@@ -15,6 +15,7 @@ from capacity.cli.common import (
     parse_households,
     service,
 )
+from capacity.cli.plans import plan_json, print_missing, print_plan
 from capacity.cli.render import (
     print_allocation,
     print_batch,
@@ -30,14 +31,19 @@ def batch() -> None:
 
     Example:
 
-        capacity batch new "Moria 2020" 50 --households 5,4,6,5,5,5,5,5,5,5 --year 2020
+        capacity batch new "Moria 2020" 50 --households 5,4,6,5,5,6,4,5,5,5 --year 2020
+        capacity batch plan "Moria 2020" --apply
     """
 
 
 @batch.command("new")
 @click.argument("name")
 @click.argument("persons", type=int)
-@click.option("--households", help="Household sizes, comma-separated (households are never split).")
+@click.option(
+    "--households",
+    help="Household sizes, comma-separated; 4+3 for households who must live in the same "
+    "municipality (households are never split).",
+)
 @click.option("--year", type=int, help="Year (default: the latest with figures).")
 @click.option(
     "--scope",
@@ -62,6 +68,7 @@ def batch_new(
     Example:
 
         capacity batch new "Moria 2020" 50 --year 2020 --scope storbynettverket
+        capacity batch new "Familier" 12 --households 5,4+3 --year 2020
     """
     sizes = parse_households(households)
     result = service(ctx).create_batch(
@@ -74,8 +81,10 @@ def batch_new(
 @click.argument("batch_ref")
 @click.argument("municipality", required=False)
 @click.argument("persons", type=int, required=False)
-@click.option("--households", help="Household sizes being placed, comma-separated.")
-@click.option("--auto", is_flag=True, help="Spread the whole batch over its scope.")
+@click.option(
+    "--households", help="Household sizes being placed, comma-separated (4+3: linked ones)."
+)
+@click.option("--auto", is_flag=True, help="Place the whole batch over its scope with the planner.")
 @by_option
 @db_option
 @click.pass_context
@@ -88,7 +97,10 @@ def batch_allocate(
     auto: bool,
     by: str | None,
 ) -> None:
-    """Reserve places of a batch in a municipality (or spread it with --auto).
+    """Reserve places of a batch in a municipality (or place all of it with --auto).
+
+    --auto plans the batch with the planner (the most persons placed, then the lowest
+    highest share of room used) and reserves it all, or nothing when not everyone fits.
 
     Example:
 
@@ -99,9 +111,10 @@ def batch_allocate(
     if auto:
         results = svc.allocate_auto(batch_ref, actor(by))
         if not results:
-            name = svc.batch(batch_ref).name
+            plan = svc.plan_batch(batch_ref, actor(by), keep=False)
+            print_missing(plan)
             raise click.ClickException(
-                f"Batch '{name}' does not fit its scope; nothing was reserved"
+                f"Batch '{plan.batch.name}' does not fit its scope whole; nothing was reserved"
             )
         for result in results:
             print_allocation(result)
@@ -114,6 +127,56 @@ def batch_allocate(
     print_allocation(result)
     if not result.granted:
         raise SystemExit(1)
+
+
+@batch.command("plan")
+@click.argument("batch_ref")
+@click.option("--apply", "apply_", is_flag=True, help="Reserve the plan at once.")
+@click.option(
+    "--seconds",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Solver time per stage; a plan it stops is sound but not proven optimal.",
+)
+@json_option
+@by_option
+@db_option
+@click.pass_context
+def batch_plan(
+    ctx: click.Context,
+    batch_ref: str,
+    apply_: bool,
+    seconds: float,
+    as_json: bool,
+    by: str | None,
+) -> None:
+    """Plan a batch's unassigned persons over its scope: the fairest placement.
+
+    The planner places the most persons, households whole (linked ones together), then
+    makes the highest share of room used as low as it can be, then (with scores, see
+    `capacity scores import`) prefers the best score. The batch's year decides the
+    rooms. Without --apply nothing is reserved; with it, every line is reserved in one
+    transaction, or nothing if the room changed meanwhile.
+
+    Example:
+
+        capacity batch plan "Moria 2020"
+        capacity batch plan "Moria 2020" --apply
+        capacity batch plan "Moria 2020" --json
+    """
+    svc = service(ctx)
+    plan = svc.plan_batch(batch_ref, actor(by), time_limit=seconds, keep=apply_)
+    applied = svc.apply_plan(plan.key, actor(by)) if apply_ and plan.key else None
+    if as_json:
+        click.echo(json.dumps(plan_json(plan, applied), ensure_ascii=False, indent=2))
+        return
+    print_plan(plan)
+    if applied is not None:
+        click.echo(
+            f"Reserved {applied.placed} persons of '{plan.batch.name}' in "
+            f"{len(applied.lines)} municipalities (plan {plan.key})"
+        )
 
 
 @batch.command("release")

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from capacity import errors
+from capacity import errors, households
 from capacity.models import Actor
 from capacity.service import Capacity, open_capacity
 from capacity.store import default_db_path
@@ -94,15 +94,17 @@ def actor(by: str | None) -> Actor:
     return Actor(id=f"cli:{user}", name=by or user, trusted=True)
 
 
-def parse_households(text: str | None) -> tuple[int, ...]:
+def parse_households(text: str | None) -> tuple[int | tuple[int, ...], ...]:
+    """`5,4+3,6`: household sizes, linked ones (who must live in the same place) by `+`."""
     if not text:
         return ()
-    try:
-        return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
-    except ValueError:
+    found = households.parse(text)
+    if found is None:
         raise click.ClickException(
-            f"Household sizes are whole numbers separated by commas, like 5,4,6 (not {text!r})"
-        ) from None
+            "Household sizes are whole numbers separated by commas, with + between linked "
+            f"households, like 5,4+3,6 (not {text!r})"
+        )
+    return found
 
 
 @click.group(cls=CapacityGroup)

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.geography import NATIONAL
+from capacity.households import text
 from capacity.i18n import catalogue
 from capacity.models import (
     IMDI_MEASURES,
@@ -270,7 +271,7 @@ def print_batches(batches: list[Batch]) -> None:
 
 
 def print_batch(b: Batch) -> None:
-    households = ",".join(map(str, b.households)) or "not known"
+    households = text(b.units) or "not known"
     click.echo(
         f"Batch #{b.id} '{b.name}' {b.year}: {b.persons} persons (households {households}), "
         f"scope {b.scope}, {b.status.value}; {b.allocated} assigned, {b.unallocated} not yet"
@@ -283,7 +284,7 @@ def print_batch(b: Batch) -> None:
             str(a.id),
             f"{a.municipality} ({a.number})",
             str(a.persons),
-            ",".join(map(str, a.households)),
+            text(a.units),
             "yes" if a.active else "released",
             a.created_by,
         )
