@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
 import pytest
@@ -229,3 +231,34 @@ def test_export_excel_writes_the_bytes_excel_reads(db, tmp_path):
     assert out.read_bytes().startswith(b"\xef\xbb\xbfnumber;name;year;")
     assert b"\r\n" in out.read_bytes() and b"\r\r\n" not in out.read_bytes()
     assert refused.exit_code == 1 and "csv" in refused.output
+
+
+def test_the_national_table_shows_the_original_and_the_revised_request(run):
+    output = run("show", "norge").output
+    assert "Orig. req." in output and "5 120" in output and "3 602" in output
+
+
+def test_the_planning_year_is_shown_and_set(run):
+    assert "The planning year is 2020" in run("year").output
+    assert "2021 (was 2020)" in run("year", "2021", "--by", "Kari").output
+    assert "Trondheim (5001), 2021" in run("show", "Trondheim").output
+
+
+def test_as_of_reads_the_network_as_it_stood_in_norwegian_time(run):
+    run("report-spare", "Oslo", "90", "--source", "x")
+    then = json.loads(run("show", "storbynettverket", "--as-of", "1.10.2020", "--json").output)
+    assert then["totals"]["spare"]["value"] == 398
+    day = datetime.now(ZoneInfo("Europe/Oslo")).date().isoformat()  # today: the whole day
+    today = json.loads(run("show", "storbynettverket", "--as-of", day, "--json").output)
+    assert today["totals"]["spare"]["value"] == 398 - 73 + 90
+    refused = run("show", "Oslo", "--as-of", "yesterday")
+    assert refused.exit_code == 1 and "1.10.2020" in refused.output
+
+
+def test_a_report_below_the_reservations_needs_force(run):
+    run("batch", "new", "Moria 2020", "50", "--year", "2020")
+    run("batch", "allocate", "Moria 2020", "Bærum", "30")
+    refused = run("report-spare", "Bærum", "27", "--source", "x")
+    assert refused.exit_code == 1 and "30" in refused.output
+    forced = run("report-spare", "Bærum", "27", "--source", "x", "--force")
+    assert forced.exit_code == 0 and "overbooked by 3" in forced.output

@@ -1,20 +1,32 @@
 """Property-based: random sequences of new/assign/cancel/settle/undo never leave negative
-room, and the totals always agree with the history."""
+room, the totals always agree with the history, and IMDi's published figures never
+change by our own work."""
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from capacity import Actor, Capacity, errors
+from capacity.models import IMDI_MEASURES
 from capacity.store import Store
 
 ADMIN = Actor(id="U_ADMIN", name="Ada", trusted=True)
 CITIES = ["Oslo", "Bergen", "Trondheim", "Stavanger", "Bærum", "Kristiansand", "Tromsø"]
+
+
+def imdi_figures(service: Capacity) -> dict[tuple[str, int, str], object]:
+    measures = {m.value for m in IMDI_MEASURES}
+    return {
+        (r["number"], r["year"], r["measure"]): (r["value"], r["change_id"])
+        for r in service.figure_records()
+        if r["measure"] in measures
+    }
 
 
 class Batches(RuleBasedStateMachine):
@@ -28,6 +40,7 @@ class Batches(RuleBasedStateMachine):
         source.close()
         self.service = Capacity(store)
         self.names: list[str] = []
+        self.imdi = imdi_figures(self.service)
 
     @rule(persons=st.integers(1, 120), sizes=st.lists(st.integers(1, 9), max_size=6))
     def new(self, persons: int, sizes: list[int]) -> None:
@@ -74,6 +87,10 @@ class Batches(RuleBasedStateMachine):
                 self.service.release(data.draw(st.sampled_from([r[0] for r in rows])), ADMIN)
 
     @invariant()
+    def imdis_figures_never_change(self) -> None:
+        assert imdi_figures(self.service) == self.imdi
+
+    @invariant()
     def remaining_never_negative(self) -> None:
         for line in self.service.overview("storbynettverket", 2020).lines:
             assert line.remaining is not None and line.remaining >= 0, line
@@ -104,6 +121,7 @@ class Batches(RuleBasedStateMachine):
             assert replayed.get(number, 0) == persons, (number, persons, replayed)
 
 
+@pytest.mark.slow
 def test_random_batch_histories(_seeded_template):
     Batches.template = str(_seeded_template)
     runner = Batches.TestCase
