@@ -114,11 +114,8 @@ def plan_preview(result: PlanResult, t: Texts, scope_title: str) -> Message:
         blocks += table(result.lines, t)
         highest = result.fairest
         assert highest is not None
-        notes = [
-            t("plan_fair", share=percent(t, highest.share), place=highest.municipality.name_no)
-        ]
-        if not result.optimal:
-            notes.append(t("plan_unproven"))
+        fair = "plan_fair" if result.optimal else "plan_unproven"
+        notes = [t(fair, share=percent(t, highest.share), place=highest.municipality.name_no)]
         if result.scores:
             notes.append(t("plan_scores", source=result.scores))
         blocks.append(context_block("\n".join(notes)))

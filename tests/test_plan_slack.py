@@ -4,6 +4,7 @@ on, pages with Release, cancelling that asks first, and room for a household."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -246,3 +247,16 @@ def test_a_preview_of_500_households_is_a_key_in_its_button(app, fresh):
     preview = ask_relocation(app, 'tildel "Stor" Trondheim 500')
     within_limits(preview)
     assert set(json.loads(button_with(preview, "relocation_confirm")["value"])) == {"k"}
+
+
+@pytest.mark.parametrize(("language", "words"), [("nb", "ikke bevist"), ("en", "not proven")])
+def test_a_plan_stopped_by_its_time_limit_says_it_is_not_proven(fresh, language, words):
+    fresh.create_batch(
+        "Moria 2020", 50, ADMIN, year=2020, households=(5, 4, 6, 5, 5, 6, 4, 5, 5, 5)
+    )
+    plan = fresh.plan_batch("Moria 2020", ADMIN)
+    stopped = dataclasses.replace(plan, optimal=False)
+    message = plan_blocks.plan_preview(stopped, Texts(language), "KS").text
+    assert (
+        words in message and words not in plan_blocks.plan_preview(plan, Texts(language), "KS").text
+    )
