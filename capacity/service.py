@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from capacity import access, assignments, dump_repository, figures, queries, repository
 from capacity import batches as batch_cases
 from capacity import figure_repository as figures_db
+from capacity import summary as summaries
 from capacity.core import Clock, Core, utc_now
 from capacity.geography import Geography
 from capacity.outbox import Outbox
@@ -136,6 +137,9 @@ class Capacity:
     allocate = _use_case(assignments.allocate)
     allocate_auto = _use_case(assignments.allocate_auto)
     release = _use_case(assignments.release)
+
+    summary = _use_case(summaries.build)
+    queue_summary = _use_case(summaries.queue)
 
     # -- the outbox ------------------------------------------------------------------
 
