@@ -89,6 +89,9 @@ class Catalogue:
     def status(self, status: str) -> str:
         return self.entries["status"].get(str(status), str(status))
 
+    def alert_kind(self, kind: str) -> str:
+        return self.entries["alert_kind"].get(str(kind), str(kind))
+
     def field(self, name: str) -> str:
         return self.entries["field"].get(name, name)
 

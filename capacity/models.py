@@ -383,13 +383,56 @@ class CapacityExceeded(Model):
         )
 
 
+class SummaryLine(Model):
+    """A municipality in a summary: reported, reserved, remaining (None: no report)."""
+
+    number: str
+    name: str
+    spare: int | None
+    reserved: int
+    remaining: int | None
+
+
+class SummaryChange(Model):
+    """What changed, as a summary lists it: a history record, briefly."""
+
+    at: datetime
+    actor: str
+    entity: str
+    key: str
+    before: object = None
+    after: object = None
+    place: str = ""  # the municipality's name, when the record is about one
+
+
+class WeeklySummary(Model):
+    """The coordination channel's summary of a week: the network, what changed since
+    the last summary, and where room is shortest. Announced once per week (its key)."""
+
+    kind: Literal["weekly_summary"] = "weekly_summary"
+    week: str  # ISO week, "2026-W49"; "now-…" for one asked for at once
+    since: datetime
+    until: datetime
+    year: int
+    title: str
+    network: tuple[SummaryLine, ...]
+    changes: tuple[SummaryChange, ...]  # the latest, at most SUMMARY_CHANGES
+    changed: int  # how many records there were in all
+    alerts: dict[str, int]  # alerts queued since, by kind
+    least_room: tuple[SummaryLine, ...]
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"summary:{self.week}"
+
+
 class Alert(Model):
     """A domain event waiting in the outbox for delivery."""
 
     id: int
     created_at: datetime
     dedupe_key: str
-    event: CapacityExceeded
+    event: CapacityExceeded | WeeklySummary
     status: Literal["pending", "sent", "failed"]
     attempts: int
     next_attempt_at: datetime | None

@@ -15,13 +15,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from capacity.core import Core, iso
-from capacity.models import Alert, CapacityExceeded
+from capacity.models import Alert, CapacityExceeded, WeeklySummary
 from capacity.repository import marks, rows_of
 
 MAX_ERROR = 500
 
 
-def emit(core: Core, db: Database, events: Sequence[CapacityExceeded]) -> bool:
+def emit(core: Core, db: Database, events: Sequence[CapacityExceeded | WeeklySummary]) -> bool:
     """Queue events in the caller's transaction. An event whose condition was announced
     before (same key) is not queued again. True when the events are (or were) queued."""
     queued = False
@@ -31,12 +31,37 @@ def emit(core: Core, db: Database, events: Sequence[CapacityExceeded]) -> bool:
             """INSERT OR IGNORE INTO outbox (created_at, dedupe_key, kind, payload,
                                              next_attempt_at)
                VALUES (?, ?, ?, ?, ?)""",
-            [now, event.dedupe_key, event.kind.value, event.model_dump_json(), now],
+            [now, event.dedupe_key, str(event.kind), event.model_dump_json(), now],
         )
         queued = queued or cursor.rowcount > 0
     if queued and core.on_alert_queued is not None:
         core.store.after_commit(core.on_alert_queued)
     return queued or (bool(events) and _announced(db, [e.dedupe_key for e in events]))
+
+
+def has_key(db: Database, key: str) -> bool:
+    return (
+        db.conn.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", [key]).fetchone() is not None
+    )
+
+
+def last_summary_at(db: Database) -> str | None:
+    """When the last weekly summary was queued."""
+    row = db.conn.execute(
+        "SELECT max(created_at) FROM outbox WHERE kind = 'weekly_summary'"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def alerts_between(db: Database, since: str, until: str) -> dict[str, int]:
+    """Alerts queued in a period, by kind (summaries left out)."""
+    return dict(
+        db.conn.execute(
+            "SELECT kind, count(*) FROM outbox WHERE created_at > ? AND created_at <= ? "
+            "AND kind != 'weekly_summary' GROUP BY kind ORDER BY kind",
+            [since, until],
+        ).fetchall()
+    )
 
 
 def _announced(db: Database, keys: list[str]) -> bool:
@@ -49,7 +74,9 @@ def _alert(row: dict[str, Any]) -> Alert:
         id=row["id"],
         created_at=row["created_at"],
         dedupe_key=row["dedupe_key"],
-        event=CapacityExceeded.model_validate_json(row["payload"]),
+        event=(
+            WeeklySummary if row["kind"] == "weekly_summary" else CapacityExceeded
+        ).model_validate_json(row["payload"]),
         status=row["status"],
         attempts=row["attempts"],
         next_attempt_at=row["next_attempt_at"],

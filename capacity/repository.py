@@ -156,6 +156,12 @@ def _change(row: dict[str, Any]) -> Change:
     )
 
 
+def changes_between(db: Database, since: str, until: str) -> list[Change]:
+    """History records made in a period (by when they were recorded), in order."""
+    sql = "SELECT * FROM changes WHERE at > ? AND at <= ? ORDER BY at, id"
+    return [_change(row) for row in rows_of(db, sql, [since, until])]
+
+
 def last_change(db: Database) -> Change:
     return _change(next(rows_of(db, "SELECT * FROM changes ORDER BY id DESC LIMIT 1")))
 

@@ -26,6 +26,7 @@ from capacity import (
 from capacity import batches as batch_cases
 from capacity import figure_repository as figures_db
 from capacity import scores as score_cases
+from capacity import summary as summaries
 from capacity.core import Clock, Core, utc_now
 from capacity.geography import Geography
 from capacity.outbox import Outbox
@@ -160,6 +161,9 @@ class Capacity:
     import_scores = _use_case(score_cases.import_scores)
     scores = _use_case(score_cases.scores)
     clear_scores = _use_case(score_cases.clear_scores)
+
+    summary = _use_case(summaries.build)
+    queue_summary = _use_case(summaries.queue)
 
     # -- the outbox ------------------------------------------------------------------
 
