@@ -32,7 +32,7 @@ def cli() -> None:
 @click.argument("text", nargs=-1)
 @click.option(
     "--language",
-    type=click.Choice(["nb", "en"]),
+    type=click.Choice(["nb", "nn", "en"]),
     help="Reply language (default: CAPACITY_LANGUAGE or nb).",
 )
 @click.option("--db", help="SQLite database (default: CAPACITY_DB or the bundled data).")

@@ -8,7 +8,7 @@ from typing import Any
 
 from capacity.i18n import Catalogue, Safe, escape
 
-LANGUAGES = ("nb", "en")
+LANGUAGES = ("nb", "nn", "en")
 
 
 class Texts(Catalogue):

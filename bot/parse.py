@@ -1,6 +1,8 @@
 """Parsing the text after `/capacity` and `/relocation` into requests. Pure, never raises.
 
-Keywords are accepted in Bokmål and English whatever the reply language; a year can be
+Keywords are accepted in Bokmål, Nynorsk and English whatever the reply language (most
+are the same in both Norwegian written standards; where Nynorsk differs, its forms are
+added: `gje`, `redigerar`, `noreg`, `heile landet`); a year can be
 written before or after the name, or as `år 2022`/`year 2022`; a moment as
 `per 1.10.2020` or `as of 2020-10-01` (checked by the core, which names the forms).
 """
@@ -18,7 +20,7 @@ MAX_TEXT = 2000
 HELP = {"help", "hjelp", "?", "-h", "--help"}
 SHARE = {"share", "del", "vis-alle"}
 REPORT = {"report", "rapporter", "rapport"}
-GRANT = {"grant", "gi"}
+GRANT = {"grant", "gi", "gje"}  # Nynorsk has both gi and gje
 REVOKE = {"revoke", "fjern"}
 ROOM = {"room", "ledig"}
 HISTORY = {"history", "historikk", "historie"}
@@ -32,6 +34,7 @@ ROLE_WORDS = {
     "redaktor": "editor",
     "redaktør": "editor",
     "redigerer": "editor",
+    "redigerar": "editor",  # Nynorsk
 }
 
 _USER = re.compile(r"^<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>$")

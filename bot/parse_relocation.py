@@ -1,10 +1,11 @@
 """Parsing the text after `/relocation` into a request, and writing a request back as
 text (for the "did you mean" buttons, which carry the command on). Pure, never raises.
 
-Keywords are accepted in Bokmål and English whatever the reply language:
-`ny`/`new`, `tildel`/`assign`, `fordel`/`plan`, `frigi`/`release`, `liste`/`list`,
-`vis`/`show`, `avlys`/`cancel`, `ankommet`/`arrived`, `bosatt`/`settled`; `del`/`share`
-first or last shows the answer in the channel.
+Keywords are accepted in Bokmål, Nynorsk and English whatever the reply language:
+`ny`/`new`, `tildel`/`assign`, `fordel`/`plan`, `frigi`/`frigjer`/`release`,
+`liste`/`list`, `vis`/`show`, `avlys`/`cancel`, `ankommet`/`ankome`/`arrived`,
+`bosatt`/`busett`/`settled`, `familier`/`familiar`/`hushald`/`families`, `år`/`year`,
+`omfang`/`scope`; `del`/`share` first or last shows the answer in the channel.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ SHARE = {"share", "del"}
 NEW = {"new", "ny"}
 ASSIGN = {"assign", "tildel"}
 PLAN = {"plan", "fordel"}
-RELEASE = {"release", "frigi"}
+RELEASE = {"release", "frigi", "frigje", "frigjer"}  # frigjer: Nynorsk
 LIST = {"list", "liste"}
 SHOW = {"show", "vis"}
 STATUS_WORDS = {
@@ -33,10 +34,25 @@ STATUS_WORDS = {
     "arrived": "arrived",
     "ankommet": "arrived",
     "ankommer": "arrived",
+    "ankome": "arrived",  # Nynorsk: ankome, kome (fram), komen
+    "ankomen": "arrived",
+    "kome": "arrived",
+    "komen": "arrived",
     "settled": "settled",
     "bosatt": "settled",
+    "busett": "settled",  # Nynorsk: busett, busette
+    "busette": "settled",
 }
-FAMILIES = {"families", "familier", "households", "husholdninger"}
+FAMILIES = {
+    "families",
+    "familier",
+    "households",
+    "husholdninger",
+    "familiar",  # Nynorsk
+    "hushald",
+    "hushalda",
+    "hushaldningar",
+}
 YEAR_WORDS = {"year", "år", "ar", "aar"}
 SCOPE_WORDS = {"scope", "omfang"}
 _YEAR = re.compile(r"^(19|20|21)[0-9][0-9]$")

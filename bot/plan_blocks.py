@@ -52,7 +52,7 @@ Block = dict[str, Any]
 
 
 def percent(t: Texts, share: float) -> str:
-    pattern = "#,##0.0 %" if t.language == "nb" else "#,##0.0%"
+    pattern = "#,##0.0%" if t.language == "en" else "#,##0.0 %"
     return format_percent(share, pattern, locale=t.language)
 
 

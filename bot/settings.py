@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     slack_app_token: str = Field(default="", description="SLACK_APP_TOKEN, xapp-… (Socket Mode)")
     slack_api_url: str = SLACK_API_URL
     capacity_db: str | None = None
-    capacity_language: Literal["nb", "en"] = "nb"
+    capacity_language: Literal["nb", "nn", "en"] = "nb"
     capacity_alert_channel: str = ""
     capacity_low_ratio: float = Field(default=0.10, ge=0, le=1)
     # a write that cannot get the lock this soon answers "busy, nothing changed"

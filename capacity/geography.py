@@ -10,7 +10,10 @@ from capacity.names import NameIndex, Resolution, normalize, unique
 
 STRUCTURES = (2020, 2024)
 NATIONAL = "norge"
-NATIONAL_WORDS = frozenset({"norge", "norway", "alle", "all", "landet", "hele landet", "national"})
+# Bokmål, Nynorsk ("noreg", "heile landet") and English
+NATIONAL_WORDS = frozenset(
+    {"norge", "noreg", "norway", "alle", "all", "landet", "hele landet", "heile landet", "national"}
+)
 
 
 def structure_for(year: int) -> int:

@@ -80,7 +80,7 @@ def report(deps: Deps, request: Request, user_id: str, user_name: str, *, force:
         request.value,  # type: ignore[arg-type]
         actor_from(user_id, user_name),
         year=request.year,
-        source=f"Slack, /capacity {('rapporter' if t.language == 'nb' else 'report')}",
+        source=f"Slack, /capacity {('report' if t.language == 'en' else 'rapporter')}",
         reason=request.reason,
         force=force,
     )
