@@ -29,7 +29,7 @@ def alert_message(event: CapacityExceeded, t: Texts) -> Message:
         year=event.year,
         persons=t.number(event.persons),
         remaining=t.number(event.remaining),
-        scope=event.scope_title,
+        scope=t.scope(event.scope_title),
         threshold=t.number(event.threshold),
         over=t.number(-event.remaining),
         spare=t.number(event.persons + event.remaining),
@@ -39,7 +39,7 @@ def alert_message(event: CapacityExceeded, t: Texts) -> Message:
         rooms = ", ".join(f"{room.name} {t.number(room.remaining)}" for room in event.rooms)
         where = t("alert_rooms", rooms=rooms)
     else:
-        where = t("alert_no_rooms", scope=event.scope_title)
+        where = t("alert_no_rooms", scope=t.scope(event.scope_title))
     who = mention(event.actor) if is_user_id(event.actor) else (event.actor_name or event.actor)
     blocks = [
         section_block(headline),

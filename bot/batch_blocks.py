@@ -74,7 +74,7 @@ def batch_created(result: BatchResult, t: Texts, scope_title: str) -> Message:
                 year=b.year,
                 persons=t.number(b.persons),
                 households=households,
-                scope=scope_title,
+                scope=t.scope(scope_title),
                 room=t.number(result.room),
             )
         )
@@ -168,7 +168,7 @@ def _batch_line(batch: Batch, t: Texts, scope_title: str) -> str:
         persons=t.number(batch.persons),
         allocated=t.number(batch.allocated),
         status=status_word(t, batch),
-        scope=scope_title,
+        scope=t.scope(scope_title),
     )
 
 

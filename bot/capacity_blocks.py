@@ -185,12 +185,12 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
     if overview.as_of:
         title = t.plain(
             "overview_title_as_of",
-            title=overview.title,
+            title=t.scope(overview.title),
             year=overview.year,
             moment=t.plain.moment(overview.as_of),
         )
     else:
-        title = t.plain("overview_title", title=overview.title, year=overview.year)
+        title = t.plain("overview_title", title=t.scope(overview.title), year=overview.year)
     blocks = [header_block(title[:150])]
     if national:
         blocks.append(

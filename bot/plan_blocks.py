@@ -104,7 +104,7 @@ def plan_preview(result: PlanResult, t: Texts, scope_title: str) -> Message:
                 placed=t.number(result.placed),
                 persons=t.number(result.persons),
                 count=len(result.lines),
-                scope=scope_title,
+                scope=t.scope(scope_title),
                 room=t.number(result.room),
                 municipalities=result.municipalities,
             )

@@ -60,7 +60,7 @@ def summary_message(summary: WeeklySummary, t: Texts) -> Message:
     title = t.plain("summary_title", week=summary.week, year=summary.year)
     spare = sum(line.spare or 0 for line in summary.network)
     remaining = sum(max(0, line.remaining or 0) for line in summary.network)
-    status = [t("summary_network", title=summary.title, remaining=t.number(remaining),
+    status = [t("summary_network", title=t.scope(summary.title), remaining=t.number(remaining),
                 spare=t.number(spare))]  # fmt: skip
     status += [_room(line, t) for line in summary.network]
     blocks = [header_block(title[:150]), section_block("\n".join(status)[:3000])]

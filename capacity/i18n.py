@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
+from capacity.geography import NATIONAL_TITLE
 from capacity.models import Measure, Municipality
 
 LOCALES = Path(__file__).resolve().parent / "locales"
@@ -91,6 +92,11 @@ class Catalogue:
 
     def alert_kind(self, kind: str) -> str:
         return self.entries["alert_kind"].get(str(kind), str(kind))
+
+    def scope(self, title: str) -> str:
+        """A scope's title as this language names it: the country is "Noreg" in Nynorsk;
+        a group's or a municipality's name is its own."""
+        return self.plain("national_title") if title == NATIONAL_TITLE else title
 
     def field(self, name: str) -> str:
         return self.entries["field"].get(name, name)

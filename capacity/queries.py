@@ -10,13 +10,12 @@ from sqlite_utils import Database
 from capacity import errors, repository
 from capacity import figure_repository as figures_db
 from capacity.core import Core, iso
-from capacity.geography import NATIONAL, NATIONAL_WORDS, structure_for
+from capacity.geography import NATIONAL, NATIONAL_TITLE, NATIONAL_WORDS, structure_for
 from capacity.models import Batch, CapacityLine, Change, Municipality, Overview, Room
 from capacity.names import MAX_QUERY_LENGTH, Resolution, normalize
 from capacity.rules import DEFAULT_PLANNING_YEAR, check_count, check_year, parse_moment, totals
 
 DEFAULT_SCOPE = "storbynettverket"
-NATIONAL_TITLE = "Norge"
 LINE_CACHE_SIZE = 4096  # capacity() answers kept; a national run is 357 x years
 PLANNING_YEAR = "planning_year"
 
