@@ -22,16 +22,18 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import parse as capacity_parse
 from bot import parse_relocation as relocation_parse
+from bot.alerts import alert_message
 from bot.app import LOCAL_SECRET, create_app
 from bot.cli import cli as bot_cli
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, Texts
 from bot.parse import parse, parse_relocation
 from bot.settings import Settings, load_settings
+from bot.summary_blocks import summary_message
 from bot.terminal import ask, command_body, render, signed_headers
 from capacity.geography import NATIONAL_WORDS
 from capacity.i18n import LOCALES, Catalogue, languages
 from capacity.models import BatchStatus, Kind, Measure
-from tests.conftest import CLI
+from tests.conftest import ADMIN, CLI
 
 DATE_PATTERNS = ("date_time", "date_only", "source_month", "source_day", "short_date")
 
@@ -321,6 +323,21 @@ def test_changes_and_batches_answer_in_nynorsk(nynorsk):
 
     too_big = assert_nynorsk(relocation(app, 'ny "Stor" 5000 år 2020 omfang noreg'))
     assert "omfang Noreg" in too_big and "ledige plassar att" in too_big
+
+
+def test_the_weekly_summary_and_alerts_are_in_nynorsk(fresh, clock):
+    clock.advance(days=1)
+    fresh.report_spare("Oslo", 80, ADMIN, source="møte", reason="nye bustader")
+    fresh.create_batch("Moria 2020", 50, ADMIN, year=2020, scope="norge")
+    fresh.allocate("Moria 2020", "Bærum", 30, ADMIN)  # Bærum has nothing left: an alert
+    t = Texts("nn")
+    summary = assert_nynorsk(summary_message(fresh.summary(), t).payload())
+    assert "Vekeoppsummering" in summary and "lite plass att: 1" in summary
+    assert "ny gruppe «Moria 2020»" in summary and "Minst plass att" in summary
+    alerts = [a.event for a in fresh.alerts() if a.event.kind != "weekly_summary"]
+    assert alerts
+    for event in alerts:
+        assert "att" in assert_nynorsk(alert_message(event, t).payload())
 
 
 def test_the_cli_asks_in_nynorsk(_seeded_template, tmp_path):
