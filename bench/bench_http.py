@@ -213,6 +213,13 @@ BODY = command_body(QUERY, user_id="U_BENCH", user_name="bench")
 BODY_BYTES = BODY.encode()
 
 
+def bodies(count: int) -> list[tuple[str, bytes]]:
+    """Distinct bodies, as Slack sends them (each has its own trigger_id): the bot
+    refuses a signed request sent twice as a replay."""
+    made = [command_body(QUERY, user_id="U_BENCH", user_name="bench") for _ in range(count)]
+    return [(body, body.encode()) for body in made]
+
+
 def post_once(port: int, timeout: float = 5.0) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -250,6 +257,7 @@ def run_load(
     port = server.port
     sign = signed_headers
     clock = time.perf_counter_ns
+    prepared = bodies(requests)
     socket_timeout = max(1.0, min(10.0, time_limit))
 
     def client(index: int) -> None:
@@ -258,16 +266,17 @@ def run_load(
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=socket_timeout)
         barrier.wait()
         try:
-            while next(ticket) < requests:
+            while (number := next(ticket)) < requests:
                 if stop.is_set():
                     return
                 if time.monotonic() > deadline[0]:
                     timed_out.set()
                     return
-                headers = sign(SECRET, BODY)
+                body, body_bytes = prepared[number]
+                headers = sign(SECRET, body)
                 t0 = clock()
                 try:
-                    conn.request("POST", "/slack/events", BODY_BYTES, headers)
+                    conn.request("POST", "/slack/events", body_bytes, headers)
                     response = conn.getresponse()
                     data = response.read()
                 except (OSError, http.client.HTTPException) as error:

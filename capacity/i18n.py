@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import get_group_symbol
 
 from capacity.geography import NATIONAL_TITLE
 from capacity.models import Measure, Municipality
@@ -62,6 +62,10 @@ class Catalogue:
         self.language = language if language in languages() else DEFAULT_LANGUAGE
         self.markup = markup
         self.entries = _entries(self.language)
+        # CLDR's grouping symbol for the language, read once: every answer formats
+        # dozens of numbers, and Babel's format_decimal parses its pattern each time
+        # (for these languages, groups of three, as Python's "," format gives them).
+        self._group = get_group_symbol(self.language)
 
     @property
     def plain(self) -> Catalogue:
@@ -105,7 +109,7 @@ class Catalogue:
         """4 838 in Norwegian (a non-breaking space), 4,838 in English; unknown as a word."""
         if value is None:
             return self("unknown")
-        return format_decimal(value, locale=self.language)
+        return f"{value:,}".replace(",", self._group)
 
     def signed(self, value: int | None) -> str:
         if value is None:

@@ -438,3 +438,14 @@ def test_every_example_in_a_catalogue_starts_with_a_keyword_the_parser_knows(lan
                 continue  # a municipality, a number, a user
             known = capacity_words if command == "capacity" else relocation_words
             assert word in known, f"{language} {key}: /{command} {word}"
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_numbers_are_written_as_babel_writes_them(language):
+    from babel.numbers import format_decimal
+
+    from capacity.i18n import catalogue
+
+    t = catalogue(language)
+    for value in (0, 5, -3, 999, 4838, -4838, 35_355, 1_234_567, -1_000_000):
+        assert t.number(value) == format_decimal(value, locale=language)
