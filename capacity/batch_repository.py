@@ -310,3 +310,12 @@ def drop_previews(db: Database, before: str) -> None:
     """Forget previews never confirmed that expired before `before` (applied ones stay:
     their Undo and a repeated Confirm read them)."""
     db.conn.execute("DELETE FROM previews WHERE applied_at IS NULL AND expires_at < ?", [before])
+
+
+def open_batch_ids(db: Database) -> list[int]:
+    """Batches still under way (planned, allocated or arrived), the newest first."""
+    sql = (
+        "SELECT id FROM batches WHERE status NOT IN ('settled', 'cancelled') "
+        "ORDER BY year DESC, id DESC"
+    )
+    return [row[0] for row in db.conn.execute(sql).fetchall()]

@@ -178,3 +178,14 @@ class Outbox:
                     [now, *params],
                 )
             return cursor.rowcount
+
+
+def alert_counts(db: Database) -> dict[str, int]:
+    """How many alerts are in each state (pending, sent, failed)."""
+    return dict(db.conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
+
+
+def latest_alerts(db: Database, statuses: Sequence[str], limit: int) -> list[Alert]:
+    """The newest alerts in some states, newest first."""
+    sql = f"SELECT * FROM outbox WHERE status IN ({marks(list(statuses))}) ORDER BY id DESC LIMIT ?"
+    return [_alert(row) for row in rows_of(db, sql, [*statuses, limit])]

@@ -25,6 +25,7 @@ from capacity import (
 )
 from capacity import batches as batch_cases
 from capacity import figure_repository as figures_db
+from capacity import home as homes
 from capacity import scores as score_cases
 from capacity import summary as summaries
 from capacity.core import Clock, Core, utc_now
@@ -80,6 +81,17 @@ class Capacity:
     @on_alert_queued.setter
     def on_alert_queued(self, callback: Callable[[], None] | None) -> None:
         self.core.on_alert_queued = callback
+
+    @property
+    def on_change(self) -> Callable[[], None] | None:
+        """Called after every committed change of this process (reports, batches,
+        assignments, roles, alerts delivered): the port an adapter refreshes its views
+        through. It runs on the thread that wrote, so it must only schedule work."""
+        return self.core.store.on_commit
+
+    @on_change.setter
+    def on_change(self, callback: Callable[[], None] | None) -> None:
+        self.core.store.on_commit = callback
 
     def reload(self) -> None:
         self.core.reload()
@@ -161,6 +173,9 @@ class Capacity:
     import_scores = _use_case(score_cases.import_scores)
     scores = _use_case(score_cases.scores)
     clear_scores = _use_case(score_cases.clear_scores)
+
+    home = _use_case(homes.home)
+    editable = _use_case(homes.editable)
 
     summary = _use_case(summaries.build)
     queue_summary = _use_case(summaries.queue)

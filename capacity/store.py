@@ -70,6 +70,9 @@ class Store:
         self._all: list[sqlite3.Connection] = []
         self._generation = 0
         self._generation_lock = threading.Lock()
+        # Called after every committed write (any thread): an adapter refreshes what it
+        # shows from the data (the Slack app's Home tabs). Keep it quick and non-blocking.
+        self.on_commit: Callable[[], None] | None = None
         if not self.memory:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
 
@@ -171,6 +174,8 @@ class Store:
                     self._write_lock.release()
         for callback in callbacks:
             callback()
+        if self.on_commit is not None:
+            self.on_commit()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the current write transaction has committed (never if it
