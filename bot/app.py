@@ -15,6 +15,7 @@ from bot.i18n import Texts
 from bot.listeners.deps import Deps
 from bot.notifier import SlackNotifier
 from bot.settings import Settings
+from bot.user_language import UserLanguages
 from capacity import Capacity, open_capacity
 from capacity.notify import OutboxWorker
 
@@ -50,7 +51,9 @@ class SingleTokenAuthorize(AsyncAuthorize):
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=self.token)
 
 
-def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
+def create_app(
+    settings: Settings, service: Capacity | None = None, *, user_locale: bool = False
+) -> AsyncApp:
     """An async Bolt app over the core.
 
     Async, because a synchronous Bolt app behind an async server handles one request at
@@ -60,7 +63,11 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
     It answers before responding to Slack (`process_before_response`), so a slash
     command's answer is the HTTP response itself. It needs no network to start or
     answer: the Web API client points at `SLACK_API_URL`, and `authorize` hands Bolt
-    the bot token instead of letting it call `auth.test` on the first request."""
+    the bot token instead of letting it call `auth.test` on the first request.
+
+    With `user_locale` (the served app), each user is answered in their own Slack
+    locale's language (`users.info`); without it (the terminal, in-process tests),
+    everyone in CAPACITY_LANGUAGE, and nothing is asked of Slack."""
     service = service or open_service(settings)
     client = AsyncWebClient(base_url=settings.slack_api_url, timeout=10)
     token = settings.slack_bot_token or None
@@ -73,7 +80,10 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
         logger=log,
     )
     texts = Texts(settings.capacity_language, alert_channel=bool(settings.capacity_alert_channel))
-    deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url)
+    # Calls of the app's own (users.info, views.publish outside a request): the bot token
+    api = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=5)
+    languages = UserLanguages(api, settings.capacity_language) if user_locale else None
+    deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url, languages=languages)
     listeners.register(app, deps)
     app.deps = deps  # type: ignore[attr-defined]
     return app
@@ -99,7 +109,7 @@ def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
     deps: Deps = app.deps  # type: ignore[attr-defined]
     worker = OutboxWorker(
         deps.service.outbox,
-        make_notifier(settings, deps.texts),
+        make_notifier(settings, deps.channel_texts),
         poll_seconds=settings.capacity_alert_poll,
         lease_seconds=settings.capacity_alert_lease,
         backoff_max=settings.capacity_alert_retry_max,

@@ -88,7 +88,7 @@ def serve(http: bool, host: str, port: int) -> None:
     except SettingsError as error:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
-    app = create_app(settings)
+    app = create_app(settings, user_locale=True)
     worker = start_alerts(app, settings)
     if http:
         from bot.http import serve as serve_http

@@ -6,11 +6,13 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.listeners import actions, commands, errors, relocation
 from bot.listeners.deps import Deps
+from bot.listeners.language import UserLanguage
 from bot.listeners.shape import RejectMalformed
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     app.use(RejectMalformed())
+    app.use(UserLanguage(deps))
     commands.register(app, deps)
     actions.register(app, deps)
     relocation.register(app, deps)

@@ -1,0 +1,105 @@
+"""Each user's own language: their Slack locale (`users.info` with `include_locale`),
+kept for a while, mapped onto the catalogues there are (`capacity/locales/*.toml`).
+
+A lookup never makes an answer slow: a known user costs a dict lookup; the first
+lookup of a user waits at most `limit` seconds and then answers in the default
+language (CAPACITY_LANGUAGE) while the lookup finishes in the background and fills
+the cache for next time. A failed lookup is remembered briefly, so that a Slack that
+is down is not asked again on every request. Alerts and the weekly summary do not come
+through here: they are in the channel's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from bot.i18n import is_user_id
+from capacity.i18n import languages
+
+log = logging.getLogger("bot.user_language")
+
+ALIASES = {"no": "nb"}  # Slack's "no-NO" (and a bare "no") is Bokmål
+TTL = 3600.0  # s a user's locale is kept
+FAILED_TTL = 60.0  # s a failed lookup is kept (answers in the default meanwhile)
+LIMIT = 0.25  # s the first lookup of a user may hold up an answer
+SIZE = 10_000  # users kept; the least recently asked go first
+
+
+def language_of(locale: str | None, default: str) -> str:
+    """`en-US` → en, `nn-NO` → nn, `nb-NO`/`no-NO`/`no` → nb; a locale there is no
+    catalogue for (or none) → `default`."""
+    if not locale or not isinstance(locale, str):
+        return default
+    code = locale.replace("_", "-").split("-")[0].strip().lower()
+    code = ALIASES.get(code, code)
+    return code if code in languages() else default
+
+
+class UsersInfo(Protocol):
+    async def users_info(self, *, user: str, include_locale: bool) -> Any: ...
+
+
+class UserLanguages:
+    def __init__(
+        self,
+        client: UsersInfo,
+        default: str,
+        *,
+        ttl: float = TTL,
+        failed_ttl: float = FAILED_TTL,
+        limit: float = LIMIT,
+        size: int = SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.default = default
+        self.ttl, self.failed_ttl, self.limit, self.size = ttl, failed_ttl, limit, size
+        self.clock = clock
+        self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._pending: dict[str, asyncio.Task[str]] = {}
+
+    def cached(self, user_id: str) -> str | None:
+        found = self._cache.get(user_id)
+        if found is None or found[1] <= self.clock():
+            return None
+        self._cache.move_to_end(user_id)
+        return found[0]
+
+    async def language(self, user_id: str) -> str:
+        """The user's language, or the default when it is not known within `limit`."""
+        if not is_user_id(user_id or ""):
+            return self.default
+        found = self.cached(user_id)
+        if found is not None:
+            return found
+        task = self._pending.get(user_id)
+        if task is None or task.get_loop() is not asyncio.get_running_loop():
+            task = asyncio.get_running_loop().create_task(self._lookup(user_id))
+            self._pending[user_id] = task
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.limit)
+        except TimeoutError:
+            log.info("users.info for %s is slow: answering in %s", user_id, self.default)
+            return self.default
+
+    async def _lookup(self, user_id: str) -> str:
+        language, ttl = self.default, self.failed_ttl
+        try:
+            response = await self.client.users_info(user=user_id, include_locale=True)
+            user = response.get("user") if response.get("ok") else None
+            if isinstance(user, dict) and user.get("locale"):
+                language, ttl = language_of(user["locale"], self.default), self.ttl
+        except Exception as error:  # Slack down, a bad token, a timeout: the default
+            log.warning("users.info for %s failed: %s", user_id, error)
+        finally:
+            self._pending.pop(user_id, None)
+        self._cache[user_id] = (language, self.clock() + ttl)
+        self._cache.move_to_end(user_id)
+        while len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+        return language
