@@ -1,0 +1,177 @@
+"""The Home tab as Block Kit: a pure function from the core's `Home` to a view.
+
+What a coordinator sees when they open the app: the planning year and buttons (report a
+figure, a new batch, make a plan); their own municipalities with the last change and
+who made it (editors); the city network's table with totals; the open batches with
+their state and what is not yet assigned; and, for admins, the alerts waiting or failed.
+Within Slack's limits for a Home view (100 blocks); everything a user typed (batch
+names, names, reasons, errors) is escaped by the catalogue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.batch_blocks import unassigned
+from bot.blocks import (
+    actions_block,
+    button,
+    context_block,
+    header_block,
+    section_block,
+)
+from bot.capacity_blocks import _table, _what, total_text
+from bot.i18n import Texts
+from capacity.home import Home, Place
+from capacity.models import Alert
+
+MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
+REPORT_ACTION = "home_report"
+NEW_BATCH_ACTION = "home_new_batch"
+PLAN_ACTION = "home_plan"
+CALLBACK = "capacity_home"
+
+Block = dict[str, Any]
+
+
+def _divider() -> Block:
+    return {"type": "divider"}
+
+
+def _place(place: Place, t: Texts) -> list[Block]:
+    line = place.line
+    m = line.municipality
+    values = {"name": m.name_no, "number": m.number}
+    spare, reserved = t.number(line.spare), t.number(line.reserved)
+    if line.remaining is None:
+        text = t("home_place_no_report", year=line.year, **values)
+    elif line.overbooked:
+        over = t.number(line.overbooked)
+        text = t("home_place_overbooked", over=over, spare=spare, reserved=reserved, **values)
+    else:
+        left = t.number(line.remaining)
+        text = t("home_place", remaining=left, spare=spare, reserved=reserved, **values)
+    change = place.last_change
+    if change is None:
+        note = t("home_no_change")
+    else:
+        note = t(
+            "home_last_change",
+            when=t.date(change.at),
+            who=change.actor_name or change.actor,
+            what=_what(change, t),
+        )
+    return [section_block(text), context_block(note)]
+
+
+def _network(home: Home, t: Texts) -> list[Block]:
+    overview = home.network
+    totals = overview.totals
+    blocks = [
+        section_block(t("home_network", title=t.scope(overview.title), year=overview.year)),
+        section_block(
+            t(
+                "overview_total",
+                remaining=total_text(totals["remaining"], t),
+                spare=total_text(totals["spare"], t),
+                reserved=t.number(totals["reserved"].value),
+            )
+        ),
+    ]
+    if overview.lines:
+        blocks.append(section_block(_table(list(overview.lines), t)))
+    overbooked = [line for line in overview.lines if line.overbooked]
+    if overbooked:
+        places = ", ".join(
+            f"{line.municipality.name_no} ({t.number(line.overbooked)})" for line in overbooked
+        )
+        blocks.append(context_block(t("overbooked_note", places=places)))
+    return blocks
+
+
+def _batches(home: Home, t: Texts) -> list[Block]:
+    if not home.batches:
+        return [section_block(t("home_no_batches"))]
+    blocks = [section_block(t("home_batches", count=t.number(home.open_batches)))]
+    for item in home.batches:
+        b = item.batch
+        blocks.append(
+            section_block(
+                t(
+                    "home_batch",
+                    batch=b.name,
+                    year=b.year,
+                    status=t.status(b.status.value),
+                    persons=t.number(b.persons),
+                    allocated=t.number(b.allocated),
+                    scope=t.scope(item.scope_title),
+                )
+            )
+        )
+        blocks.append(context_block(unassigned(t, b, b.unallocated, b.unplaced_units)))
+    if home.open_batches > len(home.batches):
+        shown, count = t.number(len(home.batches)), t.number(home.open_batches)
+        blocks.append(context_block(t("home_batches_more", shown=shown, count=count)))
+    return blocks
+
+
+def _alert_line(alert: Alert, t: Texts) -> str:
+    event = alert.event
+    what = getattr(event, "batch_name", "") or getattr(event, "scope_title", "")
+    what = what or getattr(event, "week", "")
+    kind = event.kind.value if hasattr(event.kind, "value") else str(event.kind)
+    error = t("home_alert_error", error=alert.last_error[:200]) if alert.last_error else ""
+    return t(
+        "home_alert",
+        id=alert.id,
+        state=t("home_failed" if alert.status == "failed" else "home_pending"),
+        when=t.date(alert.created_at),
+        kind=t.alert_kind(kind),
+        what=what,
+        error=error,
+    )
+
+
+def _alerts(home: Home, t: Texts) -> list[Block]:
+    state = home.alerts
+    if state is None:
+        return []
+    if not state.pending and not state.failed:
+        return [_divider(), section_block(t("home_no_alerts"))]
+    heading = t("home_alerts", pending=t.number(state.pending), failed=t.number(state.failed))
+    blocks = [_divider(), section_block(heading)]
+    if state.latest:
+        blocks.append(context_block("\n".join(_alert_line(a, t) for a in state.latest)))
+    if state.failed:
+        blocks.append(context_block(t("home_alerts_hint")))
+    return blocks
+
+
+def home_view(home: Home, t: Texts, updated: Any) -> dict[str, Any]:
+    """The Home tab of one user, as of `updated` (a datetime)."""
+    buttons = [
+        button(t.plain("home_report"), REPORT_ACTION, str(home.year)),
+        button(t.plain("home_new_batch"), NEW_BATCH_ACTION, str(home.year)),
+        button(t.plain("home_plan"), PLAN_ACTION, str(home.year)),
+    ]
+    blocks: list[Block] = [
+        header_block(t.plain("home_title", year=home.year)),
+        context_block(t("home_updated", when=t.date(updated), year=home.year)),
+        actions_block(buttons, "home_actions"),
+        _divider(),
+    ]
+    if home.places:
+        blocks.append(section_block(t("home_places")))
+        for place in home.places:
+            blocks.extend(_place(place, t))
+    elif not home.admin:
+        blocks.append(section_block(t("home_no_places")))
+    if home.places or not home.admin:
+        blocks.append(_divider())
+    blocks.extend(_network(home, t))
+    blocks.append(_divider())
+    blocks.extend(_batches(home, t))
+    blocks.extend(_alerts(home, t))
+    if len(blocks) > MAX_HOME_BLOCKS:
+        raise ValueError(f"{len(blocks)} blocks, Slack allows {MAX_HOME_BLOCKS} in a Home tab")
+    return {"type": "home", "callback_id": CALLBACK, "blocks": blocks}
