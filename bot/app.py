@@ -11,8 +11,10 @@ from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import listeners
+from bot.home_refresh import HomeRefresher
 from bot.i18n import Texts
 from bot.listeners.deps import Deps
+from bot.listeners.home import HomePublisher
 from bot.notifier import SlackNotifier
 from bot.settings import Settings
 from bot.user_language import UserLanguages
@@ -84,6 +86,8 @@ def create_app(
     api = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=5)
     languages = UserLanguages(api, settings.capacity_language) if user_locale else None
     deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url, languages=languages)
+    deps.home = HomeRefresher(HomePublisher(deps, api).publish)
+    service.on_change = deps.home.changed  # a change refreshes the Homes opened lately
     listeners.register(app, deps)
     app.deps = deps  # type: ignore[attr-defined]
     return app

@@ -1,0 +1,185 @@
+"""The Home tab: published when a user opens it (`app_home_opened`) and after changes
+(`bot.home_refresh`), with its buttons: report a figure (a form that goes through the
+same use case as `/capacity rapporter`, refusals shown on the form's fields), a new
+batch (`/relocation`'s form) and make a plan (a form listing the open batches, then
+the plan with Confirm in a direct message, as `/relocation fordel` shows it)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks, home_modals, plan_blocks
+from bot.blocks import Message
+from bot.capacity_blocks import report_message
+from bot.home_blocks import NEW_BATCH_ACTION, PLAN_ACTION, REPORT_ACTION, home_view
+from bot.i18n import Texts
+from bot.listeners import batch_modal
+from bot.listeners.deps import Deps
+from bot.listeners.payload import clicker
+from bot.listeners.relocation import PLAN_SECONDS
+from capacity import errors
+from capacity.rules import MAX_FIGURE
+
+log = logging.getLogger("bot.home")
+
+PUBLISH_SECONDS = 5.0  # a views.publish that takes longer is given up (the next one redoes it)
+REPORT_FIELDS = {  # the core's field → the form's block
+    "municipality": "municipality",
+    "year": "year",
+    "spare": "figure",
+    "reason": "reason",
+    "source": "reason",
+}
+
+
+class HomePublisher:
+    """Builds a user's Home in their language and publishes it with `views.publish`."""
+
+    def __init__(self, deps: Deps, client: AsyncWebClient) -> None:
+        self.deps = deps
+        self.client = client
+
+    async def publish(self, user_id: str) -> None:
+        t = await self.deps.texts_for(user_id)
+        service = self.deps.service
+        home = await asyncio.to_thread(service.home, user_id)
+        view = home_view(home, t, service.clock())
+        await asyncio.wait_for(
+            self.client.views_publish(user_id=user_id, view=view), PUBLISH_SECONDS
+        )
+
+
+def _error(t: Texts, error: errors.CapacityError) -> str:
+    """A refusal as a form field's error: plain text, as Slack shows it there."""
+    if error.code in blocks.FULL_REFUSALS or error.code == "below_reserved":
+        return t.plain.refusal(error)[:2000]
+    return t.plain("invalid", message=t.plain.refusal(error).rstrip("."))[:2000]
+
+
+def _report_field(error: errors.CapacityError) -> str:
+    if "resolution" in error.facts or error.code == "permission":
+        return "municipality"
+    return REPORT_FIELDS.get(error.facts.get("field", ""), "figure")
+
+
+async def _tell(client: AsyncWebClient, user_id: str, message: Message) -> None:
+    """A result in the user's direct messages with the app (forms have no channel)."""
+    try:
+        await client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
+    except SlackApiError as error:
+        log.warning("Could not tell %s: %s", user_id, error)
+
+
+class HomeListeners:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def opened(self, event: dict[str, Any]) -> None:
+        """Answered at once; the Home is built and published after the answer."""
+        user_id = str(event.get("user") or "")
+        if event.get("tab", "home") != "home" or not user_id or self.deps.home is None:
+            return
+        self.deps.home.opened(user_id)
+
+    # -- buttons ---------------------------------------------------------------------
+
+    async def report(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        actor, service = clicker(body), self.deps.service
+        places = await asyncio.to_thread(service.editable, actor.id)
+        view = home_modals.report_modal(self.deps.texts, service.planning_year(), places)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def new_batch(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        command = {"user_id": clicker(body).id, "channel_id": ""}
+        view = batch_modal.modal(self.deps.texts, command)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def plan(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        service = self.deps.service
+        home = await asyncio.to_thread(service.home, clicker(body).id)
+        view = home_modals.plan_modal(self.deps.texts, [item.batch for item in home.batches])
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    # -- forms -----------------------------------------------------------------------
+
+    async def report_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Checked on the form: a refusal goes back on its field, and nothing is saved."""
+        t, service, actor = self.deps.texts, self.deps.service, clicker(body)
+        values = (view.get("state") or {}).get("values") or {}
+        place, year = home_modals.field(values, "municipality"), home_modals.field(values, "year")
+        figure, reason = home_modals.field(values, "figure"), home_modals.field(values, "reason")
+        problems: dict[str, str] = {}
+        if not re.fullmatch(r"[0-9]{1,6}", figure):
+            problems["figure"] = _error(
+                t,
+                errors.InvalidInput(
+                    "count_range", field="spare", value=figure, minimum=0, maximum=MAX_FIGURE
+                ),
+            )
+        if year and not re.fullmatch(r"[0-9]{4}", year):
+            problems["year"] = _error(
+                t, errors.InvalidInput("year_range", year=year, minimum=2000, maximum=2100)
+            )
+        if problems:
+            await ack(response_action="errors", errors=problems)
+            return
+        source = "Slack, Home" if t.language == "en" else "Slack, Hjem"
+        try:
+            result = await asyncio.to_thread(
+                service.report_spare,
+                place,
+                int(figure),
+                actor,
+                year=int(year) if year else None,
+                source=source,
+                reason=reason,
+                force=home_modals.checked(values, "force"),
+            )
+        except errors.CapacityError as error:
+            await ack(response_action="errors", errors={_report_field(error): _error(t, error)})
+            return
+        await ack()
+        await _tell(client, actor.id, report_message(result, t, actor.id))
+
+    async def plan_submitted(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """The plan of the chosen batch, sent with Confirm to the user's direct messages."""
+        t, service, actor = self.deps.texts, self.deps.service, clicker(body)
+        values = (view.get("state") or {}).get("values") or {}
+        chosen = home_modals.field(values, "batch")
+        if not chosen.isdigit():
+            await ack(response_action="errors", errors={"batch": t.plain("plan_modal_none")})
+            return
+        try:
+            plan = await asyncio.to_thread(
+                service.plan_batch, int(chosen), actor, time_limit=PLAN_SECONDS
+            )
+        except errors.CapacityError as error:
+            await ack(response_action="errors", errors={"batch": _error(t, error)})
+            return
+        await ack()
+        message = plan_blocks.plan_preview(plan, t, service.scope_title(plan.batch.scope))
+        await _tell(client, actor.id, message)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    listeners = HomeListeners(deps)
+    app.event("app_home_opened")(listeners.opened)
+    app.action(REPORT_ACTION)(listeners.report)
+    app.action(NEW_BATCH_ACTION)(listeners.new_batch)
+    app.action(PLAN_ACTION)(listeners.plan)
+    app.view(home_modals.REPORT_MODAL)(listeners.report_submitted)
+    app.view(home_modals.PLAN_MODAL)(listeners.plan_submitted)
