@@ -205,3 +205,16 @@ class BotServer:
             **(extra or {}),
         }
         return self.post_signed(urlencode({"payload": json.dumps(payload)}), extra=headers)
+
+    def event(self, event: dict[str, Any], *, event_id: str = "Ev1") -> Reply:
+        """An Events API delivery (`event_callback`), JSON as Slack sends it."""
+        body = {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": event,
+        }
+        return self.post_signed(json.dumps(body))

@@ -50,6 +50,11 @@ class StandIn:
         # that status without keeping the bytes; ("stall", seconds) waits before answering.
         self.upload_script: deque[tuple[Any, ...]] = deque()
         self._file_count = 0
+        # users.info: each user's Slack locale ("en-US", "nn-NO", …; missing: none given),
+        # and fault modes: a delay before answering, or an error answer.
+        self.locales: dict[str, str] = {}
+        self.users_info_delay = 0.0
+        self.users_info_error = ""
         ThreadingHTTPServer.request_queue_size = 256  # a burst of 16+ clients: no SYN drops
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
@@ -143,6 +148,18 @@ class StandIn:
                     return
                 self._send(200, stand_in._answer(method, body))
 
+            def do_GET(self) -> None:  # noqa: N802 - slack_sdk GETs a few methods (users.info)
+                parts = urlsplit(self.path)
+                if not parts.path.startswith("/api/"):
+                    self._send_text(404, "not found")
+                    return
+                method = parts.path[len("/api/") :]
+                body = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                call = Call(self.path, method, body, dict(self.headers.items()))
+                with stand_in.lock:
+                    stand_in.calls.append(call)
+                self._send(200, stand_in._answer(method, body))
+
             def _upload(self, data: bytes) -> None:
                 file_id = urlsplit(self.path).path.rstrip("/").rsplit("/", 1)[-1]
                 content_type = self.headers.get("Content-Type", "")
@@ -212,6 +229,12 @@ class StandIn:
                     if m.get("channel") == body.get("channel")
                 ]
             return {"ok": True, "messages": messages, "has_more": False}
+        if method == "users.info":
+            return self._user_info(body)
+        if method == "views.publish":
+            if not body.get("user_id") or not body.get("view"):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True, "view": {"id": "V1", "type": "home"}}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
         if method == "response":
@@ -221,6 +244,26 @@ class StandIn:
         if method == "files.completeUploadExternal":
             return self._complete_upload(body)
         return {"ok": True}
+
+    def _user_info(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.users_info_delay:
+            time.sleep(self.users_info_delay)
+        if self.users_info_error:
+            return {"ok": False, "error": self.users_info_error}
+        user = {"id": body.get("user"), "name": str(body.get("user", "")).lower()}
+        locale = self.locales.get(str(body.get("user")))
+        if locale and str(body.get("include_locale")).lower() in ("true", "1"):
+            user["locale"] = locale
+        return {"ok": True, "user": user}
+
+    def views(self, user_id: str) -> list[dict[str, Any]]:
+        """The Home views published for a user, oldest first."""
+        found = []
+        for call in self.calls_to("views.publish"):
+            if call.body.get("user_id") == user_id:
+                view = call.body.get("view")
+                found.append(json.loads(view) if isinstance(view, str) else view)
+        return found
 
     def upload_url(self, file_id: str) -> str:
         return f"http://127.0.0.1:{self.port}/upload/{file_id}"

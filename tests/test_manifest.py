@@ -34,6 +34,7 @@ def test_manifest_asks_only_for_the_scopes_the_app_uses(manifest):
         "chat:write",
         "channels:history",
         "groups:history",
+        "users:read",
     }
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
@@ -57,3 +58,9 @@ def bolt_app(fresh):
     return create_app(
         load_settings(slack_signing_secret="s3cret", slack_bot_token="xoxb-test"), fresh
     )
+
+
+def test_the_manifest_declares_the_home_tab_and_its_event(manifest):
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert "users:read" in manifest["oauth_config"]["scopes"]["bot"]  # users.info's locale
