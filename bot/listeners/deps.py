@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -58,14 +56,12 @@ class Deps:
             return self.channel_texts
         return self.language_texts(await self.languages.language(user_id))
 
-    @contextlib.contextmanager
-    def speaking(self, texts: Texts) -> Iterator[None]:
-        """`texts` are this request's (and the work it starts) while inside."""
-        token = _request_texts.set(texts)
-        try:
-            yield
-        finally:
-            _request_texts.reset(token)
+    def speak(self, texts: Texts | None) -> None:
+        """`texts` are this request's, for the rest of it (and the work it starts);
+        None: the channel's. Set anew for every request (Bolt's global middleware do
+        not wrap the listeners, so this is set, not reset: each request runs in its
+        own task, and the next request through the same task sets its own)."""
+        _request_texts.set(texts)
 
     def allowed_url(self, url: str) -> bool:
         """Whether a `response_url` is Slack's: https on a slack.com host, or the same

@@ -27,7 +27,6 @@ class UserLanguage(AsyncMiddleware):
         next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
     ) -> BoltResponse:
         user_id = req.context.user_id or ""
-        if self.deps.languages is None or not user_id:
-            return await next()
-        with self.deps.speaking(await self.deps.texts_for(user_id)):
-            return await next()
+        known = self.deps.languages is not None and bool(user_id)
+        self.deps.speak(await self.deps.texts_for(user_id) if known else None)
+        return await next()

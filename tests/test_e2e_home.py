@@ -1,0 +1,208 @@
+"""The Home tab and each user's own language, end to end: the bot's HTTP server as a
+real process, Slack's requests signed, and the Slack stand-in on 127.0.0.1 answering
+views.publish and users.info (each user's locale)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from capacity import Actor, Capacity
+from capacity.store import Store
+from tests.bot_server import BotServer
+from tests.stand_in import StandIn
+
+pytestmark = pytest.mark.slow
+
+CLI = Actor(id="cli:test", trusted=True)
+LOCALES = {
+    "U_TRD": "nb-NO",
+    "U_ADMIN": "en-US",
+    "U_EN": "en-US",
+    "U_NN": "nn-NO",
+    "U_NB": "nb-NO",
+    "U_NO": "no-NO",
+}
+
+
+@pytest.fixture
+def db(_seeded_template, tmp_path):
+    path = tmp_path / "bot.db"
+    shutil.copy(_seeded_template, path)
+    service = Capacity(Store(path))
+    service.grant("U_ADMIN", "admin", CLI)
+    service.grant("U_TRD", "editor", CLI, "Trondheim")
+    service.store.close()
+    return path
+
+
+@pytest.fixture
+def slack():
+    with StandIn() as stand_in:
+        stand_in.locales.update(LOCALES)
+        yield stand_in
+
+
+def home_text(view: dict) -> str:
+    """A Home view's texts, as a person reads them (mrkdwn left as it is)."""
+    parts = []
+    for block in view["blocks"]:
+        if block["type"] in ("section", "header"):
+            parts.append(block["text"]["text"])
+        elif block["type"] == "context":
+            parts.extend(e["text"] for e in block["elements"])
+        elif block["type"] == "actions":
+            parts.extend(e["text"]["text"] for e in block["elements"])
+    return "\n".join(parts)
+
+
+def open_home(bot, user: str, n: int = 1):
+    started = time.monotonic()
+    reply = bot.event(
+        {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"},
+        event_id=f"Ev{user}{n}",
+    )
+    return reply, time.monotonic() - started
+
+
+def wait_views(slack: StandIn, user: str, count: int, timeout: float = 10.0) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        views = slack.views(user)
+        if len(views) >= count:
+            return views
+        time.sleep(0.05)
+    raise AssertionError(f"{len(slack.views(user))} views published for {user}, wanted {count}")
+
+
+def test_opening_home_publishes_the_users_numbers_and_a_report_refreshes_it(db, slack):
+    with BotServer(db, slack.api_url) as bot:
+        reply, took = open_home(bot, "U_TRD")
+        assert reply.status == 200 and took < 1.0
+        [view] = wait_views(slack, "U_TRD", 1)
+        assert view["type"] == "home" and len(view["blocks"]) <= 100
+        text = home_text(view)
+        assert "KAPASITET" in text.upper() and "planleggingsår 2020" in text
+        assert "*Trondheim* (5001): *115* ledige – 115 rapportert, 0 reservert" in text
+        assert "KS storbynettverk" in text  # the network's table, with its total
+        assert "*Totalt*: 398 ledige plasser av 398 rapportert, 0 reservert" in text
+        assert "Rapporter ledig kapasitet" in text and "Varsler" not in text  # not an admin
+
+        # The admin opens theirs too (in English: their locale is en-US)
+        open_home(bot, "U_ADMIN")
+        [admin] = wait_views(slack, "U_ADMIN", 1)
+        assert "Alerts to the coordination channel" in home_text(admin)
+
+        # A change: Trondheim's editor reports; both Homes are refreshed, once each
+        answer = bot.command("rapporter Trondheim 120 nye boliger", user_id="U_TRD")
+        assert "120" in answer.json()["text"]
+        views = wait_views(slack, "U_TRD", 2)
+        assert "*Trondheim* (5001): *120* ledige – 120 rapportert" in home_text(views[-1])
+        assert "av kari" in home_text(views[-1])  # the last change and who made it
+        admin_views = wait_views(slack, "U_ADMIN", 2)
+        assert "403 spare places of 403 reported" in home_text(admin_views[-1])
+        time.sleep(3)  # the debounce has passed: no more publishes for that one change
+        assert len(slack.views("U_TRD")) == 2 and len(slack.views("U_ADMIN")) == 2
+
+
+def test_a_batch_name_is_escaped_on_home(db, slack):
+    with BotServer(db, slack.api_url) as bot:
+        made = bot.command(
+            'ny "<!channel> evac" 12 år 2020', command="/relocation", user_id="U_ADMIN"
+        )
+        assert made.status == 200
+        open_home(bot, "U_ADMIN")
+        [view] = wait_views(slack, "U_ADMIN", 1)
+        raw = json.dumps(view)
+        assert "<!channel>" not in raw
+        assert "&lt;!channel&gt; evac" in home_text(view)
+        assert "Open batches* (1)" in home_text(view)
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ("U_EN", "Trondheim (5001), 2020: 115 spare places now"),
+        ("U_NN", "Trondheim (5001), 2020: 115 ledige plassar no"),
+        ("U_NB", "Trondheim (5001), 2020: 115 ledige plasser nå"),
+        ("U_NO", "Trondheim (5001), 2020: 115 ledige plasser nå"),
+    ],
+)
+def test_each_user_is_answered_in_their_own_language(db, slack, user, expected):
+    with BotServer(db, slack.api_url, language="nb") as bot:
+        bot.command("Trondheim", user_id=user)  # the first may answer while looking it up
+        assert bot.command("Trondheim 2020", user_id=user).json()["text"].startswith(expected)
+        [call] = slack.calls_to("users.info")  # looked up once, then kept
+        assert call.body["user"] == user and call.body["include_locale"] in ("true", "1")
+
+
+def test_keywords_in_any_language_whatever_the_answers_language(db, slack):
+    with BotServer(db, slack.api_url) as bot:
+        bot.command("hjelp", user_id="U_EN")
+        for words in ("Trondheim", "historikk Trondheim", "history Trondheim"):
+            assert bot.command(words, user_id="U_EN").status == 200
+        nynorsk = bot.command("storbynettverket", user_id="U_EN").json()
+        assert nynorsk["text"].startswith("KS storbynettverk 2020: Total:")
+
+
+@pytest.mark.parametrize("fault", ["slow", "error"])
+def test_users_info_slow_or_failing_answers_in_the_default_language_in_time(db, slack, fault):
+    if fault == "slow":
+        slack.users_info_delay = 3.0
+    else:
+        slack.users_info_error = "ratelimited"
+    with BotServer(db, slack.api_url, language="nn") as bot:
+        for _ in range(3):
+            started = time.monotonic()
+            reply = bot.command("Trondheim", user_id="U_EN")
+            took = time.monotonic() - started
+            assert reply.status == 200 and took < 1.5
+            assert reply.json()["text"].startswith("Trondheim (5001), 2020: 115 ledige plassar no")
+        assert len(slack.calls_to("users.info")) == 1  # not asked again on every request
+
+
+def submit(bot, view: dict, values: dict, user: str) -> object:
+    state = {}
+    for block, value in values.items():
+        if isinstance(value, dict):
+            state[block] = {"value": value}
+        else:
+            state[block] = {"value": {"type": "x", "value": value}}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T1"},
+        "user": {"id": user, "username": "kari"},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": "1.2",
+        "view": {**view, "id": "V1", "state": {"values": state}},
+    }
+    return bot.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+
+def test_the_report_button_opens_a_form_that_reports_through_the_same_use_case(db, slack):
+    with BotServer(db, slack.api_url) as bot:
+        bot.action("home_report", "2020", response_url=slack.response_url(), user_id="U_TRD")
+        [opened] = slack.wait_for("views.open", 1)
+        view = opened.body["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        assert view["callback_id"] == "home_report_modal"
+        place = view["blocks"][0]["element"]
+        assert place["initial_option"]["value"] == "5001"  # the editor's own municipality
+        chosen = {"type": "static_select", "selected_option": {"value": "5001"}}
+        bad = submit(bot, view, {"municipality": chosen, "figure": "x1"}, "U_TRD").json()
+        assert bad["response_action"] == "errors" and "figure" in bad["errors"]
+        other = {"type": "x", "value": "Bergen"}
+        refused = submit(bot, view, {"municipality": other, "figure": "9"}, "U_TRD").json()
+        assert "municipality" in refused["errors"]  # Trondheim's editor cannot edit Bergen
+        good = submit(bot, view, {"municipality": chosen, "year": "2020", "figure": "101"}, "U_TRD")
+        assert good.status == 200 and not good.body
+        [told] = slack.wait_for("chat.postMessage", 1)
+        assert told.body["channel"] == "U_TRD" and "101" in told.body["text"]
+    service = Capacity(Store(db))
+    assert service.capacity("Trondheim").spare == 101
+    service.store.close()
