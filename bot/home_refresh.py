@@ -23,7 +23,8 @@ PER_MINUTE = 100  # Slack's Tier 4: "100+ per minute"
 BURST = 20
 DEBOUNCE = 2.0  # s: changes within this are one refresh
 RECENT = 8 * 3600.0  # s: users who opened Home within this get refreshes (a working day)
-SEEN = 5000  # users remembered, the least recently seen go first
+SEEN = 5000
+EPSILON = 1e-9  # users remembered, the least recently seen go first
 
 
 class TokenBucket:
@@ -46,15 +47,15 @@ class TokenBucket:
 
     def take(self) -> bool:
         self._refill()
-        if self.tokens >= 1:
-            self.tokens -= 1
+        if self.tokens >= 1 - EPSILON:  # a wait of (1 - tokens) / rate may fall a hair short
+            self.tokens = max(0.0, self.tokens - 1)
             return True
         return False
 
     def wait(self) -> float:
         """Seconds until a token is there."""
         self._refill()
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        return 0.0 if self.tokens >= 1 - EPSILON else (1 - self.tokens) / self.rate
 
     async def acquire(self) -> None:
         while not self.take():

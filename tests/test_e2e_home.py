@@ -142,11 +142,18 @@ def test_each_user_is_answered_in_their_own_language(db, slack, user, expected):
 
 def test_keywords_in_any_language_whatever_the_answers_language(db, slack):
     with BotServer(db, slack.api_url) as bot:
-        bot.command("hjelp", user_id="U_EN")
-        for words in ("Trondheim", "historikk Trondheim", "history Trondheim"):
-            assert bot.command(words, user_id="U_EN").status == 200
-        nynorsk = bot.command("storbynettverket", user_id="U_EN").json()
-        assert nynorsk["text"].startswith("KS storbynettverk 2020: Total:")
+        for user in ("U_EN", "U_NN"):
+            bot.command("Oslo", user_id=user)  # their locales are looked up and kept
+        english = bot.command("historikk Trondheim", user_id="U_EN").json()["text"]
+        assert english.startswith("Last changes for Trondheim (5001)")
+        nynorsk = bot.command("history Trondheim", user_id="U_NN").json()["text"]
+        assert nynorsk.startswith("Siste endringar for Trondheim (5001)")
+        assert "shows spare refugee-settlement capacity" in json.dumps(
+            bot.command("hjelp", user_id="U_EN").json()
+        )
+        assert "viser ledig busetjingskapasitet" in json.dumps(
+            bot.command("help", user_id="U_NN").json(), ensure_ascii=False
+        )
 
 
 @pytest.mark.parametrize("fault", ["slow", "error"])
