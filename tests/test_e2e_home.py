@@ -213,3 +213,36 @@ def test_the_report_button_opens_a_form_that_reports_through_the_same_use_case(d
     service = Capacity(Store(db))
     assert service.capacity("Trondheim").spare == 101
     service.store.close()
+
+
+def test_the_new_batch_and_plan_buttons_reuse_the_relocation_flows(db, slack):
+    with BotServer(db, slack.api_url) as bot:
+        bot.action("home_new_batch", "2020", response_url=slack.response_url(), user_id="U_ADMIN")
+        [opened] = slack.wait_for("views.open", 1)
+        view = opened.body["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        assert view["callback_id"] == "relocation_new"  # /relocation's own form
+        made = submit(
+            bot,
+            view,
+            {"name": "Moria 2020", "persons": "12", "families": "4,4,4", "year": "2020"},
+            "U_ADMIN",
+        )
+        assert made.status == 200 and not made.body
+        [told] = slack.wait_for("chat.postMessage", 1)
+        assert told.body["channel"] == "U_ADMIN" and "Moria 2020" in told.body["text"]
+
+        bot.action("home_plan", "2020", response_url=slack.response_url(), user_id="U_ADMIN")
+        plan_form = slack.wait_for("views.open", 2)[-1].body["view"]
+        plan_form = json.loads(plan_form) if isinstance(plan_form, str) else plan_form
+        assert plan_form["callback_id"] == "home_plan_modal"
+        [option] = plan_form["blocks"][0]["element"]["options"]
+        assert option["text"]["text"] == "Moria 2020 (2020): planned, 12 without a place"
+        chosen = {"type": "static_select", "selected_option": {"value": option["value"]}}
+        refused = submit(bot, plan_form, {"batch": chosen}, "U_TRD").json()
+        assert "batch" in refused["errors"]  # planning is for admins
+        planned = submit(bot, plan_form, {"batch": chosen}, "U_ADMIN")
+        assert planned.status == 200 and not planned.body
+        preview = slack.wait_for("chat.postMessage", 2)[-1].body
+        assert preview["channel"] == "U_ADMIN"
+        assert "plan_confirm" in json.dumps(preview["blocks"])  # Confirm, as /relocation fordel
