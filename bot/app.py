@@ -86,7 +86,7 @@ def create_app(
     api = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=5)
     languages = UserLanguages(api, settings.capacity_language) if user_locale else None
     deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url, languages=languages)
-    deps.home = HomeRefresher(HomePublisher(deps, api).publish)
+    deps.home = HomeRefresher(HomePublisher(deps, api).publish, generation=service.generation)
     service.on_change = deps.home.changed  # a change refreshes the Homes opened lately
     listeners.register(app, deps)
     app.deps = deps  # type: ignore[attr-defined]

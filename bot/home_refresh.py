@@ -24,7 +24,8 @@ BURST = 20
 DEBOUNCE = 2.0  # s: changes within this are one refresh
 RECENT = 8 * 3600.0  # s: users who opened Home within this get refreshes (a working day)
 SEEN = 5000
-EPSILON = 1e-9  # users remembered, the least recently seen go first
+EPSILON = 1e-9
+POLL = 5.0  # s between looks for changes made by other processes  # users remembered, the least recently seen go first
 
 
 class TokenBucket:
@@ -75,6 +76,8 @@ class HomeRefresher:
         bucket: TokenBucket | None = None,
         clock: Callable[[], float] = time.monotonic,
         size: int = SEEN,
+        generation: Callable[[], int] | None = None,
+        poll: float = POLL,
     ) -> None:
         self.publish = publish
         self.debounce, self.recent, self.size = debounce, recent, size
@@ -87,6 +90,11 @@ class HomeRefresher:
         self._again = False
         self._tasks: set[asyncio.Task[None]] = set()
         self.published = 0  # for tests and the log
+        # Changes by other processes (the CLI) are not reported to `changed`: the data's
+        # generation is polled while someone has looked lately (a cheap PRAGMA).
+        self.generation, self.poll = generation, poll
+        self._seen_generation: int | None = None
+        self._watcher: asyncio.Task[None] | None = None
 
     # -- from listeners (on the loop) ------------------------------------------------
 
@@ -97,7 +105,28 @@ class HomeRefresher:
         self.seen.move_to_end(user_id)
         while len(self.seen) > self.size:
             self.seen.popitem(last=False)
+        if self.generation is not None and (self._watcher is None or self._watcher.done()):
+            self._watcher = asyncio.ensure_future(self._watch())
         return self._spawn(self._publish(user_id))
+
+    async def _watch(self) -> None:
+        """Refresh when another process changed the data; stop when nobody looked lately."""
+        assert self.generation is not None
+        self._seen_generation = self.generation()
+        while self._recent():
+            await asyncio.sleep(self.poll)
+            try:
+                now = self.generation()
+            except Exception:  # the database is away for a moment: try again later
+                log.warning("Could not read the data's generation", exc_info=True)
+                continue
+            if now != self._seen_generation:
+                self._seen_generation = now
+                self._schedule()
+
+    def _recent(self) -> list[str]:
+        now = self.clock()
+        return [user for user, at in self.seen.items() if now - at <= self.recent]
 
     # -- from the core (any thread) ----------------------------------------------------
 
@@ -124,9 +153,10 @@ class HomeRefresher:
         self._running = self._spawn(self._refresh())
 
     async def _refresh(self) -> None:
-        now = self.clock()
-        users = [user for user, at in self.seen.items() if now - at <= self.recent]
-        for user in users:
+        if self.generation is not None:  # what this refresh shows: no need to poll for it
+            with contextlib.suppress(Exception):
+                self._seen_generation = self.generation()
+        for user in self._recent():
             await self._publish(user)
         if self._again:
             self._again = False
@@ -146,6 +176,12 @@ class HomeRefresher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
 
     async def drain(self) -> None:
         """Wait for the refreshes under way (tests; a clean stop)."""

@@ -246,3 +246,14 @@ def test_the_new_batch_and_plan_buttons_reuse_the_relocation_flows(db, slack):
         preview = slack.wait_for("chat.postMessage", 2)[-1].body
         assert preview["channel"] == "U_ADMIN"
         assert "plan_confirm" in json.dumps(preview["blocks"])  # Confirm, as /relocation fordel
+
+
+def test_a_change_made_by_another_process_refreshes_home_too(db, slack):
+    with BotServer(db, slack.api_url) as bot:
+        open_home(bot, "U_TRD")
+        wait_views(slack, "U_TRD", 1)
+        cli = Capacity(Store(db))  # as `capacity report …` in a terminal would
+        cli.report_spare("Trondheim", 99, CLI, source="CLI")
+        cli.store.close()
+        views = wait_views(slack, "U_TRD", 2, timeout=15)
+        assert "*Trondheim* (5001): *99* ledige" in home_text(views[-1])

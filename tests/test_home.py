@@ -253,3 +253,26 @@ def test_a_failing_publish_does_not_stop_the_others():
 
     asyncio.run(run())
     assert published == ["U_OK", "U_OK"]
+
+
+def test_a_change_by_another_process_is_noticed_by_polling_the_generation():
+    published: list[str] = []
+    generation = [1]
+
+    async def publish(user: str) -> None:
+        published.append(user)
+
+    async def run() -> None:
+        refresher = HomeRefresher(
+            publish, debounce=0.01, generation=lambda: generation[0], poll=0.02
+        )
+        refresher.opened("U1")
+        await asyncio.sleep(0.1)
+        assert published == ["U1"]  # nothing changed: no refresh
+        generation[0] += 1
+        await asyncio.sleep(0.1)
+        refresher.stop()
+        await refresher.drain()
+
+    asyncio.run(run())
+    assert published == ["U1", "U1"]
