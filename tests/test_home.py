@@ -276,3 +276,24 @@ def test_a_change_by_another_process_is_noticed_by_polling_the_generation():
 
     asyncio.run(run())
     assert published == ["U1", "U1"]
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_the_home_and_its_forms_are_valid_block_kit(service, language):
+    """slack_sdk's models check Slack's rules for views (lengths, element kinds)."""
+    from slack_sdk.models.views import View
+
+    from bot.home_modals import plan_modal, report_modal
+
+    service.create_batch("<!channel> evac", 12, ADMIN, households=(4, 4, 4), year=2020)
+    t = Texts(language)
+    for user in (EDITOR.id, ADMIN.id, "U_NOBODY"):
+        view = home_view(service.home(user), t, service.clock())
+        assert View(**view).to_dict()["type"] == "home"
+    editor_form = report_modal(t, 2020, service.editable(EDITOR.id))
+    assert [o["value"] for o in editor_form["blocks"][0]["element"]["options"]] == ["5001", "5401"]
+    assert service.editable(ADMIN.id) == []  # an admin types any municipality
+    batches = [item.batch for item in service.home(ADMIN.id).batches]
+    for form in (editor_form, report_modal(t, 2020, []), plan_modal(t, batches), plan_modal(t, [])):
+        assert View(**form).to_dict()["type"] == "modal"
+        assert len(form["title"]["text"]) <= 24
