@@ -4,6 +4,7 @@ time to live, and never holding an answer up for long."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -119,3 +120,62 @@ def test_the_cache_is_bounded():
     asyncio.run(run())
     assert len(users._cache) == 3
     assert users.cached("U9") == "en" and users.cached("U0") is None
+
+
+def test_socket_mode_answers_each_user_in_their_language_and_publishes_home(fresh):
+    """The default deployment: envelopes over the socket, dispatched by Bolt's handler,
+    with users.info and views.publish at the stand-in."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    from bot.app import create_app
+    from bot.settings import load_settings
+    from tests.stand_in import StandIn
+    from tests.test_socket_mode import SLASH_COMMAND, RecordingSocketClient
+
+    with StandIn() as slack:
+        slack.locales.update({"U_EN": "en-US", "U_NN": "nn-NO"})
+        settings = load_settings(
+            slack_bot_token="xoxb-test",
+            slack_app_token="xapp-1-test",
+            slack_api_url=slack.api_url,
+            capacity_language="nb",
+        )
+        app = create_app(settings, fresh, user_locale=True)
+        client = RecordingSocketClient()
+
+        def envelope(n: int, kind: str, payload: dict) -> SocketModeRequest:
+            return SocketModeRequest.from_dict(
+                {
+                    "envelope_id": f"e{n}",
+                    "type": kind,
+                    "accepts_response_payload": kind != "events_api",
+                    "payload": payload,
+                }
+            )
+
+        async def deliver() -> None:
+            handler = AsyncSocketModeHandler(app, settings.slack_app_token)  # not connected
+            for n, user in enumerate(("U_EN", "U_NN", "U_OTHER", "U_EN")):
+                command = {**SLASH_COMMAND, "user_id": user, "text": "Trondheim"}
+                await handler.handle(client, envelope(n, "slash_commands", command))
+            event = {
+                "type": "event_callback",
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "event_id": "Ev1",
+                "event": {"type": "app_home_opened", "user": "U_NN", "tab": "home"},
+            }
+            await handler.handle(client, envelope(9, "events_api", event))
+            await app.deps.home.drain()
+            await handler.client.aiohttp_client_session.close()
+
+        asyncio.run(deliver())
+        texts = [r.payload["text"] for r in client.sent if r.payload]
+        assert texts[0].startswith("Trondheim (5001), 2020: 115 spare places now")
+        assert texts[1].startswith("Trondheim (5001), 2020: 115 ledige plassar no")
+        assert texts[2].startswith("Trondheim (5001), 2020: 115 ledige plasser nå")  # default
+        assert texts[3].startswith("Trondheim (5001), 2020: 115 spare places")
+        [home] = slack.views("U_NN")
+        assert home["type"] == "home"
+        assert "Du er ikkje editor for nokon kommune" in json.dumps(home, ensure_ascii=False)
