@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -69,6 +70,25 @@ def _report_field(error: errors.CapacityError) -> str:
     return REPORT_FIELDS.get(error.facts.get("field", ""), "figure")
 
 
+_later: set[asyncio.Task[Any]] = set()
+
+
+def later(work: Awaitable[Any], what: str) -> None:
+    """Run `work` after the answer: Bolt sends a listener's acknowledgement only when the
+    listener returns (process_before_response), so calls to Slack that need not hold the
+    answer up (views.open, a direct message) go on in a task of their own."""
+
+    async def run() -> None:
+        try:
+            await work
+        except Exception:
+            log.warning("%s failed", what, exc_info=True)
+
+    task = asyncio.ensure_future(run())
+    _later.add(task)
+    task.add_done_callback(_later.discard)
+
+
 async def _tell(client: AsyncWebClient, user_id: str, message: Message) -> None:
     """A result in the user's direct messages with the app (forms have no channel)."""
     try:
@@ -95,20 +115,20 @@ class HomeListeners:
         actor, service = clicker(body), self.deps.service
         places = await asyncio.to_thread(service.editable, actor.id)
         view = home_modals.report_modal(self.deps.texts, service.planning_year(), places)
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        later(client.views_open(trigger_id=body["trigger_id"], view=view), "views.open")
 
     async def new_batch(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         command = {"user_id": clicker(body).id, "channel_id": ""}
         view = batch_modal.modal(self.deps.texts, command)
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        later(client.views_open(trigger_id=body["trigger_id"], view=view), "views.open")
 
     async def plan(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         service = self.deps.service
         home = await asyncio.to_thread(service.home, clicker(body).id)
         view = home_modals.plan_modal(self.deps.texts, [item.batch for item in home.batches])
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        later(client.views_open(trigger_id=body["trigger_id"], view=view), "views.open")
 
     # -- forms -----------------------------------------------------------------------
 
@@ -151,7 +171,7 @@ class HomeListeners:
             await ack(response_action="errors", errors={_report_field(error): _error(t, error)})
             return
         await ack()
-        await _tell(client, actor.id, report_message(result, t, actor.id))
+        later(_tell(client, actor.id, report_message(result, t, actor.id)), "chat.postMessage")
 
     async def plan_submitted(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -172,7 +192,7 @@ class HomeListeners:
             return
         await ack()
         message = plan_blocks.plan_preview(plan, t, service.scope_title(plan.batch.scope))
-        await _tell(client, actor.id, message)
+        later(_tell(client, actor.id, message), "chat.postMessage")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
