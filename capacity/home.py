@@ -24,6 +24,7 @@ from capacity.rules import totals
 MAX_PLACES = 10  # an editor's municipalities shown (a few, in practice)
 MAX_BATCHES = 10  # open batches shown; the count says how many there are
 MAX_ALERTS = 5  # newest pending or failed alerts shown to an admin
+FEW = 40  # a network this small is read municipality by municipality
 
 
 class Place(Model):
@@ -82,7 +83,12 @@ def home(core: Core, user_id: str) -> Home:
     members = scope_members(core, key, year)
     mine = _editor_places(core, user_id, year)
     with core.store.read() as db:
-        network_lines = figures_db.lines(db, members, year)
+        # A few members: their own rows (figures_db.lines reads the whole country's year)
+        network_lines = (
+            tuple(figures_db.line(db, m, year) for m in members)
+            if len(members) <= FEW
+            else figures_db.lines(db, members, year)
+        )
         places = tuple(
             Place(
                 line=figures_db.line(db, place, year),

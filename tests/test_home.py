@@ -297,3 +297,11 @@ def test_the_home_and_its_forms_are_valid_block_kit(service, language):
     for form in (editor_form, report_modal(t, 2020, []), plan_modal(t, batches), plan_modal(t, [])):
         assert View(**form).to_dict()["type"] == "modal"
         assert len(form["title"]["text"]) <= 24
+
+
+def test_the_homes_network_is_the_overviews(service):
+    service.create_batch("Moria 2020", 10, ADMIN, year=2020)
+    service.allocate("Moria 2020", "Oslo", 4, ADMIN)
+    home = service.home(EDITOR.id).network
+    overview = service.overview("storbynettverket")
+    assert home.lines == overview.lines and home.totals == overview.totals
