@@ -44,7 +44,7 @@ def test_a_municipality_chart_has_imdis_years_and_the_planning_years_places(fres
         20,
         95,
     )
-    assert chart.labels.request == "Anmodning" and chart.caption.startswith("Kilde: IMDi")
+    assert chart.labels.request == "Revidert anmodning" and chart.caption.startswith("Kilde: IMDi")
 
 
 def test_unknown_figures_stay_unknown_on_the_chart(fresh):

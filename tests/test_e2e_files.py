@@ -103,7 +103,9 @@ def test_a_municipality_chart_is_posted_in_the_channel_after_the_answer(bot, sla
     assert posted["filename"] == "trondheim-5001-2020.png"
     assert posted["title"] == "Trondheim (5001)"
     assert posted["thread_ts"] is None
-    assert posted["alt_txt"].startswith("Søylediagram: Trondheim (5001). 2020: anmodning 102")
+    assert posted["alt_txt"].startswith(
+        "Søylediagram: Trondheim (5001). 2020: revidert anmodning 102"
+    )
     assert (
         "Planår 2020: ledige plasser (rapportert) 115, reservert 20, ledige nå 95."
         in (posted["alt_txt"])

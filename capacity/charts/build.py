@@ -78,14 +78,17 @@ def country(service: Capacity, year: int, language: str) -> Built:
     title = t.scope(NATIONAL_TITLE)
     years = []
     for y in _national_years(service):
-        totals = service.overview(NATIONAL, y).totals
+        overview = service.overview(NATIONAL, y)
+        totals = overview.totals
         if not any(totals[m.value].counted + totals[m.value].unknown for m in IMDI_MEASURES):
             continue  # no IMDi figures that year (spare places reported only)
         values = {
             m: totals[m.value].value if totals[m.value].known else None for m in IMDI_MEASURES
         }
+        partial = max((line.partial for line in overview.lines), default="")
+        note = t("chart_note", date=t.short_date(partial)) if partial else None
         years.append(YearFigures(y, values[Measure.REQUEST], values[Measure.DECISION],
-                                 values[Measure.SETTLED]))  # fmt: skip
+                                 values[Measure.SETTLED], note))  # fmt: skip
     planned = service.overview(NATIONAL, year).totals
     spare = planned[Measure.SPARE.value]
     chart = MunicipalityChart(
