@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.listeners.files import CHART_ACTION
+from bot.chart_blocks import CHART_ACTION
 from bot.terminal import command_body
 from capacity import Actor, Capacity
 from capacity.exports import export
@@ -149,11 +149,17 @@ def test_a_chart_that_cannot_be_posted_is_told_in_the_users_language(bot, slack)
     assert told.body["response_type"] == "ephemeral"
 
 
-def test_a_chart_button_on_a_message_in_a_thread_posts_in_that_thread(bot, slack):
+def test_the_chart_button_of_an_answer_in_a_thread_posts_in_that_thread(bot, slack):
+    answer = command(bot, "Tromso", channel="C_THREAD", response=slack.response_url("b0")).json()
+    [button] = [
+        e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
+        if e["action_id"] == CHART_ACTION
+    ]  # fmt: skip
+    assert button["text"]["text"] == "Legg ut graf"
     message = {"type": "message", "ts": "1700000000.000200", "thread_ts": "1700000000.000100"}
     reply = bot.action(
-        CHART_ACTION,
-        json.dumps({"t": "5401", "y": 2020}),
+        button["action_id"],
+        button["value"],
         response_url=slack.response_url("b1"),
         extra={"channel": {"id": "C_THREAD", "name": "bosetting"}, "message": message},
     )
@@ -163,6 +169,19 @@ def test_a_chart_button_on_a_message_in_a_thread_posts_in_that_thread(bot, slack
     assert posted["title"] == "Tromsø (5401)" and png_size(posted["data"]) == (1200, 700)
 
 
+def test_a_chart_button_outside_a_conversation_posts_in_a_direct_message(bot, slack):
+    reply = bot.action(
+        CHART_ACTION,
+        json.dumps({"t": "storbynettverket", "y": 2020}),
+        response_url=slack.response_url("b2"),
+        extra={"channel": None, "container": {"type": "view", "view_id": "V1"}},
+        user_id="U_HOME",
+    )
+    assert reply.status == 200
+    [posted] = completed_in(slack, "DU_HOME")
+    assert posted["title"] == "KS storbynettverk 2020"
+
+
 def read_csv(data: bytes) -> list[list[str]]:
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
@@ -170,10 +189,11 @@ def read_csv(data: bytes) -> list[list[str]]:
 
 
 def test_an_admin_gets_the_planning_years_csv_files_in_a_direct_message(bot, slack, db):
+    before = len(slack.calls_to("conversations.open"))
     reply = command(bot, "eksport", channel="C_ANY", user="U_ADMIN",
                     response=slack.response_url("e1"))  # fmt: skip
     assert reply.json()["text"] == "Lager eksporten for 2020 … den kommer som direktemelding."
-    opened = slack.wait_for("conversations.open", timeout=20)
+    opened = slack.wait_for("conversations.open", count=before + 1, timeout=20)
     assert opened[-1].body["users"] == "U_ADMIN"
     files = {f["filename"]: f for f in completed_in(slack, "DU_ADMIN", count=2)}
     assert set(files) == {"capacity-figures-2020.csv", "capacity-batches-2020.csv"}

@@ -17,7 +17,6 @@ the message it is on, or in a direct message when it is not on a message.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import blocks
+from bot.chart_blocks import CHART_ACTION
 from bot.i18n import mention
 from bot.listeners.deps import Deps, actor_from
 from bot.listeners.payload import Value, button_value, clicker
@@ -44,7 +44,6 @@ from capacity.rules import check_year
 
 log = logging.getLogger("bot.files")
 
-CHART_ACTION = "capacity_chart"
 RENDERS = 2  # charts rendered at once (the machine's cores); more wait their turn
 TELL_TIMEOUT = 4.0
 
@@ -54,11 +53,6 @@ class ChartValue(Value):
 
     t: Annotated[str, Field(max_length=100)] = ""
     y: Annotated[int, Field(ge=1900, le=2200)] | None = None
-
-
-def chart_button(label: str, target: str, year: int | None = None) -> dict[str, Any]:
-    """A button that posts the chart of `target` where it is clicked."""
-    return blocks.button(label, CHART_ACTION, json.dumps({"t": target, "y": year}))
 
 
 class Later:
