@@ -45,6 +45,7 @@ from capacity.rules import check_year
 log = logging.getLogger("bot.files")
 
 RENDERS = 2  # charts rendered at once (the machine's cores); more wait their turn
+PENDING = 16  # files being made or posted at once; more are refused until some are done
 TELL_TIMEOUT = 4.0
 
 
@@ -95,6 +96,9 @@ class Files:
         self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, request: Request
     ) -> None:
         t = self.deps.texts
+        if len(self.later.tasks) >= PENDING:
+            await ack(**blocks.plain(t("files_busy")).payload())
+            return
         try:
             built = await asyncio.to_thread(
                 build, self.deps.service, request.target, request.year, t.language
@@ -125,6 +129,9 @@ class Files:
             await self.later.tell(response_url, t("help"))
             return
         user = clicker(body).id
+        if len(self.later.tasks) >= PENDING:
+            await self.later.tell(response_url, t("files_busy"))
+            return
         try:
             built = await asyncio.to_thread(build, self.deps.service, value.t, value.y, t.language)
         except errors.CapacityError as error:
@@ -187,6 +194,9 @@ class Files:
     ) -> None:
         t, service = self.deps.texts, self.deps.service
         actor = actor_from(command.get("user_id", ""), command.get("user_name", ""))
+        if len(self.later.tasks) >= PENDING:
+            await ack(**blocks.plain(t("files_busy")).payload())
+            return
         try:
             await asyncio.to_thread(service.require_admin, actor, "export")
             year = check_year(request.year) if request.year is not None else None
