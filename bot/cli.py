@@ -115,6 +115,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         capacity-bot alerts --retry --deliver
     """
     from bot.app import open_service
+    from capacity.models import WeeklySummary
 
     settings = _settings()
     service = open_service(settings)
@@ -141,9 +142,14 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         click.echo("No pending or failed alerts.")
     for alert in rows:
         e = alert.event
+        if isinstance(e, WeeklySummary):
+            what = f"weekly_summary {e.week}: {e.changed} change(s) since {e.since:%Y-%m-%d %H:%M}"
+        else:
+            what = (
+                f"{e.kind.value} {e.batch_name or e.scope_title}: {e.persons} vs {e.remaining} left"
+            )
         click.echo(
-            f"#{alert.id} {alert.status:<7} {alert.created_at:%Y-%m-%d %H:%M} {e.kind.value} "
-            f"{e.batch_name or e.scope_title}: {e.persons} vs {e.remaining} left; "
+            f"#{alert.id} {alert.status:<7} {alert.created_at:%Y-%m-%d %H:%M} {what}; "
             f"attempts {alert.attempts}"
             + (f"; last error: {alert.last_error}" if alert.last_error else "")
         )

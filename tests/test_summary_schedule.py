@@ -149,3 +149,13 @@ def test_summary_needs_now_or_dry_run_and_a_channel_to_post(env):
     no_channel = CliRunner().invoke(bot_cli, ["summary", "--now"],
                                     env={**env, "CAPACITY_ALERT_CHANNEL": ""})  # fmt: skip
     assert no_channel.exit_code == 2 and "CAPACITY_ALERT_CHANNEL" in no_channel.output
+
+
+def test_capacity_bot_alerts_lists_a_queued_summary_beside_the_alerts(env, on_disk):
+    on_disk.create_batch("Big", 400, ADMIN, year=2020)  # does not fit: an alert
+    on_disk.queue_summary()
+    result = CliRunner().invoke(bot_cli, ["alerts"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(" batch_exceeds_capacity Big: 400 vs " in line for line in lines)
+    assert any(f" weekly_summary {week_of(on_disk.clock())}: " in line for line in lines)
