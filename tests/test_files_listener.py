@@ -88,3 +88,52 @@ def test_an_export_whose_direct_message_cannot_be_opened_is_told(fresh):
             told.body["text"] == "The export was not sent (user_not_found). Try again in a moment."
         )
         assert slack.calls_to("files.getUploadURLExternal") == []
+
+
+def test_in_socket_mode_the_chart_is_posted_after_the_answer_on_the_socket(on_disk):
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    from bot.app import create_app
+    from bot.settings import load_settings
+
+    class Socket:
+        def __init__(self) -> None:
+            import logging
+
+            self.sent: list[Any] = []
+            self.logger = logging.getLogger("test.socket")
+
+        async def send_socket_mode_response(self, response: Any) -> None:
+            self.sent.append(response)
+
+    with StandIn() as slack:
+        settings = load_settings(
+            slack_bot_token="xoxb-test", slack_app_token="xapp-1-test", slack_api_url=slack.api_url
+        )
+        app = create_app(settings, on_disk)
+        payload = {
+            "team_id": "T1", "channel_id": "C_SOCKET", "user_id": "U1", "user_name": "kari",
+            "command": "/capacity", "text": "5001 chart", "api_app_id": "A1",
+            "response_url": slack.response_url("s1"), "trigger_id": "1.2.3",
+        }  # fmt: skip
+        envelope = {"envelope_id": "e-1", "type": "slash_commands",
+                    "accepts_response_payload": True, "payload": payload}  # fmt: skip
+        socket = Socket()
+
+        async def deliver() -> None:
+            handler = AsyncSocketModeHandler(app, settings.slack_app_token)  # never connected
+            await handler.handle(socket, SocketModeRequest.from_dict(envelope))
+            answered = len(slack.calls)  # the answer went back before any upload began
+            for _ in range(200):
+                if any(f.get("completed") for f in slack.files.values()):
+                    break
+                await asyncio.sleep(0.05)
+            await handler.client.aiohttp_client_session.close()
+            assert answered == 0
+
+        asyncio.run(deliver())
+        [response] = socket.sent
+        assert response.payload["text"] == "Lager grafen for Trondheim (5001) …"
+        [posted] = slack.files.values()
+        assert posted["channel"] == "C_SOCKET" and posted["data"][:8] == b"\x89PNG\r\n\x1a\n"
