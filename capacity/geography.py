@@ -13,18 +13,8 @@ NATIONAL = "norge"
 NATIONAL_TITLE = "Norge"  # the core's title for the country; each catalogue names it
 # Bokmål, Nynorsk ("noreg", "heile landet") and English
 NATIONAL_WORDS = frozenset(
-    {
-        "norge",
-        "noreg",
-        "norway",
-        "alle",
-        "all",
-        "landet",
-        "hele landet",
-        "heile landet",
-        "national",
-        "country",
-    }
+    {"norge", "noreg", "norway", "alle", "all", "landet", "hele landet", "heile landet", "national"}
+    | {"country"}  # as `capacity chart country` is typed
 )
 
 
