@@ -1,7 +1,7 @@
 """The Home tab as Block Kit: a pure function from the core's `Home` to a view.
 
 What a coordinator sees when they open the app: the planning year and buttons (report a
-figure, a new batch, make a plan); their own municipalities with the last change and
+figure, a new batch, make a plan, post the network's chart); their own municipalities with the last change and
 who made it (editors); the city network's table with totals; the open batches with
 their state and what is not yet assigned; and, for admins, the alerts waiting or failed.
 Within Slack's limits for a Home view (100 blocks); everything a user typed (batch
@@ -21,6 +21,7 @@ from bot.blocks import (
     section_block,
 )
 from bot.capacity_blocks import _table, _what, total_text
+from bot.chart_blocks import chart_button
 from bot.i18n import Texts
 from capacity.home import Home, Place
 from capacity.models import Alert
@@ -61,7 +62,9 @@ def _place(place: Place, t: Texts) -> list[Block]:
             who=change.actor_name or change.actor,
             what=_what(change, t),
         )
-    return [section_block(text), context_block(note)]
+    # "Post the chart" of this municipality: in a direct message (Home is no conversation)
+    heading = {**section_block(text), "accessory": chart_button(t, m.number, line.year)}
+    return [heading, context_block(note)]
 
 
 def _network(home: Home, t: Texts) -> list[Block]:
@@ -153,6 +156,7 @@ def home_view(home: Home, t: Texts, updated: Any) -> dict[str, Any]:
         button(t.plain("home_report"), REPORT_ACTION, str(home.year)),
         button(t.plain("home_new_batch"), NEW_BATCH_ACTION, str(home.year)),
         button(t.plain("home_plan"), PLAN_ACTION, str(home.year)),
+        chart_button(t, home.network.scope, home.year),  # the network's chart, in a DM
     ]
     blocks: list[Block] = [
         header_block(t.plain("home_title", year=home.year)),

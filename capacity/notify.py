@@ -112,6 +112,7 @@ class OutboxWorker:
         lease_seconds: float = 60.0,
         backoff_max: float = BACKOFF_MAX,
         on_error: Callable[[Exception], None] | None = None,
+        schedule: Callable[[], object] | None = None,
     ) -> None:
         self.lease_seconds = lease_seconds
         self.backoff_max = backoff_max
@@ -122,6 +123,7 @@ class OutboxWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
         self._on_error = on_error
+        self._schedule = schedule  # run at each poll: queues what is due (the weekly summary)
 
     def start(self) -> OutboxWorker:
         self._thread.start()
@@ -138,6 +140,13 @@ class OutboxWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
+            if self._schedule is not None:
+                try:
+                    self._schedule()
+                except Exception as error:  # tried again at the next poll
+                    log.exception("Queueing what is due failed")
+                    if self._on_error:
+                        self._on_error(error)
             try:
                 while (
                     not self._stop.is_set()

@@ -257,3 +257,30 @@ def test_a_change_made_by_another_process_refreshes_home_too(db, slack):
         cli.store.close()
         views = wait_views(slack, "U_TRD", 2, timeout=15)
         assert "*Trondheim* (5001): *99* ledige" in home_text(views[-1])
+
+
+def test_the_chart_button_on_home_posts_the_png_in_a_direct_message(db, slack):
+    with BotServer(db, slack.api_url) as bot:
+        open_home(bot, "U_TRD")
+        [view] = wait_views(slack, "U_TRD", 1)
+        buttons = [
+            element
+            for block in view["blocks"]
+            for element in (block.get("elements") or [block.get("accessory") or {}])
+            if element.get("action_id") == "capacity_chart"
+        ]
+        assert [json.loads(b["value"])["t"] for b in buttons] == ["storbynettverket", "5001"]
+        home = {"container": {"type": "view", "view_id": "V1"}, "channel": None}
+        reply = bot.action(
+            "capacity_chart",
+            buttons[1]["value"],
+            response_url=slack.response_url(),
+            user_id="U_TRD",
+            extra={**home, "view": {"id": "V1", "type": "home"}},
+        )
+        assert reply.status == 200
+        [done] = slack.wait_for("files.completeUploadExternal", 1, timeout=20)
+        [uploaded] = [f for f in slack.files.values() if f.get("completed")]
+        assert uploaded["channel"] == "DU_TRD"  # Home is no conversation: a direct message
+        assert uploaded["data"].startswith(b"\x89PNG\r\n\x1a\n")
+        assert len(uploaded["data"]) == uploaded["length"] > 10_000
