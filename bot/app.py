@@ -14,7 +14,6 @@ from bot import listeners
 from bot.home_refresh import HomeRefresher
 from bot.i18n import Texts
 from bot.listeners.deps import Deps
-from bot.listeners.home import HomePublisher
 from bot.notifier import SlackNotifier
 from bot.settings import Settings
 from bot.user_language import UserLanguages
@@ -54,9 +53,7 @@ class SingleTokenAuthorize(AsyncAuthorize):
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=self.token)
 
 
-def create_app(
-    settings: Settings, service: Capacity | None = None, *, user_locale: bool = False
-) -> AsyncApp:
+def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
     """An async Bolt app over the core.
 
     Async, because a synchronous Bolt app behind an async server handles one request at
@@ -66,11 +63,7 @@ def create_app(
     It answers before responding to Slack (`process_before_response`), so a slash
     command's answer is the HTTP response itself. It needs no network to start or
     answer: the Web API client points at `SLACK_API_URL`, and `authorize` hands Bolt
-    the bot token instead of letting it call `auth.test` on the first request.
-
-    With `user_locale` (the served app), each user is answered in their own Slack
-    locale's language (`users.info`); without it (the terminal, in-process tests),
-    everyone in CAPACITY_LANGUAGE, and nothing is asked of Slack."""
+    the bot token instead of letting it call `auth.test` on the first request."""
     service = service or open_service(settings)
     client = AsyncWebClient(base_url=settings.slack_api_url, timeout=10)
     token = settings.slack_bot_token or None
@@ -83,15 +76,28 @@ def create_app(
         logger=log,
     )
     texts = Texts(settings.capacity_language, alert_channel=bool(settings.capacity_alert_channel))
-    # Calls of the app's own (users.info, views.publish outside a request): the bot token
+    deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url)
+    # The Home tabs: published with the bot token outside requests too, refreshed after
+    # a change (`Capacity.on_change`) and when another process changed the data
     api = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=5)
-    languages = UserLanguages(api, settings.capacity_language) if user_locale else None
-    deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url, languages=languages)
-    deps.home = HomeRefresher(HomePublisher(deps, api).publish, generation=service.generation)
-    service.on_change = deps.home.changed  # a change refreshes the Homes opened lately
+    deps.home = HomeRefresher(
+        listeners.home.HomePublisher(deps, api).publish, generation=service.generation
+    )
+    service.on_change = deps.home.changed
     listeners.register(app, deps)
     app.deps = deps  # type: ignore[attr-defined]
     return app
+
+
+def follow_user_locales(app: AsyncApp, settings: Settings) -> None:
+    """Answer each user in their own Slack locale's language (`users.info`, kept for a
+    while): the served app does. The terminal (`capacity-bot ask`) and in-process tests
+    answer in CAPACITY_LANGUAGE and ask Slack nothing."""
+    deps: Deps = app.deps  # type: ignore[attr-defined]
+    api = AsyncWebClient(
+        token=settings.slack_bot_token or None, base_url=settings.slack_api_url, timeout=5
+    )
+    deps.languages = UserLanguages(api, settings.capacity_language)
 
 
 def make_notifier(settings: Settings, texts: Texts) -> SlackNotifier:
@@ -123,7 +129,7 @@ def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
     deps: Deps = app.deps  # type: ignore[attr-defined]
     worker = OutboxWorker(
         deps.service.outbox,
-        make_notifier(settings, deps.channel_texts),
+        make_notifier(settings, deps.texts),
         poll_seconds=settings.capacity_alert_poll,
         lease_seconds=settings.capacity_alert_lease,
         backoff_max=settings.capacity_alert_retry_max,

@@ -88,8 +88,11 @@ def serve(http: bool, host: str, port: int) -> None:
     except SettingsError as error:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
-    app = create_app(settings, user_locale=True)
+    app = create_app(settings)
     worker = start_alerts(app, settings)
+    from bot.app import follow_user_locales
+
+    follow_user_locales(app, settings)  # each user answered in their Slack locale's language
     if http:
         from bot.http import serve as serve_http
 

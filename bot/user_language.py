@@ -16,9 +16,10 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, Protocol
 
-from bot.i18n import is_user_id
+from bot.i18n import Texts, is_user_id
 from capacity.i18n import languages
 
 log = logging.getLogger("bot.user_language")
@@ -103,3 +104,31 @@ class UserLanguages:
         while len(self._cache) > self.size:
             self._cache.popitem(last=False)
         return language
+
+
+_request_texts: ContextVar[Texts | None] = ContextVar("request_texts", default=None)
+
+
+def speak(texts: Texts | None) -> None:
+    """`texts` are this request's (and the work it starts), for the rest of it; None:
+    the channel's. Set anew for every request: Bolt's global middleware do not wrap the
+    listeners, so it is set, not reset; each request runs in a task of its own, and the
+    next request through the same task sets its own."""
+    _request_texts.set(texts)
+
+
+class RequestTexts:
+    """`Deps.texts` (a descriptor-typed dataclass field): the texts of the user a request
+    is from while it is answered (`speak`), the channel's language (CAPACITY_LANGUAGE)
+    outside a request: alerts, the weekly summary. What it is given is the channel's."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attribute = f"_{name}_of_channel"
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Texts:
+        if instance is None:  # asked by @dataclass for a default: there is none
+            raise AttributeError("texts")
+        return _request_texts.get() or getattr(instance, self.attribute)
+
+    def __set__(self, instance: Any, value: Texts) -> None:
+        setattr(instance, self.attribute, value)

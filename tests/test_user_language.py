@@ -128,7 +128,7 @@ def test_socket_mode_answers_each_user_in_their_language_and_publishes_home(fres
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_sdk.socket_mode.request import SocketModeRequest
 
-    from bot.app import create_app
+    from bot.app import create_app, follow_user_locales
     from bot.settings import load_settings
     from tests.stand_in import StandIn
     from tests.test_socket_mode import SLASH_COMMAND, RecordingSocketClient
@@ -141,7 +141,8 @@ def test_socket_mode_answers_each_user_in_their_language_and_publishes_home(fres
             slack_api_url=slack.api_url,
             capacity_language="nb",
         )
-        app = create_app(settings, fresh, user_locale=True)
+        app = create_app(settings, fresh)
+        follow_user_locales(app, settings)
         client = RecordingSocketClient()
 
         def envelope(n: int, kind: str, payload: dict) -> SocketModeRequest:

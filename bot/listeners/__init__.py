@@ -12,12 +12,14 @@ from bot.listeners.shape import RejectMalformed
 
 def register(app: AsyncApp, deps: Deps) -> None:
     app.use(RejectMalformed())
-    app.use(UserLanguage(deps))
     commands.register(app, deps)
     actions.register(app, deps)
     relocation.register(app, deps)
     home.register(app, deps)
     errors.register(app, deps)
+    # Global middleware run in the order added, all before any listener: after the shape
+    # check, every request is answered in its user's language (`Deps.texts`)
+    app.use(UserLanguage(deps))
 
 
 __all__ = ["Deps", "register"]

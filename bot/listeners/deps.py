@@ -2,66 +2,24 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot.i18n import Texts
 from bot.settings import SLACK_API_URL
+from bot.user_language import RequestTexts, UserLanguages, speak
 from capacity import Actor, Capacity
 
-if TYPE_CHECKING:
-    from bot.home_refresh import HomeRefresher
-    from bot.user_language import UserLanguages
 
-_request_texts: ContextVar[Texts | None] = ContextVar("request_texts", default=None)
-
-
+@dataclass
 class Deps:
-    """The core, the texts and where Slack is.
-
-    `texts` are the texts of the user a request is from (their Slack locale, set for
-    the request by `UserLanguage`, see `texts_for`), and the channel's language
-    (CAPACITY_LANGUAGE) outside a request: alerts and the weekly summary."""
-
-    def __init__(
-        self,
-        service: Capacity,
-        texts: Texts,
-        api_url: str = SLACK_API_URL,  # where this app's Slack is (a stand-in in tests)
-        languages: UserLanguages | None = None,  # None: everyone gets CAPACITY_LANGUAGE
-    ) -> None:
-        self.service = service
-        self.channel_texts = texts
-        self.api_url = api_url
-        self.languages = languages
-        self.home: HomeRefresher | None = None  # set by the composition root
-        self._texts = {texts.language: texts}
-
-    @property
-    def texts(self) -> Texts:
-        return _request_texts.get() or self.channel_texts
-
-    def language_texts(self, language: str) -> Texts:
-        found = self._texts.get(language)
-        if found is None:
-            found = Texts(language, alert_channel=self.channel_texts.alert_channel)
-            self._texts[found.language] = found
-        return found
-
-    async def texts_for(self, user_id: str) -> Texts:
-        """The texts in a user's own language (their Slack locale, looked up once in a
-        while and never for long), else in CAPACITY_LANGUAGE."""
-        if self.languages is None or not user_id:
-            return self.channel_texts
-        return self.language_texts(await self.languages.language(user_id))
-
-    def speak(self, texts: Texts | None) -> None:
-        """`texts` are this request's, for the rest of it (and the work it starts);
-        None: the channel's. Set anew for every request (Bolt's global middleware do
-        not wrap the listeners, so this is set, not reset: each request runs in its
-        own task, and the next request through the same task sets its own)."""
-        _request_texts.set(texts)
+    service: Capacity
+    # the request's user's language inside a request (`texts_for`), the channel's outside
+    texts: Texts = RequestTexts()  # type: ignore[assignment]
+    languages: UserLanguages | None = None  # None: everyone in CAPACITY_LANGUAGE
+    home: Any = None  # the Home tabs' refresher (`bot.home_refresh`), when wired
+    api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
 
     def allowed_url(self, url: str) -> bool:
         """Whether a `response_url` is Slack's: https on a slack.com host, or the same
@@ -74,6 +32,31 @@ class Deps:
         if found.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com")):
             return True
         return (found.scheme, found.netloc) == (api.scheme, api.netloc) and bool(found.netloc)
+
+    @property
+    def channel_texts(self) -> Texts:
+        """The coordination channel's texts (CAPACITY_LANGUAGE), whoever asks."""
+        return getattr(self, "_texts_of_channel")  # noqa: B009 - set by RequestTexts
+
+    def language_texts(self, language: str) -> Texts:
+        """The texts of a language (made once), knowing what the channel's know."""
+        channel = self.channel_texts
+        if language == channel.language:
+            return channel
+        made: dict[str, Texts] = self.__dict__.setdefault("_texts_by_language", {})
+        if language not in made:
+            made[language] = Texts(language, alert_channel=channel.alert_channel)
+        return made[language]
+
+    async def texts_for(self, user_id: str) -> Texts:
+        """The texts in a user's own language (their Slack locale, looked up once in a
+        while and never for long), else in CAPACITY_LANGUAGE."""
+        if self.languages is None or not user_id:
+            return self.channel_texts
+        return self.language_texts(await self.languages.language(user_id))
+
+    def speak(self, texts: Texts | None) -> None:
+        speak(texts)
 
 
 def actor_from(user_id: str, user_name: str = "") -> Actor:
