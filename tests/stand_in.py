@@ -41,6 +41,11 @@ class StandIn:
         # Each item: ("status", code, headers, body); ("drop",) to close without answer;
         # ("post-then-drop",) to post the message and then lose the answer.
         self.script: deque[tuple[Any, ...]] = deque()
+        # users.info: each user's Slack locale ("en-US", "nn-NO", …; missing: none given),
+        # and fault modes: a delay before answering, or an error answer.
+        self.locales: dict[str, str] = {}
+        self.users_info_delay = 0.0
+        self.users_info_error = ""
         self.posted: list[dict[str, Any]] = []  # messages that reached the channel
         self._ts = 1_600_000_000.0
         # Uploads: file id -> what files.getUploadURLExternal was told, the bytes received at
@@ -50,11 +55,6 @@ class StandIn:
         # that status without keeping the bytes; ("stall", seconds) waits before answering.
         self.upload_script: deque[tuple[Any, ...]] = deque()
         self._file_count = 0
-        # users.info: each user's Slack locale ("en-US", "nn-NO", …; missing: none given),
-        # and fault modes: a delay before answering, or an error answer.
-        self.locales: dict[str, str] = {}
-        self.users_info_delay = 0.0
-        self.users_info_error = ""
         ThreadingHTTPServer.request_queue_size = 256  # a burst of 16+ clients: no SYN drops
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True

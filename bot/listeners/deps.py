@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
+from bot.home_refresh import HomeRefresher
 from bot.i18n import Texts
 from bot.settings import SLACK_API_URL
 from bot.user_language import RequestTexts, UserLanguages, speak
@@ -18,7 +18,7 @@ class Deps:
     # the request's user's language inside a request (`texts_for`), the channel's outside
     texts: Texts = RequestTexts()  # type: ignore[assignment]
     languages: UserLanguages | None = None  # None: everyone in CAPACITY_LANGUAGE
-    home: Any = None  # the Home tabs' refresher (`bot.home_refresh`), when wired
+    home: HomeRefresher | None = None  # the Home tabs' refresher, when wired
     api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
 
     def allowed_url(self, url: str) -> bool:
