@@ -97,6 +97,13 @@ async def _tell(client: AsyncWebClient, user_id: str, message: Message) -> None:
         log.warning("Could not tell %s: %s", user_id, error)
 
 
+def _open(client: AsyncWebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Open a form for the click (its trigger_id lives 3 s), after the answer."""
+    trigger = body.get("trigger_id")
+    if isinstance(trigger, str) and trigger:
+        later(client.views_open(trigger_id=trigger, view=view), "views.open")
+
+
 class HomeListeners:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -115,20 +122,20 @@ class HomeListeners:
         actor, service = clicker(body), self.deps.service
         places = await asyncio.to_thread(service.editable, actor.id)
         view = home_modals.report_modal(self.deps.texts, service.planning_year(), places)
-        later(client.views_open(trigger_id=body["trigger_id"], view=view), "views.open")
+        _open(client, body, view)
 
     async def new_batch(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         command = {"user_id": clicker(body).id, "channel_id": ""}
         view = batch_modal.modal(self.deps.texts, command)
-        later(client.views_open(trigger_id=body["trigger_id"], view=view), "views.open")
+        _open(client, body, view)
 
     async def plan(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         service = self.deps.service
         home = await asyncio.to_thread(service.home, clicker(body).id)
         view = home_modals.plan_modal(self.deps.texts, [item.batch for item in home.batches])
-        later(client.views_open(trigger_id=body["trigger_id"], view=view), "views.open")
+        _open(client, body, view)
 
     # -- forms -----------------------------------------------------------------------
 
