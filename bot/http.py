@@ -29,6 +29,7 @@ MAX_BODY = 1_000_000  # Slack's payloads are far smaller; more is refused unread
 MAX_DRAIN = 16_000_000  # read and drop this much of a refused body, so the client hears us
 WINDOW = 300  # seconds: Slack's limit on a request's age, and how long signatures are kept
 EVENTS = "/slack/events"
+SHUTDOWN_GRACE = 10.0  # seconds to finish work begun after answers, at shutdown
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -68,7 +69,7 @@ class SlackAsgi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            return await self.bolt(scope, receive, send)
+            return await self._lifespan(receive, send)
         if scope["type"] != "http":
             return None
         path, method = scope.get("path", ""), scope.get("method", "GET")
@@ -108,6 +109,20 @@ class SlackAsgi:
             log.warning("Malformed request body", exc_info=True)
             if not started:
                 await respond(send, 400, b"Malformed request")
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """Start at once; at shutdown, finish the work begun after answers (a change
+        being committed, its message on its way) before the process exits."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                background = getattr(getattr(self.app, "deps", None), "background", None)
+                if background is not None:
+                    await background.drain(SHUTDOWN_GRACE)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
     def _verified(self, body: bytes, headers: dict[str, str]) -> bool:
         timestamp = headers.get("x-slack-request-timestamp", "")

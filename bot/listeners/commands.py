@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
+from bot.listeners.later import answer_command
 from bot.parse import parse
 
 QUESTIONS = {"help", "capacity", "overview", "room", "invalid"}
@@ -26,9 +26,16 @@ class CapacityCommand:
         user_id, user_name = command.get("user_id", ""), command.get("user_name", "")
         if request.kind in QUESTIONS:  # a few reads (kept by the core): on the loop
             message = answer(request, self.deps, user_id, user_name)
-        else:  # a change waits for the write lock: off the loop, so others are answered
-            message = await asyncio.to_thread(answer, request, self.deps, user_id, user_name)
-        await ack(**message.payload(share=request.share))
+            await ack(**message.payload(share=request.share))
+            return
+        # A change waits for the write lock: off the loop, within Slack's time limit
+        await answer_command(
+            self.deps,
+            ack,
+            command,
+            lambda: answer(request, self.deps, user_id, user_name),
+            share=request.share,
+        )
 
 
 def handlers(deps: Deps) -> dict[str, Any]:

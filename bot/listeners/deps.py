@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bot.i18n import Texts
+from bot.listeners.later import Background
 from bot.settings import SLACK_API_URL
 from capacity import Actor, Capacity
 
@@ -15,6 +16,7 @@ class Deps:
     service: Capacity
     texts: Texts
     api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
+    background: Background = field(default_factory=Background)  # work after the answer
 
     def allowed_url(self, url: str) -> bool:
         """Whether a `response_url` is Slack's: https on a slack.com host, or the same
