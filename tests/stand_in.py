@@ -96,6 +96,16 @@ class StandIn:
         """The posts to `response_url(name)`, in order."""
         return [c for c in self.calls_to("response") if c.path.endswith("/response/" + name)]
 
+    def wait_responses(self, name: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Wait until `count` posts reached `response_url(name)`; all of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.responses(name)
+            if len(found) >= count:
+                return found
+            time.sleep(0.01)
+        raise AssertionError(f"{len(self.responses(name))} answers at /response/{name}")
+
     def answer_to(self, name: str, click: Callable[[], Any], timeout: float = 10.0) -> Call:
         """Run `click` (a button click answered at `response_url(name)`, after the click
         itself is answered) and wait for the answer it posts there."""
