@@ -78,6 +78,7 @@ def serve(http: bool, host: str, port: int) -> None:
         capacity-bot serve --http --port 3000
     """
     from bot.app import create_app, start_alerts
+    from capacity.errors import CapacityError
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -88,7 +89,11 @@ def serve(http: bool, host: str, port: int) -> None:
     except SettingsError as error:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
-    app = create_app(settings)
+    try:  # a database this version cannot serve (damaged, of a newer schema) is refused
+        app = create_app(settings)
+    except CapacityError as error:
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(2) from None
     worker = start_alerts(app, settings)
     if http:
         from bot.http import serve as serve_http

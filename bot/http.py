@@ -137,9 +137,14 @@ class SlackAsgi:
 
     async def _health(self, send: Send) -> None:
         try:
-            await asyncio.to_thread(self.app.deps.service.ping)  # type: ignore[attr-defined]
+            await asyncio.to_thread(self.app.deps.service.health)  # type: ignore[attr-defined]
         except errors.CapacityError as problem:
             body = json.dumps({"ok": False, "reason": str(problem)}).encode()
+            return await respond(send, 503, body, "application/json")
+        except Exception as problem:  # not foreseen: still a 503, and the log has it
+            log.exception("Health check failed")
+            reason = f"health check failed: {type(problem).__name__}"
+            body = json.dumps({"ok": False, "reason": reason}).encode()
             return await respond(send, 503, body, "application/json")
         await respond(send, 200, b'{"ok": true}', "application/json")
 

@@ -122,6 +122,7 @@ class OutboxWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
         self._on_error = on_error
+        self.failures = 0  # rounds failed in a row
 
     def start(self) -> OutboxWorker:
         self._thread.start()
@@ -149,8 +150,17 @@ class OutboxWorker:
                     ).sent
                 ):
                     pass
+                if self.failures:
+                    log.info("Outbox delivery works again after %d failed rounds", self.failures)
+                    self.failures = 0
             except Exception as error:  # keep the worker alive; the alert stays pending
-                log.exception("Outbox delivery failed")
+                # The same fault (a missing table, a locked or damaged file) fails every
+                # round: reported once with its traceback, then retried less and less often.
+                self.failures += 1
+                if self.failures == 1:
+                    log.exception("Outbox delivery failed; retrying with backoff")
                 if self._on_error:
                     self._on_error(error)
+                self._wake.wait(backoff(self.failures, self.backoff_max))
+                continue
             self._wake.wait(self.poll_seconds)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from capacity import errors
+from capacity import errors, health
 from capacity.schema import migrations
 
 DEFAULT_BUSY_TIMEOUT = 10.0
@@ -200,6 +200,7 @@ class Store:
     def migrate(self) -> bool:
         """Apply pending migrations; True if the schema changed."""
         with self.write() as db:
+            health.refuse_newer(db, self.path)  # never run on a schema it does not know
             pending = migrations.pending(db)
             migrations.apply(db)
         return bool(pending)
