@@ -28,6 +28,7 @@ log = logging.getLogger("bot.http")
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; more is refused unread
 MAX_DRAIN = 16_000_000  # read and drop this much of a refused body, so the client hears us
 WINDOW = 300  # seconds: Slack's limit on a request's age, and how long signatures are kept
+MAX_SEEN = 20_000  # signatures kept at most (66 requests a second for WINDOW seconds)
 EVENTS = "/slack/events"
 SHUTDOWN_GRACE = 10.0  # seconds to finish work begun after answers, at shutdown
 
@@ -44,19 +45,43 @@ async def respond(send: Send, status: int, body: bytes, content_type: str = "tex
 
 class Seen:
     """Signatures of the requests dispatched in the last WINDOW seconds: a signed
-    request sent again is a replay (Slack's own retries say so in X-Slack-Retry-Num)."""
+    request sent again is a replay (Slack's own retries say so in X-Slack-Retry-Num).
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    Bounded in time and size: each is kept WINDOW seconds, as 128 bits of its HMAC
+    (a number, not the 67-character text), and at most `max_size` of them (about
+    150 bytes each); past that, far beyond any workspace's rate of requests, the oldest
+    are forgotten first, and the log says so once."""
+
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, max_size: int = MAX_SEEN
+    ) -> None:
         self.clock = clock
-        self._expiry: OrderedDict[str, float] = OrderedDict()  # oldest first
+        self.max_size = max_size
+        self._expiry: OrderedDict[int, float] = OrderedDict()  # oldest first
+        self._warned = False
+
+    def __len__(self) -> int:
+        return len(self._expiry)
 
     def first(self, signature: str) -> bool:
         now = self.clock()
-        while self._expiry and next(iter(self._expiry.values())) < now:
-            self._expiry.popitem(last=False)
-        if signature in self._expiry:
+        expiry = self._expiry
+        while expiry and next(iter(expiry.values())) < now:
+            expiry.popitem(last=False)
+        try:  # "v0=" and 64 hex digits, as verified
+            key = int(signature[3:35], 16)
+        except ValueError:
+            key = hash(signature)
+        if key in expiry:
             return False
-        self._expiry[signature] = now + WINDOW
+        if len(expiry) >= self.max_size:
+            expiry.popitem(last=False)
+            if not self._warned:
+                self._warned = True
+                log.warning(
+                    "Over %d signed requests in %d s: replay memory full", self.max_size, WINDOW
+                )
+        expiry[key] = now + WINDOW
         return True
 
 
