@@ -47,6 +47,18 @@ from tests.stand_in import StandIn  # noqa: E402
 SECRET = "memory-bench"
 ADMIN = "U_ADMIN"
 CLI = Actor(id="cli:bench", name="bench", trusted=True)
+KINDS = [
+    "question",
+    "question",
+    "question",
+    "report",
+    "preview",
+    "Confirm",
+    "choice",
+    "liste",
+    "healthz",
+    "refused",
+]
 PLACES = ["Tromso", "5001", "Bergen", "Oslo", "Bærum", "Kristiansand", "norge", "", "Herøy"]
 
 
@@ -64,6 +76,7 @@ class Mix:
         self.buttons: list[dict] = []
         self.statuses: dict[int, int] = {}
         self.last: tuple[str, dict[str, str]] | None = None
+        self.spent: dict[str, list[float]] = {}
 
     async def signed(self, body: str, headers: dict[str, str] | None = None) -> dict | None:
         headers = headers or signed_headers(SECRET, body)
@@ -99,6 +112,21 @@ class Mix:
     async def one(self) -> None:
         self.n += 1
         kind = self.n % 10
+        started = time.perf_counter()
+        await self._one(kind)
+        spent = self.spent.setdefault(KINDS[kind], [0.0, 0])
+        spent[0] += time.perf_counter() - started
+        spent[1] += 1
+
+    def per_kind(self) -> str:
+        """Mean milliseconds per request of each kind since the last call."""
+        shown = "  ".join(
+            f"{kind} {total / count * 1000:.1f}" for kind, (total, count) in self.spent.items()
+        )
+        self.spent = {}
+        return shown
+
+    async def _one(self, kind: int) -> None:
         if kind in (0, 1, 2):
             await self.signed(self.command(PLACES[self.n % len(PLACES)] + f" {2020 + self.n % 4}"))
         elif kind == 3:
@@ -183,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                             f"{sizes(app, asgi)}   ({time.monotonic() - started:5.0f} s)",
                             flush=True,
                         )
+                        print(f"    ms per request: {mix.per_kind()}", flush=True)
                         if args.trace:
                             snapshot = tracemalloc.take_snapshot()
                             if first is None:

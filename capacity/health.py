@@ -36,12 +36,17 @@ def _schema(conn: sqlite3.Connection) -> tuple[dict[str, tuple[str, ...]], froze
     return tables, frozenset(name for kind, name in rows if kind == "trigger")
 
 
+@functools.cache
+def _known() -> frozenset[str]:
+    return frozenset(known_migrations())
+
+
 def refuse_newer(db: Database, path: str) -> None:
     """A database that has applied a migration this code does not know was written by
     a newer version: refused, never used."""
     if not db.table("_sqlite_migrations").exists():
         return
-    known = set(known_migrations())
+    known = _known()
     applied = [m.name for m in migrations.applied(db)]
     unknown = [name for name in applied if name not in known]
     if unknown:
