@@ -15,9 +15,13 @@ from capacity import errors
 from capacity.schema import known_migrations, migrations
 
 
-@functools.cache
 def expected_schema() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """The tables (with their columns) and triggers these migrations make."""
+    return _made_by(known_migrations())
+
+
+@functools.cache
+def _made_by(names: tuple[str, ...]) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     db = Database(memory=True)
     migrations.apply(db)
     return _schema(db.conn)
@@ -36,17 +40,12 @@ def _schema(conn: sqlite3.Connection) -> tuple[dict[str, tuple[str, ...]], froze
     return tables, frozenset(name for kind, name in rows if kind == "trigger")
 
 
-@functools.cache
-def _known() -> frozenset[str]:
-    return frozenset(known_migrations())
-
-
 def refuse_newer(db: Database, path: str) -> None:
     """A database that has applied a migration this code does not know was written by
     a newer version: refused, never used."""
     if not db.table("_sqlite_migrations").exists():
         return
-    known = _known()
+    known = set(known_migrations())
     applied = [m.name for m in migrations.applied(db)]
     unknown = [name for name in applied if name not in known]
     if unknown:
