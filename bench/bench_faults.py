@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -190,8 +191,22 @@ def hold_write_lock(db: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         text=True,
     )
+    RUNNING.append(holder)
     assert holder.stdout and holder.stdout.readline().strip() == "locked"
     return holder
+
+
+RUNNING: list[subprocess.Popen] = []  # stopped by the watchdog too
+
+
+def watchdog() -> None:
+    """The run took too long: stop what it started, and the process (from the timer's
+    thread)."""
+    print("watchdog: the run took too long", flush=True)
+    for process in RUNNING:
+        if process.poll() is None:
+            process.kill()
+    os._exit(3)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--watchdog", type=float, default=600.0, help="seconds for the run")
     args = parser.parse_args(argv)
-    timer = threading.Timer(args.watchdog, lambda: (print("watchdog: too long"), sys.exit(3)))
+    timer = threading.Timer(args.watchdog, watchdog)
     timer.daemon = True
     timer.start()
 
@@ -215,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     holder = None
     try:
         with StandIn() as slack, BotServer(db, slack.api_url) as bot:
+            RUNNING.append(bot.process)  # type: ignore[arg-type]
             bench = Bench(bot, slack, args.requests, args.concurrency)
             print(f"{args.requests} requests per fault, {args.concurrency} at a time\n")
             buttons = [bench.confirm_button() for _ in range(args.requests * 3)]

@@ -24,6 +24,7 @@ import asyncio
 import gc
 import json
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -162,6 +163,12 @@ def sizes(app, asgi: SlackAsgi) -> str:
     )
 
 
+def watchdog() -> None:
+    """The run took too long: stop the whole process (from the timer's thread)."""
+    print("watchdog: the run took too long", flush=True)
+    os._exit(3)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--total", type=int, default=60_000)
@@ -170,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--watchdog", type=float, default=900.0)
     args = parser.parse_args(argv)
     checkpoints = sorted({int(c) for c in args.checkpoints.split(",") if int(c) <= args.total})
-    timer = threading.Timer(args.watchdog, lambda: (print("watchdog: too long"), sys.exit(3)))
+    timer = threading.Timer(args.watchdog, watchdog)
     timer.daemon = True
     timer.start()
     logging.basicConfig(level=logging.ERROR)
