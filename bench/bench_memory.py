@@ -160,6 +160,7 @@ def sizes(app, asgi: SlackAsgi) -> str:
     return (
         f"replay memory {len(asgi.seen):>6}   capacity cache {len(deps.service.core.line_cache):>5}"
         f"   tasks after answers {deps.background.pending:>3}"
+        f"   SQLite connections {len(deps.service.store._all)}"
     )
 
 
