@@ -78,7 +78,6 @@ def serve(http: bool, host: str, port: int) -> None:
         capacity-bot serve --http --port 3000
     """
     from bot.app import create_app, start_alerts
-    from capacity.errors import CapacityError
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -89,11 +88,7 @@ def serve(http: bool, host: str, port: int) -> None:
     except SettingsError as error:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
-    try:  # a database this version cannot serve (damaged, of a newer schema) is refused
-        app = create_app(settings)
-    except CapacityError as error:
-        click.echo(f"Error: {error}", err=True)
-        raise SystemExit(2) from None
+    app = create_app(settings)  # a database it cannot serve is refused (see main)
     worker = start_alerts(app, settings)
     if http:
         from bot.http import serve as serve_http
@@ -155,7 +150,12 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
 
 
 def main() -> None:
+    from capacity.errors import CapacityError
+
     try:
         cli()
     except KeyboardInterrupt:
         sys.exit(130)
+    except CapacityError as error:  # a database it cannot serve: damaged, of a newer schema
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
