@@ -112,6 +112,7 @@ class OutboxWorker:
         lease_seconds: float = 60.0,
         backoff_max: float = BACKOFF_MAX,
         on_error: Callable[[Exception], None] | None = None,
+        schedule: Callable[[], object] | None = None,
     ) -> None:
         self.lease_seconds = lease_seconds
         self.backoff_max = backoff_max
@@ -123,6 +124,8 @@ class OutboxWorker:
         self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
         self._on_error = on_error
         self.failures = 0  # rounds failed in a row
+        self.schedule_failures = 0
+        self._schedule = schedule  # run at each poll: queues what is due (the weekly summary)
 
     def start(self) -> OutboxWorker:
         self._thread.start()
@@ -139,6 +142,8 @@ class OutboxWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
+            if self._schedule is not None:
+                self._run_schedule()
             try:
                 while (
                     not self._stop.is_set()
@@ -164,3 +169,17 @@ class OutboxWorker:
                 self._wake.wait(backoff(self.failures, self.backoff_max))
                 continue
             self._wake.wait(self.poll_seconds)
+
+    def _run_schedule(self) -> None:
+        """Queue what is due (the weekly summary); a failure is reported once, tried again
+        at each poll, and never holds up the alerts."""
+        try:
+            self._schedule()  # type: ignore[misc]
+        except Exception as error:
+            self.schedule_failures += 1
+            if self.schedule_failures == 1:
+                log.exception("Queueing what is due failed; tried again at each poll")
+            if self._on_error:
+                self._on_error(error)
+        else:
+            self.schedule_failures = 0

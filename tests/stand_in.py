@@ -141,8 +141,8 @@ class StandIn:
                     method = "response"
                 else:
                     method = self.path
-                if method.startswith("files.") and "?" in self.path:
-                    # slack_sdk sends the files.* upload methods' arguments in the URL
+                if method.startswith(("files.", "conversations.open")) and "?" in self.path:
+                    # slack_sdk sends these methods' arguments in the URL
                     query = parse_qs(urlsplit(self.path).query)
                     body = {**{k: v[0] for k, v in query.items()}, **body}
                     if isinstance(body.get("files"), str):
@@ -256,6 +256,11 @@ class StandIn:
                     if m.get("channel") == body.get("channel")
                 ]
             return {"ok": True, "messages": messages, "has_more": False}
+        if method == "conversations.open":  # the bot's direct message with a user
+            users = str(body.get("users") or "")
+            if not users or "," in users:
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True, "channel": {"id": f"D{users}"}}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
         if method == "response":

@@ -23,6 +23,7 @@ from bot import batch_blocks, blocks, plan_blocks
 from bot import capacity_blocks as render
 from bot.alerts import OPEN_BATCH_ACTION
 from bot.app import create_app
+from bot.chart_blocks import CHART_ACTION
 from bot.http import SlackAsgi
 from bot.settings import load_settings
 from bot.terminal import command_body
@@ -47,6 +48,7 @@ ACTIONS = [
     batch_blocks.RELEASE_ACTION,
     batch_blocks.BATCH_PAGE_ACTION,
     blocks.REDO_ACTION,
+    CHART_ACTION,
     "no_such_action",
 ]
 TEXTS = [
@@ -85,6 +87,7 @@ VALUES = [
     '{"c": "relocation", "t": "liste"}',
     '{"n": "0301", "y": 2020, "v": 5, "r": "<!here>"}',
     '{"b": 1}',
+    '{"t": "Trondheim", "y": 2020}',
     "not json",
     "[]",
     "5",
