@@ -14,6 +14,7 @@ from bot import listeners
 from bot.home_refresh import HomeRefresher
 from bot.i18n import Texts
 from bot.listeners.deps import Deps
+from bot.listeners.later import SLACK_TIMEOUT
 from bot.notifier import SlackNotifier
 from bot.settings import Settings
 from bot.user_language import UserLanguages
@@ -65,7 +66,7 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
     answer: the Web API client points at `SLACK_API_URL`, and `authorize` hands Bolt
     the bot token instead of letting it call `auth.test` on the first request."""
     service = service or open_service(settings)
-    client = AsyncWebClient(base_url=settings.slack_api_url, timeout=10)
+    client = AsyncWebClient(base_url=settings.slack_api_url, timeout=int(SLACK_TIMEOUT))
     token = settings.slack_bot_token or None
 
     app = AsyncApp(

@@ -88,7 +88,7 @@ def serve(http: bool, host: str, port: int) -> None:
     except SettingsError as error:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
-    app = create_app(settings)
+    app = create_app(settings)  # a database it cannot serve is refused (see main)
     worker = start_alerts(app, settings)
     from bot.app import follow_user_locales
 
@@ -236,7 +236,12 @@ def summary(now: bool, dry_run: bool, language: str | None, as_json: bool) -> No
 
 
 def main() -> None:
+    from capacity.errors import CapacityError
+
     try:
         cli()
     except KeyboardInterrupt:
         sys.exit(130)
+    except CapacityError as error:  # a database it cannot serve: damaged, of a newer schema
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -11,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.listeners import files as file_listeners
 from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
+from bot.listeners.later import answer_command
 from bot.parse import parse
 
 QUESTIONS = {"help", "capacity", "overview", "room", "invalid"}
@@ -33,9 +33,16 @@ class CapacityCommand:
         user_id, user_name = command.get("user_id", ""), command.get("user_name", "")
         if request.kind in QUESTIONS:  # a few reads (kept by the core): on the loop
             message = answer(request, self.deps, user_id, user_name)
-        else:  # a change waits for the write lock: off the loop, so others are answered
-            message = await asyncio.to_thread(answer, request, self.deps, user_id, user_name)
-        await ack(**message.payload(share=request.share))
+            await ack(**message.payload(share=request.share))
+            return
+        # A change waits for the write lock: off the loop, within Slack's time limit
+        await answer_command(
+            self.deps,
+            ack,
+            command,
+            lambda: answer(request, self.deps, user_id, user_name),
+            share=request.share,
+        )
 
 
 def handlers(deps: Deps, files: file_listeners.Files | None = None) -> dict[str, Any]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bot.home_refresh import HomeRefresher
 from bot.i18n import Texts
+from bot.listeners.later import Background
 from bot.settings import SLACK_API_URL
 from bot.user_language import RequestTexts, UserLanguages, speak
 from capacity import Actor, Capacity
@@ -20,6 +21,7 @@ class Deps:
     languages: UserLanguages | None = None  # None: everyone in CAPACITY_LANGUAGE
     home: HomeRefresher | None = None  # the Home tabs' refresher, when wired
     api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
+    background: Background = field(default_factory=Background)  # work after the answer
 
     def allowed_url(self, url: str) -> bool:
         """Whether a `response_url` is Slack's: https on a slack.com host, or the same

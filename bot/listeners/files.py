@@ -65,7 +65,8 @@ class Later:
         self.tasks: set[asyncio.Task[None]] = set()
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(work)
+        # The app's tasks after answers (awaited at shutdown); counted here as well
+        task = self.deps.background.start(work, name="file")
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
