@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks, home_modals, plan_blocks
@@ -21,7 +19,7 @@ from bot.blocks import Message
 from bot.capacity_blocks import report_message
 from bot.home_blocks import NEW_BATCH_ACTION, PLAN_ACTION, REPORT_ACTION, home_view
 from bot.i18n import Texts
-from bot.listeners import batch_modal
+from bot.listeners import batch_modal, later
 from bot.listeners.deps import Deps
 from bot.listeners.payload import clicker
 from bot.listeners.relocation import PLAN_SECONDS
@@ -70,38 +68,19 @@ def _report_field(error: errors.CapacityError) -> str:
     return REPORT_FIELDS.get(error.facts.get("field", ""), "figure")
 
 
-_later: set[asyncio.Task[Any]] = set()
+def _tell(deps: Deps, client: AsyncWebClient, user_id: str, message: Message) -> None:
+    """A result in the user's direct messages with the app (forms have no channel),
+    after the answer (Bolt acknowledges only when a listener returns)."""
+    call = client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
+    deps.background.start(later.limited(call, "chat.postMessage"), name="home-tell")
 
 
-def later(work: Awaitable[Any], what: str) -> None:
-    """Run `work` after the answer: Bolt sends a listener's acknowledgement only when the
-    listener returns (process_before_response), so calls to Slack that need not hold the
-    answer up (views.open, a direct message) go on in a task of their own."""
-
-    async def run() -> None:
-        try:
-            await work
-        except Exception:
-            log.warning("%s failed", what, exc_info=True)
-
-    task = asyncio.ensure_future(run())
-    _later.add(task)
-    task.add_done_callback(_later.discard)
-
-
-async def _tell(client: AsyncWebClient, user_id: str, message: Message) -> None:
-    """A result in the user's direct messages with the app (forms have no channel)."""
-    try:
-        await client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
-    except SlackApiError as error:
-        log.warning("Could not tell %s: %s", user_id, error)
-
-
-def _open(client: AsyncWebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+def _open(deps: Deps, client: AsyncWebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
     """Open a form for the click (its trigger_id lives 3 s), after the answer."""
     trigger = body.get("trigger_id")
     if isinstance(trigger, str) and trigger:
-        later(client.views_open(trigger_id=trigger, view=view), "views.open")
+        call = client.views_open(trigger_id=trigger, view=view)
+        deps.background.start(later.limited(call, "views.open"), name="views.open")
 
 
 class HomeListeners:
@@ -122,20 +101,20 @@ class HomeListeners:
         actor, service = clicker(body), self.deps.service
         places = await asyncio.to_thread(service.editable, actor.id)
         view = home_modals.report_modal(self.deps.texts, service.planning_year(), places)
-        _open(client, body, view)
+        _open(self.deps, client, body, view)
 
     async def new_batch(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         command = {"user_id": clicker(body).id, "channel_id": ""}
         view = batch_modal.modal(self.deps.texts, command)
-        _open(client, body, view)
+        _open(self.deps, client, body, view)
 
     async def plan(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         service = self.deps.service
         home = await asyncio.to_thread(service.home, clicker(body).id)
         view = home_modals.plan_modal(self.deps.texts, [item.batch for item in home.batches])
-        _open(client, body, view)
+        _open(self.deps, client, body, view)
 
     # -- forms -----------------------------------------------------------------------
 
@@ -178,7 +157,7 @@ class HomeListeners:
             await ack(response_action="errors", errors={_report_field(error): _error(t, error)})
             return
         await ack()
-        later(_tell(client, actor.id, report_message(result, t, actor.id)), "chat.postMessage")
+        _tell(self.deps, client, actor.id, report_message(result, t, actor.id))
 
     async def plan_submitted(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -199,7 +178,7 @@ class HomeListeners:
             return
         await ack()
         message = plan_blocks.plan_preview(plan, t, service.scope_title(plan.batch.scope))
-        later(_tell(client, actor.id, message), "chat.postMessage")
+        _tell(self.deps, client, actor.id, message)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
