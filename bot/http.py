@@ -115,6 +115,8 @@ class SlackAsgi:
             # Slack's own retries say so and are dispatched again: the use cases they
             # reach are idempotent (a Confirm carries its request key).
             return await respond(send, 401, b"Replayed request")
+        if _malformed_event(body):  # Bolt's own middleware read an event before ours can
+            return await respond(send, 400, b"Malformed request: event")
         started = False
 
         async def replay() -> dict[str, Any]:
@@ -172,6 +174,21 @@ class SlackAsgi:
             body = json.dumps({"ok": False, "reason": reason}).encode()
             return await respond(send, 503, body, "application/json")
         await respond(send, 200, b'{"ok": true}', "application/json")
+
+
+def _malformed_event(body: bytes) -> bool:
+    """An Events API delivery (JSON) whose `event` is not an object with a string type:
+    Bolt's authorization middleware indexes into it before any middleware of ours runs."""
+    if not body.lstrip().startswith(b"{"):
+        return False  # forms: commands and interactions, checked by RejectMalformed
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return False  # Bolt refuses it as unparsable (400)
+    if not isinstance(parsed, dict) or "event" not in parsed:
+        return False
+    event = parsed["event"]
+    return not (isinstance(event, dict) and isinstance(event.get("type"), str))
 
 
 async def _read(receive: Receive, declared: str) -> bytes | None:

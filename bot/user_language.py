@@ -73,7 +73,7 @@ class UserLanguages:
 
     async def language(self, user_id: str) -> str:
         """The user's language, or the default when it is not known within `limit`."""
-        if not is_user_id(user_id or ""):
+        if not isinstance(user_id, str) or not is_user_id(user_id):
             return self.default
         found = self.cached(user_id)
         if found is not None:

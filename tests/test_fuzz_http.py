@@ -19,11 +19,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot import batch_blocks, blocks, plan_blocks
+from bot import batch_blocks, blocks, home_blocks, plan_blocks
 from bot import capacity_blocks as render
 from bot.alerts import OPEN_BATCH_ACTION
 from bot.app import create_app
 from bot.chart_blocks import CHART_ACTION
+from bot.home_modals import PLAN_MODAL, REPORT_MODAL
 from bot.http import SlackAsgi
 from bot.settings import load_settings
 from bot.terminal import command_body
@@ -49,6 +50,9 @@ ACTIONS = [
     batch_blocks.BATCH_PAGE_ACTION,
     blocks.REDO_ACTION,
     CHART_ACTION,
+    home_blocks.REPORT_ACTION,
+    home_blocks.NEW_BATCH_ACTION,
+    home_blocks.PLAN_ACTION,
     "no_such_action",
 ]
 TEXTS = [
@@ -178,6 +182,11 @@ class Cases:
             "families": r.choice(["", "5", "5,x", "2+3,4", "ø"]),
             "year": r.choice(["", "2020", "20x0", "1800"]),
             "scope": r.choice(["", "storbynettverket", "Atlantis", "<!here>"]),
+            # the Home tab's forms (a report; a plan of a batch by its id)
+            "municipality": r.choice(["", "5001", "Trondheim", "Atlantis", "<!here>"]),
+            "figure": r.choice(["", "120", "-3", "x", "99999999999"]),
+            "reason": r.choice(["", "nye boliger", "<@U0BOSS>", "x" * 3000]),
+            "batch": r.choice(["", "1", "999999", "abc", "-1"]),
         }
         payload: dict[str, Any] = {
             "type": "view_submission",
@@ -187,7 +196,9 @@ class Cases:
             "trigger_id": f"{r.random()}",
             "view": {
                 "id": "V1",
-                "callback_id": r.choice(["relocation_new", "relocation_new", "other"]),
+                "callback_id": r.choice(
+                    ["relocation_new", "relocation_new", REPORT_MODAL, PLAN_MODAL, "other"]
+                ),
                 "private_metadata": r.choice(
                     ['{"channel": "C1", "user": "U_ADMIN"}', "{", "[]", '{"channel": 5}']
                 ),
@@ -237,8 +248,31 @@ class Cases:
             text = "[" * 100_000 + "]" * 100_000
         return urlencode({"payload": text})
 
+    def event(self) -> str:
+        """An Events API delivery (JSON): the Home tab opened, or something else."""
+        r = self.random
+        payload: dict[str, Any] = {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": f"Ev{r.random()}",
+            "event": {
+                "type": r.choice(["app_home_opened", "app_home_opened", "message"]),
+                "user": r.choice(["U_ADMIN", "U1", ""]),
+                "tab": r.choice(["home", "messages", 5]),
+                "channel": "D1",
+            },
+        }
+        self.mutate(payload)
+        try:
+            return json.dumps(payload)
+        except RecursionError:
+            return "{" * 1000
+
     def body(self) -> str:
-        return self.random.choice([self.command, self.click, self.click, self.submit])()
+        kinds = [self.command, self.click, self.click, self.submit, self.event]
+        return self.random.choice(kinds)()
 
 
 @pytest.fixture

@@ -305,3 +305,24 @@ def test_the_homes_network_is_the_overviews(service):
     home = service.home(EDITOR.id).network
     overview = service.overview("storbynettverket")
     assert home.lines == overview.lines and home.totals == overview.totals
+
+
+@pytest.mark.parametrize(
+    "event",
+    [[[]], "x", {"user": "U1"}, {"type": 5}, {"type": "app_home_opened", "tab": ["home"]}],
+)
+def test_a_malformed_event_is_refused_before_any_listener(fresh, event, caplog):
+    """Bolt's own middleware reads `event` before ours: the edge refuses it first."""
+    import logging
+
+    from bot.app import LOCAL_SECRET, create_app
+    from bot.http import SlackAsgi
+    from bot.settings import load_settings
+    from tests.asgi import signed
+
+    app = create_app(load_settings(slack_signing_secret=LOCAL_SECRET), fresh)
+    body = json.dumps({"type": "event_callback", "team_id": "T1", "event": event})
+    with caplog.at_level(logging.WARNING):
+        answer = asyncio.run(signed(SlackAsgi(app, LOCAL_SECRET), LOCAL_SECRET, body))
+    assert answer.status == 400
+    assert not [r for r in caplog.records if r.getMessage().startswith("Unhandled error")]

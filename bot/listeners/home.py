@@ -18,7 +18,7 @@ from bot import blocks, home_modals, plan_blocks
 from bot.blocks import Message
 from bot.capacity_blocks import report_message
 from bot.home_blocks import NEW_BATCH_ACTION, PLAN_ACTION, REPORT_ACTION, home_view
-from bot.i18n import Texts
+from bot.i18n import Texts, is_user_id
 from bot.listeners import batch_modal, later
 from bot.listeners.deps import Deps
 from bot.listeners.payload import clicker
@@ -89,8 +89,10 @@ class HomeListeners:
 
     async def opened(self, event: dict[str, Any]) -> None:
         """Answered at once; the Home is built and published after the answer."""
-        user_id = str(event.get("user") or "")
-        if event.get("tab", "home") != "home" or not user_id or self.deps.home is None:
+        user_id = event.get("user")
+        if event.get("tab", "home") != "home" or not isinstance(user_id, str):
+            return
+        if not is_user_id(user_id) or self.deps.home is None:
             return
         self.deps.home.opened(user_id)
 

@@ -26,7 +26,8 @@ class UserLanguage(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
     ) -> BoltResponse:
-        user_id = req.context.user_id or ""
+        found = req.context.user_id
+        user_id = found if isinstance(found, str) else ""
         known = self.deps.languages is not None and bool(user_id)
         self.deps.speak(await self.deps.texts_for(user_id) if known else None)
         return await next()

@@ -80,6 +80,19 @@ class Form(Part):
     view: View
 
 
+class Event(Part):
+    type: Name
+    user: Name | dict[str, Any] | None = None  # most events name a user by id
+    tab: Name | None = None  # app_home_opened: "home" or "messages"
+
+
+class Delivery(Part):
+    """An Events API delivery (the Home tab's `app_home_opened`)."""
+
+    type: Literal["event_callback"]
+    event: Event
+
+
 def problem(body: Any, allowed_url: Callable[[str], bool] | None = None) -> str | None:
     """What is wrong with a body's shape, or None when the listeners can read it."""
     if not isinstance(body, dict):
@@ -92,6 +105,8 @@ def problem(body: Any, allowed_url: Callable[[str], bool] | None = None) -> str 
         model = Clicks
     elif kind in ("view_submission", "view_closed"):
         model = Form
+    elif kind == "event_callback" or "event" in body:
+        model = Delivery
     if model is not None:
         try:
             model.model_validate(body)
