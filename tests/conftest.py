@@ -39,16 +39,27 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def fresh(_seeded_template, clock) -> Capacity:
-    """A seeded database in memory, with an admin user U_ADMIN."""
+def seeded_in_memory(template, **options) -> Capacity:
+    """What `Capacity.open(":memory:")` makes, copied from the session's seeded file."""
     import sqlite3
 
     store = Store(":memory:")
-    source = sqlite3.connect(_seeded_template)
+    source = sqlite3.connect(template)
     source.backup(store.db.conn)
     source.close()
-    service = Capacity(store, clock=clock)
+    return Capacity(store, **options)
+
+
+@pytest.fixture
+def seeded(_seeded_template) -> Capacity:
+    """A seeded database in memory, as `Capacity.open(":memory:")` makes it: no roles."""
+    return seeded_in_memory(_seeded_template)
+
+
+@pytest.fixture
+def fresh(_seeded_template, clock) -> Capacity:
+    """A seeded database in memory, with an admin user U_ADMIN."""
+    service = seeded_in_memory(_seeded_template, clock=clock)
     service.grant(ADMIN.id, "admin", CLI)
     return service
 
