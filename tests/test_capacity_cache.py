@@ -7,6 +7,8 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from capacity import Actor, Capacity
 from capacity.store import Store
 from tests.conftest import ADMIN
@@ -34,6 +36,7 @@ def test_a_change_by_another_thread_is_seen(on_disk):
     assert on_disk.capacity("Trondheim").spare == 91
 
 
+@pytest.mark.slow
 def test_a_change_by_another_process_is_seen(on_disk):
     on_disk.capacity("Trondheim")
     code = (

@@ -293,6 +293,7 @@ def test_overbooked_planning_year_renders_and_says_so():
     assert "Ledige nå: \u221215" in [t.get_text() for t in figure(chart).texts]
 
 
+@pytest.mark.slow
 def test_rendering_in_several_threads_at_once_gives_the_same_pngs():
     charts = [
         trondheim(Labels.nb()),
@@ -308,6 +309,7 @@ def test_rendering_in_several_threads_at_once_gives_the_same_pngs():
     assert got == expected * 2
 
 
+@pytest.mark.slow
 def test_the_charts_use_no_pyplot():
     code = (
         "import sys\n"

@@ -71,6 +71,7 @@ def test_figures_from_the_download_are_dated_by_its_name(imported):
     assert line.figures[Measure.SETTLED].source.startswith("import imdi_bosatt_anmodede")
 
 
+@pytest.mark.slow
 def test_only_the_years_asked_for_are_imported(tmp_path):
     service = empty_database(tmp_path / "years.db")
     summary = import_file(service, RAW, CLI, years=range(2021, 2024))
