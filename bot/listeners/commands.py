@@ -7,11 +7,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.answer_cache import QUESTIONS
 from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
 from bot.parse import parse
-
-QUESTIONS = {"help", "capacity", "overview", "room", "invalid"}
 
 
 class CapacityCommand:
@@ -24,7 +23,7 @@ class CapacityCommand:
     async def handle(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         request = parse(command.get("text", ""))
         user_id, user_name = command.get("user_id", ""), command.get("user_name", "")
-        if request.kind in QUESTIONS:  # a few reads (kept by the core): on the loop
+        if request.kind in QUESTIONS:  # a few reads, or a kept answer: on the loop
             message = answer(request, self.deps, user_id, user_name)
         else:  # a change waits for the write lock: off the loop, so others are answered
             message = await asyncio.to_thread(answer, request, self.deps, user_id, user_name)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bot.answer_cache import AnswerCache
 from bot.i18n import Texts
 from bot.settings import SLACK_API_URL
 from capacity import Actor, Capacity
@@ -15,6 +16,10 @@ class Deps:
     service: Capacity
     texts: Texts
     api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
+    answers: AnswerCache = field(init=False)  # questions' messages, per data generation
+
+    def __post_init__(self) -> None:
+        self.answers = AnswerCache(self.service.generation)
 
     def allowed_url(self, url: str) -> bool:
         """Whether a `response_url` is Slack's: https on a slack.com host, or the same
