@@ -168,4 +168,8 @@ def serve(app: AsyncApp, signing_secret: str, host: str, port: int) -> None:
         server_header=False,
         h11_max_incomplete_event_size=MAX_BODY,
     )
+    config.load()  # imports the server's protocol modules now, before the freeze
+    from bot.app import settle_garbage_collector
+
+    settle_garbage_collector()
     uvicorn.Server(config).run()
