@@ -67,6 +67,7 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
     token = settings.slack_bot_token or None
 
     app = AsyncApp(
+        name="capacity-bot",  # without a name, Bolt reads the call stack (inspect.stack())
         client=client,
         signing_secret=settings.slack_signing_secret or LOCAL_SECRET,
         authorize=SingleTokenAuthorize(token),
