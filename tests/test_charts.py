@@ -132,6 +132,7 @@ def test_the_size_and_resolution_are_the_callers():
     assert (rendered.width, rendered.height) == (1500, 900)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_network_chart_is_a_png_that_grows_only_for_many_rows(language):
     seven = render(network(LANGUAGES[language]))
