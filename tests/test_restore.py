@@ -15,7 +15,7 @@ from capacity.exports import export
 from capacity.restore import import_json
 from capacity.schema import migrations
 from capacity.store import Store
-from tests.conftest import ADMIN, CLI, FakeClock
+from tests.conftest import ADMIN, CLI, FakeClock, sharing
 
 HOUSEHOLDS = (5, 4, 6, 5, 5, 6, 4, 5, 5, 5)
 
@@ -37,21 +37,38 @@ def after_moria(service: Capacity, clock) -> Capacity:
     return service
 
 
-@pytest.fixture
-def moria(on_disk, clock):
-    return after_moria(on_disk, clock)
-
-
 @pytest.fixture(scope="module")
-def moria_document(_seeded_template, tmp_path_factory) -> dict:
-    """The JSON export of the scenario after Moria, made once for the tests that only
-    read or edit the document."""
+def _moria_template(_seeded_template, tmp_path_factory):
+    """The scenario after Moria in a file, made once; (its path, its clock's time)."""
     path = tmp_path_factory.mktemp("moria") / "capacity.db"
     shutil.copy(_seeded_template, path)
     clock = FakeClock()
     service = Capacity(Store(path), clock=clock)
     service.grant(ADMIN.id, "admin", CLI)
-    document = json.loads(export(after_moria(service, clock), "json"))
+    after_moria(service, clock)
+    service.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    service.store.close()
+    return path, clock.now
+
+
+@pytest.fixture
+def moria(_moria_template, _seeded_geography, tmp_path, clock):
+    """A copy of the scenario after Moria, its clock where the scenario left it."""
+    template, now = _moria_template
+    path = tmp_path / "moria.db"
+    shutil.copy(template, path)
+    clock.now = now
+    service = sharing(Capacity(Store(path), clock=clock), _seeded_geography)
+    yield service
+    service.store.close()
+
+
+@pytest.fixture(scope="module")
+def moria_document(_moria_template) -> dict:
+    """The JSON export of the scenario after Moria, for the tests that only read or
+    edit the document."""
+    service = Capacity(Store(_moria_template[0]))
+    document = json.loads(export(service, "json"))
     service.store.close()
     return document
 
