@@ -27,7 +27,8 @@ def figure_key(number: str, year: int, measure: Measure) -> str:
 
 
 FIGURE_COLUMNS = "c.at, c.actor, c.actor_name, c.source, c.source_date"
-MEASURES = {m.value: m for m in Measure}  # a row's text to its measure, without Enum's call
+MEASURES = {m.value: m for m in Measure}
+FEW = 200  # municipalities read by number; more, and the whole year is read  # a row's text to its measure, without Enum's call
 
 
 def _figure(
@@ -103,13 +104,17 @@ def settled_by_place(db: Database, year: int, number: str | None = None) -> dict
 def lines(
     db: Database, municipalities: Sequence[Municipality], year: int
 ) -> tuple[CapacityLine, ...]:
-    """Many municipalities' lines for a year, in two queries."""
+    """Many municipalities' lines for a year, in a few queries. Only their figures are
+    read and built: a group's (a batch's scope, the network) are a few dozen of the
+    year's 1,500."""
     figures: dict[str, dict[Measure, Figure]] = {}
+    numbers = sorted({m.number for m in municipalities})
+    few = len(numbers) <= FEW
     for row in db.conn.execute(
         f"""SELECT f.number, f.measure, f.value, {FIGURE_COLUMNS}
             FROM figures f JOIN changes c ON c.id = f.change_id
-            WHERE f.year = ?""",
-        [year],
+            WHERE f.year = ?{f" AND f.number IN ({marks(numbers)})" if few else ""}""",
+        [year, *numbers] if few else [year],
     ):
         figures.setdefault(row[0], {})[MEASURES[row[1]]] = _figure(*row[1:])
     reserved = dict(
