@@ -18,6 +18,7 @@ from bot.blocks import (
     section_block,
 )
 from bot.i18n import Safe, Texts
+from capacity.geography import NATIONAL
 from capacity.models import (
     IMDI_MEASURES,
     CapacityLine,
@@ -166,7 +167,7 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
     """A group (every member) or the country (those with reported spare capacity, most
     remaining first, a page at a time, with buttons to the other pages)."""
     totals = overview.totals
-    national = overview.scope == "norge"
+    national = overview.scope == NATIONAL
     lines = list(overview.lines)
     if national:
         lines = sorted(
@@ -233,7 +234,7 @@ def _overview_notes(
     pages: int,
     t: Texts,
 ) -> list[str]:
-    national = overview.scope == "norge"
+    national = overview.scope == NATIONAL
     notes = []
     overbooked = [line for line in overview.lines if line.overbooked]
     if overbooked:
