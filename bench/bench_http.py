@@ -8,7 +8,8 @@ In one run it starts, each as a subprocess on 127.0.0.1:
 
 * the bot: `python -m bot serve --http` (async Bolt app under uvicorn) over a
   temporary copy of a seeded database, with SLACK_API_URL on an unused local port (the
-  slash-command path makes no Web API call; one would fail, and show as a bad answer);
+  slash-command path makes no Web API call; one would fail, and show as a bad answer)
+  and an alert channel, so that the outbox worker runs beside it as it does deployed;
 * bare Bolt apps (`bench/bare_app.py`) whose `/capacity` listener only does
   `ack("constant text")`, one per set-up: Bolt's built-in `app.start()` server, waitress
   with the same WSGI adapter and thread count as the bot, and, when their packages are
@@ -509,6 +510,8 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
                     "SLACK_API_URL": api_url,
                     "CAPACITY_DB": str(bot_db),
                     "CAPACITY_LANGUAGE": "nb",
+                    # as deployed: the outbox worker runs (and polls) beside the answers
+                    "CAPACITY_ALERT_CHANNEL": "C_BENCH",
                     "CAPACITY_HTTP_THREADS": str(args.threads),
                     "PYTHONPATH": str(REPO),
                 },

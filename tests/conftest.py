@@ -96,6 +96,15 @@ def seeded_db(_seeded_template, tmp_path) -> Path:
 
 
 @pytest.fixture
+def admin_db(seeded_db) -> Path:
+    """A copy of the seeded database file in which U_ADMIN is an admin (a bot server's)."""
+    service = Capacity(Store(seeded_db))
+    service.grant(ADMIN.id, "admin", CLI)
+    service.store.close()
+    return seeded_db
+
+
+@pytest.fixture
 def on_disk(seeded_db, _seeded_geography, clock) -> Capacity:
     """A seeded database file (WAL, one connection per thread)."""
     service = sharing(Capacity(Store(seeded_db), clock=clock), _seeded_geography)
