@@ -107,3 +107,45 @@ def test_the_cache_is_bounded_and_drops_the_least_recently_used(deps, on_disk):
     misses = deps.answers.misses
     answer(parse("Bergen"), deps, "U1")
     assert deps.answers.misses == misses + 1
+
+
+def slash(app, text: str) -> dict:
+    from bot.app import LOCAL_SECRET
+    from bot.terminal import ask as ask_app
+
+    return ask_app(app, LOCAL_SECRET, text)
+
+
+@pytest.fixture
+def app(on_disk):
+    from bot.app import LOCAL_SECRET, create_app
+    from bot.settings import load_settings
+
+    return create_app(load_settings(slack_signing_secret=LOCAL_SECRET), on_disk)
+
+
+def test_a_repeated_slash_command_gets_the_kept_response_before_the_listener(app, monkeypatch):
+    first = slash(app, "Trondheim")
+    assert first["text"].startswith("Trondheim (5001)") and first["response_type"] == "ephemeral"
+
+    def listener_ran(*_: object) -> None:
+        raise AssertionError("the listener answered a kept question")
+
+    monkeypatch.setattr("bot.listeners.commands.answer", listener_ran)
+    assert slash(app, "Trondheim") == first
+    shared = slash(app, "Trondheim del")  # the same answer, shown in the channel
+    assert shared == {**first, "response_type": "in_channel"}
+
+
+def test_the_kept_response_never_outlives_a_change(app, on_disk):
+    before = slash(app, "Trondheim")
+    on_disk.report_spare("Trondheim", 93, ADMIN, source="x")
+    after = slash(app, "Trondheim")
+    assert after != before and "93" in after["text"]
+
+
+def test_a_refusal_and_a_report_go_to_the_listener_every_time(app):
+    assert slash(app, "Atlantis") == slash(app, "Atlantis")  # answered twice, kept never
+    slash(app, "rapport Trondheim 90")
+    slash(app, "rapport Trondheim 90")
+    assert len(app.deps.answers) == 0 and app.deps.answers.hits == 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.answer_cache import QUESTIONS
+from bot.answer_cache import QUESTIONS, KeptAnswer
 from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
 from bot.parse import parse
@@ -42,4 +42,6 @@ def handlers(deps: Deps) -> dict[str, Any]:
 
 def register(app: AsyncApp, deps: Deps) -> None:
     for name, handler in handlers(deps).items():
-        app.command(name)(handler)
+        # a kept answer to a question is the response before the listener runs
+        middleware = [KeptAnswer(deps)] if name == "/capacity" else None
+        app.command(name, middleware=middleware)(handler)
