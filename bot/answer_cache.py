@@ -15,14 +15,15 @@ between responses: nothing downstream changes a `Message` in place.
 
 Beside each message the cache keeps the JSON of the slash command's response (one for
 an answer shown to the asker, one for `del`/`share`), which `KeptAnswer`, a middleware
-of the `/capacity` listener, returns at once: a repeated question then costs a parse
-and a lookup, not Bolt's listener call, the rendering and the JSON encoding. On the
+of the `/capacity` listener, returns at once: a repeated question then costs a few
+lookups, not Bolt's listener call, the parse, the rendering and the JSON encoding. On the
 benchmark machine those were about 70 us of CPU an answer, which at 16 concurrent
 requests made the bot's throughput 0.73x a bare Bolt app's (bench/RESULTS.md).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections import OrderedDict
@@ -121,6 +122,13 @@ class AnswerCache:
         return len(self._kept)
 
 
+@functools.lru_cache(maxsize=SIZE)
+def _parsed(text: str) -> Request:
+    """`parse` remembered for the texts asked most (it is pure and a `Request` is
+    immutable): a repeated question is then lookups from its text on."""
+    return parse(text)
+
+
 class KeptAnswer(AsyncMiddleware):
     """Middleware of the `/capacity` listener: a question whose answer is kept gets it
     as the response, without the listener. (A subclass rather than a function: Bolt
@@ -137,9 +145,8 @@ class KeptAnswer(AsyncMiddleware):
         next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
     ) -> BoltResponse:
         text = req.body.get("text", "")
-        body = self.deps.answers.response(
-            parse(text if isinstance(text, str) else ""), self.deps.texts
-        )
+        request = _parsed(text if isinstance(text, str) else "")
+        body = self.deps.answers.response(request, self.deps.texts)
         if body is None:
             await next()
             return resp
