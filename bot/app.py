@@ -112,10 +112,9 @@ def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
 
 def settle_garbage_collector() -> None:
     """Call once, when the app is built and before it serves. What is built at start
-    (the catalogues, the geography, Bolt, slack_sdk, pydantic's schemas: about 85,000
-    tracked objects) lives as long as the process, yet every full collection walked it
-    again, about 20 ms with the event loop stopped: the tail of the bot's latency at 16
-    concurrent requests (bench/RESULTS.md). Frozen, those objects are left out of every
-    collection; what requests make is collected as before."""
+    (the catalogues, the geography, Bolt, slack_sdk, pydantic's schemas: about 87,000
+    tracked objects) lives as long as the process, yet a full collection would walk it
+    again: 30-56 ms with the event loop stopped (bench/RESULTS.md). Frozen, those objects
+    are left out of every collection; what requests make is collected as before."""
     gc.collect()
     gc.freeze()
