@@ -37,7 +37,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.blocks import Message
 from bot.i18n import Texts
-from bot.parse import Request, parse
+from bot.parse import MAX_TEXT, Request, parse
 
 # The kinds of request that only read: the same request over the same data gets the
 # same message.
@@ -145,7 +145,8 @@ class KeptAnswer(AsyncMiddleware):
         next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
     ) -> BoltResponse:
         text = req.body.get("text", "")
-        request = _parsed(text if isinstance(text, str) else "")
+        # parse reads no further than MAX_TEXT: nor does the memo's key
+        request = _parsed(text[:MAX_TEXT] if isinstance(text, str) else "")
         body = self.deps.answers.response(request, self.deps.texts)
         if body is None:
             await next()
