@@ -14,10 +14,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import listeners
 from bot.i18n import Texts
 from bot.listeners.deps import Deps
+from bot.listeners.later import SLACK_TIMEOUT
 from bot.notifier import SlackNotifier
 from bot.settings import Settings
 from capacity import Capacity, open_capacity
 from capacity.notify import OutboxWorker
+from capacity.summary import WeeklySummaries
 
 log = logging.getLogger("bot")
 
@@ -63,7 +65,7 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
     answer: the Web API client points at `SLACK_API_URL`, and `authorize` hands Bolt
     the bot token instead of letting it call `auth.test` on the first request."""
     service = service or open_service(settings)
-    client = AsyncWebClient(base_url=settings.slack_api_url, timeout=10)
+    client = AsyncWebClient(base_url=settings.slack_api_url, timeout=int(SLACK_TIMEOUT))
     token = settings.slack_bot_token or None
 
     app = AsyncApp(
@@ -91,9 +93,18 @@ def make_notifier(settings: Settings, texts: Texts) -> SlackNotifier:
     return SlackNotifier(client, settings.capacity_alert_channel, texts)
 
 
+def weekly_summaries(service: Capacity, settings: Settings) -> WeeklySummaries | None:
+    """The week's summary queued when CAPACITY_SUMMARY_AT comes (None when it is off)."""
+    at = settings.summary_at
+    if at is None:
+        return None
+    return WeeklySummaries(lambda now: service.queue_summary(now), at, service.clock)
+
+
 def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
     """Deliver the outbox from this process: woken right after a change queues an
-    alert, and polling for alerts queued elsewhere (the CLI) or due for a retry.
+    alert, and polling for alerts queued elsewhere (the CLI) or due for a retry; at each
+    poll it queues the week's summary once CAPACITY_SUMMARY_AT has come.
     Without CAPACITY_ALERT_CHANNEL nothing is delivered: alerts wait in the outbox."""
     if not settings.capacity_alert_channel:
         log.warning("CAPACITY_ALERT_CHANNEL is not set: alerts wait in the outbox")
@@ -105,6 +116,7 @@ def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
         poll_seconds=settings.capacity_alert_poll,
         lease_seconds=settings.capacity_alert_lease,
         backoff_max=settings.capacity_alert_retry_max,
+        schedule=weekly_summaries(deps.service, settings),
     )
     deps.service.on_alert_queued = worker.wake
     return worker.start()

@@ -106,7 +106,7 @@ def plain(text: str) -> Message:
 
 
 def help_message(t: Texts) -> Message:
-    return plain(t("help"))
+    return plain(t("help") + "\n" + t("help_files"))
 
 
 def redo_value(command: str, text: str | None) -> str | None:

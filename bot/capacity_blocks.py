@@ -17,6 +17,7 @@ from bot.blocks import (
     plain,
     section_block,
 )
+from bot.chart_blocks import chart_actions
 from bot.i18n import Safe, Texts
 from capacity.geography import NATIONAL
 from capacity.models import (
@@ -113,6 +114,7 @@ def capacity_message(line: CapacityLine, t: Texts) -> Message:
         blocks.append(context_block("\n".join(_notes(line, t))))
     if others:
         blocks.append(context_block(f"*{t('other_years_heading')}*\n" + "\n".join(others)))
+    blocks.append(chart_actions(t, m.number, line.year))  # the chart of these figures
     text = headline.replace("*", "") + ". " + ". ".join(d.replace("*", "") for d in details)
     return Message(text=text, blocks=blocks).check()
 

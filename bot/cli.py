@@ -88,7 +88,7 @@ def serve(http: bool, host: str, port: int) -> None:
     except SettingsError as error:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
-    app = create_app(settings)
+    app = create_app(settings)  # a database it cannot serve is refused (see main)
     worker = start_alerts(app, settings)
     if http:
         from bot.http import serve as serve_http
@@ -117,6 +117,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         capacity-bot alerts --retry --deliver
     """
     from bot.app import open_service
+    from capacity.models import WeeklySummary
 
     settings = _settings()
     service = open_service(settings)
@@ -143,16 +144,103 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         click.echo("No pending or failed alerts.")
     for alert in rows:
         e = alert.event
+        if isinstance(e, WeeklySummary):
+            what = f"weekly_summary {e.week}: {e.changed} change(s) since {e.since:%Y-%m-%d %H:%M}"
+        else:
+            what = (
+                f"{e.kind.value} {e.batch_name or e.scope_title}: {e.persons} vs {e.remaining} left"
+            )
         click.echo(
-            f"#{alert.id} {alert.status:<7} {alert.created_at:%Y-%m-%d %H:%M} {e.kind.value} "
-            f"{e.batch_name or e.scope_title}: {e.persons} vs {e.remaining} left; "
+            f"#{alert.id} {alert.status:<7} {alert.created_at:%Y-%m-%d %H:%M} {what}; "
             f"attempts {alert.attempts}"
             + (f"; last error: {alert.last_error}" if alert.last_error else "")
         )
 
 
+@cli.command()
+@click.option("--now", is_flag=True, help="Post a summary to CAPACITY_ALERT_CHANNEL now, recorded.")
+@click.option("--dry-run", is_flag=True, help="Print the summary as text; post nothing.")
+@click.option(
+    "--language",
+    type=click.Choice(["nb", "nn", "en"]),
+    help="Language (default: CAPACITY_LANGUAGE, the channel's).",
+)
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: the Slack message JSON.")
+def summary(now: bool, dry_run: bool, language: str | None, as_json: bool) -> None:
+    """The weekly summary: the network's status, what changed since the last summary and
+    who, and the municipalities with the least room left.
+
+    The bot posts it by itself each week when CAPACITY_SUMMARY_AT comes (default
+    "mon 08:00", Norwegian time; "off" for none), once per ISO week through the outbox,
+    also across restarts and with several bot processes.
+
+    --dry-run prints it, as it stands now, and neither posts nor records anything.
+
+    --now posts one at once, whatever the week: it goes through the outbox (recorded
+    and posted exactly once, under a key of its own), and the week's scheduled summary
+    still comes, covering what changed after this one.
+
+    Example:
+
+        capacity-bot summary --dry-run
+        capacity-bot summary --now
+    """
+    import json
+
+    from bot.app import open_service
+    from bot.i18n import Texts
+    from bot.summary_blocks import summary_message
+    from bot.terminal import render
+
+    if now == dry_run:
+        click.echo("Error: give --now or --dry-run", err=True)
+        raise SystemExit(2)
+    settings = _settings(**({"capacity_language": language} if language else {}))
+    service = open_service(settings)
+    texts = Texts(settings.capacity_language)
+    if dry_run:
+        message = summary_message(service.summary(), texts).payload(share=True)
+        click.echo(
+            json.dumps(message, ensure_ascii=False, indent=2) if as_json else render(message)
+        )
+        return
+    if not settings.capacity_alert_channel:
+        click.echo("Error: set CAPACITY_ALERT_CHANNEL to post the summary", err=True)
+        raise SystemExit(2)
+    from bot.app import make_notifier
+    from capacity.notify import deliver_due
+
+    service.queue_summary(at_once=True)
+    done = deliver_due(
+        service.outbox,
+        make_notifier(settings, texts),
+        lease_seconds=settings.capacity_alert_lease,
+        backoff_max=settings.capacity_alert_retry_max,
+    )
+    summaries = [a for a in service.alerts() if a.event.kind == "weekly_summary"]
+    last = summaries[-1]
+    if last.status == "sent":
+        click.echo(
+            f"Posted the summary to {settings.capacity_alert_channel} (ts {last.delivery_ref})"
+        )
+    else:
+        click.echo(
+            f"Summary #{last.id} queued, not posted yet ({last.last_error or last.status}); "
+            "the bot's outbox will retry it (capacity-bot alerts)",
+            err=True,
+        )
+        raise SystemExit(1)
+    if done.sent > 1:
+        click.echo(f"Also delivered {done.sent - 1} other due alert(s)")
+
+
 def main() -> None:
+    from capacity.errors import CapacityError
+
     try:
         cli()
     except KeyboardInterrupt:
         sys.exit(130)
+    except CapacityError as error:  # a database it cannot serve: damaged, of a newer schema
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)

@@ -33,7 +33,9 @@ log = logging.getLogger("bot.http")
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; more is refused unread
 MAX_DRAIN = 16_000_000  # read and drop this much of a refused body, so the client hears us
 WINDOW = 300  # seconds: Slack's limit on a request's age, and how long signatures are kept
+MAX_SEEN = 20_000  # signatures kept at most (66 requests a second for WINDOW seconds)
 EVENTS = "/slack/events"
+SHUTDOWN_GRACE = 10.0  # seconds to finish work begun after answers, at shutdown
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -48,19 +50,43 @@ async def respond(send: Send, status: int, body: bytes, content_type: str = "tex
 
 class Seen:
     """Signatures of the requests dispatched in the last WINDOW seconds: a signed
-    request sent again is a replay (Slack's own retries say so in X-Slack-Retry-Num)."""
+    request sent again is a replay (Slack's own retries say so in X-Slack-Retry-Num).
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    Bounded in time and size: each is kept WINDOW seconds, as 128 bits of its HMAC
+    (a number, not the 67-character text), and at most `max_size` of them (about
+    150 bytes each); past that, far beyond any workspace's rate of requests, the oldest
+    are forgotten first, and the log says so once."""
+
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, max_size: int = MAX_SEEN
+    ) -> None:
         self.clock = clock
-        self._expiry: OrderedDict[str, float] = OrderedDict()  # oldest first
+        self.max_size = max_size
+        self._expiry: OrderedDict[int, float] = OrderedDict()  # oldest first
+        self._warned = False
+
+    def __len__(self) -> int:
+        return len(self._expiry)
 
     def first(self, signature: str) -> bool:
         now = self.clock()
-        while self._expiry and next(iter(self._expiry.values())) < now:
-            self._expiry.popitem(last=False)
-        if signature in self._expiry:
+        expiry = self._expiry
+        while expiry and next(iter(expiry.values())) < now:
+            expiry.popitem(last=False)
+        try:  # "v0=" and 64 hex digits, as verified
+            key = int(signature[3:35], 16)
+        except ValueError:
+            key = hash(signature)
+        if key in expiry:
             return False
-        self._expiry[signature] = now + WINDOW
+        if len(expiry) >= self.max_size:
+            expiry.popitem(last=False)
+            if not self._warned:
+                self._warned = True
+                log.warning(
+                    "Over %d signed requests in %d s: replay memory full", self.max_size, WINDOW
+                )
+        expiry[key] = now + WINDOW
         return True
 
 
@@ -73,7 +99,7 @@ class SlackAsgi:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            return await self.bolt(scope, receive, send)
+            return await self._lifespan(receive, send)
         if scope["type"] != "http":
             return None
         path, method = scope.get("path", ""), scope.get("method", "GET")
@@ -114,6 +140,20 @@ class SlackAsgi:
             if not started:
                 await respond(send, 400, b"Malformed request")
 
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """Start at once; at shutdown, finish the work begun after answers (a change
+        being committed, its message on its way) before the process exits."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                background = getattr(getattr(self.app, "deps", None), "background", None)
+                if background is not None:
+                    await background.drain(SHUTDOWN_GRACE)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
     def _verified(self, body: bytes, headers: dict[str, str]) -> bool:
         timestamp = headers.get("x-slack-request-timestamp", "")
         signature = headers.get("x-slack-signature", "")
@@ -127,9 +167,14 @@ class SlackAsgi:
 
     async def _health(self, send: Send) -> None:
         try:
-            await asyncio.to_thread(self.app.deps.service.ping)  # type: ignore[attr-defined]
+            await asyncio.to_thread(self.app.deps.service.health)  # type: ignore[attr-defined]
         except errors.CapacityError as problem:
             body = json.dumps({"ok": False, "reason": str(problem)}).encode()
+            return await respond(send, 503, body, "application/json")
+        except Exception as problem:  # not foreseen: still a 503, and the log has it
+            log.exception("Health check failed")
+            reason = f"health check failed: {type(problem).__name__}"
+            body = json.dumps({"ok": False, "reason": reason}).encode()
             return await respond(send, 503, body, "application/json")
         await respond(send, 200, b'{"ok": true}', "application/json")
 

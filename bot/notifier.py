@@ -20,7 +20,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.alerts import alert_message
 from bot.i18n import Texts
-from capacity.models import Alert
+from bot.summary_blocks import summary_message
+from capacity.models import Alert, WeeklySummary
 from capacity.notify import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger("bot.alerts")
@@ -60,7 +61,10 @@ class SlackNotifier:
             if found:
                 log.info("Alert %s was posted before (ts %s); not posting again", alert.id, found)
                 return found
-        message = alert_message(alert.event, self.texts)
+        if isinstance(alert.event, WeeklySummary):
+            message = summary_message(alert.event, self.texts)
+        else:
+            message = alert_message(alert.event, self.texts)
         response = self._call(
             "chat_postMessage",
             channel=self.channel,

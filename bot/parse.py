@@ -24,6 +24,8 @@ GRANT = {"grant", "gi", "gje"}  # Nynorsk has both gi and gje
 REVOKE = {"revoke", "fjern"}
 ROOM = {"room", "ledig"}
 HISTORY = {"history", "historikk", "historie"}
+CHART = {"graf", "chart", "diagram"}  # the same word in Bokmål and Nynorsk
+EXPORT = {"eksport", "export", "eksporter"}
 PLANNING_YEAR = {"planleggingsår", "planleggingsar", "planning-year", "planningyear", "planår"}
 YEAR_WORDS = {"year", "år", "ar", "aar"}
 AS_OF_WORDS = {"per", "pr", "pr."}
@@ -48,7 +50,7 @@ class Request:
     """What a coordinator asked for."""
 
     kind: str  # help | capacity | overview | room | report | grant | revoke | history |
-    #            planning_year | invalid
+    #            planning_year | chart | export | invalid
     target: str = ""  # a municipality text, a group name or "norge"
     year: int | None = None
     value: int | None = None
@@ -82,10 +84,14 @@ def parse(text: str | None) -> Request:
         return _room(tokens[1:], share)
     if head in PLANNING_YEAR:
         return _planning_year(tokens[1:], share)
+    if head in EXPORT:
+        return _export(tokens[1:], share)
     if head in HISTORY:
         if len(tokens) < 2:
             return Request("invalid", problem="history_usage", share=share)
         return Request("history", " ".join(tokens[1:]), share=share)
+    if any(token.lower() in CHART for token in tokens):
+        return _chart([token for token in tokens if token.lower() not in CHART], share)
     rest, as_of = _moment(tokens)
     rest, year, page = _year_and_page(rest)
     if not rest:  # `/capacity 2022`: the network that year
@@ -93,6 +99,22 @@ def parse(text: str | None) -> Request:
     if normalize(" ".join(rest)) in NATIONAL_WORDS:
         return Request("overview", NATIONAL, year=year, page=page, as_of=as_of, share=share)
     return Request("capacity", " ".join(rest), year=year, as_of=as_of, share=share, page=page)
+
+
+def _chart(tokens: list[str], share: bool) -> Request:
+    """`Trondheim graf`, `graf 2021`, `graf norge`: a group (the network when nothing is
+    named), the country or a municipality, and a year."""
+    rest, year, _ = _year_and_page(tokens)
+    return Request("chart", " ".join(rest), year=year, share=share)
+
+
+def _export(tokens: list[str], share: bool) -> Request:
+    """`eksport` or `eksport 2021`: the year's figures and batches as CSV in a DM."""
+    if not tokens:
+        return Request("export", share=share)
+    if len(tokens) == 1 and _YEAR.match(tokens[0]):
+        return Request("export", year=int(tokens[0]), share=share)
+    return Request("invalid", problem="export_usage", share=share)
 
 
 def _moment(tokens: list[str]) -> tuple[list[str], str]:

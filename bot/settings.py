@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from capacity.summary import DEFAULT_AT, SummaryTime, parse_summary_time
+
 SLACK_API_URL = "https://slack.com/api/"
 
 
@@ -38,6 +40,19 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="s an alert is held while delivered"
     )
     capacity_alert_poll: float = Field(default=0.5, gt=0, le=60)
+    # the weekly summary to CAPACITY_ALERT_CHANNEL: a weekday and a time, Norwegian time
+    capacity_summary_at: str = Field(default=DEFAULT_AT, description="'mon 08:00' or 'off'")
+
+    @field_validator("capacity_summary_at")
+    @classmethod
+    def _summary_at(cls, value: str) -> str:
+        parse_summary_time(value)  # a ValueError names what is accepted
+        return value.strip()
+
+    @property
+    def summary_at(self) -> SummaryTime | None:
+        """When the weekly summary is due; None when it is off."""
+        return parse_summary_time(self.capacity_summary_at)
 
     @field_validator("slack_api_url")
     @classmethod

@@ -93,6 +93,9 @@ async def run_socket_mode(
             task.cancel()
         await asyncio.gather(connecting, stopping, return_exceptions=True)
         await _close(handler)
+        background = getattr(getattr(app, "deps", None), "background", None)
+        if background is not None:  # the work begun after answers, finished
+            await background.drain(CLOSE_TIMEOUT)
         if worker is not None:
             await asyncio.to_thread(worker.stop)
             log.info("Outbox worker stopped")

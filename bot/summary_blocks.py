@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.blocks import Message, context_block, header_block, section_block
 from bot.i18n import Safe, Texts
 from capacity.models import SummaryChange, SummaryLine, WeeklySummary
+from capacity.summary import week_of
 
 MAX_LINES = 25
 
@@ -57,7 +58,9 @@ def _change(change: SummaryChange, t: Texts) -> str:
 
 
 def summary_message(summary: WeeklySummary, t: Texts) -> Message:
-    title = t.plain("summary_title", week=summary.week, year=summary.year)
+    # one asked for at once is keyed by its moment ("now-…"); people read its ISO week
+    week = week_of(summary.until) if summary.week.startswith("now-") else summary.week
+    title = t.plain("summary_title", week=week, year=summary.year)
     spare = sum(line.spare or 0 for line in summary.network)
     remaining = sum(max(0, line.remaining or 0) for line in summary.network)
     status = [t("summary_network", title=t.scope(summary.title), remaining=t.number(remaining),
@@ -66,7 +69,8 @@ def summary_message(summary: WeeklySummary, t: Texts) -> Message:
     blocks = [header_block(title[:150]), section_block("\n".join(status)[:3000])]
     if summary.changes:
         changes = [_change(change, t) for change in summary.changes[-MAX_LINES:]]
-        heading = t("summary_changes", count=t.number(summary.changed), since=t.date(summary.since))
+        count = 1 if summary.changed == 1 else t.number(summary.changed)  # 1: "1 endring"
+        heading = t("summary_changes", count=count, since=t.date(summary.since))
         blocks.append(section_block((f"*{heading}*\n" + "\n".join(changes))[:3000]))
     else:
         blocks.append(section_block(t("summary_no_changes", since=t.date(summary.since))))

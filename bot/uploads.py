@@ -15,6 +15,8 @@ else `alt_txt_too_large`); `files_upload_v2` sends it there. The `files` list of
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -55,28 +57,62 @@ async def upload_png(
         raise ValueError("not a PNG")
     if not filename.lower().endswith(".png"):
         filename += ".png"
+    upload = Upload(filename=filename, title=title, data=png, alt_text=alt_text)
+    [file_id] = await upload_files(
+        client, channel=channel, thread_ts=thread_ts, files=[upload], comment=comment,
+        timeout=timeout,
+    )  # fmt: skip
+    return file_id
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    title: str
+    data: bytes = field(repr=False)
+    alt_text: str | None = None  # images only
+
+
+async def upload_files(
+    client: AsyncWebClient,
+    *,
+    channel: str,
+    thread_ts: str | None,
+    files: list[Upload],
+    comment: str | None = None,
+    timeout: float = 30.0,
+) -> list[str]:
+    """Post files together in one message of `channel` (in the thread of `thread_ts`
+    when given) and return their ids: each file's URL asked for and its bytes sent, then
+    one `files.completeUploadExternal` for them all. Raises UploadFailed."""
+    if not files:
+        raise ValueError("no files")
+    uploads = []
+    for item in files:
+        upload: dict[str, Any] = {"file": item.data, "filename": item.filename, "title": item.title}
+        if item.alt_text:
+            upload["alt_txt"] = _clip(item.alt_text)
+        uploads.append(upload)
+    name = ", ".join(item.filename for item in files)
     try:
         async with asyncio.timeout(timeout):
             response = await client.files_upload_v2(
                 channel=channel,
                 thread_ts=thread_ts,
-                filename=filename,
-                title=title,
-                file=png,
-                alt_txt=_clip(alt_text),
+                file_uploads=uploads,
                 initial_comment=comment,
             )
     except TimeoutError as error:
-        raise UploadFailed("timeout", f"{filename} not posted within {timeout:g} s") from error
+        raise UploadFailed("timeout", f"{name} not posted within {timeout:g} s") from error
     except SlackApiError as error:
         raise UploadFailed(str(error.response.get("error") or "slack_error")) from error
     except (SlackClientError, aiohttp.ClientError, OSError) as error:
         raise UploadFailed("upload_failed", str(error)) from error
-    file = response.get("file") or {}
-    file_id = file.get("id") if isinstance(file, dict) else None
-    if not file_id:
+    found = response.get("files") or ([response.get("file")] if response.get("file") else [])
+    ids = [str(f.get("id")) for f in found if isinstance(f, dict) and f.get("id")]
+    if len(ids) != len(files):
         raise UploadFailed("upload_failed", "no file id in Slack's answer")
-    return str(file_id)
+    return ids
 
 
 def _clip(text: str) -> str:

@@ -22,8 +22,9 @@ from capacity import errors
 from capacity.geography import structure_for
 from capacity.imdi import shown
 from capacity.import_formats import MEASURE_COLUMNS, WIDE_NAME, WIDE_NUMBER, WIDE_YEAR
-from capacity.models import Batch, Change, Measure
+from capacity.models import Actor, Batch, Change, Measure
 from capacity.restore import FORMAT, FORMAT_VERSION
+from capacity.rules import check_year
 from capacity.service import Capacity
 
 EXPORT_FORMATS = ("csv", "json")
@@ -269,3 +270,25 @@ CSV_EXPORTS: dict[str, Callable[[Capacity], Rows]] = {
     "history": _history_csv,
     "batches": _batches_csv,
 }
+
+
+YEAR_TABLES = ("figures", "batches")
+YEAR_COLUMN = {"figures": WIDE_YEAR, "batches": "year"}
+
+
+def export_year(
+    service: Capacity, actor: Actor, year: int | None = None
+) -> tuple[int, list[tuple[str, str]]]:
+    """An admin's export of one year (the planning year unless told): its figures and
+    its batches as CSV for Excel (`;`, UTF-8 with a BOM, formula-safe), with the same
+    columns as `export(service, "csv", what, excel=True)`, as (year, [(file name, text)])."""
+    service.require_admin(actor, "export")
+    year = check_year(year) if year is not None else service.planning_year()
+    files = []
+    with service.snapshot():
+        for what in YEAR_TABLES:
+            columns, rows = CSV_EXPORTS[what](service)
+            at = list(columns).index(YEAR_COLUMN[what])
+            kept = (row for row in rows if row[at] == year)
+            files.append((f"capacity-{what}-{year}.csv", _write_csv(columns, kept, excel=True)))
+    return year, files

@@ -14,6 +14,7 @@ NATIONAL_TITLE = "Norge"  # the core's title for the country; each catalogue nam
 # Bokmål, Nynorsk ("noreg", "heile landet") and English
 NATIONAL_WORDS = frozenset(
     {"norge", "noreg", "norway", "alle", "all", "landet", "hele landet", "heile landet", "national"}
+    | {"country"}  # as `capacity chart country` is typed
 )
 
 

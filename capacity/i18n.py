@@ -175,8 +175,8 @@ class Catalogue:
             return self.field(value)
         if key in ("status", "target"):
             return self.status(value)
-        if key == "action":
-            return self.entries["action"].get(value, value)
+        if key == "action":  # newer actions may name themselves as top-level `action_<name>`
+            return self.entries["action"].get(value) or self.entries.get(f"action_{value}", value)
         if key == "changes":  # [{municipality, now, planned}, …]: one sentence each
             return Safe(
                 "; ".join(

@@ -112,6 +112,7 @@ class OutboxWorker:
         lease_seconds: float = 60.0,
         backoff_max: float = BACKOFF_MAX,
         on_error: Callable[[Exception], None] | None = None,
+        schedule: Callable[[], object] | None = None,
     ) -> None:
         self.lease_seconds = lease_seconds
         self.backoff_max = backoff_max
@@ -122,6 +123,9 @@ class OutboxWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
         self._on_error = on_error
+        self.failures = 0  # rounds failed in a row
+        self.schedule_failures = 0
+        self._schedule = schedule  # run at each poll: queues what is due (the weekly summary)
 
     def start(self) -> OutboxWorker:
         self._thread.start()
@@ -138,6 +142,8 @@ class OutboxWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
+            if self._schedule is not None:
+                self._run_schedule()
             try:
                 while (
                     not self._stop.is_set()
@@ -149,8 +155,31 @@ class OutboxWorker:
                     ).sent
                 ):
                     pass
+                if self.failures:
+                    log.info("Outbox delivery works again after %d failed rounds", self.failures)
+                    self.failures = 0
             except Exception as error:  # keep the worker alive; the alert stays pending
-                log.exception("Outbox delivery failed")
+                # The same fault (a missing table, a locked or damaged file) fails every
+                # round: reported once with its traceback, then retried less and less often.
+                self.failures += 1
+                if self.failures == 1:
+                    log.exception("Outbox delivery failed; retrying with backoff")
                 if self._on_error:
                     self._on_error(error)
+                self._wake.wait(backoff(self.failures, self.backoff_max))
+                continue
             self._wake.wait(self.poll_seconds)
+
+    def _run_schedule(self) -> None:
+        """Queue what is due (the weekly summary); a failure is reported once, tried again
+        at each poll, and never holds up the alerts."""
+        try:
+            self._schedule()  # type: ignore[misc]
+        except Exception as error:
+            self.schedule_failures += 1
+            if self.schedule_failures == 1:
+                log.exception("Queueing what is due failed; tried again at each poll")
+            if self._on_error:
+                self._on_error(error)
+        else:
+            self.schedule_failures = 0

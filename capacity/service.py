@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,7 +19,9 @@ from capacity import (
     access,
     assignments,
     dump_repository,
+    errors,
     figures,
+    health,
     planning,
     queries,
     repository,
@@ -95,6 +98,18 @@ class Capacity:
     def ping(self) -> None:
         """A read that proves the database answers; raises a refusal when it does not."""
         repository.ping(self.core.store.db)
+
+    def health(self) -> None:
+        """Whether this version can serve the database: it opens, its schema is the one
+        this version knows, a read succeeds. Raises `DatabaseProblem` with the reason."""
+        store = self.core.store
+        try:
+            db = store.db
+        except sqlite3.DatabaseError as error:
+            raise errors.DatabaseProblem(
+                "damaged", path=store.path, problems=[str(error)]
+            ) from None
+        health.check(db, store.path)
 
     def version(self) -> int:
         """The schema version: how many migrations are applied."""

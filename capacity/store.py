@@ -13,12 +13,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from capacity import errors
+from capacity import errors, health
 from capacity.schema import migrations
 
 DEFAULT_BUSY_TIMEOUT = 10.0
@@ -142,11 +143,23 @@ class Store:
                 return
             # Writers in this process queue on a lock, not in SQLite's busy handler,
             # which sleeps in growing steps; other processes wait through busy_timeout.
+            started = time.monotonic()
             if not self.memory and not self._write_lock.acquire(timeout=self.busy_timeout):
                 raise errors.Busy()
+            # One deadline for both waits: what was spent queueing here is taken off
+            # SQLite's wait for another process's lock (else two waits could add up).
+            waited = time.monotonic() - started
+            shortened = not self.memory and waited > 0.05
             try:
-                with busy_as_refusal():
-                    db.conn.execute("BEGIN IMMEDIATE")
+                if shortened:
+                    left = max(1, int((self.busy_timeout - waited) * 1000))
+                    db.conn.execute(f"PRAGMA busy_timeout = {left}")
+                try:
+                    with busy_as_refusal():
+                        db.conn.execute("BEGIN IMMEDIATE")
+                finally:
+                    if shortened:
+                        db.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
                 self._local.after_commit = []
                 try:
                     with busy_as_refusal():
@@ -200,6 +213,7 @@ class Store:
     def migrate(self) -> bool:
         """Apply pending migrations; True if the schema changed."""
         with self.write() as db:
+            health.refuse_newer(db, self.path)  # never run on a schema it does not know
             pending = migrations.pending(db)
             migrations.apply(db)
         return bool(pending)

@@ -10,6 +10,9 @@ week's key is ignored).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from capacity import figure_repository as figures_db
@@ -103,3 +106,76 @@ def due(now: datetime, weekday: int, hour: int, minute: int) -> bool:
         days=weekday
     )
     return local >= moment
+
+
+# -- when: CAPACITY_SUMMARY_AT ------------------------------------------------------------
+
+DAYS = {
+    0: ("mon", "monday", "man", "mandag", "måndag"),
+    1: ("tue", "tuesday", "tir", "tirsdag", "tys", "tysdag"),
+    2: ("wed", "wednesday", "ons", "onsdag"),
+    3: ("thu", "thursday", "tor", "torsdag"),
+    4: ("fri", "friday", "fre", "fredag"),
+    5: ("sat", "saturday", "lør", "lørdag", "lau", "laurdag"),
+    6: ("sun", "sunday", "søn", "søndag", "sundag"),
+}
+_DAY = {word: day for day, words in DAYS.items() for word in words}
+OFF = ("off", "none", "av", "nei", "no")
+DEFAULT_AT = "mon 08:00"
+
+
+@dataclass(frozen=True)
+class SummaryTime:
+    """When the week's summary is due, Norwegian time: a weekday (0 Monday) and a time."""
+
+    weekday: int
+    hour: int
+    minute: int
+
+    def __str__(self) -> str:
+        return f"{DAYS[self.weekday][0]} {self.hour:02d}:{self.minute:02d}"
+
+    def due(self, now: datetime) -> bool:
+        return due(now, self.weekday, self.hour, self.minute)
+
+
+def parse_summary_time(text: str) -> SummaryTime | None:
+    """`mon 08:00`, `fredag 14.30`, `sun 7:05`; `off` for no weekly summary (None).
+    Raises ValueError saying what is accepted."""
+    words = text.strip().lower().split()
+    if len(words) == 1 and words[0] in OFF:
+        return None
+    clock = re.fullmatch(r"([0-9]{1,2})[:.]([0-9]{2})", words[1]) if len(words) == 2 else None
+    day = _DAY.get(words[0]) if words else None
+    if day is None or clock is None or int(clock[1]) > 23 or int(clock[2]) > 59:
+        raise ValueError(
+            f"{text!r} is not a weekday and a time: write it like 'mon 08:00' (a day mon–sun "
+            "or man–søn, a time 00:00–23:59, Norwegian time), or 'off' for no weekly summary"
+        )
+    return SummaryTime(day, int(clock[1]), int(clock[2]))
+
+
+class WeeklySummaries:
+    """Queues the week's summary once its time has come: called by the outbox worker at
+    each poll, it asks the database once per week per process (a restart asks again, and
+    the week's key in the outbox makes a second summary of the week impossible)."""
+
+    def __init__(
+        self,
+        queue_summary: Callable[[datetime], bool],
+        at: SummaryTime,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.queue_summary = queue_summary
+        self.at = at
+        self.clock = clock
+        self.checked: str | None = None  # the week this process has seen queued
+
+    def __call__(self) -> bool:
+        now = self.clock()
+        week = week_of(now)
+        if self.checked == week or not self.at.due(now):
+            return False
+        queued = self.queue_summary(now)
+        self.checked = week
+        return queued

@@ -68,6 +68,7 @@ class BotServer:
             "CAPACITY_DB": str(db),
             "CAPACITY_LANGUAGE": language,
             "CAPACITY_ALERT_CHANNEL": "CALERTS",
+            "CAPACITY_SUMMARY_AT": "off",  # a test that wants the weekly summary says when
             **(env or {}),
         }
         self.log = log or db.with_suffix(f".{self.port}.log")

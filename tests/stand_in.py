@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -50,6 +51,10 @@ class StandIn:
         # that status without keeping the bytes; ("stall", seconds) waits before answering.
         self.upload_script: deque[tuple[Any, ...]] = deque()
         self._file_count = 0
+        # Faults by method ("response" for response_urls, or a Web API method), until
+        # cleared: ("delay", seconds) answers normally after a wait; ("status", code)
+        # answers that status; ("drop",) closes the connection without an answer.
+        self.faults: dict[str, tuple[Any, ...]] = {}
         ThreadingHTTPServer.request_queue_size = 256  # a burst of 16+ clients: no SYN drops
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
@@ -91,6 +96,33 @@ class StandIn:
             time.sleep(0.02)
         raise AssertionError(f"{method}: {len(self.calls_to(method))} calls, wanted {count}")
 
+    def responses(self, name: str) -> list[Call]:
+        """The posts to `response_url(name)`, in order."""
+        return [c for c in self.calls_to("response") if c.path.endswith("/response/" + name)]
+
+    def wait_responses(self, name: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Wait until `count` posts reached `response_url(name)`; all of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.responses(name)
+            if len(found) >= count:
+                return found
+            time.sleep(0.01)
+        raise AssertionError(f"{len(self.responses(name))} answers at /response/{name}")
+
+    def answer_to(self, name: str, click: Callable[[], Any], timeout: float = 10.0) -> Call:
+        """Run `click` (a button click answered at `response_url(name)`, after the click
+        itself is answered) and wait for the answer it posts there."""
+        before = len(self.responses(name))
+        click()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.responses(name)
+            if len(found) > before:
+                return found[before]
+            time.sleep(0.01)
+        raise AssertionError(f"no answer at /response/{name} within {timeout} s")
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stand_in = self
 
@@ -113,8 +145,8 @@ class StandIn:
                     method = "response"
                 else:
                     method = self.path
-                if method.startswith("files.") and "?" in self.path:
-                    # slack_sdk sends the files.* upload methods' arguments in the URL
+                if method.startswith(("files.", "conversations.open")) and "?" in self.path:
+                    # slack_sdk sends these methods' arguments in the URL
                     query = parse_qs(urlsplit(self.path).query)
                     body = {**{k: v[0] for k, v in query.items()}, **body}
                     if isinstance(body.get("files"), str):
@@ -123,6 +155,18 @@ class StandIn:
                 call = Call(self.path, method, body, dict(self.headers.items()))
                 with stand_in.lock:
                     stand_in.calls.append(call)
+                    fault = stand_in.faults.get(method)
+                if fault and fault[0] == "delay":
+                    time.sleep(fault[1])
+                elif fault and fault[0] == "status":
+                    with contextlib.suppress(OSError):
+                        self._send(fault[1], {"ok": False, "error": "fault"})
+                    return
+                elif fault and fault[0] == "drop":
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                with stand_in.lock:
                     scripted = (
                         stand_in.script.popleft()
                         if method == "chat.postMessage" and stand_in.script
@@ -216,6 +260,11 @@ class StandIn:
                     if m.get("channel") == body.get("channel")
                 ]
             return {"ok": True, "messages": messages, "has_more": False}
+        if method == "conversations.open":  # the bot's direct message with a user
+            users = str(body.get("users") or "")
+            if not users or "," in users:
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True, "channel": {"id": f"D{users}"}}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}
         if method == "response":

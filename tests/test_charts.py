@@ -233,20 +233,22 @@ def test_no_text_is_smaller_than_11_points():
 
 def test_alt_text_names_every_number_in_the_labels_language():
     nb = render(country(Labels.nb())).alt_text
-    assert nb.startswith("Søylediagram: Norge. 2020: anmodning 3\u00a0602, vedtak 4\u00a0838")
+    assert nb.startswith(
+        "Søylediagram: Norge. 2020: revidert anmodning 3\u00a0602, vedtak 4\u00a0838"
+    )
     for number in ("35\u00a0000", "35\u00a0355", "31\u00a0253", "18\u00a0851", "398", "348"):
         assert number in nb
     assert "2023 (per 25.09.2023)" in nb
     assert "Planår 2020: ledige plasser (rapportert) 398, reservert 50, ledige nå 348." in nb
 
     en = render(tromso(Labels.en())).alt_text
-    assert "2021: request 87, decision 87, settled unknown." in en
-    assert "2022: request unknown, decision 300, settled 250." in en
+    assert "2021: revised request 87, decision 87, settled unknown." in en
+    assert "2022: revised request unknown, decision 300, settled 250." in en
     assert "reserved unknown, spare now unknown." in en
     assert en.endswith(".")
 
     nn = render(trondheim(Labels.nn())).alt_text
-    assert "2020: oppmoding 102, vedtak 155, busett 86." in nn
+    assert "2020: revidert oppmoding 102, vedtak 155, busett 86." in nn
 
 
 def test_network_alt_text_has_the_totals_and_every_city():

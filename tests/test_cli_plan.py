@@ -82,3 +82,17 @@ def test_scores_are_imported_shown_and_cleared(run, tmp_path):  # noqa: F811
     assert refused.exit_code == 1 and "line 2" in refused.output
     assert len(json.loads(run("scores", "show", "--json").output)) == 2
     assert "Cleared 2 scores" in run("scores", "clear").output
+
+
+def test_allocate_without_households_picks_ones_that_add_up_as_in_slack(run):  # noqa: F811
+    run("batch", "new", "Moria 2020", "50", "--households", "5,4+3,6,5,5,6,4,5,5,2")
+    oslo = run("batch", "allocate", "Moria 2020", "Oslo", "10")
+    assert oslo.exit_code == 0, oslo.output
+    assert "Reserved 10 of 'Moria 2020' in Oslo (0301)" in oslo.output
+    assert "Households picked: 5,5" in oslo.output
+    bergen = run("batch", "allocate", "moria 2020", "Bergen", "7")
+    assert "Households picked: 4+3" in bergen.output
+    short = run("batch", "allocate", "Moria 2020", "Trondheim", "1")
+    assert short.exit_code == 1 and "adds up to exactly 1" in short.output
+    shown = run("batch", "show", "Moria 2020", "--json").output
+    assert json.loads(shown)["allocated"] == 17

@@ -129,9 +129,14 @@ def test_unknown_name_offers_did_you_mean_buttons_that_answer(bot, slack):
     actions = [b for b in body["blocks"] if b["type"] == "actions"][0]
     button = actions["elements"][0]
     assert button["text"]["text"] == "Trondheim (5001)"
-    reply = bot.action(button["action_id"], button["value"], response_url=slack.response_url("dym"))
-    assert reply.status == 200
-    [call] = [c for c in slack.calls_to("response") if c.path.endswith("/dym")]
+    replies = []
+    call = slack.answer_to(
+        "dym",
+        lambda: replies.append(
+            bot.action(button["action_id"], button["value"], response_url=slack.response_url("dym"))
+        ),
+    )
+    assert replies[0].status == 200
     assert call.body["replace_original"] is True
     assert call.body["text"].startswith("Trondheim (5001)")
 
@@ -158,10 +163,12 @@ def test_the_country_is_paginated_with_buttons_never_cut_silently(bot, slack):
     assert "Side 1 av 2: 1–20 av 25 kommuner" in blob
     assert "4\u00a0838" in blob  # decisions, as Norwegians write numbers
     [next_button] = [e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    bot.action(
-        next_button["action_id"], next_button["value"], response_url=slack.response_url("page")
+    call = slack.answer_to(
+        "page",
+        lambda: bot.action(
+            next_button["action_id"], next_button["value"], response_url=slack.response_url("page")
+        ),
     )
-    [call] = [c for c in slack.calls_to("response") if c.path.endswith("/page")]
     assert "Side 2 av 2: 21–25 av 25" in json.dumps(call.body["blocks"], ensure_ascii=False)
 
 

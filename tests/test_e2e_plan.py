@@ -35,11 +35,14 @@ def button(reply, action: str) -> dict:
 def click(bot, slack, reply, action: str, name: str) -> dict:
     """Click `action` on the answer `reply`; the message that replaced it."""
     found = button(reply, action)
-    answer = bot.action(
-        found["action_id"], found["value"], response_url=slack.response_url(name), user_id=ADMIN
-    )
-    assert answer.status == 200
-    return [c for c in slack.calls_to("response") if c.path.endswith("/" + name)][-1].body
+
+    def press() -> None:
+        answer = bot.action(
+            found["action_id"], found["value"], response_url=slack.response_url(name), user_id=ADMIN
+        )
+        assert answer.status == 200
+
+    return slack.answer_to(name, press).body
 
 
 def relocation(bot, text: str):

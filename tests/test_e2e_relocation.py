@@ -74,10 +74,12 @@ def assign(
 ):
     preview = bot.command(f'tildel "{batch}" {city} {persons}', command="/relocation", user_id=user)
     button = confirm_button(preview)
-    bot.action(
-        button["action_id"], button["value"], response_url=slack.response_url(url), user_id=user
+    return slack.answer_to(
+        url,
+        lambda: bot.action(
+            button["action_id"], button["value"], response_url=slack.response_url(url), user_id=user
+        ),
     )
-    return [c for c in slack.calls_to("response") if c.path.endswith("/" + url)][-1]
 
 
 def test_the_seed_scenario_in_slack(db):
@@ -119,35 +121,41 @@ def test_confirm_twice_reserves_once_and_undo_releases(db):
         )
         assert "Ledig der etterpå: 95" in preview.json()["text"]
         button = confirm_button(preview)
-        for retry in ("", "", "1"):  # a double click, and Slack retrying
-            bot.action(
-                button["action_id"],
-                button["value"],
-                response_url=slack.response_url("c"),
-                user_id=ADMIN,
-                headers={"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"}
-                if retry
-                else None,
+        for n, retry in enumerate(("", "", "1")):  # a double click, and Slack retrying
+            slack.answer_to(
+                "c",
+                lambda n=n, retry=retry: bot.action(
+                    button["action_id"],
+                    button["value"],
+                    response_url=slack.response_url("c"),
+                    user_id=ADMIN,
+                    extra={"trigger_id": f"1.2.{min(n, 1)}"},  # the retry: the same body
+                    headers={"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"}
+                    if retry
+                    else None,
+                ),
             )
         service = service_on(db)
         assert service.capacity("Trondheim").reserved == 20
-        responses = [c for c in slack.calls_to("response") if c.path.endswith("/c")]
+        responses = slack.responses("c")
         assert responses[0].body["text"].startswith("Tildelt")
         assert responses[-1].body["text"].startswith("Allerede tildelt")
         undo = next(
             e for b in responses[0].body["blocks"] if b["type"] == "actions" for e in b["elements"]
         )
-        bot.action(
-            undo["action_id"], undo["value"], response_url=slack.response_url("u"), user_id=ADMIN
-        )
-        bot.action(
-            undo["action_id"], undo["value"], response_url=slack.response_url("u"), user_id=ADMIN
-        )
+        for n in range(2):  # clicked twice
+            slack.answer_to(
+                "u",
+                lambda n=n: bot.action(
+                    undo["action_id"],
+                    undo["value"],
+                    response_url=slack.response_url("u"),
+                    user_id=ADMIN,
+                    extra={"trigger_id": f"2.2.{n}"},
+                ),
+            )
         assert service.capacity("Trondheim").reserved == 0
-        assert (
-            "Angret"
-            in [c for c in slack.calls_to("response") if c.path.endswith("/u")][0].body["text"]
-        )
+        assert "Angret" in slack.responses("u")[0].body["text"]
         service.store.close()
 
 
@@ -254,6 +262,10 @@ def test_100_concurrent_assignments_for_trondheim_never_overbook(db):
         with ThreadPoolExecutor(max_workers=16) as pool:
             statuses = list(pool.map(click, range(100)))
         assert statuses == [200] * 100
+        deadline = time.monotonic() + 30  # each click's answer follows it
+        while sum(len(slack.responses(f"x{i}")) for i in range(100)) < 100:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
         answers = [c.body["text"] for c in slack.calls_to("response") if "/x" in c.path]
         assert len(answers) == 100
         granted = [a for a in answers if a.startswith("Tildelt")]

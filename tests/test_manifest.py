@@ -34,7 +34,12 @@ def test_manifest_asks_only_for_the_scopes_the_app_uses(manifest):
         "chat:write",
         "channels:history",
         "groups:history",
+        "files:write",  # charts and exports (the upload flow)
+        "im:write",  # an export in a direct message (conversations.open)
     }
+    assert {"files:write", "im:write", "chat:write"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
 

@@ -10,7 +10,7 @@ from bot.listeners.shape import RejectMalformed
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    app.use(RejectMalformed())
+    app.use(RejectMalformed(deps.allowed_url))
     commands.register(app, deps)
     actions.register(app, deps)
     relocation.register(app, deps)

@@ -4,11 +4,10 @@ reservations. Each replaces the message it came from through `response_url`."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot import blocks
 from bot import capacity_blocks as render
@@ -18,9 +17,9 @@ from bot.listeners.payload import (
     PageValue,
     ReportValue,
     ShowValue,
+    answer_click,
     button_value,
     clicker,
-    replace_message,
 )
 from bot.parse import Request
 from capacity import errors
@@ -36,29 +35,24 @@ class Buttons:
         who = clicker(body)
         return answer(request, self.deps, who.id, who.name)
 
-    async def show(
-        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-    ) -> None:
+    async def show(self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
         value = button_value(action, ShowValue)
         request = value and Request("capacity", value.n, year=value.y)
-        await replace_message(body, respond, self._answer(request, body))
+        answer_click(self.deps, body, lambda: self._answer(request, body))
 
-    async def page(
-        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-    ) -> None:
+    async def page(self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
         value = button_value(action, PageValue)
         request = value and Request("overview", value.s, year=value.y, page=value.p)
-        await replace_message(body, respond, self._answer(request, body))
+        answer_click(self.deps, body, lambda: self._answer(request, body))
 
     async def report_anyway(
-        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
+        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]
     ) -> None:
         await ack()
         value = button_value(action, ReportValue)
-        message = await asyncio.to_thread(self._report_anyway, value, body)
-        await replace_message(body, respond, message)
+        answer_click(self.deps, body, lambda: self._report_anyway(value, body))
 
     def _report_anyway(self, value: ReportValue | None, body: dict[str, Any]) -> blocks.Message:
         if value is None:

@@ -3,12 +3,11 @@ assignment, and "Open batch" on an alert in the coordination channel."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot import batch_blocks, blocks, plan_blocks
 from bot.alerts import OPEN_BATCH_ACTION
@@ -19,9 +18,9 @@ from bot.listeners.payload import (
     BatchValue,
     ConfirmValue,
     UndoValue,
+    answer_click,
     button_value,
     clicker,
-    replace_message,
 )
 from capacity import Actor, errors
 
@@ -41,14 +40,13 @@ class RelocationButtons:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def confirm(
-        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        """Reserve, once: the key in the button makes double clicks and retries safe."""
+    async def confirm(self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
+        """Reserve, once: the key in the button makes double clicks and retries safe. The
+        click is answered first; the reservation, once committed, stands even when its
+        message cannot be delivered (the batch's page shows it)."""
         await ack()
-        value = button_value(action, ConfirmValue)
-        message = await asyncio.to_thread(self._confirm, value, clicker(body))
-        await replace_message(body, respond, message)
+        value, actor = button_value(action, ConfirmValue), clicker(body)
+        answer_click(self.deps, body, lambda: self._confirm(value, actor))
 
     def _confirm(self, value: ConfirmValue | None, actor: Actor) -> Message:
         t, service = self.deps.texts, self.deps.service
@@ -64,17 +62,14 @@ class RelocationButtons:
 
         return guarded(t, value, work)
 
-    async def dismiss(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def dismiss(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        await replace_message(body, respond, blocks.plain(self.deps.texts("dismissed")))
+        answer_click(self.deps, body, lambda: blocks.plain(self.deps.texts("dismissed")))
 
-    async def undo(
-        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-    ) -> None:
+    async def undo(self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
-        value = button_value(action, UndoValue)
-        message = await asyncio.to_thread(self._undo, value, clicker(body))
-        await replace_message(body, respond, message)
+        value, actor = button_value(action, UndoValue), clicker(body)
+        answer_click(self.deps, body, lambda: self._undo(value, actor))
 
     def _undo(self, value: UndoValue | None, actor: Actor) -> Message:
         t, service = self.deps.texts, self.deps.service
@@ -89,9 +84,7 @@ class RelocationButtons:
 
         return guarded(t, value, work)
 
-    async def open_batch(
-        self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-    ) -> None:
+    async def open_batch(self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
         """From an alert in the channel: the batch, shown to the one who clicked."""
         await ack()
         t, service = self.deps.texts, self.deps.service
@@ -100,14 +93,8 @@ class RelocationButtons:
             page = service.batch_page(value.b)
             return batch_blocks.batch_page(page, t, service.scope_title(page.batch.scope))
 
-        message = guarded(t, button_value(action, BatchValue), work)
-        if body.get("response_url"):
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=message.text,
-                blocks=message.blocks,
-            )
+        value = button_value(action, BatchValue)
+        answer_click(self.deps, body, lambda: guarded(t, value, work), replace=False)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

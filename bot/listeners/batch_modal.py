@@ -9,11 +9,11 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import batch_blocks, blocks
 from bot.i18n import Texts
+from bot.listeners import later
 from bot.listeners.deps import Deps
 from bot.listeners.payload import clicker, json_object
 from bot.parse import households
@@ -163,20 +163,29 @@ class RelocationModal:
         metadata = json_object(view.get("private_metadata"))
         if not actor.id:
             return
-        # The batch is saved; tell the user where they were, else in a direct message.
-        for channel in filter(None, (metadata.get("channel"), actor.id)):
-            try:
-                if channel == actor.id:
-                    await client.chat_postMessage(
-                        channel=channel, text=message.text, blocks=message.blocks
-                    )
-                else:
-                    await client.chat_postEphemeral(
-                        channel=channel, user=actor.id, text=message.text, blocks=message.blocks
-                    )
-                return
-            except SlackApiError as error:
-                log.warning("Could not confirm batch %s in %s: %s", result.batch.id, channel, error)
+        # The batch is saved; tell the user where they were, else in a direct message
+        # (after the answer, each call time-limited: the batch stands either way).
+        self.deps.background.start(
+            _tell(client, metadata.get("channel"), actor.id, message), name="batch created"
+        )
+
+
+async def _tell(
+    client: AsyncWebClient, channel: str | None, user: str, message: blocks.Message
+) -> None:
+    if isinstance(channel, str) and channel:
+        shown = await later.limited(
+            client.chat_postEphemeral(
+                channel=channel, user=user, text=message.text, blocks=message.blocks
+            ),
+            f"chat.postEphemeral to {channel}",
+        )
+        if shown is not None:
+            return
+    await later.limited(
+        client.chat_postMessage(channel=user, text=message.text, blocks=message.blocks),
+        f"chat.postMessage to {user}",
+    )
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer_cache import QUESTIONS, KeptAnswer
+from bot.listeners import files as file_listeners
 from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
+from bot.listeners.later import answer_command
 from bot.parse import parse
 
 
@@ -17,31 +19,44 @@ class CapacityCommand:
     """`/capacity …`: the answer goes back in the ack (ephemeral, or in the channel
     with `share`/`del`), well inside Slack's 3 seconds."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, files: file_listeners.Files | None = None) -> None:
         self.deps = deps
+        self.files = files or file_listeners.Files(deps)
 
-    async def handle(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+    async def handle(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         request = parse(command.get("text", ""))
+        if request.kind == "chart":  # answered at once; the chart is posted after
+            return await self.files.chart_command(ack, command, client, request)
+        if request.kind == "export":  # answered at once; the CSV comes in a DM
+            return await self.files.export_command(ack, command, client, request)
         user_id, user_name = command.get("user_id", ""), command.get("user_name", "")
         if request.kind in QUESTIONS:  # a few reads, or a kept answer: on the loop
             message = answer(request, self.deps, user_id, user_name)
-        else:  # a change waits for the write lock: off the loop, so others are answered
-            message = await asyncio.to_thread(answer, request, self.deps, user_id, user_name)
-        await ack(**message.payload(share=request.share))
+            await ack(**message.payload(share=request.share))
+            return
+        # A change waits for the write lock: off the loop, within Slack's time limit
+        await answer_command(
+            self.deps,
+            ack,
+            command,
+            lambda: answer(request, self.deps, user_id, user_name),
+            share=request.share,
+        )
 
 
-def handlers(deps: Deps) -> dict[str, Any]:
+def handlers(deps: Deps, files: file_listeners.Files | None = None) -> dict[str, Any]:
     """Every slash command the app answers (the manifest must declare exactly these)."""
     from bot.listeners.relocation import RelocationCommand
 
     return {
-        "/capacity": CapacityCommand(deps).handle,
+        "/capacity": CapacityCommand(deps, files).handle,
         "/relocation": RelocationCommand(deps).handle,
     }
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    for name, handler in handlers(deps).items():
+    files = file_listeners.register(app, deps)  # the chart button, beside the commands
+    for name, handler in handlers(deps, files).items():
         # a kept answer to a question is the response before the listener runs
         middleware = [KeptAnswer(deps)] if name == "/capacity" else None
         app.command(name, middleware=middleware)(handler)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from bot.answer_cache import AnswerCache
 from bot.i18n import Texts
+from bot.listeners.later import Background
 from bot.settings import SLACK_API_URL
 from capacity import Actor, Capacity
 
@@ -16,6 +17,7 @@ class Deps:
     service: Capacity
     texts: Texts
     api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
+    background: Background = field(default_factory=Background)  # work after the answer
     answers: AnswerCache = field(init=False)  # questions' messages, per data generation
 
     def __post_init__(self) -> None:

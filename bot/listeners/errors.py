@@ -9,20 +9,17 @@ click is answered. Only requests that passed the signature check reach a listene
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.listeners import later
 from bot.listeners.deps import Deps
 
 log = logging.getLogger("bot")
-SLACK_TIMEOUT = 3.0
-_tasks: set[asyncio.Task[None]] = set()
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -37,20 +34,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
             )
         url = body.get("response_url")
         if isinstance(url, str) and deps.allowed_url(url):
-            task = asyncio.get_running_loop().create_task(_tell(url, text))
-            _tasks.add(task)
-            task.add_done_callback(_tasks.discard)
+            payload = {"text": text, "response_type": "ephemeral", "replace_original": False}
+            deps.background.start(later.post(url, payload, "the apology"), name="apology")
         return BoltResponse(status=200, body="")
 
     app.error(on_error)
-
-
-async def _tell(url: str, text: str) -> None:
-    try:
-        client = AsyncWebhookClient(url, timeout=int(SLACK_TIMEOUT))
-        await asyncio.wait_for(
-            client.send(text=text, response_type="ephemeral", replace_original=False),
-            SLACK_TIMEOUT + 1,
-        )
-    except Exception:  # the log above has the cause; telling the user is best effort
-        log.warning("Could not tell the user about the error", exc_info=True)

@@ -7,15 +7,18 @@ not one of ours is answered, never passed on to the core.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from slack_bolt.async_app import AsyncRespond
 
+from bot import blocks
 from bot.blocks import Message
-from bot.listeners.deps import actor_from
+from bot.listeners import later
+from bot.listeners.deps import Deps, actor_from
 from bot.parse import MAX_TEXT as MAX_COMMAND
 from capacity import Actor
 from capacity.geography import NATIONAL
@@ -136,10 +139,31 @@ def clicker(body: dict[str, Any]) -> Actor:
     return actor_from(str(user.get("id") or ""), str(name))
 
 
-async def replace_message(body: dict[str, Any], respond: AsyncRespond, message: Message) -> None:
-    """Replace the message the button was on. Our buttons live only on messages sent
-    as answers, which come with a response_url; without one there is nothing to replace."""
-    if body.get("response_url"):
-        await respond(replace_original=True, text=message.text, blocks=message.blocks)
-    else:
-        log.info("Button click without response_url ignored")
+def answer_click(
+    deps: Deps, body: dict[str, Any], work: Callable[[], Message], *, replace: bool = True
+) -> None:
+    """After the click is acknowledged (Slack has its answer at once): `work` off the
+    event loop — it may wait up to ~2 s for the write lock, and then answers "busy,
+    nothing changed" — and its message to the `response_url`, replacing the message the
+    button was on (or, with `replace=False`, shown beside it), within Slack's time limit.
+    What `work` committed stands whether or not that post gets through: the next look
+    shows it. A bug is logged with its traceback and gets the apology."""
+    url = body.get("response_url")
+
+    async def run() -> None:
+        try:
+            message = await asyncio.to_thread(work)
+        except Exception:
+            log.exception("Unhandled error in a listener")
+            message = blocks.plain(deps.texts("error"))
+        if not (isinstance(url, str) and deps.allowed_url(url)):
+            log.info("Button click without a response_url of Slack's: answer not sent")
+            return
+        payload: dict[str, Any] = {"text": message.text, "blocks": message.blocks}
+        if replace:
+            payload["replace_original"] = True
+        else:
+            payload.update(response_type="ephemeral", replace_original=False)
+        await later.post(url, payload)
+
+    deps.background.start(run(), name="click")

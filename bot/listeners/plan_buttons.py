@@ -5,12 +5,11 @@ it came from through `response_url`; values carry keys and ids, never the lines.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot import batch_blocks, blocks, plan_blocks
 from bot.blocks import Message
@@ -23,9 +22,9 @@ from bot.listeners.payload import (
     RedoValue,
     ReleaseValue,
     V,
+    answer_click,
     button_value,
     clicker,
-    replace_message,
 )
 from bot.parse import parse, parse_relocation
 from capacity import Actor
@@ -39,18 +38,14 @@ class PlanButtons:
         self.relocation = relocation  # the /relocation command, for "did you mean"
 
     def clicked(self, model: type[V], work: Callable[[V, Actor], Message]) -> Handler:
-        """A listener: answer the click, do `work` off the event loop (it may wait for
-        the write lock), and replace the message with what it answers."""
+        """A listener: answer the click, then do `work` off the event loop (it may wait
+        for the write lock) and replace the message with what it answers."""
 
-        async def handle(
-            ack: AsyncAck, action: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-        ) -> None:
+        async def handle(ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
             await ack()
             value, actor = button_value(action, model), clicker(body)
-            message = await asyncio.to_thread(
-                guarded, self.deps.texts, value, lambda v: work(v, actor)
-            )
-            await replace_message(body, respond, message)
+            t = self.deps.texts
+            answer_click(self.deps, body, lambda: guarded(t, value, lambda v: work(v, actor)))
 
         return handle
 

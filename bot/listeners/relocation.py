@@ -6,7 +6,6 @@ batches a page at a time, release an assignment, and move batches through their 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -14,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import batch_blocks, blocks, plan_blocks
 from bot.blocks import Message
-from bot.listeners import batch_buttons, batch_modal, plan_buttons
+from bot.listeners import batch_buttons, batch_modal, later, plan_buttons
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import Relocation, parse_relocation
 from bot.parse_relocation import relocation_text
@@ -41,14 +40,15 @@ class RelocationCommand:
 
     async def handle(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         request = parse_relocation(command.get("text", ""))
-        if request.kind == "modal":
+        if request.kind == "modal":  # answered first; the form opens after the answer
             await ack()
-            await client.views_open(
-                trigger_id=command["trigger_id"], view=batch_modal.modal(self.deps.texts, command)
-            )
+            view = batch_modal.modal(self.deps.texts, command)
+            call = client.views_open(trigger_id=command["trigger_id"], view=view)
+            self.deps.background.start(later.limited(call, "views.open"), name="views.open")
             return
-        message = await asyncio.to_thread(self.answer, request, command)
-        await ack(**message.payload(share=request.share))
+        await later.answer_command(
+            self.deps, ack, command, lambda: self.answer(request, command), share=request.share
+        )
 
     def answer(self, request: Relocation, command: dict[str, Any]) -> Message:
         try:

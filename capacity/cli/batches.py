@@ -22,6 +22,7 @@ from capacity.cli.render import (
     print_batch_result,
     print_batches,
 )
+from capacity.households import text
 from capacity.models import BatchStatus
 
 
@@ -121,6 +122,21 @@ def batch_allocate(
         return
     if not municipality:
         raise click.ClickException("Name a municipality, or use --auto")
+    if households is None and persons is not None:
+        # As `/relocation tildel` does: households that add up to exactly PERSONS are
+        # picked (linked ones whole), or the refusal names the nearest totals that can be met.
+        preview = svc.preview_assignment(batch_ref, [(municipality, persons, ())], actor(by))
+        if preview.refused is not None:
+            print_allocation(preview.refused)
+            raise SystemExit(1)
+        done = svc.confirm_assignment(preview.key, actor(by))
+        for result, line in zip(done.results, preview.lines, strict=True):
+            print_allocation(result)
+            if preview.picked and result.granted:
+                click.echo(f"Households picked: {text(line.units)}")
+        if not done.granted:
+            raise SystemExit(1)
+        return
     result = svc.allocate(
         batch_ref, municipality, persons, actor(by), households=parse_households(households)
     )

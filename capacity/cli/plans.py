@@ -76,7 +76,8 @@ def print_plan(plan: PlanResult) -> None:
         proven = "the lowest possible" if plan.optimal else "the best found in the time allowed"
         click.echo(
             f"Highest share of room used: {plan.max_share:.1%} ({fairest.municipality.name_no}), "
-            f"{proven}; {number(plan.room)} places left in {plan.municipalities} municipalities."
+            f"{proven}; the scope had {number(plan.room)} spare places in {plan.municipalities} "
+            "municipalities."
         )
     if plan.scores:
         click.echo(f"Equally fair plans decided by the scores from {plan.scores}.")

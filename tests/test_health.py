@@ -1,0 +1,166 @@
+"""`/healthz` tells whether the bot can serve: the database opens, its schema is the one
+this version knows, a read succeeds. A start on a database of a newer schema is refused.
+A missing outbox table makes the delivery worker back off and say so once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.app import create_app
+from bot.http import SlackAsgi
+from bot.settings import load_settings
+from capacity import Capacity, errors, open_capacity
+from capacity.notify import OutboxWorker
+from capacity.store import Store
+from tests.asgi import call
+
+SECRET = "health-secret"
+
+
+@pytest.fixture
+def db(_seeded_template, tmp_path) -> Path:
+    path = tmp_path / "capacity.db"
+    shutil.copy(_seeded_template, path)
+    return path
+
+
+def healthz(db: Path, change=None) -> tuple[int, dict]:
+    """Start the app on `db`, then `change(db)` behind its back, then ask /healthz."""
+    settings = load_settings(slack_signing_secret=SECRET, slack_bot_token="xoxb-test")
+    service = Capacity(Store(db))
+    asgi = SlackAsgi(create_app(settings, service), SECRET)
+    assert asyncio.run(call(asgi, "/healthz")).status == 200
+    if change:
+        service.store.close()  # the next look opens the file as it is now
+        change(db)
+    answer = asyncio.run(call(asgi, "/healthz"))
+    service.store.close()
+    return answer.status, answer.json()
+
+
+def alter(sql: str):
+    def change(db: Path) -> None:
+        conn = sqlite3.connect(db)
+        conn.executescript(sql)
+        conn.close()
+
+    return change
+
+
+def corrupt(db: Path) -> None:
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    for at in range(page, len(data), page):  # every page after the first: garbage
+        data[at : at + 64] = b"\xa5" * 64
+    db.write_bytes(bytes(data))
+
+
+def test_a_sound_database_is_healthy(db):
+    assert healthz(db) == (200, {"ok": True})
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (corrupt, "damaged"),
+        (lambda db: db.write_bytes(b"not a database at all" * 100), "damaged"),
+        (alter("ALTER TABLE allocations RENAME COLUMN persons TO people"), "no column persons"),
+        (alter("DROP TABLE outbox"), "no table outbox"),
+        (alter("DROP TRIGGER allocation_added"), "allocation_added"),
+        (
+            alter(
+                "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                "VALUES ('capacity', 'm999_from_the_future', '2030-01-01')"
+            ),
+            "newer version",
+        ),
+        (
+            alter("DELETE FROM _sqlite_migrations WHERE name LIKE 'm006%'"),
+            "lacks migrations",
+        ),
+    ],
+    ids=[
+        "corrupt",
+        "not-a-database",
+        "renamed-column",
+        "missing-table",
+        "missing-trigger",
+        "newer-schema",
+        "older-schema",
+    ],
+)
+def test_a_database_that_cannot_be_served_is_a_503_with_the_reason(db, change, words):
+    status, body = healthz(db, change)
+    assert status == 503
+    assert body["ok"] is False and words in body["reason"], body
+
+
+def test_a_database_of_a_newer_schema_is_refused_at_the_start(db):
+    alter(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('capacity', 'm999_from_the_future', '2030-01-01')"
+    )(db)
+    before = db.read_bytes()
+    with pytest.raises(errors.DatabaseProblem) as refused:
+        open_capacity(db)
+    assert refused.value.code == "newer_schema" and "m999_from_the_future" in str(refused.value)
+    assert db.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_capacity_bot_refuses_to_start_on_a_database_of_a_newer_schema(db):
+    alter(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('capacity', 'm999_from_the_future', '2030-01-01')"
+    )(db)
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-x",
+        "SLACK_SIGNING_SECRET": "s",
+        "CAPACITY_DB": str(db),
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--http", "--port", "9"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "newer version" in done.stderr and "Traceback" not in done.stderr
+
+
+class Quiet:
+    def post(self, event, ref):  # pragma: no cover - never reached: no outbox table
+        raise AssertionError("nothing to deliver")
+
+
+def test_a_missing_outbox_table_is_reported_once_and_the_worker_backs_off(db, caplog):
+    service = Capacity(Store(db))
+    alter("DROP TABLE outbox")(db)
+
+    def schedule() -> None:  # queueing the weekly summary needs the outbox too
+        service.queue_summary()
+
+    worker = OutboxWorker(service.outbox, Quiet(), poll_seconds=0.01, schedule=schedule)
+    with caplog.at_level(logging.INFO, logger="capacity"):
+        worker.start()
+        time.sleep(1.5)
+        worker.stop()
+    failures = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage().split(";")[0] for r in failures] == [
+        "Queueing what is due failed",
+        "Outbox delivery failed",
+    ]
+    assert all(r.exc_info and "outbox" in str(r.exc_info[1]) for r in failures)
+    assert 2 <= worker.failures <= 3  # it kept trying, backing off (at 0, 1 and 3 s)
+    service.store.close()
