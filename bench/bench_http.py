@@ -482,12 +482,22 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
         bot_db = directory / "bot.db"
         shutil.copyfile(seed, bot_db)
 
-        api_url = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
+        taken: set[int] = set()
+
+        def unused_port() -> int:
+            """A free port not handed out already in this run (the servers start after
+            all are chosen, so two could otherwise be given the same one)."""
+            while (port := free_port()) in taken:
+                pass
+            taken.add(port)
+            return port
+
+        api_url = f"http://127.0.0.1:{unused_port()}/api/"  # nothing listens there
         base_env = {
             k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CAPACITY_"))
         }
         servers: list[Server] = []
-        port = free_port()
+        port = unused_port()
         servers.append(
             Server(
                 name="bot",
@@ -527,7 +537,7 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
             if why:
                 skipped.append(f"{setup}: {why}")
                 continue
-            port = free_port()
+            port = unused_port()
             servers.append(
                 Server(
                     name=setup,
