@@ -8,7 +8,8 @@ In one run it starts, each as a subprocess on 127.0.0.1:
 
 * the bot: `python -m bot serve --http` (async Bolt app under uvicorn) over a
   temporary copy of a seeded database, with SLACK_API_URL on an unused local port (the
-  slash-command path makes no Web API call; one would fail, and show as a bad answer);
+  slash-command path makes no Web API call; one would fail, and show as a bad answer)
+  and an alert channel, so that the outbox worker runs beside it as it does deployed;
 * bare Bolt apps (`bench/bare_app.py`) whose `/capacity` listener only does
   `ack("constant text")`, one per set-up: Bolt's built-in `app.start()` server, waitress
   with the same WSGI adapter and thread count as the bot, and, when their packages are
@@ -481,12 +482,22 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
         bot_db = directory / "bot.db"
         shutil.copyfile(seed, bot_db)
 
-        api_url = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
+        taken: set[int] = set()
+
+        def unused_port() -> int:
+            """A free port not handed out already in this run (the servers start after
+            all are chosen, so two could otherwise be given the same one)."""
+            while (port := free_port()) in taken:
+                pass
+            taken.add(port)
+            return port
+
+        api_url = f"http://127.0.0.1:{unused_port()}/api/"  # nothing listens there
         base_env = {
             k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CAPACITY_"))
         }
         servers: list[Server] = []
-        port = free_port()
+        port = unused_port()
         servers.append(
             Server(
                 name="bot",
@@ -509,6 +520,8 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
                     "SLACK_API_URL": api_url,
                     "CAPACITY_DB": str(bot_db),
                     "CAPACITY_LANGUAGE": "nb",
+                    # as deployed: the outbox worker runs (and polls) beside the answers
+                    "CAPACITY_ALERT_CHANNEL": "C_BENCH",
                     "CAPACITY_HTTP_THREADS": str(args.threads),
                     "PYTHONPATH": str(REPO),
                 },
@@ -524,7 +537,7 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
             if why:
                 skipped.append(f"{setup}: {why}")
                 continue
-            port = free_port()
+            port = unused_port()
             servers.append(
                 Server(
                     name=setup,

@@ -10,7 +10,7 @@ the Slack stand-in on 127.0.0.1 for response_urls and the Web API. The mix, in t
 questions about municipalities, reports, assignment previews (each kept in the database
 by key) and their Confirm clicks, "did you mean" clicks, `/relocation liste`, the form
 opened, /healthz, an unsigned request and a replayed one. Each checkpoint prints VmRSS
-and the sizes of what the process keeps (the replay memory, the capacity cache, tasks
+and the sizes of what the process keeps (the replay memory, the bot's answer cache, tasks
 after answers); with --trace, the 15 allocation sites that grew most between the first
 and the last checkpoint (tracemalloc; much slower).
 
@@ -158,7 +158,7 @@ class Mix:
 def sizes(app, asgi: SlackAsgi) -> str:
     deps = app.deps
     return (
-        f"replay memory {len(asgi.seen):>6}   capacity cache {len(deps.service.core.line_cache):>5}"
+        f"replay memory {len(asgi.seen):>6}   answer cache {len(deps.answers):>5}"
         f"   tasks after answers {deps.background.pending:>3}"
         f"   SQLite connections {len(deps.service.store._all)}"
     )

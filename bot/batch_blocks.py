@@ -12,13 +12,13 @@ from capacity import households as hh
 from capacity.households import Unit
 from capacity.models import Batch
 from capacity.results import AllocationResult, BatchPage, BatchResult
+from capacity.rules import OPEN_STATUSES
 
 CONFIRM_ACTION = "relocation_confirm"
 DISMISS_ACTION = "relocation_dismiss"
 UNDO_ACTION = "relocation_undo"
 RELEASE_ACTION = "relocation_release"
 BATCH_PAGE_ACTION = "relocation_page"
-OPEN = ("planned", "allocated")
 
 
 Block = dict[str, Any]
@@ -239,7 +239,7 @@ def batch_page(page: BatchPage, t: Texts, scope_title: str, notice: str = "") ->
     blocks.append(context_block(unassigned(t, b, b.unallocated, b.unplaced_units)))
     for a in page.allocations:
         block = section_block(_allocation_line(a, t))
-        if a.active and b.status.value in OPEN:
+        if a.active and b.status in OPEN_STATUSES:
             value = json.dumps({"a": a.id, "b": b.id, "p": page.page})
             block["accessory"] = button(t("release_button"), f"{RELEASE_ACTION}:{a.id}", value)
         blocks.append(block)

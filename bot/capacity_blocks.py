@@ -19,6 +19,7 @@ from bot.blocks import (
 )
 from bot.chart_blocks import chart_actions
 from bot.i18n import Safe, Texts
+from capacity.geography import NATIONAL
 from capacity.models import (
     IMDI_MEASURES,
     CapacityLine,
@@ -168,7 +169,7 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
     """A group (every member) or the country (those with reported spare capacity, most
     remaining first, a page at a time, with buttons to the other pages)."""
     totals = overview.totals
-    national = overview.scope == "norge"
+    national = overview.scope == NATIONAL
     lines = list(overview.lines)
     if national:
         lines = sorted(
@@ -235,7 +236,7 @@ def _overview_notes(
     pages: int,
     t: Texts,
 ) -> list[str]:
-    national = overview.scope == "norge"
+    national = overview.scope == NATIONAL
     notes = []
     overbooked = [line for line in overview.lines if line.overbooked]
     if overbooked:

@@ -100,8 +100,10 @@ def serve(http: bool, host: str, port: int) -> None:
     else:
         import asyncio
 
+        from bot.app import settle_garbage_collector
         from bot.socket_mode import run_socket_mode
 
+        settle_garbage_collector()
         # The handler is built inside the loop; SIGTERM/SIGINT end the run cleanly (exit 0)
         asyncio.run(run_socket_mode(app, settings, worker=worker))
 

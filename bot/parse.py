@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from capacity.geography import NATIONAL_WORDS
+from capacity.geography import NATIONAL, NATIONAL_WORDS
 from capacity.names import normalize
 
 MAX_TEXT = 2000
@@ -97,7 +97,7 @@ def parse(text: str | None) -> Request:
     if not rest:  # `/capacity 2022`: the network that year
         return Request("overview", "storbynettverket", year=year, as_of=as_of, share=share)
     if normalize(" ".join(rest)) in NATIONAL_WORDS:
-        return Request("overview", "norge", year=year, page=page, as_of=as_of, share=share)
+        return Request("overview", NATIONAL, year=year, page=page, as_of=as_of, share=share)
     return Request("capacity", " ".join(rest), year=year, as_of=as_of, share=share, page=page)
 
 

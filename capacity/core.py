@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from capacity import repository
 from capacity.geography import Geography
@@ -39,8 +38,6 @@ class Core:
         self.low_ratio = low_ratio
         self.on_alert_queued: Callable[[], None] | None = None  # set by an adapter
         self._geography: Geography | None = None
-        # capacity() answers, each valid for one `store.generation()`: see queries.capacity
-        self.line_cache: dict[tuple[Any, ...], tuple[int, Any]] = {}
 
     def now(self) -> str:
         return iso(self.clock())
@@ -53,4 +50,3 @@ class Core:
 
     def reload(self) -> None:
         self._geography = None
-        self.line_cache.clear()

@@ -21,7 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from capacity import errors
-from capacity.repository import marks, rows_of
+from capacity.repository import marks
 from capacity.schema import DERIVED_COLUMNS, DERIVED_TABLES, migrations
 
 # Tables `seed()` fills with the bundled data (the history records of the bundled data are
@@ -82,6 +82,9 @@ def _out(value: Any) -> Any:
     return {BLOB: base64.b64encode(value).decode("ascii")} if isinstance(value, bytes) else value
 
 
+_PLAIN = frozenset({str, int, float, type(None)})  # values SQLite holds as they are
+
+
 def _in(table: str, column: str, value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {BLOB} and isinstance(value[BLOB], str):
         return base64.b64decode(value[BLOB])
@@ -96,11 +99,12 @@ def dump(db: Database) -> Dump:
     for table in tables(db):
         names = columns(db, table)
         select = ", ".join(_quote(name) for name in names)
+        cursor = db.conn.execute(
+            f"SELECT {select} FROM {_quote(table)} ORDER BY {_order(db, table)}"
+        )
         found.tables[table] = [
-            {name: _out(value) for name, value in row.items()}
-            for row in rows_of(
-                db, f"SELECT {select} FROM {_quote(table)} ORDER BY {_order(db, table)}"
-            )
+            dict(zip(names, map(_out, row) if bytes in map(type, row) else row, strict=True))
+            for row in cursor
         ]
     if db.table("sqlite_sequence").exists():
         for name, seq in db.conn.execute("SELECT name, seq FROM sqlite_sequence ORDER BY name"):
@@ -132,7 +136,13 @@ def load(
                     raise errors.InvalidInput("export_column", table=table, column=column)
         # Consecutive rows with the same columns go in one statement, in document order.
         for names, run in itertools.groupby(records, key=lambda record: tuple(record)):
-            values = [[_in(table, c, record[c]) for c in names] for record in run]
+            values = [
+                [
+                    value if type(value) in _PLAIN else _in(table, c, value)
+                    for c, value in zip(names, record.values(), strict=True)
+                ]
+                for record in run
+            ]
             sql = (
                 f"INSERT INTO {_quote(table)} ({', '.join(map(_quote, names))}) "
                 f"VALUES ({', '.join('?' * len(names))})"

@@ -113,12 +113,13 @@ def document(service: Capacity) -> dict[str, Any]:
     }
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def document_text(found: dict[str, Any]) -> str:
     """JSON with one row a line: readable, and a change is one line in a diff."""
 
-    def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
+    dumps = _ENCODER.encode  # json.dumps(value, ensure_ascii=False), without a new encoder a row
     lines = ["{"]
     lines += [f"  {dumps(key)}: {dumps(value)}," for key, value in found.items() if key != "tables"]
     lines.append('  "tables": {')

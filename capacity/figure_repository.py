@@ -27,6 +27,8 @@ def figure_key(number: str, year: int, measure: Measure) -> str:
 
 
 FIGURE_COLUMNS = "c.at, c.actor, c.actor_name, c.source, c.source_date"
+MEASURES = {m.value: m for m in Measure}
+FEW = 200  # municipalities read by number; more, and the whole year is read  # a row's text to its measure, without Enum's call
 
 
 def _figure(
@@ -39,7 +41,7 @@ def _figure(
     source_date: str,
 ) -> Figure:
     return Figure(
-        measure=Measure(measure),
+        measure=MEASURES[measure],
         value=value,
         changed_at=at,
         actor=actor_name or actor,
@@ -102,15 +104,19 @@ def settled_by_place(db: Database, year: int, number: str | None = None) -> dict
 def lines(
     db: Database, municipalities: Sequence[Municipality], year: int
 ) -> tuple[CapacityLine, ...]:
-    """Many municipalities' lines for a year, in two queries."""
+    """Many municipalities' lines for a year, in a few queries. Only their figures are
+    read and built: a group's (a batch's scope, the network) are a few dozen of the
+    year's 1,500."""
     figures: dict[str, dict[Measure, Figure]] = {}
+    numbers = sorted({m.number for m in municipalities})
+    few = len(numbers) <= FEW
     for row in db.conn.execute(
         f"""SELECT f.number, f.measure, f.value, {FIGURE_COLUMNS}
             FROM figures f JOIN changes c ON c.id = f.change_id
-            WHERE f.year = ?""",
-        [year],
+            WHERE f.year = ?{f" AND f.number IN ({marks(numbers)})" if few else ""}""",
+        [year, *numbers] if few else [year],
     ):
-        figures.setdefault(row[0], {})[Measure(row[1])] = _figure(*row[1:])
+        figures.setdefault(row[0], {})[MEASURES[row[1]]] = _figure(*row[1:])
     reserved = dict(
         db.conn.execute("SELECT number, persons FROM reserved WHERE year = ?", [year]).fetchall()
     )
@@ -142,9 +148,9 @@ def lines_as_of(
         number, _, measure = key.split("/")
         value = json.loads(after) if after is not None else None
         if value == ABSENT:
-            figures.get(number, {}).pop(Measure(measure), None)
+            figures.get(number, {}).pop(MEASURES[measure], None)
         else:
-            figures.setdefault(number, {})[Measure(measure)] = _figure(measure, value, *rest)
+            figures.setdefault(number, {})[MEASURES[measure]] = _figure(measure, value, *rest)
     statuses: dict[int, str] = {}
     for key, after in db.conn.execute(
         "SELECT key, after FROM changes WHERE entity = 'batch' AND at <= ? ORDER BY at, id",
@@ -187,8 +193,10 @@ def other_years(db: Database, numbers: Sequence[str], year: int) -> tuple[YearFi
             WHERE f.number IN ({marks(numbers)}) AND f.year != ? AND f.measure != ?""",
         [*numbers, year, Measure.SPARE.value],
     ):
-        found.setdefault(y, {})[Measure(measure)] = value
-        dates.setdefault(y, []).append(source_date)
+        if y not in found:
+            found[y], dates[y] = {}, []
+        found[y][MEASURES[measure]] = value
+        dates[y].append(source_date)
     return tuple(
         YearFigures(year=y, values=found[y], partial=partial_date(y, dates[y]))
         for y in sorted(found)

@@ -131,13 +131,6 @@ class Outbox:
                 row["attempts"] += 1
         return [_alert(row) for row in rows]
 
-    def next_due(self) -> datetime | None:
-        """When the next pending alert falls due (for a worker deciding how long to sleep)."""
-        row = self.core.store.db.conn.execute(
-            "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'"
-        ).fetchone()
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
-
     def mark_sent(self, alert_id: int, delivery_ref: str = "") -> None:
         with self.core.store.write() as db:
             db.conn.execute(

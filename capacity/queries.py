@@ -16,7 +16,6 @@ from capacity.names import MAX_QUERY_LENGTH, Resolution, normalize
 from capacity.rules import DEFAULT_PLANNING_YEAR, check_count, check_year, parse_moment, totals
 
 DEFAULT_SCOPE = "storbynettverket"
-LINE_CACHE_SIZE = 4096  # capacity() answers kept; a national run is 357 x years
 PLANNING_YEAR = "planning_year"
 
 
@@ -98,17 +97,13 @@ def capacity(
     """Capacity of one municipality in a year (the planning year unless told), with
     IMDi's figures of its other years; as it stood at `as_of` when given.
 
-    Answers are kept by (structure, number, year asked), each valid for one
-    `store.generation()`: a question repeated in a meeting costs a dict lookup."""
+    A cold answer reads one row per figure and one reservation total: it does not grow
+    with the history. Nothing is kept here: an adapter that keeps answers keys them by
+    `Capacity.generation()`."""
     if year is not None:
         check_year(year)
     as_of = moment(as_of)
     current = municipality(core, query, year)
-    key = (current.structure, current.number, year)
-    generation = core.store.generation() if as_of is None else None
-    cached = core.line_cache.get(key)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
     with core.store.read() as db:
         if year is None:
             year = planning_year(core)
@@ -131,10 +126,6 @@ def capacity(
                 else (),
             }
         )
-    if as_of is None:
-        if len(core.line_cache) >= LINE_CACHE_SIZE:
-            core.line_cache.clear()
-        core.line_cache[key] = (generation, line)  # type: ignore[assignment]
     return line
 
 

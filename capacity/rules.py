@@ -39,7 +39,6 @@ DEFAULT_LOW_RATIO = 0.10
 OPEN_STATUSES = (BatchStatus.PLANNED, BatchStatus.ALLOCATED)  # places can still change
 DEFAULT_PLANNING_YEAR = 2020  # the year of the KS letter's figures
 OSLO = ZoneInfo("Europe/Oslo")
-MOMENT_FORMS = ("2020-10-01", "1.10.2020", "01.10.2020", "2020-10-01T12:00", "2020-10-01 12:00")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _TIME = re.compile(r"[T ](\d{2}):(\d{2})")
 

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from capacity import Actor, Capacity
+from capacity.geography import Geography
+from capacity.repository import load_geography
 from capacity.store import Store
 
 ADMIN = Actor(id="U_ADMIN", name="Ada Admin")
@@ -39,28 +43,71 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def fresh(_seeded_template, clock) -> Capacity:
-    """A seeded database in memory, with an admin user U_ADMIN."""
+@pytest.fixture(scope="session")
+def _seeded_geography(_seeded_template) -> Geography:
+    """The seed's reference data (municipalities, their names, groups), read once: every
+    copy of the seeded database holds the same, and a `Geography` is never changed in
+    place (a change of reference data calls `reload()`, which reads it anew)."""
+    store = Store(_seeded_template)
+    geography = load_geography(store.db)
+    store.close()
+    return geography
+
+
+def sharing(service: Capacity, geography: Geography) -> Capacity:
+    """`service` with the session's reference data instead of reading its own (about
+    30 ms a service, paid by most tests)."""
+    service.core._geography = geography
+    return service
+
+
+def seeded_in_memory(template, geography: Geography | None = None, **options) -> Capacity:
+    """What `Capacity.open(":memory:")` makes, copied from the session's seeded file."""
     import sqlite3
 
     store = Store(":memory:")
-    source = sqlite3.connect(_seeded_template)
+    source = sqlite3.connect(template)
     source.backup(store.db.conn)
     source.close()
-    service = Capacity(store, clock=clock)
+    service = Capacity(store, **options)
+    return sharing(service, geography) if geography else service
+
+
+@pytest.fixture
+def seeded(_seeded_template, _seeded_geography) -> Capacity:
+    """A seeded database in memory, as `Capacity.open(":memory:")` makes it: no roles."""
+    return seeded_in_memory(_seeded_template, _seeded_geography)
+
+
+@pytest.fixture
+def fresh(_seeded_template, _seeded_geography, clock) -> Capacity:
+    """A seeded database in memory, with an admin user U_ADMIN."""
+    service = seeded_in_memory(_seeded_template, _seeded_geography, clock=clock)
     service.grant(ADMIN.id, "admin", CLI)
     return service
 
 
 @pytest.fixture
-def on_disk(_seeded_template, tmp_path, clock) -> Capacity:
-    """A seeded database file (WAL, one connection per thread)."""
-    import shutil
-
+def seeded_db(_seeded_template, tmp_path) -> Path:
+    """A copy of the seeded database file, for a bot server or the CLI to open."""
     path = tmp_path / "capacity.db"
     shutil.copy(_seeded_template, path)
-    service = Capacity(Store(path), clock=clock)
+    return path
+
+
+@pytest.fixture
+def admin_db(seeded_db) -> Path:
+    """A copy of the seeded database file in which U_ADMIN is an admin (a bot server's)."""
+    service = Capacity(Store(seeded_db))
+    service.grant(ADMIN.id, "admin", CLI)
+    service.store.close()
+    return seeded_db
+
+
+@pytest.fixture
+def on_disk(seeded_db, _seeded_geography, clock) -> Capacity:
+    """A seeded database file (WAL, one connection per thread)."""
+    service = sharing(Capacity(Store(seeded_db), clock=clock), _seeded_geography)
     service.grant(ADMIN.id, "admin", CLI)
     yield service
     service.store.close()

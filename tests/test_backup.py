@@ -74,6 +74,7 @@ def test_a_backup_holds_what_is_still_in_the_write_ahead_log_and_a_file_copy_doe
     assert result.info.history_records == len(on_disk.history())
 
 
+@pytest.mark.slow
 def test_backups_taken_while_another_process_writes_are_each_one_consistent_state(
     on_disk, tmp_path
 ):
@@ -272,6 +273,7 @@ def test_a_backup_of_another_page_size_restores_into_a_database_in_use(on_disk, 
     assert on_disk.capacity("Bergen", 2020).spare == 50
 
 
+@pytest.mark.slow
 def test_a_restore_while_another_process_writes_leaves_a_sound_database(on_disk, tmp_path):
     live, stop = Path(on_disk.store.path), tmp_path / "stop"
     saved = backup(live, tmp_path / "saved.db").target

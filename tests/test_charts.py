@@ -132,6 +132,7 @@ def test_the_size_and_resolution_are_the_callers():
     assert (rendered.width, rendered.height) == (1500, 900)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_network_chart_is_a_png_that_grows_only_for_many_rows(language):
     seven = render(network(LANGUAGES[language]))
@@ -295,6 +296,7 @@ def test_overbooked_planning_year_renders_and_says_so():
     assert "Ledige nå: \u221215" in [t.get_text() for t in figure(chart).texts]
 
 
+@pytest.mark.slow
 def test_rendering_in_several_threads_at_once_gives_the_same_pngs():
     charts = [
         trondheim(Labels.nb()),
@@ -310,6 +312,7 @@ def test_rendering_in_several_threads_at_once_gives_the_same_pngs():
     assert got == expected * 2
 
 
+@pytest.mark.slow
 def test_the_charts_use_no_pyplot():
     code = (
         "import sys\n"

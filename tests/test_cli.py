@@ -197,6 +197,7 @@ def test_backup_and_restore_refusals_are_one_line(db, tmp_path, content, says):
     assert len(result.output.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_export_then_init_then_import_gives_an_identical_export(db, tmp_path):
     capacity("batch", "new", "Moria 2020", "50", "--year", "2020", "--db", str(db))
     capacity("batch", "allocate", "Moria 2020", "--auto", "--db", str(db))

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from capacity import Actor, Capacity
 from capacity.store import Store
 from tests.conftest import ADMIN
@@ -29,6 +31,7 @@ def test_concurrent_assignments_never_overbook(on_disk):
     assert on_disk.capacity("Trondheim").reserved == 16 * 7 <= 115
 
 
+@pytest.mark.slow
 def test_two_processes_report_at_once_and_both_are_kept(on_disk):
     code = (
         "import sys; from capacity import Capacity, Actor\n"

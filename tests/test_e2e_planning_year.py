@@ -5,7 +5,6 @@ negative capacity, and unknown never shown as zero."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 
 import pytest
@@ -26,13 +25,8 @@ FAST = {
 
 
 @pytest.fixture
-def db(_seeded_template, tmp_path):
-    path = tmp_path / "bot.db"
-    shutil.copy(_seeded_template, path)
-    service = Capacity(Store(path))
-    service.grant(ADMIN, "admin", Actor(id="cli:test", trusted=True))
-    service.store.close()
-    return path
+def db(admin_db):
+    return admin_db
 
 
 @pytest.fixture(params=["nb", "en"])

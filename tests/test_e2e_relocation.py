@@ -5,7 +5,6 @@ concurrent assignments, Slack failing in every way, and a crash."""
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import sqlite3
 import time
@@ -14,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from capacity import Actor, Capacity
+from capacity import Capacity
 from capacity.store import Store
 from tests.bot_server import BotServer, free_port
 from tests.stand_in import StandIn
@@ -39,13 +38,8 @@ CITIES = [
 
 
 @pytest.fixture
-def db(_seeded_template, tmp_path):
-    path = tmp_path / "bot.db"
-    shutil.copy(_seeded_template, path)
-    service = Capacity(Store(path))
-    service.grant(ADMIN, "admin", Actor(id="cli:test", trusted=True))
-    service.store.close()
-    return path
+def db(admin_db):
+    return admin_db
 
 
 def service_on(db) -> Capacity:

@@ -144,6 +144,7 @@ class Quiet:
         raise AssertionError("nothing to deliver")
 
 
+@pytest.mark.slow  # a worker thread backing off in real time
 def test_a_missing_outbox_table_is_reported_once_and_the_worker_backs_off(db, caplog):
     service = Capacity(Store(db))
     alter("DROP TABLE outbox")(db)

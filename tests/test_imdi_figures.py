@@ -50,12 +50,14 @@ def imported(tmp_path_factory):
     service.store.close()
 
 
+@pytest.mark.slow  # imports the whole of IMDi's download (23,000 rows)
 def test_importing_imdis_download_gives_the_bundled_figures(fresh, imported):
     service, summary = imported
     assert figures_of(service) == figures_of(fresh)
     assert summary.changed == summary.rows
 
 
+@pytest.mark.slow  # imports the whole of IMDi's download (23,000 rows)
 def test_the_download_tells_what_it_skipped_and_why(imported):
     _, summary = imported
     assert summary.skipped["percent"] == 36913  # every Prosent line
@@ -64,6 +66,7 @@ def test_the_download_tells_what_it_skipped_and_why(imported):
     assert summary.rows + sum(summary.skipped.values()) == 74898
 
 
+@pytest.mark.slow  # imports the whole of IMDi's download (23,000 rows)
 def test_figures_from_the_download_are_dated_by_its_name(imported):
     service, _ = imported
     line = service.capacity("Trondheim", 2023)
@@ -71,6 +74,7 @@ def test_figures_from_the_download_are_dated_by_its_name(imported):
     assert line.figures[Measure.SETTLED].source.startswith("import imdi_bosatt_anmodede")
 
 
+@pytest.mark.slow
 def test_only_the_years_asked_for_are_imported(tmp_path):
     service = empty_database(tmp_path / "years.db")
     summary = import_file(service, RAW, CLI, years=range(2021, 2024))

@@ -127,6 +127,7 @@ def test_odd_input_is_refused_clearly_and_changes_nothing(fresh, text):
     assert fresh.store.db.execute("SELECT count(*) FROM figures").fetchone()[0] == count
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_resolution_never_raises(fresh_geography, text):

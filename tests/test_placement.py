@@ -111,6 +111,7 @@ def lowest_share_by_counts(units, rooms) -> Fraction:
     raise AssertionError("no share fits")
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     units=st.lists(

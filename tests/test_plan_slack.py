@@ -75,6 +75,7 @@ def test_both_catalogues_have_every_text():
     assert keys(en) - keys(nb) == set()  # the singulars too (import_one)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["nb", "en"])
 def test_the_largest_plan_the_data_allows_fits_one_message(fresh, language):
     """The 2022 decisions as room in all 356 municipalities, and a month's surge."""

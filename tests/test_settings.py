@@ -35,6 +35,7 @@ def test_a_malformed_setting_is_named(monkeypatch, env, named):
         load_settings()
 
 
+@pytest.mark.slow
 def test_serve_without_tokens_names_what_is_missing(tmp_path):
     env = {"PATH": "", "HOME": str(tmp_path)}
     result = subprocess.run(
@@ -50,6 +51,7 @@ def test_serve_without_tokens_names_what_is_missing(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_ask_answers_offline_in_a_terminal(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "Tromso", "--db", str(tmp_path / "c.db")],

@@ -27,8 +27,8 @@ IMDI_HEADER = "Kommunenummer;Kommune;Anmodning, vedtak og faktisk bosetting;Enhe
 
 
 @pytest.fixture
-def service() -> Capacity:
-    return Capacity.open(":memory:")
+def service(seeded) -> Capacity:
+    return seeded
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

@@ -118,7 +118,7 @@ def test_upload_png_gives_up_after_its_time_limit(chart):
         slack.upload_script.append(("stall", 3))
         started = time.monotonic()
         with pytest.raises(UploadFailed) as failed:
-            upload(slack, chart, timeout=0.5)
+            upload(slack, chart, timeout=0.2)
         assert time.monotonic() - started < 2.5
         assert failed.value.error == "timeout"
         assert slack.calls_to("files.completeUploadExternal") == []

@@ -19,7 +19,9 @@ def answer(request: Request, deps: Deps, user_id: str, user_name: str = "") -> M
     """Answer one request; the core's refusals become messages. A bug is not a refusal:
     it goes on to Bolt's error handler with its traceback."""
     try:
-        return _answer(request, deps, user_id, user_name)
+        return deps.answers.answer(
+            request, deps.texts, lambda: _answer(request, deps, user_id, user_name)
+        )
     except errors.CapacityError as error:
         message = blocks.refusal(error, deps.texts, request.year, redo=redo(request))
         if error.code == "below_reserved":  # the reporter may save it anyway

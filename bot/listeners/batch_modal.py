@@ -18,6 +18,7 @@ from bot.listeners.deps import Deps
 from bot.listeners.payload import clicker, json_object
 from bot.parse import households
 from capacity import errors
+from capacity.rules import MAX_BATCH_PERSONS, MAX_NAME_LENGTH, MAX_YEAR, MIN_YEAR
 
 log = logging.getLogger("bot")
 
@@ -62,7 +63,9 @@ def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": t("modal_title")},
         "submit": {"type": "plain_text", "text": t("modal_submit")},
         "blocks": [
-            _input("name", t("field_name"), {"type": "plain_text_input", "max_length": 80}),
+            _input(
+                "name", t("field_name"), {"type": "plain_text_input", "max_length": MAX_NAME_LENGTH}
+            ),
             _input(
                 "persons",
                 t("field_persons"),
@@ -70,7 +73,7 @@ def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
                     "type": "number_input",
                     "is_decimal_allowed": False,
                     "min_value": "1",
-                    "max_value": "10000",
+                    "max_value": str(MAX_BATCH_PERSONS),
                 },
             ),
             _input(
@@ -85,8 +88,8 @@ def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
                 {
                     "type": "number_input",
                     "is_decimal_allowed": False,
-                    "min_value": "2000",
-                    "max_value": "2100",
+                    "min_value": str(MIN_YEAR),
+                    "max_value": str(MAX_YEAR),
                 },
                 optional=True,
             ),
@@ -121,7 +124,11 @@ class RelocationModal:
             problems["persons"] = _error(
                 t,
                 errors.InvalidInput(
-                    "count_range", field="persons", value=persons, minimum=1, maximum=10_000
+                    "count_range",
+                    field="persons",
+                    value=persons,
+                    minimum=1,
+                    maximum=MAX_BATCH_PERSONS,
                 ),
             )
         sizes = households(_field(values, "families")) if _field(values, "families") else ()
@@ -130,7 +137,7 @@ class RelocationModal:
         year = _field(values, "year")
         if year and not re.fullmatch(r"[0-9]{4}", year):
             problems["year"] = t.plain.refusal(
-                errors.InvalidInput("year_range", year=year, minimum=2000, maximum=2100)
+                errors.InvalidInput("year_range", year=year, minimum=MIN_YEAR, maximum=MAX_YEAR)
             )
         if problems:
             await ack(response_action="errors", errors=problems)

@@ -7,13 +7,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.answer_cache import QUESTIONS, KeptAnswer
 from bot.listeners import files as file_listeners
 from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
 from bot.listeners.later import answer_command
 from bot.parse import parse
-
-QUESTIONS = {"help", "capacity", "overview", "room", "invalid"}
 
 
 class CapacityCommand:
@@ -31,7 +30,7 @@ class CapacityCommand:
         if request.kind == "export":  # answered at once; the CSV comes in a DM
             return await self.files.export_command(ack, command, client, request)
         user_id, user_name = command.get("user_id", ""), command.get("user_name", "")
-        if request.kind in QUESTIONS:  # a few reads (kept by the core): on the loop
+        if request.kind in QUESTIONS:  # a few reads, or a kept answer: on the loop
             message = answer(request, self.deps, user_id, user_name)
             await ack(**message.payload(share=request.share))
             return
@@ -58,4 +57,6 @@ def handlers(deps: Deps, files: file_listeners.Files | None = None) -> dict[str,
 def register(app: AsyncApp, deps: Deps) -> None:
     files = file_listeners.register(app, deps)  # the chart button, beside the commands
     for name, handler in handlers(deps, files).items():
-        app.command(name)(handler)
+        # a kept answer to a question is the response before the listener runs
+        middleware = [KeptAnswer(deps)] if name == "/capacity" else None
+        app.command(name, middleware=middleware)(handler)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bot.answer_cache import AnswerCache
 from bot.home_refresh import HomeRefresher
 from bot.i18n import Texts
 from bot.listeners.later import Background
@@ -22,6 +23,10 @@ class Deps:
     home: HomeRefresher | None = None  # the Home tabs' refresher, when wired
     api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
     background: Background = field(default_factory=Background)  # work after the answer
+    answers: AnswerCache = field(init=False)  # questions' messages, per data generation
+
+    def __post_init__(self) -> None:
+        self.answers = AnswerCache(self.service.generation)
 
     def allowed_url(self, url: str) -> bool:
         """Whether a `response_url` is Slack's: https on a slack.com host, or the same

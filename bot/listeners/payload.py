@@ -19,13 +19,16 @@ from bot import blocks
 from bot.blocks import Message
 from bot.listeners import later
 from bot.listeners.deps import Deps, actor_from
+from bot.parse import MAX_TEXT as MAX_COMMAND
 from capacity import Actor
+from capacity.geography import NATIONAL
+from capacity.rules import MAX_BATCH_PERSONS, MAX_FIGURE, MAX_TEXT, MAX_YEAR, MIN_YEAR
 
 log = logging.getLogger("bot")
 
 Id = Annotated[int, Field(ge=1, le=2**62)]
-Count = Annotated[int, Field(ge=1, le=100_000)]
-Year = Annotated[int, Field(ge=1900, le=2200)]
+Count = Annotated[int, Field(ge=1, le=MAX_BATCH_PERSONS)]  # persons, or a household's
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 
 
 class Value(BaseModel):
@@ -42,7 +45,7 @@ class ShowValue(Value):
 class PageValue(Value):
     """A page of the national overview."""
 
-    s: Annotated[str, Field(max_length=40)] = "norge"
+    s: Annotated[str, Field(max_length=40)] = NATIONAL
     y: Year | None = None
     p: Annotated[int, Field(ge=1, le=1000)] = 1
 
@@ -87,7 +90,7 @@ class RedoValue(Value):
     """A command carried on with the municipality chosen from "did you mean"."""
 
     c: Literal["capacity", "relocation"]
-    t: Annotated[str, Field(min_length=1, max_length=2000)]
+    t: Annotated[str, Field(min_length=1, max_length=MAX_COMMAND)]
 
 
 class ReportValue(Value):
@@ -95,8 +98,8 @@ class ReportValue(Value):
 
     n: Annotated[str, Field(max_length=10)]
     y: Year
-    v: Annotated[int, Field(ge=0, le=100_000)]
-    r: Annotated[str, Field(max_length=500)] = ""
+    v: Annotated[int, Field(ge=0, le=MAX_FIGURE)]
+    r: Annotated[str, Field(max_length=MAX_TEXT)] = ""
 
 
 class UndoValue(Value):
