@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow
 def test_importing_the_core_loads_nothing_from_slack_or_the_bot():
     code = (
         "import sys, capacity, capacity.service, capacity.cli, capacity.imports, capacity.exports\n"

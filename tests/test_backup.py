@@ -147,6 +147,7 @@ def test_a_backup_of_what_is_not_a_capacity_database_is_refused_and_leaves_no_fi
 # -- restoring -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_restore_brings_the_backup_back_and_keeps_the_replaced_database_beside_it(
     on_disk, tmp_path
 ):
@@ -167,6 +168,7 @@ def test_restore_brings_the_backup_back_and_keeps_the_replaced_database_beside_i
     assert result.migrated == ()
 
 
+@pytest.mark.slow
 def test_restore_creates_a_database_that_is_not_there(on_disk, tmp_path):
     saved = backup(Path(on_disk.store.path), tmp_path / "saved.db").target
 
@@ -205,6 +207,7 @@ def newer(path: Path) -> Path:
         (newer, "newer_schema"),
     ],
 )
+@pytest.mark.slow
 def test_restore_refuses_what_is_not_a_sound_capacity_database_of_a_known_schema(
     on_disk, tmp_path, make, code
 ):

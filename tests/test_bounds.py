@@ -7,6 +7,8 @@ import asyncio
 import hashlib
 import logging
 
+import pytest
+
 from bot.http import WINDOW, Seen
 from bot.listeners.later import Background
 
@@ -46,6 +48,7 @@ def test_the_replay_memory_never_holds_more_than_its_maximum(caplog):
     assert len([r for r in caplog.records if "replay memory full" in r.getMessage()]) == 1
 
 
+@pytest.mark.slow
 def test_work_after_answers_is_awaited_at_shutdown_and_forgotten_when_done():
     async def run() -> list[str]:
         background = Background()

@@ -283,6 +283,7 @@ def test_refusals_answer_in_nynorsk(nynorsk):
     assert "inga gruppe heiter «Ukjend»" in batch
 
 
+@pytest.mark.slow
 def test_overviews_help_and_usage_answer_in_nynorsk(nynorsk):
     app, _ = nynorsk
     country = assert_nynorsk(ask(app, LOCAL_SECRET, "noreg 2020"))

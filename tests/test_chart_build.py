@@ -54,6 +54,7 @@ def test_unknown_figures_stay_unknown_on_the_chart(fresh):
     assert None in {v for y in years.values() for v in (y.request, y.decision, y.settled)}
 
 
+@pytest.mark.slow
 def test_the_network_and_the_country(fresh):
     network = build(fresh, "", None, "en")
     assert isinstance(network.chart, NetworkChart)
@@ -77,6 +78,7 @@ def test_a_name_that_is_no_municipality_is_refused_with_suggestions(fresh):
     assert [m.name_no for m in refused.value.facts["suggestions"]][:1] == ["Tromsø"]
 
 
+@pytest.mark.slow
 def test_the_charts_render_at_slacks_preview_size(fresh):
     for target in ("Trondheim", "", "norge"):
         rendered = render(build(fresh, target, None, "nb").chart)
@@ -96,6 +98,7 @@ def run(_seeded_template, tmp_path):
     return invoke
 
 
+@pytest.mark.slow
 def test_capacity_chart_writes_the_png_and_says_where(run, tmp_path):
     out = tmp_path / "trondheim.png"
     result = run("chart", "Trondheim", "--out", str(out))

@@ -118,6 +118,7 @@ def bars(fig) -> dict[str, object]:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("make", [trondheim, country, tromso])
+@pytest.mark.slow
 def test_a_municipality_chart_is_a_png_of_slacks_preview_size(make, language):
     rendered = render(make(LANGUAGES[language]))
     assert png_size(rendered.png) == (rendered.width, rendered.height) == (1200, 700)
@@ -126,6 +127,7 @@ def test_a_municipality_chart_is_a_png_of_slacks_preview_size(make, language):
     assert image.std() > 0.05  # something drawn, not a blank
 
 
+@pytest.mark.slow
 def test_the_size_and_resolution_are_the_callers():
     rendered = render(trondheim(Labels.nb()), width=1500, height=900, dpi=150)
     assert png_size(rendered.png) == (1500, 900)
@@ -168,6 +170,7 @@ def test_zero_is_a_known_zero_and_unknown_is_not():
     assert "bar:Kristiansand:remaining" not in bars(fig)
 
 
+@pytest.mark.slow
 def test_everything_unknown_still_renders():
     nothing = years(*[(y, None, None, None) for y in (2020, 2021, 2022, 2023)])
     for labels in LANGUAGES.values():
@@ -188,6 +191,7 @@ def test_the_2023_note_is_on_the_chart():
     assert "* 2023: per 25.09.2023" in [t.get_text() for t in fig.texts]
 
 
+@pytest.mark.slow
 def test_value_labels_and_axis_use_the_callers_number_format():
     nb = texts(figure(country(Labels.nb())))
     assert nb["value:2022:decision"].get_text() == "35\u00a0355"
@@ -223,6 +227,7 @@ def test_value_labels_fit_and_do_not_overlap(make):
             assert not a.overlaps(b)
 
 
+@pytest.mark.slow
 def test_no_text_is_smaller_than_11_points():
     for chart in (trondheim(Labels.nb()), network(Labels.en())):
         fig = figure(chart)
@@ -231,6 +236,7 @@ def test_no_text_is_smaller_than_11_points():
         assert shown and min(t.get_fontsize() for t in shown) >= 11
 
 
+@pytest.mark.slow
 def test_alt_text_names_every_number_in_the_labels_language():
     nb = render(country(Labels.nb())).alt_text
     assert nb.startswith(
@@ -251,6 +257,7 @@ def test_alt_text_names_every_number_in_the_labels_language():
     assert "2020: revidert oppmoding 102, vedtak 155, busett 86." in nn
 
 
+@pytest.mark.slow
 def test_network_alt_text_has_the_totals_and_every_city():
     text = render(network(Labels.nb())).alt_text
     assert text.startswith(
@@ -265,6 +272,7 @@ def test_network_alt_text_has_the_totals_and_every_city():
     assert text.index("Bærum:") < text.index("Kristiansand:")
 
 
+@pytest.mark.slow
 def test_the_totals_are_on_the_network_chart():
     fig = figure(network(Labels.en()))
     shown = [t.get_text() for t in fig.texts]
@@ -286,6 +294,7 @@ def test_alt_text_stays_within_slacks_limit():
     assert left > 0 and text.endswith(f"og {left} til.")
 
 
+@pytest.mark.slow
 def test_overbooked_planning_year_renders_and_says_so():
     chart = MunicipalityChart(
         "Bærum (3024)", years((2020, 40, 40, 38)), Labels.nb(), Planning(2020, 30, 45)

@@ -56,6 +56,7 @@ def test_show_json_for_scripts(run):
     assert data["figures"]["decision"]["value"] == 82
 
 
+@pytest.mark.slow
 def test_show_the_network_and_the_country_with_totals(run):
     network = json.loads(run("show", "--json").output)
     assert network["totals"]["spare"]["value"] == 398
@@ -155,12 +156,14 @@ def test_a_db_that_does_not_exist_is_an_error_and_is_not_created(tmp_path, monke
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_init_creates_the_db_it_is_given_wherever_the_option_stands(tmp_path):
     assert capacity("init", "--db", str(tmp_path / "a.db")).exit_code == 0
     assert capacity("--db", str(tmp_path / "b.db"), "init").exit_code == 0
     assert json.loads(capacity("show", "Tromso", "--json", "--db", str(tmp_path / "b.db")).output)
 
 
+@pytest.mark.slow
 def test_backup_and_restore_from_the_command_line(db, tmp_path):
     backed = capacity("backup", str(tmp_path / "saved.db"), "--db", str(db))
     capacity("report-spare", "Trondheim", "1", "--source", "x", "--db", str(db))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from capacity.placement import greedy
 from tests.test_cli import run  # noqa: F401 - the fixture
 
@@ -25,6 +27,7 @@ def test_batch_plan_shows_the_fairest_plan_and_apply_reserves_all_of_it(run):  #
     assert again.exit_code == 1 and "has a place already" in again.output
 
 
+@pytest.mark.slow
 def test_batch_plan_json_says_what_is_missing(run):  # noqa: F811
     for city in ("Oslo", "Bergen", "Trondheim", "Stavanger", "Bærum", "Kristiansand", "Tromsø"):
         run("report-spare", city, "8", "--source", "test", "--year", "2020")
@@ -35,6 +38,7 @@ def test_batch_plan_json_says_what_is_missing(run):  # noqa: F811
     assert data["missing"]["too_large"] == [{"households": [9, 4], "size": 13, "largest_room": 8}]
 
 
+@pytest.mark.slow
 def test_auto_places_in_full_a_batch_largest_first_could_not(run):  # noqa: F811
     assert greedy([(3,), (3,), (2,), (2,)], {"0301": 6, "4601": 4}) is None
     for city in ("Trondheim", "Stavanger", "Bærum", "Kristiansand", "Tromsø"):

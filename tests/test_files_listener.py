@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n import Texts
@@ -50,6 +51,7 @@ def test_too_many_files_at_once_are_refused_in_the_answer(fresh):
         assert slack.calls == []
 
 
+@pytest.mark.slow
 def test_a_failed_upload_is_told_through_the_response_url_in_the_users_language(fresh):
     with StandIn() as slack:
         slack.upload_script.extend([("status", 500), ("status", 500)])
@@ -90,6 +92,7 @@ def test_an_export_whose_direct_message_cannot_be_opened_is_told(fresh):
         assert slack.calls_to("files.getUploadURLExternal") == []
 
 
+@pytest.mark.slow
 def test_in_socket_mode_the_chart_is_posted_after_the_answer_on_the_socket(on_disk):
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_sdk.socket_mode.request import SocketModeRequest

@@ -315,6 +315,7 @@ def fuzz(service: Capacity, count: int, seed: int, caplog) -> dict[int, int]:
     return statuses
 
 
+@pytest.mark.slow
 def test_fuzzed_signed_requests_never_get_a_5xx(service, caplog):
     statuses = fuzz(service, 200, seed=11, caplog=caplog)
     assert statuses.get(200, 0) > 60 and statuses.get(400, 0) > 20, statuses

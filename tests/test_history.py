@@ -26,6 +26,7 @@ def test_a_report_is_attributed_with_before_and_after(fresh, clock):
     assert fresh.capacity("Trondheim").spare_report.source == "e-mail"
 
 
+@pytest.mark.slow
 def test_figures_can_be_read_as_of_any_past_date(fresh, clock):
     start = clock.now
     clock.advance(days=10)

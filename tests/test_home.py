@@ -148,6 +148,7 @@ def test_the_bucket_allows_a_burst_then_its_rate():
     assert sum(bucket.take() for _ in range(50)) == 10
 
 
+@pytest.mark.slow
 def test_changes_are_coalesced_and_only_recent_viewers_refreshed():
     published: list[str] = []
 
@@ -176,6 +177,7 @@ def test_changes_are_coalesced_and_only_recent_viewers_refreshed():
     asyncio.run(run())
 
 
+@pytest.mark.slow
 def test_a_change_during_a_refresh_makes_one_more_refresh():
     published: list[str] = []
     gate = asyncio.Event()
@@ -255,6 +257,7 @@ def test_a_failing_publish_does_not_stop_the_others():
     assert published == ["U_OK", "U_OK"]
 
 
+@pytest.mark.slow
 def test_a_change_by_another_process_is_noticed_by_polling_the_generation():
     published: list[str] = []
     generation = [1]

@@ -68,5 +68,6 @@ def test_grant_with_an_escaped_user_mention():
 
 
 @given(st.text(max_size=3000))
+@pytest.mark.slow
 def test_parsing_never_raises(text):
     parse(text)

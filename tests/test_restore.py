@@ -83,6 +83,7 @@ def refused(code: str, call, *args, **kwargs) -> errors.CapacityError:
     return raised.value
 
 
+@pytest.mark.slow
 def test_an_export_imported_into_a_fresh_database_exports_identically(moria, tmp_path):
     exported = export(moria, "json")
     fresh = Capacity.open(str(tmp_path / "new.db"))  # what `capacity init` makes
@@ -97,6 +98,7 @@ def test_an_export_imported_into_a_fresh_database_exports_identically(moria, tmp
     restored.store.close()
 
 
+@pytest.mark.slow
 def test_an_export_imports_into_a_database_it_creates(moria, tmp_path):
     exported = export(moria, "json")
 
@@ -109,6 +111,7 @@ def test_an_export_imports_into_a_database_it_creates(moria, tmp_path):
     assert {p.name for p in (tmp_path / "sub").iterdir()} == {"new.db"}
 
 
+@pytest.mark.slow
 def test_the_history_comes_back_with_its_ids_times_actors_sources_and_values(moria, tmp_path):
     import_json(export(moria, "json").encode(), "export.json", tmp_path / "new.db")
     restored = opened(tmp_path / "new.db")
@@ -125,6 +128,7 @@ def test_the_history_comes_back_with_its_ids_times_actors_sources_and_values(mor
     restored.store.close()
 
 
+@pytest.mark.slow
 def test_batches_totals_roles_and_alerts_come_back(moria, tmp_path):
     import_json(export(moria, "json").encode(), "export.json", tmp_path / "new.db")
     restored = opened(tmp_path / "new.db")
@@ -141,6 +145,7 @@ def test_batches_totals_roles_and_alerts_come_back(moria, tmp_path):
     restored.store.close()
 
 
+@pytest.mark.slow
 def test_importing_into_a_database_that_holds_data_is_refused_and_changes_nothing(
     moria, on_disk, tmp_path
 ):
@@ -222,6 +227,7 @@ def _not_a_value(document):
         (_not_a_value, "export_value"),
     ],
 )
+@pytest.mark.slow
 def test_a_document_that_does_not_fit_the_schema_is_refused_and_leaves_no_file(
     moria_document, tmp_path, change, code
 ):

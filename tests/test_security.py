@@ -164,6 +164,7 @@ def ask_relocation(app, text: str) -> dict:
         max_size=6,
     )
 )
+@pytest.mark.slow
 def test_no_text_ever_comes_back_as_live_markup(app, words):
     message = ask(app, LOCAL_SECRET, " ".join(words))
     assert live_markup(json.dumps(message, ensure_ascii=False)) == []

@@ -86,6 +86,7 @@ def test_seeding_twice_changes_nothing(on_disk):
     assert on_disk.overview("storbynettverket", 2020).totals[Measure.SPARE].value == 398
 
 
+@pytest.mark.slow
 def test_a_missing_database_is_created_and_seeded(tmp_path):
     service = Capacity.open(str(tmp_path / "new" / "capacity.db"))
     assert service.capacity("Trondheim").spare == 115

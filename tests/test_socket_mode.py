@@ -111,6 +111,7 @@ class Worker:
         self.stopped = True
 
 
+@pytest.mark.slow
 def test_the_run_builds_its_handler_in_the_loop_and_closes_everything_when_stopped(fresh):
     """The bug: the handler (and its aiohttp session) built before the loop ran. Here the
     run is started and stopped with no Slack to reach (a closed port): it must not raise,

@@ -34,6 +34,7 @@ def cells(text: str, delimiter: str = ",") -> list[list[str]]:
 
 @pytest.mark.parametrize("excel", [False, True])
 @pytest.mark.parametrize("what", EXPORT_TABLES)
+@pytest.mark.slow
 def test_no_cell_of_any_csv_export_starts_like_a_formula(typed, what, excel):
     rows = cells(export(typed, "csv", what, excel=excel), ";" if excel else ",")
 
@@ -41,6 +42,7 @@ def test_no_cell_of_any_csv_export_starts_like_a_formula(typed, what, excel):
     assert found and not [cell for cell in found if cell.startswith(FORMULA_STARTS)]
 
 
+@pytest.mark.slow
 def test_text_that_looks_like_a_formula_keeps_its_text_behind_a_quote(typed):
     batches = list(csv.DictReader(io.StringIO(export(typed, "csv", "batches"))))
     history = list(csv.DictReader(io.StringIO(export(typed, "csv", "history"))))
@@ -75,6 +77,7 @@ def test_the_history_csv_names_the_municipality_of_a_figure_or_an_assignment(typ
     assert next(row for row in rows if row["key"] == "4601/2020/spare")["name"] == "Bergen"
 
 
+@pytest.mark.slow
 def test_the_excel_csv_is_semicolon_separated_utf8_with_a_bom_and_crlf(typed):
     text = export(typed, "csv", "figures", excel=True)
 
@@ -87,6 +90,7 @@ def test_the_excel_csv_is_semicolon_separated_utf8_with_a_bom_and_crlf(typed):
 
 
 @pytest.mark.parametrize("excel", [False, True])
+@pytest.mark.slow
 def test_the_figures_csv_with_its_name_column_imports_back_to_the_same_figures(fresh, excel):
     fresh.report_spare("Bergen", 45, ADMIN, year=2024, source="e-post")
     exported = export(fresh, "csv", "figures", excel=excel)

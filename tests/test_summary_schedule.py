@@ -57,6 +57,7 @@ def summaries(service: Capacity) -> list:
     return [a for a in service.alerts() if a.event.kind == "weekly_summary"]
 
 
+@pytest.mark.slow
 def test_queued_once_a_week_by_two_processes_and_after_a_restart(on_disk, clock):
     clock.now = MONDAY_0759
     other = Capacity(Store(on_disk.store.path), clock=clock)  # a second bot process
@@ -85,6 +86,7 @@ def test_a_bot_that_starts_after_the_hour_queues_the_weeks_summary(on_disk, cloc
     assert summaries(on_disk)[0].event.week == week_of(clock.now)
 
 
+@pytest.mark.slow
 def test_the_worker_posts_the_summary_once_with_user_text_escaped(on_disk, clock):
     clock.now = MONDAY_0759
     on_disk.create_batch("<!channel> & <@U999>", 20, ADMIN, year=2020)

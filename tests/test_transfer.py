@@ -366,6 +366,7 @@ def test_without_a_geography_only_the_form_of_numbers_is_checked(tmp_path):
 # -- importing -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_import_with_one_bad_row_imports_nothing(service, tmp_path):
     before_figures, before_history = figures(service), len(service.history())
     path = write(
@@ -381,6 +382,7 @@ def test_import_with_one_bad_row_imports_nothing(service, tmp_path):
     assert len(service.history()) == before_history
 
 
+@pytest.mark.slow
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(service, tmp_path):
     path = write(tmp_path, "figures.csv", "number,year,request,decision\n0301,2019,10,:\n")
     first = import_file(service, path, ADMIN)
@@ -394,6 +396,7 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(service, 
     assert figures(service) == current
 
 
+@pytest.mark.slow
 def test_reimporting_a_corrected_file_changes_only_the_corrected_figure(service, tmp_path):
     import_file(service, write(tmp_path, "a.csv", "number,year,request\n0301,2019,10\n"), ADMIN)
     history = len(service.history())
@@ -431,6 +434,7 @@ def test_an_import_needs_the_admin_role(service, tmp_path):
     assert figures(service) == before
 
 
+@pytest.mark.slow
 def test_an_import_into_a_database_on_disk_is_kept(tmp_path):
     database = tmp_path / "capacity.db"
     service = Capacity.open(str(database))
@@ -446,6 +450,7 @@ def test_an_import_into_a_database_on_disk_is_kept(tmp_path):
 # -- exporting -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_export_then_import_reproduces_the_figures_exactly(tmp_path):
     source = Capacity.open(str(tmp_path / "source.db"))
     source.report_spare("Bergen", 45, ADMIN, year=2024)
@@ -491,6 +496,7 @@ def make_batches(service: Capacity) -> None:
     service.create_batch('=HYPERLINK("x")', 3, ADMIN, year=2020, scope="storbynettverket")
 
 
+@pytest.mark.slow
 def test_json_export_holds_every_table_with_the_schema_version(service):
     make_batches(service)
 
@@ -507,6 +513,7 @@ def test_json_export_holds_every_table_with_the_schema_version(service):
     assert "allocated" not in tables["batches"][0]
 
 
+@pytest.mark.slow
 def test_json_views_of_history_and_batches_hold_one_table_each(service):
     make_batches(service)
 
@@ -526,6 +533,7 @@ def test_json_views_of_history_and_batches_hold_one_table_each(service):
     assert second["allocations"] == []
 
 
+@pytest.mark.slow
 def test_json_export_of_one_table_holds_only_that_table(service):
     assert set(json.loads(export(service, "JSON", "figures"))) == {"figures"}
 
@@ -539,6 +547,7 @@ def test_json_figures_carry_their_attribution(service):
     assert oslo["actor"] == "ks-storbynettverk"  # as reported by KS, not by the install
 
 
+@pytest.mark.slow
 def test_history_csv_has_one_row_per_change_with_json_before_and_after(service):
     make_batches(service)
 
@@ -579,6 +588,7 @@ def test_batches_csv_has_one_row_per_allocation_and_one_per_batch_without(servic
     assert rows[0]["active"] == "1"
 
 
+@pytest.mark.slow
 def test_csv_text_that_looks_like_a_formula_is_defused(service):
     service.report_spare("Oslo", 70, ADMIN, year=2020, reason="=1+1")
 
@@ -611,6 +621,7 @@ def test_an_empty_database_has_reference_data_and_no_figures():
     assert service.geography.group("storbynettverket") is not None
 
 
+@pytest.mark.slow
 def test_an_empty_database_is_not_made_from_one_with_figures(tmp_path):
     database = tmp_path / "capacity.db"
     Capacity.open(str(database)).store.close()

@@ -113,6 +113,7 @@ def test_a_long_alt_text_is_cut_to_slacks_limit(chart):
     assert len(alt) == 1000 and alt.endswith("…")
 
 
+@pytest.mark.slow
 def test_upload_png_gives_up_after_its_time_limit(chart):
     with StandIn() as slack:
         slack.upload_script.append(("stall", 3))

@@ -69,6 +69,7 @@ def test_each_user_gets_their_language_and_it_is_kept():
     assert slack.calls == ["UEN", "UNN", "UNB", "UEN"]
 
 
+@pytest.mark.slow
 def test_a_slow_lookup_answers_in_the_default_in_time_and_fills_the_cache():
     slack = FakeSlack({"UEN": "en-US"}, delay=0.5)
     users = UserLanguages(slack, "nb", limit=0.1)
