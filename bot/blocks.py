@@ -92,6 +92,19 @@ def actions_block(elements: list[dict[str, Any]], block_id: str) -> dict[str, An
     }
 
 
+def input_block(
+    block_id: str, label: str, element: dict[str, Any], optional: bool = False
+) -> dict[str, Any]:
+    """A form's input block; its element's action_id is always `value`."""
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": "value"},
+    }
+
+
 def button(text: str, action_id: str, value: str) -> dict[str, Any]:
     return {
         "action_id": _limit("action_id", action_id, MAX_ID),

@@ -5,25 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks import input_block
 from bot.i18n import Texts
 from capacity.models import Batch, Municipality
+from capacity.rules import MAX_YEAR, MIN_YEAR
 
 REPORT_MODAL = "home_report_modal"
 PLAN_MODAL = "home_plan_modal"
 MAX_OPTIONS = 100  # Slack's limit for a static_select
 MAX_OPTION_TEXT = 75
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], optional: bool = False
-) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": {"type": "plain_text", "text": label},
-        "element": {**element, "action_id": "value"},
-    }
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
@@ -50,20 +40,25 @@ def report_modal(t: Texts, year: int, places: list[Municipality]) -> dict[str, A
         "title": _title(p("report_modal_title")),
         "submit": {"type": "plain_text", "text": p("report_modal_submit")},
         "blocks": [
-            _input("municipality", p("field_municipality"), place),
-            _input(
+            input_block("municipality", p("field_municipality"), place),
+            input_block(
                 "year",
                 p("field_year"),
-                {**number, "initial_value": str(year), "min_value": "2000", "max_value": "2100"},
+                {
+                    **number,
+                    "initial_value": str(year),
+                    "min_value": str(MIN_YEAR),
+                    "max_value": str(MAX_YEAR),
+                },
             ),
-            _input("figure", p("field_figure"), {**number, "min_value": "0"}),
-            _input(
+            input_block("figure", p("field_figure"), {**number, "min_value": "0"}),
+            input_block(
                 "reason",
                 p("field_reason"),
                 {"type": "plain_text_input", "max_length": 500},
                 optional=True,
             ),
-            _input(
+            input_block(
                 "force",
                 p("field_force"),
                 {"type": "checkboxes", "options": [_option(p("report_force"), "force")]},
@@ -105,7 +100,7 @@ def plan_modal(t: Texts, batches: list[Batch]) -> dict[str, Any]:
         "title": _title(p("plan_modal_title")),
         "submit": {"type": "plain_text", "text": p("plan_modal_submit")},
         "blocks": [
-            _input(
+            input_block(
                 "batch",
                 p("field_batch"),
                 {"type": "static_select", "options": options, "initial_option": options[0]},

@@ -40,18 +40,6 @@ def _error(t: Texts, error: errors.CapacityError) -> str:
     return t.plain("invalid", message=t.plain.refusal(error).rstrip("."))[:2000]
 
 
-def _input(
-    block_id: str, label: str, element: dict[str, Any], optional: bool = False
-) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": {"type": "plain_text", "text": label},
-        "element": {**element, "action_id": "value"},
-    }
-
-
 def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
     metadata = json.dumps(
         {"channel": command.get("channel_id", ""), "user": command.get("user_id", "")}
@@ -63,10 +51,10 @@ def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": t("modal_title")},
         "submit": {"type": "plain_text", "text": t("modal_submit")},
         "blocks": [
-            _input(
+            blocks.input_block(
                 "name", t("field_name"), {"type": "plain_text_input", "max_length": MAX_NAME_LENGTH}
             ),
-            _input(
+            blocks.input_block(
                 "persons",
                 t("field_persons"),
                 {
@@ -76,13 +64,13 @@ def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
                     "max_value": str(MAX_BATCH_PERSONS),
                 },
             ),
-            _input(
+            blocks.input_block(
                 "families",
                 t("field_families"),
                 {"type": "plain_text_input", "max_length": 1000},
                 optional=True,
             ),
-            _input(
+            blocks.input_block(
                 "year",
                 t("field_year"),
                 {
@@ -93,7 +81,7 @@ def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
                 },
                 optional=True,
             ),
-            _input(
+            blocks.input_block(
                 "scope",
                 t("field_scope"),
                 {"type": "plain_text_input", "initial_value": "storbynettverket"},

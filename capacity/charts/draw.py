@@ -7,7 +7,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch, Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from capacity.charts.model import Labels
@@ -173,3 +173,19 @@ def width_in(fig: Figure, renderer: Any, text: str, size: float) -> float:
     width = probe.get_window_extent(renderer).width / fig.dpi
     probe.remove()
     return width
+
+
+def legend(fig: Figure, entries: list[tuple[str, str]], x: float, y: float) -> None:
+    """One row of colour keys (colour, label) above the plot, its left edge at x, y
+    (fractions of the figure)."""
+    fig.legend(
+        handles=[Patch(color=colour, label=label) for colour, label in entries],
+        loc="lower left",
+        bbox_to_anchor=(x, y),
+        ncols=len(entries),
+        frameon=False,
+        fontsize=TICK,
+        handlelength=1.2,
+        columnspacing=1.6,
+        borderaxespad=0,
+    )

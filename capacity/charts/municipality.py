@@ -7,7 +7,6 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from capacity.charts.draw import (
     COLOURS,
@@ -20,6 +19,7 @@ from capacity.charts.draw import (
     fit_horizontal,
     fit_vertical,
     header,
+    legend,
     new_figure,
     rounded,
     unknown,
@@ -47,17 +47,11 @@ def municipality(chart: MunicipalityChart, width: int, height: int, dpi: int) ->
     left = 1.0
     split = w_in - 3.25 if chart.planning is not None else w_in - 0.3
     ax = fig.add_axes(box(fig, left, bottom, split - left, h_in - top - 0.45 - bottom))
-    handles = [Patch(color=COLOURS[s], label=getattr(lab, s)) for s in SERIES]
-    fig.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(left / w_in - 0.01, (h_in - top - 0.42) / h_in),
-        ncols=len(handles),
-        frameon=False,
-        fontsize=TICK,
-        handlelength=1.2,
-        columnspacing=1.6,
-        borderaxespad=0,
+    legend(
+        fig,
+        [(COLOURS[s], getattr(lab, s)) for s in SERIES],
+        left / w_in - 0.01,
+        (h_in - top - 0.42) / h_in,
     )
 
     n = len(chart.years)

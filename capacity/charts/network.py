@@ -7,7 +7,6 @@ import textwrap
 from typing import Any
 
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from capacity.charts.draw import (
     COLOURS,
@@ -18,6 +17,7 @@ from capacity.charts.draw import (
     box,
     fit_horizontal,
     header,
+    legend,
     new_figure,
     unknown,
     value_axis,
@@ -51,17 +51,11 @@ def network(chart: NetworkChart, width: int, height: int, dpi: int) -> Figure:
     left = 0.4 + name_width
     bottom = 0.75
     ax = fig.add_axes(box(fig, left, bottom, w_in - left - 0.35, h_in - top - 0.5 - bottom))
-    handles = [Patch(color=COLOURS[c], label=getattr(lab, c)) for _, c in NETWORK]
-    fig.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(left / w_in - 0.01, (h_in - top - 0.45) / h_in),
-        ncols=len(handles),
-        frameon=False,
-        fontsize=TICK,
-        handlelength=1.2,
-        columnspacing=1.6,
-        borderaxespad=0,
+    legend(
+        fig,
+        [(COLOURS[c], getattr(lab, c)) for _, c in NETWORK],
+        left / w_in - 0.01,
+        (h_in - top - 0.45) / h_in,
     )
 
     bar = 0.26
