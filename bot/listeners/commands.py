@@ -55,8 +55,11 @@ def handlers(deps: Deps, files: file_listeners.Files | None = None) -> dict[str,
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    files = file_listeners.register(app, deps)  # the chart button, beside the commands
+    files = file_listeners.Files(deps)
     for name, handler in handlers(deps, files).items():
         # a kept answer to a question is the response before the listener runs
         middleware = [KeptAnswer(deps)] if name == "/capacity" else None
         app.command(name, middleware=middleware)(handler)
+    # the chart button after the commands: Bolt tries listeners in the order they were
+    # added, so a command (the requests that must be fastest) is matched first
+    file_listeners.register_button(app, files)

@@ -249,7 +249,5 @@ def _reason(error: Exception) -> str:
     return error.error if isinstance(error, UploadFailed) else type(error).__name__
 
 
-def register(app: AsyncApp, deps: Deps) -> Files:
-    files = Files(deps)
+def register_button(app: AsyncApp, files: Files) -> None:
     app.action(CHART_ACTION)(files.chart_button)
-    return files
