@@ -123,7 +123,7 @@ class AnswerCache:
 
 
 @functools.lru_cache(maxsize=SIZE)
-def _parsed(text: str) -> Request:
+def parsed(text: str) -> Request:
     """`parse` remembered for the texts asked most (it is pure and a `Request` is
     immutable): a repeated question is then lookups from its text on."""
     return parse(text)
@@ -146,7 +146,7 @@ class KeptAnswer(AsyncMiddleware):
     ) -> BoltResponse:
         text = req.body.get("text", "")
         # parse reads no further than MAX_TEXT: nor does the memo's key
-        request = _parsed(text[:MAX_TEXT] if isinstance(text, str) else "")
+        request = parsed(text[:MAX_TEXT] if isinstance(text, str) else "")
         body = self.deps.answers.response(request, self.deps.texts)
         if body is None:
             await next()

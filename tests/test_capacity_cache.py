@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -149,3 +150,77 @@ def test_a_refusal_and_a_report_go_to_the_listener_every_time(app):
     slash(app, "rapport Trondheim 90")
     slash(app, "rapport Trondheim 90")
     assert len(app.deps.answers) == 0 and app.deps.answers.hits == 0
+
+
+def edge_command(asgi, text: str, *, user: str = "U1", **fields: str):
+    """A signed `/capacity` through the HTTP edge (`bot.http.SlackAsgi`), in process."""
+    import asyncio
+    import urllib.parse
+
+    from bot.app import LOCAL_SECRET
+    from tests.asgi import signed
+
+    form = {
+        "command": "/capacity",
+        "text": text,
+        "user_id": user,
+        "user_name": "kari",
+        "channel_id": "C1",
+        "team_id": "T1",
+        "response_url": "https://hooks.slack.com/commands/T1/1/x",
+        "trigger_id": f"t.{time.monotonic_ns()}",  # each body its own: no replay
+        **fields,
+    }
+    form = {key: value for key, value in form.items() if value is not None}
+    return asyncio.run(signed(asgi, LOCAL_SECRET, urllib.parse.urlencode(form)))
+
+
+@pytest.fixture
+def edge(app):
+    from bot.app import LOCAL_SECRET
+    from bot.http import SlackAsgi
+
+    return SlackAsgi(app, LOCAL_SECRET)
+
+
+def test_the_edge_answers_a_kept_question_without_bolt_the_same_answer(edge, app, monkeypatch):
+    first = edge_command(edge, "Trondheim")
+    assert first.status == 200 and first.json()["text"].startswith("Trondheim (5001)")
+
+    async def bolt_ran(*_: object) -> None:
+        raise AssertionError("Bolt dispatched a kept question")
+
+    monkeypatch.setattr(edge, "bolt", bolt_ran)
+    again = edge_command(edge, "Trondheim")
+    assert again.status == 200 and again.json() == first.json()
+    assert edge_command(edge, "Trondheim del").json()["response_type"] == "in_channel"
+
+
+def test_the_edge_never_serves_a_kept_answer_after_a_change_or_to_a_bad_shape(edge, on_disk):
+    before = edge_command(edge, "Trondheim").json()
+    on_disk.report_spare("Trondheim", 93, ADMIN, source="x")
+    after = edge_command(edge, "Trondheim").json()
+    assert after != before and "93" in after["text"]
+    # a body the listeners could not read gets Bolt's 400, kept answer or not
+    assert edge_command(edge, "Trondheim", trigger_id=None).status == 400
+
+
+def test_the_edge_asks_bolt_when_the_users_language_is_not_known_yet(app, edge, monkeypatch):
+    from bot.user_language import UserLanguages
+
+    class Locales:
+        async def users_info(self, *, user: str, include_locale: bool) -> dict:
+            return {"ok": True, "user": {"locale": "en-US" if user == "U_EN" else "nb-NO"}}
+
+    app.deps.languages = UserLanguages(Locales(), default="nb")
+    nb = edge_command(edge, "Trondheim", user="U_NB")  # the nb answer kept
+    assert "ledige" in nb.json()["text"]
+    english = edge_command(edge, "Trondheim", user="U_EN")  # not known: Bolt looks it up
+    assert "spare places" in english.json()["text"]
+
+    async def bolt_ran(*_: object) -> None:
+        raise AssertionError("Bolt dispatched a kept question of a known user")
+
+    monkeypatch.setattr(edge, "bolt", bolt_ran)
+    again = edge_command(edge, "Trondheim", user="U_EN")  # now known, and kept: the edge answers
+    assert again.json() == english.json()
