@@ -10,6 +10,8 @@ from capacity import Actor, Capacity
 from capacity.geography import Geography
 from capacity.repository import load_geography
 from capacity.store import Store
+from tests.bot_server import BotServer
+from tests.stand_in import StandIn
 
 ADMIN = Actor(id="U_ADMIN", name="Ada Admin")
 CLI = Actor(id="cli:test", name="test", trusted=True)
@@ -128,3 +130,23 @@ def upgrade(monkeypatch):
         return added.name
 
     return apply
+
+
+# The bot as a real HTTP server against a stand-in for Slack, for the end-to-end modules
+# (a module names its own `db`, and may bring its own `slack`).
+@pytest.fixture(scope="module")
+def slack():
+    with StandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
+def bot(db, slack):
+    with BotServer(db, slack.api_url, language="nb") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def bot_en(db, slack):
+    with BotServer(db, slack.api_url, language="en") as server:
+        yield server

@@ -55,18 +55,6 @@ def db(_seeded_template, tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def bot(db, slack):
-    with BotServer(db, slack.api_url, language="nb") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def bot_en(db, slack):
-    with BotServer(db, slack.api_url, language="en") as server:
-        yield server
-
-
 def command(bot: BotServer, text: str, *, channel: str, user: str = "U_COORD", response: str):
     body = command_body(
         text, user_id=user, user_name="kari", channel_id=channel, response_url=response

@@ -15,15 +15,8 @@ from bot.terminal import command_body
 from capacity import Actor, Capacity
 from capacity.store import Store
 from tests.bot_server import BotServer
-from tests.stand_in import StandIn
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def slack():
-    with StandIn() as stand_in:
-        yield stand_in
 
 
 @pytest.fixture(scope="module")
@@ -57,18 +50,6 @@ def db(_seeded_template, tmp_path_factory):
         service.report_spare(number, 5, Actor(id="cli:test", trusted=True), year=2020, source="e2e")
     service.store.close()
     return path
-
-
-@pytest.fixture(scope="module")
-def bot(db, slack):
-    with BotServer(db, slack.api_url, language="nb") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def bot_en(db, slack):
-    with BotServer(db, slack.api_url, language="en") as server:
-        yield server
 
 
 def spare(db, city: str) -> int | None:
