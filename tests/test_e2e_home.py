@@ -15,6 +15,7 @@ from capacity import Actor, Capacity
 from capacity.store import Store
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
+from tests.test_home import text_of
 
 pytestmark = pytest.mark.slow
 
@@ -47,19 +48,6 @@ def slack():
         yield stand_in
 
 
-def home_text(view: dict) -> str:
-    """A Home view's texts, as a person reads them (mrkdwn left as it is)."""
-    parts = []
-    for block in view["blocks"]:
-        if block["type"] in ("section", "header"):
-            parts.append(block["text"]["text"])
-        elif block["type"] == "context":
-            parts.extend(e["text"] for e in block["elements"])
-        elif block["type"] == "actions":
-            parts.extend(e["text"]["text"] for e in block["elements"])
-    return "\n".join(parts)
-
-
 def open_home(bot, user: str, n: int = 1):
     started = time.monotonic()
     reply = bot.event(
@@ -85,7 +73,7 @@ def test_opening_home_publishes_the_users_numbers_and_a_report_refreshes_it(db, 
         assert reply.status == 200 and took < 1.0
         [view] = wait_views(slack, "U_TRD", 1)
         assert view["type"] == "home" and len(view["blocks"]) <= 100
-        text = home_text(view)
+        text = text_of(view)
         assert "KAPASITET" in text.upper() and "planleggingsår 2020" in text
         assert "*Trondheim* (5001): *115* ledige – 115 rapportert, 0 reservert" in text
         assert "KS storbynettverk" in text  # the network's table, with its total
@@ -95,16 +83,16 @@ def test_opening_home_publishes_the_users_numbers_and_a_report_refreshes_it(db, 
         # The admin opens theirs too (in English: their locale is en-US)
         open_home(bot, "U_ADMIN")
         [admin] = wait_views(slack, "U_ADMIN", 1)
-        assert "Alerts to the coordination channel" in home_text(admin)
+        assert "Alerts to the coordination channel" in text_of(admin)
 
         # A change: Trondheim's editor reports; both Homes are refreshed, once each
         answer = bot.command("rapporter Trondheim 120 nye boliger", user_id="U_TRD")
         assert "120" in answer.json()["text"]
         views = wait_views(slack, "U_TRD", 2)
-        assert "*Trondheim* (5001): *120* ledige – 120 rapportert" in home_text(views[-1])
-        assert "av kari" in home_text(views[-1])  # the last change and who made it
+        assert "*Trondheim* (5001): *120* ledige – 120 rapportert" in text_of(views[-1])
+        assert "av kari" in text_of(views[-1])  # the last change and who made it
         admin_views = wait_views(slack, "U_ADMIN", 2)
-        assert "403 spare places of 403 reported" in home_text(admin_views[-1])
+        assert "403 spare places of 403 reported" in text_of(admin_views[-1])
         time.sleep(3)  # the debounce has passed: no more publishes for that one change
         assert len(slack.views("U_TRD")) == 2 and len(slack.views("U_ADMIN")) == 2
 
@@ -119,8 +107,8 @@ def test_a_batch_name_is_escaped_on_home(db, slack):
         [view] = wait_views(slack, "U_ADMIN", 1)
         raw = json.dumps(view)
         assert "<!channel>" not in raw
-        assert "&lt;!channel&gt; evac" in home_text(view)
-        assert "Open batches* (1)" in home_text(view)
+        assert "&lt;!channel&gt; evac" in text_of(view)
+        assert "Open batches* (1)" in text_of(view)
 
 
 @pytest.mark.parametrize(
@@ -256,7 +244,7 @@ def test_a_change_made_by_another_process_refreshes_home_too(db, slack):
         cli.report_spare("Trondheim", 99, CLI, source="CLI")
         cli.store.close()
         views = wait_views(slack, "U_TRD", 2, timeout=15)
-        assert "*Trondheim* (5001): *99* ledige" in home_text(views[-1])
+        assert "*Trondheim* (5001): *99* ledige" in text_of(views[-1])
 
 
 def test_the_chart_button_on_home_posts_the_png_in_a_direct_message(db, slack):
