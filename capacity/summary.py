@@ -22,6 +22,7 @@ from capacity.models import SummaryChange, SummaryLine, WeeklySummary
 from capacity.outbox import alerts_between, emit, has_key, last_summary_at
 from capacity.queries import DEFAULT_SCOPE, planning_year, scope, scope_members
 from capacity.rules import OSLO
+from capacity.seed import SEED_ACTOR
 
 SUMMARY_CHANGES = 25  # the latest changes listed; the count says how many in all
 LEAST_ROOM = 5
@@ -57,7 +58,11 @@ def build(core: Core, now: datetime | None = None, *, week: str | None = None) -
     with core.store.read() as db:
         network = figures_db.lines(db, scope_members(core, key, year), year)
         national = figures_db.lines(db, core.geography.all(2020 if year < 2024 else 2024), year)
-        records = repository.changes_between(db, iso(since), iso(now))
+        records = [  # the installation's own records (the planning year it sets) are no news
+            change
+            for change in repository.changes_between(db, iso(since), iso(now))
+            if change.actor != SEED_ACTOR.id
+        ]
         alerts = alerts_between(db, iso(since), iso(now))
     names = {m.number: m.name_no for m in core.geography.municipalities}
     reported = [line for line in national if line.remaining is not None]

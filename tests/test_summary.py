@@ -24,6 +24,14 @@ def test_a_summary_says_what_changed_since_the_last_one_and_who(fresh, clock):
     assert sum(line.spare or 0 for line in summary.network) == 398 - 73 + 80
 
 
+def test_a_new_installations_first_summary_reports_no_change(fresh, clock):
+    """Seeding sets the planning year (a record by the installation itself): no news."""
+    clock.advance(days=1)
+    assert "setting" not in [c.entity for c in fresh.summary().changes]  # the fixture's grant only
+    fresh.set_planning_year(2021, ADMIN)
+    assert "setting" in [c.entity for c in fresh.summary().changes]
+
+
 def test_the_weeks_summary_is_queued_once_however_often_it_is_asked_for(fresh, clock):
     assert fresh.queue_summary() is True
     assert fresh.queue_summary() is False
