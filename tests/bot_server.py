@@ -207,6 +207,26 @@ class BotServer:
         }
         return self.post_signed(urlencode({"payload": json.dumps(payload)}), extra=headers)
 
+    def submit(
+        self, view: dict[str, Any], values: dict[str, Any], *, user_id: str, user_name: str = "kari"
+    ) -> Reply:
+        """A form (`view_submission`) sent back with `values` per block: a text as a plain
+        input's value, a dict as the element's state as it is (a selected option)."""
+        state = {
+            block: {"value": value if isinstance(value, dict) else {"type": "x", "value": value}}
+            for block, value in values.items()
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": "T1"},
+            "user": {"id": user_id, "username": user_name},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": "1.2",
+            "view": {**view, "id": "V1", "state": {"values": state}},
+        }
+        return self.post_signed(urlencode({"payload": json.dumps(payload)}))
+
     def event(self, event: dict[str, Any], *, event_id: str = "Ev1") -> Reply:
         """An Events API delivery (`event_callback`), JSON as Slack sends it."""
         body = {

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from urllib.parse import urlencode
 
 import pytest
 
@@ -161,22 +160,7 @@ def test_users_info_slow_or_failing_answers_in_the_default_language_in_time(db, 
 
 
 def submit(bot, view: dict, values: dict, user: str) -> object:
-    state = {}
-    for block, value in values.items():
-        if isinstance(value, dict):
-            state[block] = {"value": value}
-        else:
-            state[block] = {"value": {"type": "x", "value": value}}
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T1"},
-        "user": {"id": user, "username": "kari"},
-        "api_app_id": "A1",
-        "token": "legacy",
-        "trigger_id": "1.2",
-        "view": {**view, "id": "V1", "state": {"values": state}},
-    }
-    return bot.post_signed(urlencode({"payload": json.dumps(payload)}))
+    return bot.submit(view, values, user_id=user)
 
 
 def test_the_report_button_opens_a_form_that_reports_through_the_same_use_case(db, slack):

@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlencode
 
 import pytest
 
@@ -212,19 +211,7 @@ def test_the_modal_opens_and_validates_on_the_fields(db):
         assert view["callback_id"] == "relocation_new"
 
         def submit(values: dict[str, str], user: str = ADMIN):
-            state = {
-                block: {"value": {"type": "x", "value": value}} for block, value in values.items()
-            }
-            payload = {
-                "type": "view_submission",
-                "team": {"id": "T1"},
-                "user": {"id": user, "username": "ada"},
-                "api_app_id": "A1",
-                "token": "legacy",
-                "trigger_id": "1.2",
-                "view": {**view, "id": "V1", "state": {"values": state}},
-            }
-            return bot.post_signed(urlencode({"payload": json.dumps(payload)}))
+            return bot.submit(view, values, user_id=user, user_name="ada")
 
         bad = submit({"name": "Moria 2020", "persons": "50", "families": "5,x", "year": "2020"})
         assert bad.json()["response_action"] == "errors" and "families" in bad.json()["errors"]
