@@ -1,7 +1,7 @@
 """Refusals of the capacity core: small, named for the problem, carrying a code and facts.
 
 A refusal is data. Every text a user sees for it, in every language, is built from
-`code` and `facts` by the catalogue (`capacity.i18n`); `str()` gives the English text,
+`code` and `facts` by the catalogue (`capacity.texts.i18n`); `str()` gives the English text,
 for logs and the admin CLI. Nothing ever recognises a refusal by its sentence.
 """
 
@@ -21,7 +21,7 @@ class CapacityError(Exception):
         super().__init__(self.code)
 
     def __str__(self) -> str:
-        from capacity.i18n import catalogue
+        from capacity.texts.i18n import catalogue
 
         return catalogue("en", markup="plain").refusal(self)
 

@@ -15,29 +15,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from capacity import (
-    access,
-    assignments,
-    dump_repository,
-    errors,
-    figures,
-    health,
-    planning,
-    queries,
-    repository,
-)
-from capacity import batches as batch_cases
-from capacity import figure_repository as figures_db
-from capacity import home as homes
-from capacity import scores as score_cases
-from capacity import summary as summaries
-from capacity.core import Clock, Core, utc_now
-from capacity.geography import Geography
-from capacity.outbox import Outbox
-from capacity.rules import DEFAULT_LOW_RATIO
-from capacity.schema import migrations
-from capacity.seed import ensure_seeded
-from capacity.store import DEFAULT_BUSY_TIMEOUT, Store
+from capacity import errors
+from capacity.domain.rules import DEFAULT_LOW_RATIO
+from capacity.reference.geography import Geography
+from capacity.storage import dump as dump_repository
+from capacity.storage import figures as figures_db
+from capacity.storage import health, repository
+from capacity.storage.outbox import Outbox
+from capacity.storage.schema import migrations
+from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
+from capacity.usecases import access, assignments, figures, planning, queries
+from capacity.usecases import batches as batch_cases
+from capacity.usecases import home as homes
+from capacity.usecases import scores as score_cases
+from capacity.usecases import summary as summaries
+from capacity.usecases.core import Clock, Core, utc_now
+from capacity.usecases.seed import ensure_seeded
 
 F = TypeVar("F", bound=Callable[..., Any])
 

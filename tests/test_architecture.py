@@ -11,7 +11,7 @@ import pytest
 @pytest.mark.slow
 def test_importing_the_core_loads_nothing_from_slack_or_the_bot():
     code = (
-        "import sys, capacity, capacity.service, capacity.cli, capacity.imports, capacity.exports\n"
+        "import sys, capacity, capacity.service, capacity.cli, capacity.transfer.imports, capacity.transfer.exports\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('slack_bolt', 'slack_sdk', 'bot')]\n"
         "print(bad); sys.exit(1 if bad else 0)"
     )

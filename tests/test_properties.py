@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from capacity import Actor, Capacity, errors
 from capacity.models import IMDI_MEASURES
-from capacity.store import Store
+from capacity.storage.store import Store
 
 ADMIN = Actor(id="U_ADMIN", name="Ada", trusted=True)
 CITIES = ["Oslo", "Bergen", "Trondheim", "Stavanger", "Bærum", "Kristiansand", "Tromsø"]

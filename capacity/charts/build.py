@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from unidecode import unidecode
 
-from capacity import figure_repository as figures_db
 from capacity.charts.model import (
     Chart,
     Labels,
@@ -19,14 +18,15 @@ from capacity.charts.model import (
     Planning,
     YearFigures,
 )
-from capacity.geography import NATIONAL, NATIONAL_TITLE, NATIONAL_WORDS
-from capacity.i18n import catalogue
+from capacity.domain.rules import check_year
 from capacity.models import IMDI_MEASURES, CapacityLine, Measure
 from capacity.models import YearFigures as CoreYear
-from capacity.names import normalize
-from capacity.queries import DEFAULT_SCOPE
-from capacity.rules import check_year
+from capacity.reference.geography import NATIONAL, NATIONAL_TITLE, NATIONAL_WORDS
+from capacity.reference.names import normalize
 from capacity.service import Capacity
+from capacity.storage import figures as figures_db
+from capacity.texts.i18n import catalogue
+from capacity.usecases.queries import DEFAULT_SCOPE
 
 CHART_YEARS = 6  # the latest years with IMDi's figures, at most: more would not read
 
