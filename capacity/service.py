@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from capacity import errors
 from capacity.domain.rules import DEFAULT_LOW_RATIO
 from capacity.reference.geography import Geography
 from capacity.storage import dump as dump_repository
 from capacity.storage import figures as figures_db
-from capacity.storage import health, repository
+from capacity.storage import repository
 from capacity.storage.outbox import Outbox
 from capacity.storage.schema import migrations
 from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
@@ -52,7 +50,7 @@ class Capacity:
         self, store: Store, *, clock: Clock = utc_now, low_ratio: float = DEFAULT_LOW_RATIO
     ) -> None:
         self.core = Core(store, clock=clock, low_ratio=low_ratio)
-        self.outbox = Outbox(self.core)
+        self.outbox = Outbox(self.core.store, self.core.clock)
 
     @classmethod
     def open(cls, path: str | Path | None = None, **options: Any) -> Capacity:
@@ -107,14 +105,7 @@ class Capacity:
     def health(self) -> None:
         """Whether this version can serve the database: it opens, its schema is the one
         this version knows, a read succeeds. Raises `DatabaseProblem` with the reason."""
-        store = self.core.store
-        try:
-            db = store.db
-        except sqlite3.DatabaseError as error:
-            raise errors.DatabaseProblem(
-                "damaged", path=store.path, problems=[str(error)]
-            ) from None
-        health.check(db, store.path)
+        self.core.store.check()
 
     def version(self) -> int:
         """The schema version: how many migrations are applied."""
@@ -140,6 +131,7 @@ class Capacity:
     resolve = _use_case(queries.resolve)
     municipality = _use_case(queries.municipality)
     years_with_figures = _use_case(queries.years_with_figures)
+    national_years = _use_case(queries.national_years)
     latest_year = _use_case(queries.latest_year)
     capacity = _use_case(queries.capacity)
     planning_year = _use_case(queries.planning_year)

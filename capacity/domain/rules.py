@@ -14,22 +14,18 @@ from zoneinfo import ZoneInfo
 
 from capacity import errors
 from capacity.domain import households
-from capacity.domain.households import Unit
-from capacity.models import (
-    BATCH_TRANSITIONS,
+from capacity.domain.batches import BATCH_TRANSITIONS, Batch, BatchStatus
+from capacity.domain.events import CapacityExceeded, Kind, Room
+from capacity.domain.figures import (
     IMDI_MEASURES,
     Actor,
-    Batch,
-    BatchStatus,
-    CapacityExceeded,
     CapacityLine,
-    Kind,
     Measure,
     Municipality,
     Role,
-    Room,
     Total,
 )
+from capacity.domain.households import Unit
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_FIGURE = 100_000

@@ -25,10 +25,10 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from capacity import errors
+from capacity.domain.clock import Clock, utc_now
 from capacity.storage import dump as dump_repository
 from capacity.storage.schema import known_migrations, migrations
 from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
-from capacity.usecases.core import Clock, utc_now
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 STAMP = "%Y%m%dT%H%M%S"

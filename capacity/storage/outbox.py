@@ -1,9 +1,7 @@
-"""The transactional outbox: domain events written with the change that caused them,
-then leased, delivered and marked by a worker (`notify.deliver_due`).
-
-`emit` runs inside a use case's transaction; the rest are the outbox's own small
-transactions. A process that queued an alert wakes its worker once the change has
-committed (`Core.on_alert_queued`), never before and never if it rolled back.
+"""The transactional outbox's table: domain events written with the change that caused
+them (`queue`, called by `usecases.core.emit` inside a use case's transaction), then
+leased, delivered and marked by a worker (`usecases.notify.deliver_due`) in the
+outbox's own small transactions.
 """
 
 from __future__ import annotations
@@ -14,18 +12,18 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from capacity.domain.clock import Clock, iso
 from capacity.models import Alert, CapacityExceeded, WeeklySummary
 from capacity.storage.repository import marks, rows_of
-from capacity.usecases.core import Core, iso
+from capacity.storage.store import Store
 
 MAX_ERROR = 500
 
 
-def emit(core: Core, db: Database, events: Sequence[CapacityExceeded | WeeklySummary]) -> bool:
-    """Queue events in the caller's transaction. An event whose condition was announced
-    before (same key) is not queued again. True when the events are (or were) queued."""
+def queue(db: Database, events: Sequence[CapacityExceeded | WeeklySummary], now: str) -> bool:
+    """Queue events in the caller's transaction; one whose key is there already is not
+    queued again. True when a row was added."""
     queued = False
-    now = core.now()
     for event in events:
         cursor = db.conn.execute(
             """INSERT OR IGNORE INTO outbox (created_at, dedupe_key, kind, payload,
@@ -34,9 +32,7 @@ def emit(core: Core, db: Database, events: Sequence[CapacityExceeded | WeeklySum
             [now, event.dedupe_key, str(event.kind), event.model_dump_json(), now],
         )
         queued = queued or cursor.rowcount > 0
-    if queued and core.on_alert_queued is not None:
-        core.store.after_commit(core.on_alert_queued)
-    return queued or (bool(events) and _announced(db, [e.dedupe_key for e in events]))
+    return queued
 
 
 def has_key(db: Database, key: str) -> bool:
@@ -64,7 +60,8 @@ def alerts_between(db: Database, since: str, until: str) -> dict[str, int]:
     )
 
 
-def _announced(db: Database, keys: list[str]) -> bool:
+def announced(db: Database, keys: list[str]) -> bool:
+    """Whether any of these conditions was announced (queued) before."""
     sql = f"SELECT 1 FROM outbox WHERE dedupe_key IN ({marks(keys)})"
     return db.conn.execute(sql, keys).fetchone() is not None
 
@@ -86,35 +83,39 @@ def _alert(row: dict[str, Any]) -> Alert:
     )
 
 
-def _later(core: Core, seconds: float) -> str:
-    return iso(datetime.fromtimestamp(core.clock().timestamp() + seconds, UTC))
+def _later(clock: Clock, seconds: float) -> str:
+    return iso(datetime.fromtimestamp(clock().timestamp() + seconds, UTC))
 
 
 class Outbox:
     """The outbox of one database: what the delivery worker and the admin tools use."""
 
-    def __init__(self, core: Core) -> None:
-        self.core = core
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def now(self) -> str:
+        return iso(self.clock())
 
     def alerts(self, status: str | None = None) -> list[Alert]:
         sql, params = "SELECT * FROM outbox", []
         if status:
             sql += " WHERE status = ?"
             params.append(status)
-        return [_alert(row) for row in rows_of(self.core.store.db, sql + " ORDER BY id", params)]
+        return [_alert(row) for row in rows_of(self.store.db, sql + " ORDER BY id", params)]
 
     def claim_due(self, lease_seconds: float = 30.0, limit: int = 20) -> list[Alert]:
         """Take the pending alerts that are due, leasing them so that another worker
         (another process on the same database) does not take them at the same time."""
-        now = self.core.now()
-        due = self.core.store.db.conn.execute(
+        now = self.now()
+        due = self.store.db.conn.execute(
             "SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1",
             [now],
         ).fetchone()
         if not due:  # the common case when polling: no write lock taken
             return []
-        lease_until = _later(self.core, lease_seconds)
-        with self.core.store.write() as db:
+        lease_until = _later(self.clock, lease_seconds)
+        with self.store.write() as db:
             rows = list(
                 rows_of(
                     db,
@@ -132,22 +133,22 @@ class Outbox:
         return [_alert(row) for row in rows]
 
     def mark_sent(self, alert_id: int, delivery_ref: str = "") -> None:
-        with self.core.store.write() as db:
+        with self.store.write() as db:
             db.conn.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, delivery_ref = ?, "
                 "last_error = '' WHERE id = ?",
-                [self.core.now(), delivery_ref, alert_id],
+                [self.now(), delivery_ref, alert_id],
             )
 
     def mark_retry(self, alert_id: int, error: str, delay_seconds: float) -> None:
-        with self.core.store.write() as db:
+        with self.store.write() as db:
             db.conn.execute(
                 "UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?",
-                [_later(self.core, delay_seconds), error[:MAX_ERROR], alert_id],
+                [_later(self.clock, delay_seconds), error[:MAX_ERROR], alert_id],
             )
 
     def mark_failed(self, alert_id: int, error: str) -> None:
-        with self.core.store.write() as db:
+        with self.store.write() as db:
             db.conn.execute(
                 "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
                 [error[:MAX_ERROR], alert_id],
@@ -155,8 +156,8 @@ class Outbox:
 
     def retry(self, ids: Iterable[int] | None = None) -> int:
         """Make failed (or the given, unsent) alerts pending and due now."""
-        now = self.core.now()
-        with self.core.store.write() as db:
+        now = self.now()
+        with self.store.write() as db:
             if ids is None:
                 cursor = db.conn.execute(
                     "UPDATE outbox SET status = 'pending', next_attempt_at = ? "

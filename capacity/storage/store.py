@@ -216,6 +216,15 @@ class Store:
                 if db.conn.in_transaction:
                     db.conn.execute("COMMIT")
 
+    def check(self) -> None:
+        """Whether this version can serve the database (`health.check`): raises a
+        `DatabaseProblem` naming the reason, a file too damaged to open included."""
+        try:
+            db = self.db
+        except sqlite3.DatabaseError as error:
+            raise errors.DatabaseProblem("damaged", path=self.path, problems=[str(error)]) from None
+        health.check(db, self.path)
+
     def migrate(self) -> bool:
         """Apply pending migrations; True if the schema changed."""
         with self.write() as db:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import get_group_symbol
 
+from capacity.errors import CapacityError
 from capacity.models import Measure, Municipality
 from capacity.reference.geography import NATIONAL_TITLE
 
@@ -53,6 +54,11 @@ def _entries(language: str) -> dict[str, Any]:
 @functools.cache
 def catalogue(language: str = DEFAULT_LANGUAGE, markup: str = "mrkdwn") -> Catalogue:
     return Catalogue(language, markup=markup)
+
+
+def english_refusal(error: CapacityError) -> str:
+    """A refusal in plain English, for `str()`: logs and the admin CLI."""
+    return catalogue("en", markup="plain").refusal(error)
 
 
 class Catalogue:
@@ -151,7 +157,7 @@ class Catalogue:
 
     # -- refusals --------------------------------------------------------------------
 
-    def refusal(self, error: Any) -> str:
+    def refusal(self, error: CapacityError) -> str:
         """The sentence for a refusal of the core, from its code and facts."""
         facts = {key: self._fact(key, value) for key, value in error.facts.items()}
         if error.code == "permission":

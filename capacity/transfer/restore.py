@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from capacity import errors
+from capacity.domain.clock import Clock, utc_now
 from capacity.storage import backup
 from capacity.storage import dump as dump_repository
 from capacity.storage.schema import known_migrations, migrations, rebuild_derived
 from capacity.storage.store import Store
-from capacity.usecases.core import Clock, utc_now
 from capacity.usecases.seed import IMDI, KS, SEED_ACTOR
 
 FORMAT = "capacity-bot export"

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlite_utils import Database
-
 from capacity import errors
 from capacity.domain import households
 from capacity.domain.households import Households, Unit, as_units
@@ -25,11 +23,11 @@ from capacity.reference.geography import structure_for
 from capacity.storage import batches as batches_db
 from capacity.storage import figures as figures_db
 from capacity.storage import repository
-from capacity.storage.outbox import emit
+from capacity.storage.store import Database
 from capacity.usecases import previews, queries
 from capacity.usecases.access import can_edit, require_admin, require_editor
 from capacity.usecases.batches import find, follow, load, name_of, release_rows
-from capacity.usecases.core import Core
+from capacity.usecases.core import Core, emit
 from capacity.usecases.results import AllocationResult, AssignmentDone, AssignmentPreview, PlanLine
 
 Target = tuple[str, int | None, Households]  # (municipality text, persons, households)

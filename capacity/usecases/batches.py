@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlite_utils import Database
-
 from capacity import errors
 from capacity.domain.households import Households, as_units, linked, text
 from capacity.domain.rules import (
@@ -25,10 +23,10 @@ from capacity.models import Actor, Batch, BatchStatus
 from capacity.reference.geography import structure_for
 from capacity.storage import batches as batches_db
 from capacity.storage import repository
-from capacity.storage.outbox import emit
+from capacity.storage.store import Database
 from capacity.usecases import previews, queries
 from capacity.usecases.access import require_admin
-from capacity.usecases.core import Core
+from capacity.usecases.core import Core, emit
 from capacity.usecases.results import BatchPage, BatchResult, CancelPreview
 
 

@@ -7,26 +7,16 @@ One `Core` per process, safe to share across threads; the use-case modules
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
 
+from capacity.domain.clock import Clock, iso, utc_now
+from capacity.domain.events import CapacityExceeded, WeeklySummary
 from capacity.domain.rules import DEFAULT_LOW_RATIO
 from capacity.reference.geography import Geography
-from capacity.storage import repository
-from capacity.storage.store import Store
+from capacity.storage import outbox, repository
+from capacity.storage.store import Database, Store
 
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """Timestamps are stored as UTC ISO-8601 text, which sorts in time order."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+__all__ = ["Clock", "Core", "emit", "iso", "utc_now"]
 
 
 class Core:
@@ -50,3 +40,14 @@ class Core:
 
     def reload(self) -> None:
         self._geography = None
+
+
+def emit(core: Core, db: Database, events: Sequence[CapacityExceeded | WeeklySummary]) -> bool:
+    """Queue events in the caller's transaction (the outbox); an event whose condition
+    was announced before (same key) is not queued again. The adapter's worker is woken
+    once the change has committed, never before and never if it rolled back. True when
+    the events are (or were) queued."""
+    queued = outbox.queue(db, events, core.now())
+    if queued and core.on_alert_queued is not None:
+        core.store.after_commit(core.on_alert_queued)
+    return queued or (bool(events) and outbox.announced(db, [e.dedupe_key for e in events]))

@@ -15,9 +15,8 @@ from capacity.domain.rules import (
 from capacity.models import Actor, Measure
 from capacity.storage import figures as figures_db
 from capacity.storage import repository
-from capacity.storage.outbox import emit
 from capacity.usecases.access import require_admin, require_editor
-from capacity.usecases.core import Core
+from capacity.usecases.core import Core, emit
 from capacity.usecases.queries import PLANNING_YEAR, default_year, municipality, planning_year
 from capacity.usecases.results import ChangeResult
 

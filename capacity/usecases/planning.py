@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from statistics import fmean
 
-from sqlite_utils import Database
-
 from capacity import errors
 from capacity.domain import households
 from capacity.domain.households import Unit
@@ -24,12 +22,12 @@ from capacity.reference.geography import structure_for
 from capacity.storage import batches as batches_db
 from capacity.storage import figures as figures_db
 from capacity.storage import repository
-from capacity.storage.outbox import emit
+from capacity.storage.store import Database
 from capacity.usecases import previews, queries
 from capacity.usecases.access import require_admin
 from capacity.usecases.assignments import allocate, place_of, reserve
 from capacity.usecases.batches import find, follow, load, release_rows
-from capacity.usecases.core import Core
+from capacity.usecases.core import Core, emit
 from capacity.usecases.results import (
     AllocationResult,
     PlanApplied,

@@ -10,12 +10,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlite_utils import Database
-
 from capacity import errors
 from capacity.domain.households import Unit
 from capacity.models import Actor, Batch, Preview
 from capacity.storage import batches as batches_db
+from capacity.storage.store import Database
 from capacity.usecases.core import Core, iso
 
 PREVIEW_TTL = timedelta(hours=24)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from capacity import errors
 from capacity.domain.rules import (
     DEFAULT_PLANNING_YEAR,
@@ -20,6 +18,7 @@ from capacity.reference.geography import NATIONAL, NATIONAL_TITLE, NATIONAL_WORD
 from capacity.reference.names import MAX_QUERY_LENGTH, Resolution, normalize
 from capacity.storage import figures as figures_db
 from capacity.storage import repository
+from capacity.storage.store import Database
 from capacity.usecases.core import Core, iso
 
 DEFAULT_SCOPE = "storbynettverket"
@@ -77,6 +76,13 @@ def only(found: list[Municipality], query: str, year: int) -> Municipality:
 def years_with_figures(core: Core, place: Municipality) -> tuple[int, ...]:
     numbers = core.geography.lineage_numbers(place)
     return figures_db.years_with_figures(core.store.db, numbers)
+
+
+def national_years(core: Core) -> tuple[int, ...]:
+    """The years with IMDi's figures anywhere in the country."""
+    numbers = sorted({m.number for m in core.geography.municipalities})
+    with core.store.read() as db:
+        return figures_db.years_with_figures(db, numbers)
 
 
 def latest_year(core: Core) -> int | None:

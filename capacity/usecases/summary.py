@@ -19,8 +19,8 @@ from capacity.domain.rules import OSLO
 from capacity.models import SummaryChange, SummaryLine, WeeklySummary
 from capacity.storage import figures as figures_db
 from capacity.storage import repository
-from capacity.storage.outbox import alerts_between, emit, has_key, last_summary_at
-from capacity.usecases.core import Core, iso
+from capacity.storage.outbox import alerts_between, has_key, last_summary_at
+from capacity.usecases.core import Core, emit, iso
 from capacity.usecases.queries import DEFAULT_SCOPE, planning_year, scope, scope_members
 from capacity.usecases.seed import SEED_ACTOR
 
