@@ -30,6 +30,20 @@ class Municipality(Model):
         return f"{self.name_no} ({self.number})"
 
 
+class County(Model):
+    """A county (fylke) under one structure (SSB classification 104); a municipality's
+    county is the first two digits of its number in the same structure."""
+
+    number: str = Field(pattern=r"^\d{2}$")
+    name: str
+    name_no: str
+    structure: int  # 2020 or 2024
+
+    @property
+    def label(self) -> str:
+        return self.name_no
+
+
 class Measure(StrEnum):
     """The yearly figures kept per municipality.
 

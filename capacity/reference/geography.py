@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from capacity.models import Group, Municipality
+from capacity.models import County, Group, Municipality
 from capacity.reference.names import NameIndex, Resolution, normalize, unique
 
 STRUCTURES = (2020, 2024)
@@ -29,6 +29,7 @@ class Geography:
     crosswalk: list[tuple[str, str]]  # (number_2020, number_2024)
     groups: dict[str, Group] = field(default_factory=dict)
     group_aliases: dict[str, str] = field(default_factory=dict)  # normalized alias -> name
+    counties: list[County] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._by_key = {(m.structure, m.number): m for m in self.municipalities}
@@ -38,6 +39,11 @@ class Geography:
             self._forward.setdefault(old, []).append(new)
             self._backward.setdefault(new, []).append(old)
         self.index = NameIndex(self.municipalities)
+        self._counties = {(c.structure, c.number): c for c in self.counties}
+        self._county_keys: dict[tuple[int, str], County] = {}
+        for county in self.counties:  # its number, its Norwegian name, each part of its name
+            for text in (county.number, county.name_no, county.name, *county.name.split(" - ")):
+                self._county_keys.setdefault((county.structure, normalize(text)), county)
 
     def all(self, structure: int) -> list[Municipality]:
         return [m for m in self.municipalities if m.structure == structure]
@@ -103,3 +109,26 @@ class Geography:
     def members(self, group: Group, year: int) -> list[Municipality]:
         structure = structure_for(year)
         return unique(p for m in group.members for p in self.project(m, structure))
+
+    # -- counties ------------------------------------------------------------------------
+
+    def county_of(self, municipality: Municipality) -> County | None:
+        """The county a municipality belongs to in its own structure."""
+        return self._counties.get((municipality.structure, municipality.number[:2]))
+
+    def county(self, text: str, year: int | None = None) -> County | None:
+        """A county by its number (`50`), its Norwegian name or any part of its
+        multilingual name (`Trøndelag`, `Trondelag`, `Romsa`), under the year's structure
+        (the current one when no year is given)."""
+        structure = structure_for(year) if year else STRUCTURES[-1]
+        key = normalize(text)
+        if key.endswith(" fylke"):
+            key = key[: -len(" fylke")]
+        return self._county_keys.get((structure, key))
+
+    def county_members(self, county: County) -> list[Municipality]:
+        """The county's municipalities, in number order."""
+        return [m for m in self.all(county.structure) if m.number[:2] == county.number]
+
+    def counties_in(self, structure: int) -> list[County]:
+        return [c for c in self.counties if c.structure == structure]

@@ -8,6 +8,7 @@ connection: sqlite-utils wraps each statement in a savepoint guard.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -17,11 +18,13 @@ from sqlite_utils import Database
 from capacity.models import (
     Actor,
     Change,
+    County,
     Group,
     Municipality,
 )
 from capacity.reference.geography import Geography
 from capacity.reference.names import normalize
+from capacity.storage.store import data_dir
 
 ABSENT = "absent"  # a figure's "before" when it did not exist
 
@@ -68,7 +71,13 @@ def load_geography(db: Database) -> Geography:
         groups[row["name"]] = Group(name=row["name"], title=row["title"], members=members)
         for alias in filter(None, row["aliases"].split("|")):
             aliases[normalize(alias)] = row["name"]
-    return Geography(municipalities, crosswalk, groups, aliases)
+    return Geography(municipalities, crosswalk, groups, aliases, load_counties())
+
+
+def load_counties() -> list[County]:
+    """The counties of 2020 and 2024 (SSB classification 104), from the bundled data."""
+    with open(data_dir() / "fylker.csv", encoding="utf-8", newline="") as handle:
+        return [County(**row) for row in csv.DictReader(handle)]
 
 
 def add_reference(
