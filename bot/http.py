@@ -22,6 +22,7 @@ import asyncio
 import functools
 import json
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -199,8 +200,8 @@ class Recorder:
         if message["type"] == "http.response.start":
             self.status = message["status"]
             for name, value in message.get("headers", ()):
-                if name.lower() == b"content-type":
-                    self.content_type = value.decode("latin-1")
+                if name.lower() == b"content-type":  # one of a few: kept once
+                    self.content_type = sys.intern(value.decode("latin-1"))
         elif message["type"] == "http.response.body":
             self.chunks.append(message.get("body", b""))
         await self._send(message)

@@ -32,7 +32,7 @@ log = logging.getLogger("bot.replays")
 
 WINDOW = 300  # seconds: Slack's limit on a request's age, and how long answers are kept
 MAX_KEYS = 20_000  # keys kept at most (66 requests a second for WINDOW seconds)
-MAX_BYTES = 8 * 1024 * 1024  # kept answers' bodies at most; past it, only "it was done"
+MAX_BYTES = 4 * 1024 * 1024  # kept answers' bodies at most; past it, only "it was done"
 WAIT = 2.5  # seconds a copy waits for the first one's answer
 
 Key = int | str
@@ -148,8 +148,8 @@ class Replays:
         if entry.answer is not None:
             return
         size = len(answer.body) if answer is not None else 0
-        if answer is None or (entry.refs and self.bytes + size > self.max_bytes):
-            answer, size = DONE, 0
+        if answer is None or answer == DONE or (entry.refs and self.bytes + size > self.max_bytes):
+            answer, size = DONE, 0  # one object for every empty answer (clicks, events)
         entry.answer = answer
         if entry.refs:  # still remembered: its bytes count
             entry.size = size
