@@ -98,5 +98,6 @@ def test_2000_envelopes_whose_event_is_not_an_object_are_dropped_with_a_few_log_
     written = log.read_text()[len(before) :]
     assert "Traceback" not in written, written[-3000:]
     lines = [line for line in written.splitlines() if line.strip()]
+    print("\n".join(lines))
     assert 1 <= len(lines) <= 10, lines  # the first of the kind, then 10, 100, 1,000
     assert "event: must be an object" in lines[0]
