@@ -14,7 +14,7 @@ import pytest
 
 from bot.terminal import command_body, signed_headers
 from capacity import Actor, Capacity
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.bot_server import SECRET, BotServer
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from capacity import Actor, Capacity
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.socket_stand_in import SocketStandIn
 from tests.test_socket_mode import BUTTON_PAYLOAD, SLASH_COMMAND, bot_process, link_or_exit
 
