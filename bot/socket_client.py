@@ -60,4 +60,10 @@ class PromptSocketModeClient(SocketModeClient):
             return
         why = message.data if message.type is WSMsgType.ERROR else message.type.name
         self.logger.warning("The Socket Mode connection broke (%s): reconnecting now", why)
-        self.reconnecting = asyncio.ensure_future(self.connect_to_new_endpoint())
+        self.reconnecting = asyncio.ensure_future(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        try:
+            await self.connect_to_new_endpoint()
+        except Exception as error:  # Slack unreachable: the SDK's ping check tries again
+            self.logger.warning("Reconnecting failed (%s): the ping check tries again", error)
