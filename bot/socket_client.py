@@ -59,6 +59,7 @@ class PromptSocketModeClient(SocketModeClient):
         if self.reconnecting is not None and not self.reconnecting.done():
             return
         why = message.data if message.type is WSMsgType.ERROR else message.type.name
+        why = f"{why}; close code {session.close_code}"
         self.logger.warning("The Socket Mode connection broke (%s): reconnecting now", why)
         self.reconnecting = asyncio.ensure_future(self._reconnect())
 
