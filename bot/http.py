@@ -31,6 +31,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.answer_cache import parsed
 from bot.listeners.shape import problem
 from bot.parse import MAX_TEXT
+from bot.probe import HEALTH
 from capacity import errors
 
 log = logging.getLogger("bot.http")
@@ -111,7 +112,7 @@ class SlackAsgi:
         if scope["type"] != "http":
             return None
         path, method = scope.get("path", ""), scope.get("method", "GET")
-        if path == "/healthz":
+        if path == HEALTH:
             return await self._health(send)
         if path != EVENTS:
             return await respond(send, 404, b"Not Found")
