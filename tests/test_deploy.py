@@ -99,6 +99,31 @@ def test_compose_serves_http_with_the_database_and_the_backups_in_two_volumes():
     assert not any(key.startswith("SLACK_") for key in service["environment"]), name
 
 
+def _compose_command() -> list[str] | None:
+    if shutil.which("docker"):
+        plugin = subprocess.run(["docker", "compose", "version"], capture_output=True)
+        if plugin.returncode == 0:
+            return ["docker", "compose"]
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
+@pytest.mark.slow  # docker compose starts in about a second
+@pytest.mark.skipif(_compose_command() is None, reason="no docker compose here")
+def test_docker_compose_accepts_the_file(tmp_path):
+    """`docker compose config` checks the file against the Compose schema (no daemon
+    needed); it wants the `.env` the service reads, which a deployment writes."""
+    shutil.copy(ROOT / "compose.yaml", tmp_path / "compose.yaml")
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-x\n", encoding="utf-8")
+    done = subprocess.run(
+        [*_compose_command(), "config", "--quiet"],  # type: ignore[misc]
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_the_build_context_leaves_out_secrets_databases_and_environments():
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".env", ".venv", ".git", "data/*.db", "data/*.db-*"} <= set(ignored)
