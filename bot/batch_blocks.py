@@ -8,11 +8,11 @@ from typing import Any
 
 from bot.blocks import Message, actions_block, button, context_block, section_block
 from bot.i18n import Texts
-from capacity import households as hh
-from capacity.households import Unit
+from capacity.domain import households as hh
+from capacity.domain.households import Unit
+from capacity.domain.rules import OPEN_STATUSES
 from capacity.models import Batch
-from capacity.results import AllocationResult, BatchPage, BatchResult
-from capacity.rules import OPEN_STATUSES
+from capacity.usecases.results import AllocationResult, BatchPage, BatchResult
 
 CONFIRM_ACTION = "relocation_confirm"
 DISMISS_ACTION = "relocation_dismiss"

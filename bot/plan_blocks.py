@@ -32,7 +32,7 @@ from bot.blocks import (
 )
 from bot.i18n import Texts, escape
 from capacity.models import Room
-from capacity.results import (
+from capacity.usecases.results import (
     AssignmentDone,
     AssignmentPreview,
     CancelPreview,

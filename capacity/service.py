@@ -10,34 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from capacity import (
-    access,
-    assignments,
-    dump_repository,
-    errors,
-    figures,
-    health,
-    planning,
-    queries,
-    repository,
-)
-from capacity import batches as batch_cases
-from capacity import figure_repository as figures_db
-from capacity import home as homes
-from capacity import scores as score_cases
-from capacity import summary as summaries
-from capacity.core import Clock, Core, utc_now
-from capacity.geography import Geography
-from capacity.outbox import Outbox
-from capacity.rules import DEFAULT_LOW_RATIO
-from capacity.schema import migrations
-from capacity.seed import ensure_seeded
-from capacity.store import DEFAULT_BUSY_TIMEOUT, Store
+from capacity.domain.rules import DEFAULT_LOW_RATIO
+from capacity.reference.geography import Geography
+from capacity.storage import dump as dump_repository
+from capacity.storage import figures as figures_db
+from capacity.storage import repository
+from capacity.storage.outbox import Outbox
+from capacity.storage.schema import migrations
+from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
+from capacity.usecases import access, assignments, figures, planning, queries
+from capacity.usecases import batches as batch_cases
+from capacity.usecases import home as homes
+from capacity.usecases import scores as score_cases
+from capacity.usecases import summary as summaries
+from capacity.usecases.core import Clock, Core, utc_now
+from capacity.usecases.seed import ensure_seeded
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,7 +50,7 @@ class Capacity:
         self, store: Store, *, clock: Clock = utc_now, low_ratio: float = DEFAULT_LOW_RATIO
     ) -> None:
         self.core = Core(store, clock=clock, low_ratio=low_ratio)
-        self.outbox = Outbox(self.core)
+        self.outbox = Outbox(self.core.store, self.core.clock)
 
     @classmethod
     def open(cls, path: str | Path | None = None, **options: Any) -> Capacity:
@@ -114,14 +105,7 @@ class Capacity:
     def health(self) -> None:
         """Whether this version can serve the database: it opens, its schema is the one
         this version knows, a read succeeds. Raises `DatabaseProblem` with the reason."""
-        store = self.core.store
-        try:
-            db = store.db
-        except sqlite3.DatabaseError as error:
-            raise errors.DatabaseProblem(
-                "damaged", path=store.path, problems=[str(error)]
-            ) from None
-        health.check(db, store.path)
+        self.core.store.check()
 
     def version(self) -> int:
         """The schema version: how many migrations are applied."""
@@ -147,6 +131,7 @@ class Capacity:
     resolve = _use_case(queries.resolve)
     municipality = _use_case(queries.municipality)
     years_with_figures = _use_case(queries.years_with_figures)
+    national_years = _use_case(queries.national_years)
     latest_year = _use_case(queries.latest_year)
     capacity = _use_case(queries.capacity)
     planning_year = _use_case(queries.planning_year)

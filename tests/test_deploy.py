@@ -22,7 +22,7 @@ from bot.http import SlackAsgi
 from bot.probe import HEALTH, probe
 from bot.settings import load_settings
 from capacity import Capacity
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.asgi import call
 from tests.bot_server import BotServer, free_port
 from tests.deploy_files import ROOT, UNIT, compose, console_scripts, image, invocation, stages, unit

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from capacity import Capacity
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.bot_server import BotServer, free_port
 from tests.stand_in import StandIn
 

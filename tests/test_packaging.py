@@ -21,7 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli as bot_cli
-from capacity.store import data_dir, default_db_path
+from capacity.storage.store import data_dir, default_db_path
+from capacity.texts.i18n import LOCALES
 from tests.bot_server import free_port
 from tests.deploy_files import ROOT, copy_build_context, image, stages
 
@@ -35,9 +36,10 @@ DATA = {
     "groups.csv",
     "SOURCES.md",
 }
+LOCALES_DIR = LOCALES.relative_to(ROOT)  # capacity/texts/locales
 SHIPPED = {
     *(f"capacity/data/{name}" for name in DATA),
-    *(f"capacity/locales/{lang}.toml" for lang in ("nb", "nn", "en")),
+    *(f"{LOCALES_DIR.as_posix()}/{lang}.toml" for lang in ("nb", "nn", "en")),
     "bot/manifest.yml",
 }
 
@@ -60,7 +62,7 @@ def test_setuptools_finds_every_package_without_a_list():
     assert set(config["packages"]) == {"find"} and "package-dir" not in config
     setuptools = pytest.importorskip("setuptools")
     found = set(setuptools.find_namespace_packages(where=str(ROOT), **config["packages"]["find"]))
-    assert _packages_in_the_checkout() | {"capacity.data", "capacity.locales"} <= found
+    assert _packages_in_the_checkout() | {"capacity.data", ".".join(LOCALES_DIR.parts)} <= found
     assert not {p for p in found if p.split(".")[0] not in ("capacity", "bot")}
 
 

@@ -9,9 +9,9 @@ import io
 import pytest
 
 from capacity import errors
-from capacity.exports import BOM, EXPORT_TABLES, FORMULA_STARTS, export
-from capacity.imports import empty_database, import_bytes
 from capacity.models import Actor
+from capacity.transfer.exports import BOM, EXPORT_TABLES, FORMULA_STARTS, export
+from capacity.transfer.imports import empty_database, import_bytes
 from tests.conftest import ADMIN, CLI
 
 TYPED = Actor(id="U_TYPED", name="@channel")
