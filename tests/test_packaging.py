@@ -26,16 +26,8 @@ from capacity.texts.i18n import LOCALES
 from tests.bot_server import free_port
 from tests.deploy_files import ROOT, copy_build_context, image, stages
 
-DATA = {
-    "kommuner_2020.csv",
-    "kommuner_2024.csv",
-    "kommuner_2020_2024_crosswalk.csv",
-    "imdi_bosetting_2020.csv",
-    "imdi_bosetting_2020_2023.csv",
-    "ks_storbynettverk_spare_2020.csv",
-    "groups.csv",
-    "SOURCES.md",
-}
+# Every file of data/ but the databases the checkout makes there (and backups of them)
+DATA = {p.name for p in (ROOT / "data").iterdir() if p.is_file() and ".db" not in p.name}
 LOCALES_DIR = LOCALES.relative_to(ROOT)  # capacity/texts/locales
 SHIPPED = {
     *(f"capacity/data/{name}" for name in DATA),

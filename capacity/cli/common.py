@@ -75,8 +75,8 @@ def json_option(func: F) -> F:
 
 def db_path(ctx: click.Context, *, must_exist: bool = True) -> Path:
     """The database file the command works on: --db (before or after the subcommand),
-    else CAPACITY_DB, else the default (`store.default_db_path`). With `must_exist`, a file that is not there
-    is an error, not a new database (a mistyped path)."""
+    else CAPACITY_DB, else the default (`store.default_db_path`). With `must_exist`, a
+    file that is not there is an error, not a new database (a mistyped path)."""
     path = Path(ctx.find_root().obj.get("db") or default_db_path())
     if must_exist and not path.exists():
         raise click.ClickException(
