@@ -5,11 +5,18 @@ Adding a language is adding a file. A refusal from the core (a code and its fact
 turned into a sentence here, and only here. For Slack (`markup="mrkdwn"`) every value
 filled into a text is escaped (`&`, `<`, `>`), so that nothing a user typed can become
 a mention, a link or `@channel`; values that are already mrkdwn are marked `Safe`.
+
+A text that shows a count next to a word that follows it in number writes both forms
+after the count's name: `{remaining} {remaining:ledig plass|ledige plasser}` is
+"1 ledig plass" and "2 ledige plasser". The form is chosen by the language's plural
+rule (Babel's CLDR data: `one` for 1 in nb, nn and en, `other` for the rest; an unknown
+count takes `other`), from the value `number()` gave or the int passed.
 """
 
 from __future__ import annotations
 
 import functools
+import string
 import tomllib
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -17,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import get_group_symbol
 
@@ -38,6 +46,41 @@ class Safe(str):
     """Text that is already Slack mrkdwn (a mention, a built text): not escaped again."""
 
     __slots__ = ()
+
+
+class Number(str):
+    """A number as a language writes it ("1\u00a0000"), keeping its value: a text's
+    plural forms are chosen by it."""
+
+    value: int
+
+    def __new__(cls, text: str, value: int) -> Number:
+        number = super().__new__(cls, text)
+        number.value = value
+        return number
+
+
+class _Plurals(string.Formatter):
+    """`str.format`, and `{name:one|other}` gives the form of the word that goes with
+    the count `name` (only the word: the count itself is `{name}`)."""
+
+    def __init__(self, language: str) -> None:
+        self.rule = Locale.parse(language).plural_form
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return super().format_field(value, format_spec)
+        one, _, other = format_spec.partition("|")
+        return one if self.category(value) == "one" else other
+
+    def category(self, value: Any) -> str:
+        if isinstance(value, Number):
+            value = value.value
+        elif isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return self.rule(value)
+        return "other"  # unknown, or not a count
 
 
 def escape(text: str) -> str:
@@ -72,6 +115,7 @@ class Catalogue:
         # dozens of numbers, and Babel's format_decimal parses its pattern each time
         # (for these languages, groups of three, as Python's "," format gives them).
         self._group = get_group_symbol(self.language)
+        self._plurals = _Plurals(self.language)
 
     @property
     def plain(self) -> Catalogue:
@@ -80,15 +124,20 @@ class Catalogue:
 
     def _value(self, value: Any) -> Any:
         if self.markup == "mrkdwn" and isinstance(value, str) and not isinstance(value, Safe):
-            return escape(value)
+            return value if isinstance(value, Number) else escape(value)
         return value
 
     def text(self, table: str | None, key: str, values: dict[str, Any]) -> str:
         entries = self.entries if table is None else self.entries[table]
-        if "count" in values and values["count"] == 1 and f"{key}_one" in entries:
-            key = f"{key}_one"
-        template = entries[key]
-        filled = template.format(**{name: self._value(v) for name, v in values.items()})
+        return self.fill(entries[key], values)
+
+    def fill(self, template: str, values: dict[str, Any]) -> str:
+        """A template filled with values (escaped for Slack), plural forms chosen."""
+        escaped = {name: self._value(v) for name, v in values.items()}
+        if "|" in template:  # a word that goes with a count: both forms, one chosen
+            filled = self._plurals.vformat(template, (), escaped)
+        else:
+            filled = template.format(**escaped)
         return Safe(filled) if self.markup == "mrkdwn" else filled
 
     def __call__(self, key: str, **values: Any) -> str:
@@ -115,7 +164,7 @@ class Catalogue:
         """4 838 in Norwegian (a non-breaking space), 4,838 in English; unknown as a word."""
         if value is None:
             return self("unknown")
-        return f"{value:,}".replace(",", self._group)
+        return Number(f"{value:,}".replace(",", self._group), value)
 
     def signed(self, value: int | None) -> str:
         if value is None:
