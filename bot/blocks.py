@@ -119,7 +119,7 @@ def plain(text: str) -> Message:
 
 
 def help_message(t: Texts) -> Message:
-    return plain(t("help") + "\n" + t("help_files"))
+    return plain(t("help") + "\n" + t("help_files") + "\n" + t("numbers_help"))
 
 
 def redo_value(command: str, text: str | None) -> str | None:
@@ -180,6 +180,59 @@ def _show_button(municipality: Municipality, year: int | None) -> dict[str, Any]
 
 
 FULL_REFUSALS = {"permission", "busy"}  # texts that say "nothing was changed" themselves
+
+
+def not_understood(
+    t: Texts, usage: str, word: str = "", why: str = "", readings: tuple[int, ...] = ()
+) -> Message:
+    """A command not understood: what was not (the words as typed, and for a number
+    how it is no count, or its `readings`), then what a valid form looks like (the
+    usage text `usage`). Nothing was asked of the core, so nothing was changed."""
+    lines = []
+    if why in ("word", "no_count"):
+        lines.append(t("not_understood" if why == "word" else "no_count", word=word))
+    elif why:  # a count: the refusal that says how it is not one
+        refused = t.refusal(errors.InvalidInput(why, typed=word, readings=readings))
+        lines.append(t("invalid", message=Safe(refused.rstrip("."))))
+    lines.append(t(usage))
+    return plain("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One reading of a number typed: its value, its button's label, and the button's
+    value that carries the command on with it (None when it does not fit a button)."""
+
+    value: int
+    label: str
+    redo: str | None
+
+
+def choose_message(t: Texts, typed: str, choices: list[Choice]) -> Message:
+    """A number that reads more than one way (`1,000`, or `50 100` before a reason):
+    each reading as a button that carries the command on with it. Nothing is saved
+    until one is chosen; a comma with one whole reading (`1,500`) asks "did you mean"."""
+    if len(choices) == 1:
+        intro = t("choose_comma", typed=typed, value=t.number(choices[0].value))
+    else:
+        intro = t("choose_count", typed=typed)
+    if any(choice.redo is None for choice in choices):  # too long to carry on: type again
+        readings = tuple(choice.value for choice in choices)
+        code = "count_ambiguous" if len(readings) > 1 else "count_comma"
+        text = t.refusal(errors.InvalidInput(code, typed=typed, readings=readings))
+        return plain(t("invalid", message=Safe(text.rstrip("."))))
+    buttons = [
+        button(_clip(choice.label), f"{REDO_ACTION}:reading{i}", choice.redo or "")
+        for i, choice in enumerate(choices[:MAX_BUTTONS])
+    ]
+    labels = t.either([choice.label for choice in choices])
+    return Message(
+        text=f"{intro} {labels}", blocks=[section_block(intro), actions_block(buttons, "readings")]
+    ).check()
+
+
+def _clip(label: str) -> str:
+    return label if len(label) <= MAX_BUTTON_TEXT else label[: MAX_BUTTON_TEXT - 1] + "…"
 
 
 def refusal(

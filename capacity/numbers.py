@@ -68,9 +68,8 @@ class Ambiguous:
 
     def refusal(self, field: str = "") -> errors.InvalidInput:
         values = tuple(reading.value for reading in self.readings)
-        return errors.InvalidInput(
-            "count_ambiguous", field=field, typed=self.typed, readings=values
-        )
+        code = "count_ambiguous" if len(values) > 1 else "count_comma"
+        return errors.InvalidInput(code, field=field, typed=self.typed, readings=values)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from capacity import errors
+from capacity.i18n import Catalogue
 from capacity.numbers import (
     Ambiguous,
     Count,
@@ -106,7 +107,7 @@ def test_a_comma_between_a_lead_and_groups_of_three_is_asked_about(typed, readin
     assert tuple(r.value for r in reading.readings) == readings
     with pytest.raises(errors.InvalidInput) as refused:
         count(typed, "persons")
-    assert refused.value.code == "count_ambiguous"
+    assert refused.value.code == ("count_ambiguous" if len(readings) > 1 else "count_comma")
     assert refused.value.facts["readings"] == readings
 
 
@@ -213,3 +214,25 @@ def test_reading_never_raises_and_a_count_is_what_its_digits_say(text):
     reading = read(text)
     if isinstance(reading, Count):
         assert reading.value == int("".join(c for c in text if c.isdigit()))
+
+
+@pytest.mark.parametrize(
+    ("typed", "nb", "en"),
+    [
+        (
+            "1,000",
+            "«1,000» kan leses som 1\u00a0000 eller 1;",
+            "'1,000' can be read as 1,000 or 1;",
+        ),
+        ("1,500", "mente du 1\u00a0500?", "did you mean 1,500?"),
+        ("1,5", "«1,5» er ikke et helt tall", "'1,5' is not a whole number"),
+        ("1 00", "«1 00» er ikke et tall jeg kan lese", "'1 00' is not a number I can read"),
+        ("-3", "«-3» er negativt", "'-3' is negative"),
+        ("²", "«²» er ikke skrevet med sifrene 0–9", "'²' is not written with the digits 0–9"),
+    ],
+)
+def test_what_was_not_understood_is_said_with_what_was_typed(typed, nb, en):
+    with pytest.raises(errors.InvalidInput) as refused:
+        count(typed, "spare")
+    assert nb in Catalogue("nb", markup="plain").refusal(refused.value)
+    assert en in str(refused.value)  # the command line's English

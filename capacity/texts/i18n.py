@@ -201,6 +201,12 @@ class Catalogue:
         """When a figure is from: the date its source gives, else when it was recorded."""
         return self.source_date(figure_date) if figure_date else self.date(recorded)
 
+    def either(self, choices: list[str]) -> str:
+        """Alternatives as the language lists them: "a, b eller c"."""
+        if len(choices) < 2:
+            return "".join(choices)
+        return ", ".join(choices[:-1]) + f" {self.plain('or')} " + choices[-1]
+
     def names(self, municipalities: Iterable[Municipality]) -> str:
         return ", ".join(m.label for m in municipalities)
 
@@ -239,6 +245,8 @@ class Catalogue:
                     for c in value
                 )
             )
+        if key == "readings":  # what a number typed can mean: "1 000 eller 1"
+            return self.either([self.number(v) for v in value])
         if isinstance(value, tuple | list) and all(isinstance(v, int) for v in value):
             return ",".join(map(str, value))
         return value
