@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from capacity import errors
+from capacity import errors, numbers
 from capacity.domain import households
 from capacity.models import Actor
 from capacity.service import Capacity, open_capacity
@@ -99,6 +99,13 @@ def service(ctx: click.Context, *, create: bool = False) -> Capacity:
 def actor(by: str | None) -> Actor:
     user = getpass.getuser()
     return Actor(id=f"cli:{user}", name=by or user, trusted=True)
+
+
+def count_argument(words: tuple[str, ...], field: str) -> int:
+    """A count as people write it (`1200`, `"1 200"`, `1.200`), over one argument or the
+    several a shell makes of `1 000` unquoted; a count not understood, or `1,000` (a
+    thousand, or 1 with decimals?), is refused with what was typed and nothing changes."""
+    return numbers.count(" ".join(words), field)
 
 
 def parse_households(text: str | None) -> tuple[int | tuple[int, ...], ...]:
