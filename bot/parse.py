@@ -275,17 +275,17 @@ def capacity_text(request: Request, query: str, number: str) -> str | None:
 
 
 def request_text(request: Request) -> str | None:
-    """The text that asks for `request` and reads back as exactly it (the value in
-    digits alone, a reason that starts like a number in quotes): what a button that
-    carries a command on runs. None for a kind that is not written back."""
+    """The text that asks for `request` and reads back as exactly it (a report's value
+    grouped by dots, so that it is one word and never a year; a reason that starts like
+    a number in quotes): what a button that carries a command on runs. None for a kind
+    that is not written back."""
     if request.kind == "report":
         year = f" {request.year}" if request.year is not None else ""
         reason = request.reason
         if reason and (looks_numeric(reason.split()[0]) or reason[0] in _OPEN_QUOTES):
             reason = f"«{reason}»"
-        text = f"rapporter {request.target}{year} {request.value}" + (
-            f" {reason}" if reason else ""
-        )
+        value = f"{request.value:,}".replace(",", ".")  # 1.900: one word, and never a year
+        text = f"rapporter {request.target}{year} {value}" + (f" {reason}" if reason else "")
     elif request.kind in ("grant", "revoke"):
         text = f"{request.kind} <@{request.user}> {request.role} {request.target}".rstrip()
     elif request.kind == "room":
