@@ -207,18 +207,21 @@ def not_understood(
 
 @dataclass(frozen=True)
 class Choice:
-    """One reading of a number typed: its value, its button's label, and the button's
-    value that carries the command on with it (None when it does not fit a button)."""
+    """One reading of a number typed: its value; what else the reading makes of the
+    command, as mrkdwn (a report's reason; "" when nothing); and the value of the
+    button that carries the command on with it (None when it does not fit a button)."""
 
     value: int
-    label: str
+    detail: str
     redo: str | None
 
 
 def choose_message(t: Texts, typed: str, choices: list[Choice]) -> Message:
     """A number that reads more than one way (`1,000`, or `50 100` before a reason):
-    each reading as a button that carries the command on with it. Nothing is saved
-    until one is chosen; a comma with one whole reading (`1,500`) asks "did you mean"."""
+    each reading as a button (the number) that carries the command on with it, and
+    what else it makes of the command (escaped, in the text: a button's label is plain).
+    Nothing is saved until one is chosen; a comma with one whole reading (`1,500`) asks
+    "did you mean"."""
     if len(choices) == 1:
         intro = t("choose_comma", typed=typed, value=t.number(choices[0].value))
     else:
@@ -228,18 +231,15 @@ def choose_message(t: Texts, typed: str, choices: list[Choice]) -> Message:
         code = "count_ambiguous" if len(readings) > 1 else "count_comma"
         text = t.refusal(errors.InvalidInput(code, typed=typed, readings=readings))
         return plain(t("invalid", message=Safe(text.rstrip("."))))
+    details = [f"• {choice.detail}" for choice in choices if choice.detail]
+    text = "\n".join([intro, *details])
     buttons = [
-        button(_clip(choice.label), f"{REDO_ACTION}:reading{i}", choice.redo or "")
+        button(t.plain.number(choice.value), f"{REDO_ACTION}:reading{i}", choice.redo or "")
         for i, choice in enumerate(choices[:MAX_BUTTONS])
     ]
-    labels = t.either([choice.label for choice in choices])
     return Message(
-        text=f"{intro} {labels}", blocks=[section_block(intro), actions_block(buttons, "readings")]
+        text=text.replace("*", ""), blocks=[section_block(text), actions_block(buttons, "readings")]
     ).check()
-
-
-def _clip(label: str) -> str:
-    return label if len(label) <= MAX_BUTTON_TEXT else label[: MAX_BUTTON_TEXT - 1] + "…"
 
 
 def refusal(

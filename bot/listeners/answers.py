@@ -88,13 +88,13 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
 
 def _choice(reading: Request, t: Texts) -> blocks.Choice:
     """A reading of a number typed, as a button that carries the command on with it."""
-    label = t.plain.number(reading.value)
+    detail = ""
     if reading.kind == "report":
-        reason = reading.reason if len(reading.reason) <= 40 else reading.reason[:39] + "…"
+        reason = reading.reason if len(reading.reason) <= 200 else reading.reason[:199] + "…"
         key = "reading_reason" if reason else "reading_no_reason"
-        label = t.plain(key, value=label, reason=reason)
+        detail = t(key, value=t.number(reading.value), reason=reason)
     redo = blocks.redo_value("capacity", request_text(reading))
-    return blocks.Choice(reading.value or 0, label, redo)
+    return blocks.Choice(reading.value or 0, detail, redo)
 
 
 def report(deps: Deps, request: Request, user_id: str, user_name: str, *, force: bool) -> Message:

@@ -65,11 +65,7 @@ class RelocationCommand:
             return blocks.not_understood(t, request.problem, request.word, request.why, readings)
         if request.kind == "choose":
             choices = [
-                blocks.Choice(
-                    r.persons or 0,
-                    t.plain.number(r.persons),
-                    blocks.redo_value("relocation", request_text(r)),
-                )
+                blocks.Choice(r.persons or 0, "", blocks.redo_value("relocation", request_text(r)))
                 for r in request.readings
             ]
             return blocks.choose_message(t, request.word, choices)
