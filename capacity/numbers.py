@@ -75,8 +75,8 @@ class Ambiguous:
 @dataclass(frozen=True)
 class NotUnderstood:
     """Looks like a number but is not a whole count; `problem` says how (a refusal
-    code: count_decimal, count_negative, count_grouping, count_digits, count_format,
-    count_missing)."""
+    code: count_decimal, count_negative, count_grouping, count_digits, count_format; or
+    count_missing, when nothing was typed)."""
 
     typed: str
     problem: str
@@ -194,7 +194,7 @@ def _comma(typed: str) -> Reading:
 def _problem(typed: str) -> str:
     """How a text that is not a count is not one: the refusal's code."""
     if not any(c.isdigit() or unicodedata.category(c) == "No" for c in typed):
-        return "count_missing"
+        return "count_format"  # a word: `femti`
     if any((c.isdigit() or unicodedata.category(c) == "No") and not "0" <= c <= "9" for c in typed):
         return "count_digits"
     if typed[0] in _SIGNS:

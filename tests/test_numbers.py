@@ -77,7 +77,7 @@ def test_a_count_is_read_as_it_is_typed(typed, value):
         ("١٢", "count_digits"),  # Arabic-Indic digits
         ("12a", "count_format"),
         ("12%", "count_format"),
-        ("femti", "count_missing"),
+        ("femti", "count_format"),
         ("", "count_missing"),
     ],
 )
