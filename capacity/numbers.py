@@ -164,11 +164,6 @@ def read_last(words: Sequence[str], first: int = 1) -> tuple[Reading, int] | Non
     return None
 
 
-def plain(value: int) -> str:
-    """A count written so that every reader reads it the same: digits alone."""
-    return str(value)
-
-
 # -- helpers ---------------------------------------------------------------------------
 
 
