@@ -251,3 +251,9 @@ def test_the_forms_read_counts_as_typed_and_ask_again_about_a_comma(bot):
     )
     assert saved.status == 200 and not saved.body
     assert spare(bot, "Sandnes") == 1200
+
+
+def test_help_says_how_numbers_are_typed(bot):
+    help_text = say(bot, "hjelp")["text"]
+    assert "`1 200`" in help_text and "`1.200`" in help_text
+    assert words(bot, "komma skiller desimaler", "komma skil desimalar") in help_text
