@@ -107,7 +107,7 @@ def input_block(
 
 def count_input(t: Texts) -> dict[str, Any]:
     """A form's field for a count: a text input, so that the count is typed as people
-    write it (`1 000`, `1.000`) and read by `capacity.numbers` when the form is sent."""
+    write it (`1 000`, `1.000`) and read by `capacity.domain.numbers` when the form is sent."""
     placeholder = {"type": "plain_text", "text": t.plain("count_placeholder")}
     return {"type": "plain_text_input", "max_length": 30, "placeholder": placeholder}
 

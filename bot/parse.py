@@ -6,7 +6,7 @@ added: `gje`, `redigerar`, `noreg`, `heile landet`); a year can be
 written before or after the name, or as `år 2022`/`year 2022`; a moment as
 `per 1.10.2020` or `as of 2020-10-01` (checked by the core, which names the forms).
 
-Counts are read as people type them (`capacity.numbers`: `1 000`, `1.000`, a no-break
+Counts are read as people type them (`capacity.domain.numbers`: `1 000`, `1.000`, a no-break
 space); a text with two readings (`1,000`; `rapporter Oslo 50 100 nye boliger`) becomes
 a `choose` request holding each reading, and what is not understood an `invalid` one
 that names the words (`word`) and how they were not understood (`why`). A reason that
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from capacity.numbers import Count, NotUnderstood, looks_numeric, read_words
+from capacity.domain.numbers import Count, NotUnderstood, looks_numeric, read_words
 from capacity.reference.geography import NATIONAL, NATIONAL_WORDS
 from capacity.reference.names import normalize
 

@@ -7,7 +7,7 @@ Keywords are accepted in Bokmål, Nynorsk and English whatever the reply languag
 `bosatt`/`busett`/`settled`, `familier`/`familiar`/`hushald`/`families`, `år`/`year`,
 `omfang`/`scope`; `del`/`share` first or last shows the answer in the channel.
 
-Persons are counts as people type them (`capacity.numbers`): `ny "Moria 2020" 1 000`,
+Persons are counts as people type them (`capacity.domain.numbers`): `ny "Moria 2020" 1 000`,
 `tildel "Moria 2020" Oslo 1.000, Bergen 6`. A comma between digits belongs to a number
 (`1,000`, asked about; `1,5`, not understood), a comma elsewhere separates
 municipalities, and households keep their commas (`familier 5,4+3,6`).
@@ -20,7 +20,14 @@ import shlex
 from dataclasses import dataclass, replace
 
 from capacity.domain.households import parse as parse_households
-from capacity.numbers import Ambiguous, Count, NotUnderstood, looks_numeric, read_last, read_words
+from capacity.domain.numbers import (
+    Ambiguous,
+    Count,
+    NotUnderstood,
+    looks_numeric,
+    read_last,
+    read_words,
+)
 
 MAX_TEXT = 2000
 MAX_HOUSEHOLDS = 500

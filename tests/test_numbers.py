@@ -1,4 +1,4 @@
-"""Counts as people type them (`capacity.numbers`): every form that is a count, every
+"""Counts as people type them (`capacity.domain.numbers`): every form that is a count, every
 form that looks like a number but is none, and the texts that have two readings."""
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from capacity import errors
-from capacity.i18n import Catalogue
-from capacity.numbers import (
+from capacity.domain.numbers import (
     Ambiguous,
     Count,
     NotUnderstood,
@@ -19,6 +18,7 @@ from capacity.numbers import (
     read_last,
     read_words,
 )
+from capacity.texts.i18n import Catalogue
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 

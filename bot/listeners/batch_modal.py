@@ -17,7 +17,8 @@ from bot.listeners import later
 from bot.listeners.deps import Deps
 from bot.listeners.payload import clicker, json_object
 from bot.parse import households
-from capacity import errors, numbers
+from capacity import errors
+from capacity.domain import numbers
 from capacity.domain.rules import MAX_NAME_LENGTH, MAX_YEAR, MIN_YEAR
 
 log = logging.getLogger("bot")

@@ -23,7 +23,8 @@ from bot.listeners import batch_modal, later
 from bot.listeners.deps import Deps
 from bot.listeners.payload import clicker
 from bot.listeners.relocation import PLAN_SECONDS
-from capacity import errors, numbers
+from capacity import errors
+from capacity.domain import numbers
 
 log = logging.getLogger("bot.home")
 

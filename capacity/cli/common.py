@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
-from capacity import errors, numbers
-from capacity.domain import households
+from capacity import errors
+from capacity.domain import households, numbers
 from capacity.models import Actor
 from capacity.service import Capacity, open_capacity
 from capacity.storage.store import default_db_path
