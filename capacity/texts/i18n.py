@@ -16,7 +16,7 @@ count takes `other`), from the value `number()` gave or the int passed.
 from __future__ import annotations
 
 import functools
-import string
+import re
 import tomllib
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -60,18 +60,23 @@ class Number(str):
         return number
 
 
-class _Plurals(string.Formatter):
-    """`str.format`, and `{name:one|other}` gives the form of the word that goes with
-    the count `name` (only the word: the count itself is `{name}`)."""
+_FORMS = re.compile(r"\{(\w+):([^{}|]*)\|([^{}|]*)\}")  # {count:one|other}
+
+
+class _Plurals:
+    """Chooses, in a template, the form of each word that goes with a count:
+    `{name:one|other}` becomes `one` or `other` by the count `name` and the language's
+    plural rule, before the template is filled (only the word: the count is `{name}`).
+    Templates are the catalogues' (a few hundred), so what is worked out for one is kept."""
 
     def __init__(self, language: str) -> None:
-        self.rule = Locale.parse(language).plural_form
+        self.rule = functools.lru_cache(maxsize=4096)(Locale.parse(language).plural_form)
 
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if "|" not in format_spec:
-            return super().format_field(value, format_spec)
-        one, _, other = format_spec.partition("|")
-        return one if self.category(value) == "one" else other
+    def choose(self, template: str, values: dict[str, Any]) -> str:
+        ones = frozenset(
+            name for name in _counts_in(template) if self.category(values.get(name)) == "one"
+        )
+        return _chosen(template, ones)
 
     def category(self, value: Any) -> str:
         if isinstance(value, Number):
@@ -81,6 +86,18 @@ class _Plurals(string.Formatter):
         if isinstance(value, int) and not isinstance(value, bool):
             return self.rule(value)
         return "other"  # unknown, or not a count
+
+
+@functools.lru_cache(maxsize=1024)
+def _counts_in(template: str) -> tuple[str, ...]:
+    """The counts a template gives a word's two forms for."""
+    return tuple(dict.fromkeys(match.group(1) for match in _FORMS.finditer(template)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _chosen(template: str, ones: frozenset[str]) -> str:
+    """The template with each word in its form: `one` for the counts in `ones`."""
+    return _FORMS.sub(lambda m: m.group(2) if m.group(1) in ones else m.group(3), template)
 
 
 def escape(text: str) -> str:
@@ -133,11 +150,9 @@ class Catalogue:
 
     def fill(self, template: str, values: dict[str, Any]) -> str:
         """A template filled with values (escaped for Slack), plural forms chosen."""
-        escaped = {name: self._value(v) for name, v in values.items()}
         if "|" in template:  # a word that goes with a count: both forms, one chosen
-            filled = self._plurals.vformat(template, (), escaped)
-        else:
-            filled = template.format(**escaped)
+            template = self._plurals.choose(template, values)
+        filled = template.format(**{name: self._value(v) for name, v in values.items()})
         return Safe(filled) if self.markup == "mrkdwn" else filled
 
     def __call__(self, key: str, **values: Any) -> str:
