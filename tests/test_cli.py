@@ -105,6 +105,7 @@ def test_report_spare_refuses_a_count_not_understood_and_changes_nothing(run, ty
     assert spare_of(run, "Trondheim") == 115
 
 
+@pytest.mark.slow
 def test_batches_are_registered_and_assigned_with_counts_as_typed(run):
     made = run("batch", "new", "Ukraina", "1", "000", "--year", "2020", "--scope", "norge")
     assert made.exit_code == 0 and "1000 persons" in made.output

@@ -209,6 +209,7 @@ def test_what_looks_like_a_number(word, numeric):
     assert looks_numeric(word) is numeric
 
 
+@pytest.mark.slow
 @given(st.text(alphabet="0123456789 .,-\u00a0\u202f²a", max_size=20))
 def test_reading_never_raises_and_a_count_is_what_its_digits_say(text):
     reading = read(text)

@@ -227,6 +227,7 @@ def test_each_relocation_reading_is_written_back_as_a_text_that_reads_as_exactly
         assert again.persons == reading.persons or reading.kind == "assign"
 
 
+@pytest.mark.slow
 @given(
     st.integers(min_value=0, max_value=10**7),
     st.sampled_from(["", "nye boliger", "100 nye boliger", "«sitat»", "050 x", "1,5 mer"]),
