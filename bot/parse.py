@@ -25,6 +25,7 @@ REVOKE = {"revoke", "fjern"}
 ROOM = {"room", "ledig"}
 HISTORY = {"history", "historikk", "historie"}
 CHART = {"graf", "chart", "diagram"}  # the same word in Bokmål and Nynorsk
+PACE = {"tempo", "pace"}  # settled against the decision through the year (issue 19)
 EXPORT = {"eksport", "export", "eksporter"}
 PLANNING_YEAR = {"planleggingsår", "planleggingsar", "planning-year", "planningyear", "planår"}
 YEAR_WORDS = {"year", "år", "ar", "aar"}
@@ -50,7 +51,7 @@ class Request:
     """What a coordinator asked for."""
 
     kind: str  # help | capacity | overview | room | report | grant | revoke | history |
-    #            planning_year | chart | export | invalid
+    #            planning_year | chart | export | pace | pace_chart | invalid
     target: str = ""  # a municipality text, a group name or "norge"
     year: int | None = None
     value: int | None = None
@@ -90,6 +91,8 @@ def parse(text: str | None) -> Request:
         if len(tokens) < 2:
             return Request("invalid", problem="history_usage", share=share)
         return Request("history", " ".join(tokens[1:]), share=share)
+    if any(token.lower() in PACE for token in tokens):
+        return _pace([token for token in tokens if token.lower() not in PACE], share)
     if any(token.lower() in CHART for token in tokens):
         return _chart([token for token in tokens if token.lower() not in CHART], share)
     rest, as_of = _moment(tokens)
@@ -106,6 +109,16 @@ def _chart(tokens: list[str], share: bool) -> Request:
     named), the country or a municipality, and a year."""
     rest, year, _ = _year_and_page(tokens)
     return Request("chart", " ".join(rest), year=year, share=share)
+
+
+def _pace(tokens: list[str], share: bool) -> Request:
+    """`tempo [Trondheim | norge | fylke Vestland] [2023]`: the pace through the year of
+    a municipality or a scope (the network when nothing is named); with `graf`, the
+    municipality's chart through the year."""
+    chart = any(token.lower() in CHART for token in tokens)
+    rest, year, page = _year_and_page([token for token in tokens if token.lower() not in CHART])
+    kind = "pace_chart" if chart else "pace"
+    return Request(kind, " ".join(rest), year=year, page=page, share=share)
 
 
 def _export(tokens: list[str], share: bool) -> Request:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from capacity.storage.snapshots import adopt
+
 migrations = Migrations("capacity")
 
 
@@ -258,3 +260,46 @@ def m006_linked_households_previews_scores(db: Database) -> None:
             imported_at TEXT NOT NULL,
             imported_by TEXT NOT NULL)"""
     )
+
+
+@migrations()
+def pace_snapshots(db: Database) -> None:
+    # Snapshots of IMDi's figures (issue 19): each import of one, with its day and the
+    # year it is about; its figures are history records dated the end of that day.
+    db.execute(
+        """CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            day TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            digest TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            replaced INTEGER NOT NULL DEFAULT 0,
+            years TEXT NOT NULL DEFAULT '[]')"""
+    )
+    db.execute("CREATE INDEX snapshots_by_year ON snapshots (year, day)")
+    # Derived from the history at each import: settled and decision per municipality at
+    # each of the year's snapshots (NULL: unknown or none), and the country's change
+    # between consecutive snapshots, so that a national answer never reads the history.
+    db.execute(
+        """CREATE TABLE snapshot_points (
+            year INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            number TEXT NOT NULL,
+            settled INTEGER,
+            decision INTEGER,
+            PRIMARY KEY (year, day, number))"""
+    )
+    db.execute("CREATE INDEX snapshot_points_by_number ON snapshot_points (year, number, day)")
+    db.execute(
+        """CREATE TABLE snapshot_paces (
+            year INTEGER NOT NULL,
+            start TEXT NOT NULL,
+            end TEXT NOT NULL,
+            delta INTEGER NOT NULL,
+            PRIMARY KEY (year, start))"""
+    )
+    adopt(db)  # the dated IMDi figures a database holds already (the bundled table)
