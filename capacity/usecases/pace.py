@@ -56,6 +56,14 @@ def pace_of(core: Core, text: str | None, year: int | None = None) -> Municipali
     return for_municipality(core, (text or "").strip(), year)
 
 
+def network_pace(core: Core, year: int | None = None) -> ScopePace:
+    """The network's pace (the weekly summary's and the Home tab's line)."""
+    year = year if year is not None else default_year(core)
+    found = scope(core, DEFAULT_SCOPE, year)
+    assert found is not None  # the network is a group
+    return for_scope(core, found, year)
+
+
 def scope(core: Core, text: str | None, year: int) -> Scope | None:
     """The scope `text` names in `year`'s structure, or None for a municipality."""
     words = (text or "").strip() or DEFAULT_SCOPE
