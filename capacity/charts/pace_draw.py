@@ -48,8 +48,9 @@ def pace_figure(chart: PaceChart, width: int, height: int, dpi: int) -> Figure:
     w_in, h_in = fig.get_size_inches()
     top = header(fig, chart.title, chart.caption)
     left, bottom = 1.0, 1.0
-    rows = 1 + (chart.decision is not None) + (chart.projection is not None or bool(chart.batches))
-    legend_room = 0.3 + 0.27 * rows
+    entries = 1 + 2 * (chart.decision is not None) + (chart.projection is not None)
+    entries += bool(chart.batches)
+    legend_room = 0.3 + 0.24 * -(-entries // 2)  # two columns
     ax = fig.add_axes(box(fig, left, bottom, w_in - left - 1.6, h_in - top - legend_room - bottom))
     length = year_length(chart.year)
     ax.set_xlim(0, length)
@@ -96,6 +97,8 @@ def pace_figure(chart: PaceChart, width: int, height: int, dpi: int) -> Figure:
         ys.append(ys[-1])
         (steps,) = ax.plot(xs, ys, color=BATCHES, linewidth=2, drawstyle="steps-post")
         steps.set_gid("batches")
+        ax.text(length, ys[-1], f" {lab.number(ys[-1])}", va="center", ha="left",
+                fontsize=FONT, color=BATCHES, parse_math=False)  # fmt: skip
         tops.append(ys[-1])
 
     days = [d for d, _ in chart.points]
