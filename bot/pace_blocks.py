@@ -96,20 +96,7 @@ def scope_message(answer: ScopePace, t: Texts, page: int = 1) -> Message:
 
 def _table(standings: Sequence[Standing], t: Texts) -> str:
     """A monospaced table: municipality, settled, decision, line, ± the line, share."""
-    head = (
-        t("col_municipality"),
-        *(said.say(t, key) for key in ("col_settled", "col_decision", "col_line", "col_ahead",
-                                        "col_share")),
-    )  # fmt: skip
-    rows = [head, *(said.row(t, s) for s in standings)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    lines = [
-        " ".join(
-            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)
-        ).rstrip()
-        for row in rows
-    ]
-    return "```\n" + "\n".join(lines) + "\n```"
+    return "```\n" + "\n".join(said.table(t, standings)) + "\n```"
 
 
 def scope_text(answer: ScopePace) -> str:

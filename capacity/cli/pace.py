@@ -8,12 +8,10 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
 from capacity.cli.common import cli, db_option, json_option, service
-from capacity.cli.render import console
 from capacity.domain.pace import Pace
-from capacity.domain.pace_scope import MunicipalityPace, ScopePace, Standing
+from capacity.domain.pace_scope import MunicipalityPace, ScopePace
 from capacity.texts import pace as said
 from capacity.texts.i18n import catalogue
 
@@ -84,7 +82,8 @@ def print_scope(answer: ScopePace, page: int, show_all: bool) -> None:
     first = (page - 1) * size
     if standings:
         for key, rows in (("by_persons", answer.by_persons), ("by_share", answer.by_share)):
-            console().print(_table(said.say(t, key), rows[first : first + size]))
+            click.echo("\n" + said.say(t, key))
+            click.echo("\n".join(said.table(t, rows[first : first + size])))
         if pages > 1:
             last = first + len(standings[first : first + size])
             click.echo(said.say(t, "page", page=page, pages=pages, first=first + 1, last=last,
@@ -93,16 +92,6 @@ def print_scope(answer: ScopePace, page: int, show_all: bool) -> None:
     for line in (*text.notes[:1], apart) if apart else text.notes[:1]:
         if line:
             click.echo(line)
-
-
-def _table(title: str, standings: list[Standing] | tuple[Standing, ...]) -> Table:
-    table = Table(title=title)
-    table.add_column(t("col_municipality"))
-    for key in ("col_settled", "col_decision", "col_line", "col_ahead", "col_share"):
-        table.add_column(said.say(t, key), justify="right")
-    for standing in standings:
-        table.add_row(*said.row(t, standing))
-    return table
 
 
 def pace_json(p: Pace) -> dict[str, Any]:

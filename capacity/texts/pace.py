@@ -208,6 +208,22 @@ def network_line(t: Catalogue, answer: ScopePace) -> str:
     )  # fmt: skip
 
 
+def table(t: Catalogue, standings: Sequence[Standing]) -> list[str]:
+    """Municipalities as monospaced lines: name, settled, decision, line, ± the line,
+    share (a code block in Slack, plain lines in a terminal)."""
+    keys = ("col_settled", "col_decision", "col_line", "col_ahead", "col_share")
+    head = (t.plain("col_municipality"), *(t.plain.text("pace", key, {}) for key in keys))
+    rows = [head, *(row(t, s) for s in standings)]
+    widths = [max(len(cells[i]) for cells in rows) for i in range(len(head))]
+    return [
+        " ".join(
+            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+            for i, cell in enumerate(cells)
+        ).rstrip()
+        for cells in rows
+    ]
+
+
 def row(t: Catalogue, s: Standing) -> tuple[str, str, str, str, str, str]:
     """A municipality in a scope's table: name, settled, decision, line, ±, share."""
     ahead = s.ahead or 0
