@@ -176,7 +176,7 @@ def test_the_countrys_stored_paces_are_the_sums_of_its_municipalities(paced):
         for number, points in snapshots_db.points(db, 2023, numbers).items()
     }
     latest = snapshots_db.points_on(db, 2023, days[-1])
-    counted = [n for n, p in latest.items() if p.settled is not None and p.decision]
+    counted = [n for n, (settled, decision) in latest.items() if settled is not None and decision]
     assert snapshots_db.paces(db, 2023) == summed_intervals(days, series, counted)
     assert paced.pace("norge", 2023).total.intervals == snapshots_db.paces(db, 2023)
 

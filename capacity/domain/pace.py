@@ -170,8 +170,9 @@ def line_at(decision: int, day: date) -> int:
     return ratio(decision * day_of_year(day), year_length(day.year))
 
 
-def per_month(delta: int, days: int, year: int) -> Fraction:
-    return Fraction(delta * year_length(year), MONTHS * days)
+def per_month(delta: int, days: int, year: int) -> tuple[int, int]:
+    """A change over `days` a month (a twelfth of the year), as a fraction (n, d)."""
+    return delta * year_length(year), MONTHS * days
 
 
 def needed(settled: int, decision: int, day: date) -> int | None:
@@ -182,7 +183,7 @@ def needed(settled: int, decision: int, day: date) -> int | None:
         return 0
     if left_days <= 0:
         return None
-    return whole(per_month(decision - settled, left_days, day.year))
+    return ratio(*per_month(decision - settled, left_days, day.year))
 
 
 def intervals(points: Sequence[Point]) -> tuple[Interval, ...]:
@@ -196,10 +197,8 @@ def intervals(points: Sequence[Point]) -> tuple[Interval, ...]:
 
 
 def interval(start: date, end: date, delta: int) -> Interval:
-    days = (end - start).days
-    return Interval(
-        start=start, end=end, delta=delta, per_month=float(per_month(delta, days, end.year))
-    )
+    numerator, denominator = per_month(delta, (end - start).days, end.year)
+    return Interval(start=start, end=end, delta=delta, per_month=numerator / denominator)
 
 
 def projection(settled: int, day: date, paces: Sequence[Interval]) -> Projection | None:
@@ -208,8 +207,11 @@ def projection(settled: int, day: date, paces: Sequence[Interval]) -> Projection
     if len(paces) < 2:
         return None
     left_days = year_length(day.year) - day_of_year(day)
-    rates = [Fraction(max(0, p.delta), p.days) for p in paces]
-    slow, fast = min(rates), max(rates)
+    # the slowest and the fastest found in floats, then taken exactly
+    slowest = min(paces, key=lambda p: max(0, p.delta) / p.days)
+    fastest = max(paces, key=lambda p: max(0, p.delta) / p.days)
+    slow = Fraction(max(0, slowest.delta), slowest.days)
+    fast = Fraction(max(0, fastest.delta), fastest.days)
     month = Fraction(year_length(day.year), MONTHS)
     return Projection(
         slowest=float(slow * month),

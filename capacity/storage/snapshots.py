@@ -186,10 +186,10 @@ def points(db: Database, year: int, numbers: Sequence[str]) -> dict[str, list[Po
     return found
 
 
-def points_on(db: Database, year: int, day: date) -> dict[str, Point]:
-    """Every municipality's point at one of the year's snapshots."""
+def points_on(db: Database, year: int, day: date) -> dict[str, tuple[int | None, int | None]]:
+    """Every municipality's (settled, decision) at one of the year's snapshots."""
     return {
-        number: Point(day=day, settled=settled, decision=decision)
+        number: (settled, decision)
         for number, settled, decision in db.conn.execute(
             "SELECT number, settled, decision FROM snapshot_points WHERE year = ? AND day = ?",
             [year, day.isoformat()],

@@ -192,10 +192,9 @@ def for_scope(core: Core, found: Scope, year: int) -> ScopePace:
     )  # fmt: skip
 
 
-def _member(number: str, name: str, point: Point | None) -> Member:
-    if point is None:
-        return Member(number=number, name=name)
-    return Member(number=number, name=name, settled=point.settled, decision=point.decision)
+def _member(number: str, name: str, point: tuple[int | None, int | None] | None) -> Member:
+    settled, decision = point or (None, None)
+    return Member(number=number, name=name, settled=settled, decision=decision)
 
 
 def _last_year_total(core: Core, db: Database, found: Scope, year: int, day: date) -> Point | None:
