@@ -226,3 +226,24 @@ def test_only_the_years_asked_for_are_recorded(fresh, tmp_path):
         "SELECT years FROM snapshots WHERE day = '2023-06-30'"
     ).fetchone()
     assert json.loads(covered) == [2023]
+
+
+@pytest.mark.slow  # an export, a new database and an import
+def test_a_json_export_carries_the_snapshots_in_the_history_and_they_are_made_again(
+    fresh, tmp_path
+):
+    from capacity import Capacity
+    from capacity.transfer.exports import export
+    from capacity.transfer.restore import import_json
+
+    import_snapshot_file(fresh, snapshot(tmp_path, "2023-06-30", HALF, numbers=NETWORK), ADMIN)
+    exported = export(fresh, "json")
+    assert '"snapshot_points"' not in exported  # derived: made again from the history
+    import_json(exported.encode(), "export.json", tmp_path / "new.db")
+    copy = Capacity.open(str(tmp_path / "new.db"))
+    try:
+        assert copy.pace("Trondheim", 2023) == fresh.pace("Trondheim", 2023)
+        assert copy.pace("norge", 2023) == fresh.pace("norge", 2023)
+        assert export(copy, "json") == exported
+    finally:
+        copy.store.close()

@@ -33,8 +33,34 @@ class Snapshot(Model):
     source: str
     recorded_at: str  # the history's time of its records (UTC ISO)
     imported_at: str
-    actor: str
+    actor: str  # the id of who imported it
     replaced: bool = False
+    years: tuple[int, ...] = ()  # the years of figures its file held (after --years)
+
+    def record(self, changed: int) -> dict[str, object]:
+        """What the history keeps of it (entity "snapshot", key its day, at the import's
+        time, with its actor and source): enough to make its register row again."""
+        return {
+            "name": self.name,
+            "digest": self.digest,
+            "year": self.year,
+            "recorded_at": self.recorded_at,
+            "years": list(self.years),
+            "replaced": self.replaced,
+            "changed": changed,
+        }
+
+    @classmethod
+    def of_record(
+        cls, day: str, at: str, actor: str, source: str, after: dict[str, object]
+    ) -> Snapshot:
+        return cls(
+            day=date.fromisoformat(day),
+            source=source,
+            imported_at=at,
+            actor=actor,
+            **{k: v for k, v in after.items() if k != "changed"},  # type: ignore[arg-type]
+        )
 
 
 def parse_day(text: str) -> date:

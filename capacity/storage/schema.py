@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from capacity.storage.snapshots import adopt
+from capacity.storage.snapshots import adopt, rebuild_all
 
 migrations = Migrations("capacity")
 
@@ -186,8 +186,9 @@ def m004_reservation_totals(db: Database) -> None:
     rebuild_totals(db)
 
 
-# What triggers derive from other rows (m004): left out of a dump and rebuilt after a load.
-DERIVED_TABLES = frozenset({"reserved"})
+# What triggers derive from other rows (m004), and what snapshot imports derive from the
+# history (pace_snapshots): left out of a dump and rebuilt after a load.
+DERIVED_TABLES = frozenset({"reserved", "snapshots", "snapshot_points", "snapshot_paces"})
 DERIVED_COLUMNS = {"batches": frozenset({"allocated"})}
 
 
@@ -201,6 +202,8 @@ def rebuild_derived(db: Database) -> None:
     """Recompute what triggers keep, if the schema has it yet (after a bulk load)."""
     if db.table("reserved").exists():
         rebuild_totals(db)
+    if db.table("snapshots").exists():
+        rebuild_all(db)
 
 
 def rebuild_totals(db: Database) -> None:

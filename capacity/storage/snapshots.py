@@ -38,7 +38,8 @@ def marks(values: Sequence[object]) -> str:
 # -- the register -------------------------------------------------------------------------
 
 
-def register(db: Database, snapshot: Snapshot, years: Sequence[int]) -> None:
+def register(db: Database, snapshot: Snapshot) -> None:
+    """The register's row of a snapshot (derived: its history record is the source)."""
     db.conn.execute(
         """INSERT INTO snapshots (day, year, name, digest, source, recorded_at, imported_at,
                                   actor, replaced, years)
@@ -53,7 +54,7 @@ def register(db: Database, snapshot: Snapshot, years: Sequence[int]) -> None:
             snapshot.imported_at,
             snapshot.actor,
             int(snapshot.replaced),
-            json.dumps(sorted(set(years))),
+            json.dumps(sorted(set(snapshot.years))),
         ],
     )
 
@@ -62,12 +63,17 @@ def snapshots(db: Database, year: int | None = None) -> list[Snapshot]:
     """The snapshots imported (of a year), oldest day first."""
     where, params = ("WHERE year = ?", [year]) if year is not None else ("", [])
     cursor = db.conn.execute(
-        f"""SELECT day, year, name, digest, source, recorded_at, imported_at, actor, replaced
-            FROM snapshots {where} ORDER BY day, id""",
+        f"""SELECT day, year, name, digest, source, recorded_at, imported_at, actor, replaced,
+                   years FROM snapshots {where} ORDER BY day, id""",
         params,
     )
     names = [column[0] for column in cursor.description]
-    return [Snapshot(**dict(zip(names, row, strict=True))) for row in cursor]
+    found = []
+    for row in cursor:
+        values = dict(zip(names, row, strict=True))
+        values["years"] = tuple(json.loads(values["years"] or "[]"))
+        found.append(Snapshot(**values))
+    return found
 
 
 def days(db: Database, year: int) -> list[tuple[date, str]]:
@@ -227,17 +233,31 @@ def settled_by_batches(
     return found
 
 
-# -- snapshots recorded before the register --------------------------------------------------
+# -- the register made again from the history -----------------------------------------------
 
 
-def adopt(db: Database) -> list[int]:
+def rebuild_all(db: Database) -> None:
+    """The register, the points and the paces anew from the history (after a bulk load:
+    a JSON export leaves out what is derived): each snapshot import's own record, then the
+    dated IMDi figures recorded as a snapshot without one (the bundled table)."""
+    db.conn.execute("DELETE FROM snapshots")
+    for day, at, actor, source, after in db.conn.execute(
+        "SELECT key, at, actor, source, after FROM changes WHERE entity = 'snapshot' ORDER BY id"
+    ).fetchall():
+        register(db, Snapshot.of_record(day, at, actor, source, json.loads(after)))
+    adopt(db, rebuild_years=False)
+    for (year,) in db.conn.execute("SELECT DISTINCT year FROM snapshots").fetchall():
+        rebuild(db, year)
+
+
+def adopt(db: Database, *, rebuild_years: bool = True) -> list[int]:
     """Register, as snapshots, the dated IMDi figures recorded at the end of their
     source's day without one (the bundled table as of 25 September 2023, or a database
     from before snapshots were kept); rebuild the years they are about. The years."""
     if not db.table("snapshots").exists():
         return []
     rows = db.conn.execute(
-        """SELECT c.source_date, c.at, c.source, c.actor, c.actor_name,
+        """SELECT c.source_date, c.at, c.source, c.actor,
                   max(CAST(substr(c.key, 6, 4) AS INTEGER))
            FROM changes c
            WHERE c.entity = 'figure' AND length(c.source_date) = 10 AND c.key LIKE '%/settled'
@@ -245,7 +265,7 @@ def adopt(db: Database) -> list[int]:
            GROUP BY c.source_date, c.at, c.source"""
     ).fetchall()
     years = set()
-    for day_text, at, source, actor, actor_name, year in rows:
+    for day_text, at, source, actor, year in rows:
         day = date.fromisoformat(day_text)
         if at != recorded_at(day, FAR_FUTURE) or year != day.year:
             continue  # not recorded as a snapshot is
@@ -265,10 +285,11 @@ def adopt(db: Database) -> list[int]:
             source=source,
             recorded_at=at,
             imported_at=at,
-            actor=actor_name or actor,
+            actor=actor,
+            years=tuple(sorted(covered)),
         )
-        register(db, snapshot, covered)
+        register(db, snapshot)
         years.add(year)
-    for year in sorted(years):
+    for year in sorted(years) if rebuild_years else ():
         rebuild(db, year)
     return sorted(years)

@@ -105,21 +105,22 @@ def import_snapshot(
                 source=source,
                 recorded_at=at,
                 imported_at=iso(now),
-                actor=actor.label,
+                actor=actor.id,
                 replaced=bool(conflicts),
+                years=tuple(sorted({row[1] for row in wanted})),
             )
-            snapshots_db.register(db, snapshot, sorted({row[1] for row in wanted}))
             repository.record(
                 db,
-                iso(now),
+                snapshot.imported_at,
                 actor,
                 "snapshot",
                 day.isoformat(),
                 None,
-                {"name": name, "year": year, "changed": result["changed"]},
+                snapshot.record(result["changed"]),
                 source=source,
                 source_date=day.isoformat(),
             )
+            snapshots_db.register(db, snapshot)
             for changed_year in sorted({row[1] for row in wanted} | {year}):
                 if snapshots_db.days(db, changed_year):
                     snapshots_db.rebuild(db, changed_year)
