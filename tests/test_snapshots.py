@@ -247,3 +247,9 @@ def test_a_json_export_carries_the_snapshots_in_the_history_and_they_are_made_ag
         assert export(copy, "json") == exported
     finally:
         copy.store.close()
+
+
+def test_a_file_imported_without_its_own_year_is_no_snapshot_of_that_year(fresh, tmp_path):
+    path = snapshot(tmp_path, "2023-06-30", HALF, numbers=NETWORK)
+    import_snapshot_file(fresh, path, ADMIN, years={2022})
+    assert [p.day for p in fresh.pace("Trondheim", 2023).points] == [date(2023, 9, 25)]

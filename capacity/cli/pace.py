@@ -140,17 +140,17 @@ def print_snapshot(name: str, summary: SnapshotSummary) -> None:
         click.echo(f"{name}: IMDi's figures as of {when} are imported already; nothing changed")
     else:
         click.echo(
-            f"{name}: IMDi's figures as of {when} (a snapshot of {r.year}): {r.rows} figures "
+            f"{name}: IMDi's figures as of {when} (a snapshot of {r.year}): {figures(r.rows)} "
             f"read, {r.changed} recorded at {when}, {r.unchanged} as they were"
         )
     if r.newest is not None and r.changed:
         click.echo(
             f"  older than the snapshot of {t.short_date(r.newest.isoformat())}: kept in the "
-            f"history ({r.kept} figures); the current figures stay the newer ones"
+            f"history ({figures(r.kept)}); the current figures stay the newer ones"
         )
     if r.replaced:
-        click.echo(f"  {r.replaced} figures of the snapshot of {when} replaced (--replace)")
+        click.echo(f"  {figures(r.replaced)} of the snapshot of {when} replaced (--replace)")
     if r.restated:
-        click.echo(f"  {r.restated} figures of later snapshots restated at their own dates")
+        click.echo(f"  {figures(r.restated)} of later snapshots restated at their own dates")
     for code, count in sorted(summary.skipped.items()):
         click.echo(f"  skipped {count} lines: {t.text('skip', code, {})}")

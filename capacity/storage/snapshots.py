@@ -78,14 +78,15 @@ def snapshots(db: Database, year: int | None = None) -> list[Snapshot]:
 
 def days(db: Database, year: int) -> list[tuple[date, str]]:
     """The year's snapshot days with the time their figures are read at (the latest
-    import of a day: a replacement comes after what it replaces)."""
-    return [
-        (date.fromisoformat(day), at)
-        for day, at in db.conn.execute(
-            "SELECT day, max(recorded_at) FROM snapshots WHERE year = ? GROUP BY day ORDER BY day",
-            [year],
-        )
-    ]
+    import of a day: a replacement comes after what it replaces). A file imported with
+    `--years` that left its own year out is no snapshot of that year."""
+    found: dict[str, str] = {}
+    for day, at, years in db.conn.execute(
+        "SELECT day, recorded_at, years FROM snapshots WHERE year = ? ORDER BY day, id", [year]
+    ):
+        if year in json.loads(years or "[]"):
+            found[day] = max(at, found.get(day, at))
+    return [(date.fromisoformat(day), at) for day, at in found.items()]
 
 
 def later(db: Database, day: date) -> list[tuple[date, str, str, frozenset[int]]]:
