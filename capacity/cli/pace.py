@@ -132,6 +132,10 @@ def answer_json(answer: MunicipalityPace | ScopePace) -> dict[str, Any]:
     }
 
 
+def figures(count: int) -> str:
+    return f"{count} figure" + ("" if count == 1 else "s")
+
+
 def print_snapshot(name: str, summary: SnapshotSummary) -> None:
     """What a snapshot's import did, line by line."""
     r = summary.result
