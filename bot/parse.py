@@ -237,9 +237,9 @@ def _role(kind: str, tokens: list[str], share: bool) -> Request:
 
 
 def capacity_text(request: Request, query: str, number: str) -> str | None:
-    """A `/capacity` change again, with the municipality typed as `query` replaced by
-    `number` (a choice from "did you mean"); None for a question (its buttons show the
-    municipality) or when the request names no such municipality."""
+    """A `/capacity` change (or a pace) again, with the municipality typed as `query`
+    replaced by `number` (a choice from "did you mean"); None for another question (its
+    buttons show the municipality) or when the request names no such municipality."""
     if request.target != query:
         return None
     if request.kind == "report":
@@ -248,6 +248,9 @@ def capacity_text(request: Request, query: str, number: str) -> str | None:
         text = f"rapporter {number}{year} {request.value}{reason}"
     elif request.kind in ("grant", "revoke"):
         text = f"{request.kind} <@{request.user}> {request.role} {number}"
+    elif request.kind in ("pace", "pace_chart"):  # the pace asked for, of the one chosen
+        year = f" {request.year}" if request.year is not None else ""
+        text = f"tempo {number}{year}" + (" graf" if request.kind == "pace_chart" else "")
     else:
         return None
     return text + (" del" if request.share else "")

@@ -264,3 +264,22 @@ def test_the_weekly_summary_and_the_home_tab_show_the_networks_pace_in_one_line(
     assert line in shown(summary.blocks).splitlines()
     view = home_view(fresh.home(ADMIN.id), Texts("nb"), datetime(2026, 12, 7, tzinfo=UTC))
     assert line in shown(view["blocks"]).splitlines()
+
+
+@pytest.mark.parametrize(
+    "text,request_",
+    [
+        ("tempo", ("pace", "", None, 1)),
+        ("tempo Trondheim 2023", ("pace", "Trondheim", 2023, 1)),
+        ("pace Trondheim year 2023", ("pace", "Trondheim", 2023, 1)),
+        ("tempo norge 2023 3", ("pace", "norge", 2023, 3)),
+        ("tempo fylke Vestland", ("pace", "fylke Vestland", None, 1)),
+        ("Trondheim tempo graf", ("pace_chart", "Trondheim", None, 1)),
+    ],
+)
+def test_tempo_is_read_in_any_order_and_a_misspelt_name_carries_the_pace_on(text, request_):
+    from bot.parse import capacity_text, parse
+
+    found = parse(text)
+    assert (found.kind, found.target, found.year, found.page) == request_
+    assert capacity_text(parse("tempo Trondhiem 2023"), "Trondhiem", "5001") == "tempo 5001 2023"
