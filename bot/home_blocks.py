@@ -24,6 +24,7 @@ from bot.capacity_blocks import _table, _what, total_text
 from bot.chart_blocks import chart_button
 from bot.i18n import Texts
 from capacity.models import Alert
+from capacity.texts.pace import network_line
 from capacity.usecases.home import Home, Place
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
@@ -83,6 +84,8 @@ def _network(home: Home, t: Texts) -> list[Block]:
     ]
     if overview.lines:
         blocks.append(section_block(_table(list(overview.lines), t)))
+    if home.pace is not None:  # the network's pace through the year, in one line
+        blocks.append(context_block(network_line(t, home.pace)))
     overbooked = [line for line in overview.lines if line.overbooked]
     if overbooked:
         places = ", ".join(

@@ -32,6 +32,7 @@ REVOKE = {"revoke", "fjern"}
 ROOM = {"room", "ledig"}
 HISTORY = {"history", "historikk", "historie"}
 CHART = {"graf", "chart", "diagram"}  # the same word in Bokmål and Nynorsk
+PACE = {"tempo", "pace"}  # settled against the decision through the year (issue 19)
 EXPORT = {"eksport", "export", "eksporter"}
 PLANNING_YEAR = {"planleggingsår", "planleggingsar", "planning-year", "planningyear", "planår"}
 YEAR_WORDS = {"year", "år", "ar", "aar"}
@@ -57,7 +58,7 @@ class Request:
     """What a coordinator asked for."""
 
     kind: str  # help | capacity | overview | room | report | grant | revoke | history |
-    #            planning_year | chart | export | invalid | choose
+    #            planning_year | chart | export | pace | pace_chart | invalid | choose
     target: str = ""  # a municipality text, a group name or "norge"
     year: int | None = None
     value: int | None = None
@@ -100,6 +101,8 @@ def parse(text: str | None) -> Request:
         if len(tokens) < 2:
             return _invalid("history_usage", share)
         return Request("history", " ".join(tokens[1:]), share=share)
+    if any(token.lower() in PACE for token in tokens):
+        return _pace([token for token in tokens if token.lower() not in PACE], share)
     if any(token.lower() in CHART for token in tokens):
         return _chart([token for token in tokens if token.lower() not in CHART], share)
     rest, as_of = _moment(tokens)
@@ -116,6 +119,16 @@ def _chart(tokens: list[str], share: bool) -> Request:
     named), the country or a municipality, and a year."""
     rest, year, _ = _year_and_page(tokens)
     return Request("chart", " ".join(rest), year=year, share=share)
+
+
+def _pace(tokens: list[str], share: bool) -> Request:
+    """`tempo [Trondheim | norge | fylke Vestland] [2023]`: the pace through the year of
+    a municipality or a scope (the network when nothing is named); with `graf`, the
+    municipality's chart through the year."""
+    chart = any(token.lower() in CHART for token in tokens)
+    rest, year, page = _year_and_page([token for token in tokens if token.lower() not in CHART])
+    kind = "pace_chart" if chart else "pace"
+    return Request(kind, " ".join(rest), year=year, page=page, share=share)
 
 
 def _export(tokens: list[str], share: bool) -> Request:
@@ -266,10 +279,16 @@ def _role(kind: str, tokens: list[str], share: bool) -> Request:
 
 
 def capacity_text(request: Request, query: str, number: str) -> str | None:
-    """A `/capacity` change again, with the municipality typed as `query` replaced by
-    `number` (a choice from "did you mean"); None for a question (its buttons show the
-    municipality) or when the request names no such municipality."""
-    if request.target != query or request.kind not in ("report", "grant", "revoke"):
+    """A `/capacity` change (or a pace) again, with the municipality typed as `query`
+    replaced by `number` (a choice from "did you mean"); None for another question (its
+    buttons show the municipality) or when the request names no such municipality."""
+    if request.target != query or request.kind not in (
+        "report",
+        "grant",
+        "revoke",
+        "pace",
+        "pace_chart",
+    ):
         return None
     return request_text(replace(request, target=number))
 
@@ -291,6 +310,9 @@ def request_text(request: Request) -> str | None:
     elif request.kind == "room":
         year = f" {request.year}" if request.year is not None else ""
         text = f"ledig {request.value}{year}"
+    elif request.kind in ("pace", "pace_chart"):  # the pace asked for, of the one chosen
+        year = f" {request.year}" if request.year is not None else ""
+        text = f"tempo {request.target}{year}" + (" graf" if request.kind == "pace_chart" else "")
     else:
         return None
     return text + (" del" if request.share else "")

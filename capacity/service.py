@@ -25,7 +25,9 @@ from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
 from capacity.usecases import access, assignments, figures, planning, queries
 from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
+from capacity.usecases import pace as paces
 from capacity.usecases import scores as score_cases
+from capacity.usecases import snapshots as snapshot_cases
 from capacity.usecases import summary as summaries
 from capacity.usecases.core import Clock, Core, utc_now
 from capacity.usecases.seed import ensure_seeded
@@ -140,10 +142,12 @@ class Capacity:
     overview = _use_case(queries.overview)
     history = _use_case(queries.history)
     room_for = _use_case(queries.room_for)
+    pace = _use_case(paces.pace_of)
 
     report_spare = _use_case(figures.report_spare)
     set_figures = _use_case(figures.set_figures)
     set_planning_year = _use_case(figures.set_planning_year)
+    import_snapshot = _use_case(snapshot_cases.import_snapshot)
 
     roles = _use_case(access.roles)
     is_admin = _use_case(access.is_admin)

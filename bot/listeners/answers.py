@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot import blocks, plan_blocks
+from bot import blocks, pace_blocks, plan_blocks
 from bot import capacity_blocks as render
 from bot.blocks import Message
 from bot.i18n import Texts
@@ -67,6 +67,9 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
             return render.overview_message(overview, t)
         line = service.capacity(request.target, request.year, as_of=request.as_of)
         return render.capacity_message(line, t)
+    if request.kind == "pace":
+        found = service.pace(request.target or None, request.year)
+        return pace_blocks.pace_message(found, t, request.page)
     if request.kind == "room":
         year, rooms = service.room_for(request.value, request.year)
         return plan_blocks.room_message(year, request.value or 0, rooms, t)

@@ -24,7 +24,7 @@ class CapacityCommand:
 
     async def handle(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         request = parse(command.get("text", ""))
-        if request.kind == "chart":  # answered at once; the chart is posted after
+        if request.kind in ("chart", "pace_chart"):  # answered at once; posted after
             return await self.files.chart_command(ack, command, client, request)
         if request.kind == "export":  # answered at once; the CSV comes in a DM
             return await self.files.export_command(ack, command, client, request)

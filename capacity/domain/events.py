@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Literal
 
 from capacity.domain.figures import Model
+from capacity.domain.pace_scope import ScopePace
 
 
 class Kind(StrEnum):
@@ -99,6 +100,7 @@ class WeeklySummary(Model):
     changed: int  # how many records there were in all
     alerts: dict[str, int]  # alerts queued since, by kind
     least_room: tuple[SummaryLine, ...]
+    pace: ScopePace | None = None  # the network's pace through the planning year
 
     @property
     def dedupe_key(self) -> str:

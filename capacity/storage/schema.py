@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from capacity.storage.snapshots import adopt, rebuild_all
+
 migrations = Migrations("capacity")
 
 
@@ -184,8 +186,9 @@ def m004_reservation_totals(db: Database) -> None:
     rebuild_totals(db)
 
 
-# What triggers derive from other rows (m004): left out of a dump and rebuilt after a load.
-DERIVED_TABLES = frozenset({"reserved"})
+# What triggers derive from other rows (m004), and what snapshot imports derive from the
+# history (pace_snapshots): left out of a dump and rebuilt after a load.
+DERIVED_TABLES = frozenset({"reserved", "snapshots", "snapshot_points", "snapshot_paces"})
 DERIVED_COLUMNS = {"batches": frozenset({"allocated"})}
 
 
@@ -199,6 +202,8 @@ def rebuild_derived(db: Database) -> None:
     """Recompute what triggers keep, if the schema has it yet (after a bulk load)."""
     if db.table("reserved").exists():
         rebuild_totals(db)
+    if db.table("snapshots").exists():
+        rebuild_all(db)
 
 
 def rebuild_totals(db: Database) -> None:
@@ -258,3 +263,46 @@ def m006_linked_households_previews_scores(db: Database) -> None:
             imported_at TEXT NOT NULL,
             imported_by TEXT NOT NULL)"""
     )
+
+
+@migrations()
+def pace_snapshots(db: Database) -> None:
+    # Snapshots of IMDi's figures (issue 19): each import of one, with its day and the
+    # year it is about; its figures are history records dated the end of that day.
+    db.execute(
+        """CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            day TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            digest TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            replaced INTEGER NOT NULL DEFAULT 0,
+            years TEXT NOT NULL DEFAULT '[]')"""
+    )
+    db.execute("CREATE INDEX snapshots_by_year ON snapshots (year, day)")
+    # Derived from the history at each import: settled and decision per municipality at
+    # each of the year's snapshots (NULL: unknown or none), and the country's change
+    # between consecutive snapshots, so that a national answer never reads the history.
+    db.execute(
+        """CREATE TABLE snapshot_points (
+            year INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            number TEXT NOT NULL,
+            settled INTEGER,
+            decision INTEGER,
+            PRIMARY KEY (year, day, number))"""
+    )
+    db.execute("CREATE INDEX snapshot_points_by_number ON snapshot_points (year, number, day)")
+    db.execute(
+        """CREATE TABLE snapshot_paces (
+            year INTEGER NOT NULL,
+            start TEXT NOT NULL,
+            end TEXT NOT NULL,
+            delta INTEGER NOT NULL,
+            PRIMARY KEY (year, start))"""
+    )
+    adopt(db)  # the dated IMDi figures a database holds already (the bundled table)

@@ -236,15 +236,26 @@ class Catalogue:
                 facts["needs"] = self("needs_editor", name=place.name_no)
             else:
                 facts["needs"] = self("needs_admin")
-        text = self.text("refusal", error.code, facts)
+        text = self.text(self._refusals(error.code), error.code, facts)
         suggestions = error.facts.get("suggestions")
         if suggestions:
             text += self.text("refusal", "did_you_mean", {"names": facts["suggestions"]})
         return text
 
+    def _refusals(self, code: str) -> str:
+        """The table of a refusal's text: `[refusal]`, or a feature's own `[<feature>_refusal]`
+        (kept at the end of the catalogue with the feature's other texts)."""
+        if code not in self.entries["refusal"]:
+            for name, table in self.entries.items():
+                if name.endswith("_refusal") and isinstance(table, dict) and code in table:
+                    return name
+        return "refusal"
+
     def _fact(self, key: str, value: Any) -> Any:
         if isinstance(value, Municipality):
             return value.name_no
+        if isinstance(value, Measure):
+            return self.measure(value).lower()
         if key in ("candidates", "suggestions"):
             return self.names(value)
         if key == "field":

@@ -9,6 +9,7 @@ The adapters render it (`bot.home_blocks`); nothing here knows about Slack.
 
 from __future__ import annotations
 
+from capacity.domain.pace_scope import ScopePace
 from capacity.domain.rules import totals
 from capacity.models import Actor, Alert, Batch, CapacityLine, Change, Model, Overview, Role
 from capacity.reference.geography import structure_for
@@ -19,6 +20,7 @@ from capacity.storage.outbox import alert_counts, latest_alerts
 from capacity.usecases.access import is_admin
 from capacity.usecases.batches import load
 from capacity.usecases.core import Core
+from capacity.usecases.pace import network_pace
 from capacity.usecases.queries import (
     DEFAULT_SCOPE,
     planning_year,
@@ -62,6 +64,7 @@ class Home(Model):
     batches: tuple[OpenBatch, ...]
     open_batches: int  # how many there are in all (more than shown when many)
     alerts: AlertsState | None = None  # admins only
+    pace: ScopePace | None = None  # the network's pace through the year
 
 
 def _editor_places(core: Core, user_id: str, year: int) -> list:
@@ -130,6 +133,7 @@ def home(core: Core, user_id: str) -> Home:
         batches=batches,
         open_batches=len(ids),
         alerts=alerts,
+        pace=network_pace(core, year),
     )
 
 

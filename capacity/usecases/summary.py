@@ -21,6 +21,7 @@ from capacity.storage import figures as figures_db
 from capacity.storage import repository
 from capacity.storage.outbox import alerts_between, has_key, last_summary_at
 from capacity.usecases.core import Core, emit, iso
+from capacity.usecases.pace import network_pace
 from capacity.usecases.queries import DEFAULT_SCOPE, planning_year, scope, scope_members
 from capacity.usecases.seed import SEED_ACTOR
 
@@ -89,6 +90,7 @@ def build(core: Core, now: datetime | None = None, *, week: str | None = None) -
         changed=len(records),
         alerts=alerts,
         least_room=tuple(_line(line) for line in least[:LEAST_ROOM]),
+        pace=network_pace(core, year),
     )
 
 
