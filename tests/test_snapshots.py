@@ -149,7 +149,7 @@ def test_a_second_file_of_the_same_day_with_other_figures_is_refused_unless_repl
     assert refused.value.code == "snapshot_conflict"
     assert str(refused.value) == (
         "A snapshot of 2023-06-30 is imported already, and 1 figure differs in this file "
-        "(Trondheim 2023, settled: 238 there, 240 here). Nothing was imported; if this file "
+        "(namely Trondheim 2023, settled: 238 there, 240 here). Nothing was imported; if this file "
         "corrects that snapshot, import it with --replace"
     )
     assert state(fresh) == before
