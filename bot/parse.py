@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.parse_rounds import ROUND_WORDS
 from capacity.reference.geography import NATIONAL, NATIONAL_WORDS
 from capacity.reference.names import normalize
 
@@ -50,7 +51,7 @@ class Request:
     """What a coordinator asked for."""
 
     kind: str  # help | capacity | overview | room | report | grant | revoke | history |
-    #            planning_year | chart | export | invalid
+    #            planning_year | chart | export | round | invalid
     target: str = ""  # a municipality text, a group name or "norge"
     year: int | None = None
     value: int | None = None
@@ -78,6 +79,8 @@ def parse(text: str | None) -> Request:
         return Request("help", share=share)
     if head in REPORT:
         return _report(tokens[1:], share)
+    if head in ROUND_WORDS:  # collection rounds: the rest is bot.parse_rounds'
+        return Request("round", " ".join(tokens[1:]), share=share)
     if head in GRANT or head in REVOKE:
         return _role("grant" if head in GRANT else "revoke", tokens[1:], share)
     if head in ROOM:

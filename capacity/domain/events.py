@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Literal
 
 from capacity.domain.figures import Model
+from capacity.domain.round_events import RoundClosed, RoundMessage
 
 
 class Kind(StrEnum):
@@ -111,7 +112,7 @@ class Alert(Model):
     id: int
     created_at: datetime
     dedupe_key: str
-    event: CapacityExceeded | WeeklySummary
+    event: CapacityExceeded | WeeklySummary | RoundMessage | RoundClosed
     status: Literal["pending", "sent", "failed"]
     attempts: int
     next_attempt_at: datetime | None
