@@ -45,6 +45,8 @@ class StandIn:
         # users.info: each user's Slack locale ("en-US", "nn-NO", …; missing: none given),
         # and fault modes: a delay before answering, or an error answer.
         self.locales: dict[str, str] = {}
+        # users.lookupByEmail: address -> user id (unknown: users_not_found)
+        self.emails: dict[str, str] = {}
         self.users_info_delay = 0.0
         self.users_info_error = ""
         self.posted: list[dict[str, Any]] = []  # messages that reached the channel
@@ -279,6 +281,11 @@ class StandIn:
             return {"ok": True, "messages": messages, "has_more": False}
         if method == "users.info":
             return self._user_info(body)
+        if method == "users.lookupByEmail":
+            user = self.emails.get(str(body.get("email", "")).lower())
+            if user is None:
+                return {"ok": False, "error": "users_not_found"}
+            return {"ok": True, "user": {"id": user, "profile": {"email": body.get("email")}}}
         if method == "views.publish":
             if not body.get("user_id") or not body.get("view"):
                 return {"ok": False, "error": "invalid_arguments"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from capacity.cli import admin, batches, charts, figures, scores  # noqa: F401 - they register
+from capacity.cli import admin, batches, charts, figures, rounds, scores  # noqa: F401 - they register
 from capacity.cli.common import cli
 
 

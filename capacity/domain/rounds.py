@@ -291,3 +291,19 @@ def held_by_snooze(moment: datetime, snoozed_at: datetime | None, until: datetim
     """A reminder falling within a person's snooze is not sent (the snooze's own
     reminder comes when it ends)."""
     return until is not None and snoozed_at is not None and snoozed_at <= moment < until
+
+
+# -- people by e-mail ----------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[^\s@<>|]+@[^\s@<>|]+\.[^\s@<>|]+")
+_MAILTO = re.compile(r"<mailto:([^|>]+)(?:\|[^>]*)?>")
+
+
+def email_address(text: str) -> str | None:
+    """An e-mail address as an admin types it, plain or as Slack's `<mailto:…|…>`
+    link; None when the text is not one."""
+    text = text.strip()
+    link = _MAILTO.fullmatch(text)
+    if link:
+        text = link.group(1)
+    return text.lower() if _EMAIL.fullmatch(text) else None
