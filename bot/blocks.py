@@ -119,7 +119,7 @@ def plain(text: str) -> Message:
 
 
 def help_message(t: Texts) -> Message:
-    return plain(t("help") + "\n" + t("help_files"))
+    return plain(t("help") + "\n" + t("help_files") + "\n" + t.text("rounds", "help", {}))
 
 
 def redo_value(command: str, text: str | None) -> str | None:

@@ -20,6 +20,7 @@ from bot.settings import load_settings
 from capacity.domain.rounds import RoundRefused
 
 UNKNOWN = {"users_not_found", "user_not_found"}
+LOOKUP_SECONDS = 1.5  # inside a slash command's answer, which Slack waits 3 s for
 
 
 class DirectoryProblem(LookupError):
@@ -37,7 +38,7 @@ def _user_id(response: object, email: str) -> str:
 async def lookup(client: AsyncWebClient, email: str) -> str:
     """The Slack user id of the person with this address (refused when unknown)."""
     try:
-        response = await asyncio.wait_for(client.users_lookupByEmail(email=email), SLACK_TIMEOUT)
+        response = await asyncio.wait_for(client.users_lookupByEmail(email=email), LOOKUP_SECONDS)
     except SlackApiError as error:
         if (error.response.data or {}).get("error") in UNKNOWN:
             raise RoundRefused("round_email_unknown", email=email) from None

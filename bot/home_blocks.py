@@ -23,6 +23,7 @@ from bot.blocks import (
 from bot.capacity_blocks import _table, _what, total_text
 from bot.chart_blocks import chart_button
 from bot.i18n import Texts
+from bot.round_forms import home_blocks as round_blocks
 from capacity.models import Alert
 from capacity.usecases.home import Home, Place
 
@@ -170,7 +171,11 @@ def home_view(home: Home, t: Texts, updated: Any) -> dict[str, Any]:
             blocks.extend(_place(place, t))
     elif not home.admin:
         blocks.append(section_block(t("home_no_places")))
-    if home.places or not home.admin:
+    rounds = home.rounds
+    waiting = [(w.round, w.municipality) for w in rounds.waiting]
+    open_rounds = [(o.round, o.answered, o.members) for o in rounds.open]
+    blocks.extend(round_blocks(t, waiting, open_rounds, home.admin))
+    if home.places or not home.admin or waiting:
         blocks.append(_divider())
     blocks.extend(_network(home, t))
     blocks.append(_divider())

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot.parse_rounds import ROUND_WORDS
+from capacity.domain.rounds import email_address
 from capacity.reference.geography import NATIONAL, NATIONAL_WORDS
 from capacity.reference.names import normalize
 
@@ -213,14 +214,17 @@ def _planning_year(tokens: list[str], share: bool) -> Request:
 
 
 def _role(kind: str, tokens: list[str], share: bool) -> Request:
-    """`grant @user admin` or `grant @user editor Trondheim`."""
+    """`grant @user admin` or `grant @user editor Trondheim`; the person may be named by
+    e-mail address (plain or Slack's `<mailto:…|…>`), which is looked up before the
+    grant (`bot.directory`)."""
     if len(tokens) < 2:
         return Request("invalid", problem="grant_usage", share=share)
     match = _USER.match(tokens[0])
+    user = match.group(1) if match else email_address(tokens[0])
     role = ROLE_WORDS.get(tokens[1].lower())
-    if not match or not role:
+    if not user or not role:
         return Request("invalid", problem="grant_usage", share=share)
-    return Request(kind, " ".join(tokens[2:]), user=match.group(1), role=role, share=share)
+    return Request(kind, " ".join(tokens[2:]), user=user, role=role, share=share)
 
 
 # -- back to text ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
     innhenting ny "Kapasitet 2027" frist 15.1.2027 omfang storbynettverket år 2027
     round new "Capacity 2027" deadline 2027-01-15 scope fylke Trøndelag year 2027
-    innhenting [status|påminn|lukk|eksport] ["Kapasitet 2027"]
+    innhenting [status|påminn|lukk] ["Kapasitet 2027"]
     innhenting liste
 
 The name may be in straight, curly or «» quotes, or bare (up to the next keyword); it
@@ -21,7 +21,6 @@ STATUS = frozenset({"status"})
 REMIND = frozenset({"påminn", "paminn", "purr", "purre", "remind", "minn"})
 CLOSE = frozenset({"lukk", "close", "steng"})
 LIST = frozenset({"liste", "list", "alle", "all"})
-EXPORT = frozenset({"eksport", "export"})
 DEADLINE = frozenset({"frist", "deadline"})
 SCOPE = frozenset({"omfang", "scope"})
 YEAR = frozenset({"år", "ar", "aar", "year"})
@@ -31,7 +30,6 @@ ACTIONS = {
     **dict.fromkeys(REMIND, "remind"),
     **dict.fromkeys(CLOSE, "close"),
     **dict.fromkeys(LIST, "list"),
-    **dict.fromkeys(EXPORT, "export"),
 }
 _QUOTED = re.compile(r"""^\s*(?:"([^"]*)"|“([^”]*)”|”([^”]*)”|«([^»]*)»|'([^']*)')""")
 _YEAR = re.compile(r"^(19|20|21)[0-9][0-9]$")
@@ -42,7 +40,7 @@ _CLOCK = re.compile(r"^[0-9]{1,2}[:.][0-9]{2}$")
 class RoundRequest:
     """What a coordinator asked of collection rounds."""
 
-    action: str  # new | status | remind | close | list | export | invalid
+    action: str  # new | status | remind | close | list | invalid
     name: str = ""
     deadline: str = ""
     scope: str = ""

@@ -30,6 +30,7 @@ from capacity.usecases import (
     queries,
     round_answers,
     round_messages,
+    round_trackers,
 )
 from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
@@ -206,6 +207,11 @@ class Capacity:
     dm_channel = _use_case(round_messages.dm_channel)
     remember_dm = _use_case(round_messages.remember_dm)
     round_reminders = _use_case(round_messages.reminders_for)
+    trackers_due = _use_case(round_trackers.due)
+    take_tracker_lease = _use_case(round_trackers.take_lease)
+    tracker_posting = _use_case(round_trackers.posting)
+    tracker_written = _use_case(round_trackers.written)
+    tracker_replaced = _use_case(round_trackers.replaced)
 
     # -- the outbox ------------------------------------------------------------------
 

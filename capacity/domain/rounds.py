@@ -165,6 +165,26 @@ class RoundState(Model):
         return [CountyCount(county=c, answered=a, members=n) for c, (a, n) in counts.items()]
 
 
+class Waiting(Model):
+    """A round waiting for an editor's answer for one of their municipalities."""
+
+    round: Round
+    municipality: Municipality
+
+
+class OpenRound(Model):
+    round: Round
+    answered: int
+    members: int
+
+
+class RoundsHome(Model):
+    """What the Home shows of rounds: an editor's waiting answers; an admin's open rounds."""
+
+    waiting: tuple[Waiting, ...] = ()
+    open: tuple[OpenRound, ...] = ()
+
+
 # -- rules -------------------------------------------------------------------------------
 
 

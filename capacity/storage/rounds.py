@@ -357,3 +357,11 @@ def reported_spare(db: Database, year: int, numbers: Sequence[str]) -> dict[str,
         f"AND value IS NOT NULL AND number IN ({marks(numbers)})"
     )
     return {row[0]: row[1] for row in db.conn.execute(sql, [year, *numbers])}
+
+
+def open_without_tracker(db: Database) -> list[int]:
+    sql = (
+        "SELECT r.id FROM rounds r LEFT JOIN round_trackers t ON t.round_id = r.id "
+        "WHERE r.status = 'open' AND t.round_id IS NULL ORDER BY r.id"
+    )
+    return [row[0] for row in db.conn.execute(sql)]

@@ -9,6 +9,7 @@ The adapters render it (`bot.home_blocks`); nothing here knows about Slack.
 
 from __future__ import annotations
 
+from capacity.domain.rounds import RoundsHome
 from capacity.domain.rules import totals
 from capacity.models import Actor, Alert, Batch, CapacityLine, Change, Model, Overview, Role
 from capacity.reference.geography import structure_for
@@ -26,6 +27,7 @@ from capacity.usecases.queries import (
     scope_members,
     scope_title,
 )
+from capacity.usecases.rounds import home as rounds_home
 
 MAX_PLACES = 10  # an editor's municipalities shown (a few, in practice)
 MAX_BATCHES = 10  # open batches shown; the count says how many there are
@@ -62,6 +64,7 @@ class Home(Model):
     batches: tuple[OpenBatch, ...]
     open_batches: int  # how many there are in all (more than shown when many)
     alerts: AlertsState | None = None  # admins only
+    rounds: RoundsHome = RoundsHome()  # collection rounds waiting for answers, open ones
 
 
 def _editor_places(core: Core, user_id: str, year: int) -> list:
@@ -130,6 +133,7 @@ def home(core: Core, user_id: str) -> Home:
         batches=batches,
         open_batches=len(ids),
         alerts=alerts,
+        rounds=rounds_home(core, user_id, admin),
     )
 
 

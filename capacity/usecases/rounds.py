@@ -19,12 +19,15 @@ from capacity.domain.rounds import (
     LIST_SCOPE,
     NATIONAL_SCOPE,
     Member,
+    OpenRound,
     Round,
     RoundClosed,
     RoundMessage,
     RoundRefused,
+    RoundsHome,
     RoundState,
     RoundStatus,
+    Waiting,
     check_deadline,
     check_name,
     name_key,
@@ -310,3 +313,40 @@ def status_in(core: Core, db: Database, found: Round) -> RoundState:
         at=core.clock(),
         pending_messages=rounds_db.pending_messages(db, found.id),
     )
+
+
+# -- the Home ----------------------------------------------------------------------------
+
+MAX_HOME = 5
+
+
+def home(core: Core, user_id: str, admin: bool) -> RoundsHome:
+    """The rounds waiting for this user's answer (as an editor), and for an admin the
+    open rounds with how many have answered."""
+    with core.store.read() as db:
+        numbers: set[str] = set()
+        for number in rounds_db.edited_by(db, user_id):
+            place = core.geography.any_structure(number)
+            numbers.update(core.geography.same_numbers(place) if place else [number])
+        waiting = []
+        found_rounds: dict[int, Round | None] = {}
+        for round_id, number in rounds_db.rounds_waiting_for(db, sorted(numbers))[:MAX_HOME]:
+            if round_id not in found_rounds:
+                found_rounds[round_id] = rounds_db.by_id(db, round_id)
+            found = found_rounds[round_id]
+            place = core.geography.get(number, structure_for(found.year)) if found else None
+            if found is not None and place is not None:
+                waiting.append(Waiting(round=found, municipality=place))
+        open_rounds: list[OpenRound] = []
+        if admin:
+            current = rounds_db.rounds(db, RoundStatus.OPEN)[-MAX_HOME:]
+            tallies = rounds_db.member_counts(db, [f.id for f in current]) if current else {}
+            open_rounds = [
+                OpenRound(
+                    round=f,
+                    answered=tallies.get(f.id, (0, 0))[0],
+                    members=tallies.get(f.id, (0, 0))[1],
+                )  # fmt: skip
+                for f in current
+            ]
+    return RoundsHome(waiting=tuple(waiting), open=tuple(open_rounds))
