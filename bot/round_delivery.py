@@ -103,8 +103,9 @@ class PersonDelivery:
         self.service.remember_dm(user, channel)
         return channel
 
-    def _call(self, method: str, channel: str | None, **kwargs: Any) -> Any:
-        self.pace.wait(method, channel)
+    def _call(self, method: str, paced: str | None, **kwargs: Any) -> Any:
+        """`method` with `kwargs`, paced for the channel `paced` (None: no channel)."""
+        self.pace.wait(method, paced)
         try:
             return slack_call(self.client, method.replace(".", "_"), **kwargs)
         except TemporaryFailure as error:

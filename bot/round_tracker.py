@@ -36,7 +36,7 @@ from capacity.usecases.round_trackers import Tracker
 log = logging.getLogger("bot.rounds")
 
 INTERVAL = 5.0  # seconds between two writes of one tracker
-LEASE = 30.0  # seconds a process holds a tracker after writing it
+LEASES = 3  # a process holds a tracker for this many intervals after writing it (at least 3 s)
 
 
 class TrackerWorker:
@@ -49,7 +49,7 @@ class TrackerWorker:
         pace: Pace,
         *,
         interval: float = INTERVAL,
-        lease: float = LEASE,
+        lease: float | None = None,
         poll: float = 0.5,
         wall: Callable[[], float] = time.time,
     ) -> None:
@@ -59,7 +59,7 @@ class TrackerWorker:
         self.texts = texts
         self.pace = pace
         self.interval = interval
-        self.lease = lease
+        self.lease = lease if lease is not None else max(3.0, LEASES * interval)
         self.poll = poll
         self.wall = wall
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -145,8 +145,9 @@ class TrackerWorker:
                 ts = str(response.get("ts", ""))
         self.service.tracker_written(tracker.round_id, self.owner, ts, tracker.wanted, self.wall())
 
-    def _call(self, method: str, channel: str, **kwargs: Any) -> Any:
-        self.pace.wait(method, channel)
+    def _call(self, method: str, paced: str, **kwargs: Any) -> Any:
+        """`method` with `kwargs`, paced for the channel `paced`."""
+        self.pace.wait(method, paced)
         self.writes += 1
         try:
             return slack_call(self.client, method.replace(".", "_"), **kwargs)

@@ -129,6 +129,14 @@ def test_an_answer_after_the_deadline_is_kept_and_marked_late(network, clock):
     assert [m.municipality.name_no for m in state.late] == ["Bærum"]
 
 
+def test_a_correction_after_the_deadline_of_an_answer_in_time_is_not_late(network, clock):
+    open_network(network)
+    answer(network, "0301", 70)
+    clock.now = datetime(2027, 1, 20, tzinfo=UTC)
+    corrected = answer(network, "0301", 73)
+    assert corrected.answer.spare == 73 and not corrected.answer.late
+
+
 def test_an_answer_can_be_changed_until_the_round_closes(network):
     open_network(network)
     first = answer(network, "0301", 70, decision_expected=date(2027, 2, 1))

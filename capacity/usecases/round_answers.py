@@ -4,9 +4,10 @@ The spare places go through the same use case as a report (`figures.report_spare
 attributed, the round as their source, refused below the reservations unless confirmed)
 inside the answer's own transaction; the round keeps the council's decision (or the date
 one is expected), the extra places and the comment beside IMDi's figures, never instead
-of them. An answer after the deadline is kept and marked late; one can be changed until
-the round closes, and a form that showed an older answer than the one saved meanwhile is
-refused, so that a municipality is answered once, by whoever answers first.
+of them. An answer after the deadline is kept and marked late (a correction after the
+deadline of an answer given in time is not late); one can be changed until the round
+closes, and a form that showed an older answer than the one saved meanwhile is refused,
+so that a municipality is answered once, by whoever answers first.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ def answer_round(
             by=actor.id,
             by_name=actor.name,
             at=iso(now),
-            late=is_late(now, found.deadline),
+            # a correction keeps the first answer's time: answered on time stays on time
+            late=before.late if before is not None else is_late(now, found.deadline),
             change_id=change_id,
         )
         saved = rounds_db.answer(db, found.id, place.number)
