@@ -53,6 +53,8 @@ class StandIn:
         self.ratelimit: dict[str, tuple[int, str]] = {}
         self.rate_caps: dict[str, float] = {}
         self.limited: dict[str, int] = {}  # 429s answered, by method
+        # (method, when, Retry-After, the caller's Authorization header) of each 429
+        self.limited_at: list[tuple[str, float, float, str]] = []
         self._counts: dict[str, int] = {}
         self._recent: dict[str, deque[float]] = {}
         # conversations.open: users Slack does not know (user_not_found)
@@ -185,7 +187,7 @@ class StandIn:
                     self.close_connection = True
                     self.connection.close()
                     return
-                retry_after = stand_in._rate_limited(method)
+                retry_after = stand_in._rate_limited(method, call)
                 if retry_after is not None:
                     with contextlib.suppress(OSError):
                         self._send(
@@ -286,7 +288,7 @@ class StandIn:
             self.posted.append({**body, "ts": ts})
         return ts
 
-    def _rate_limited(self, method: str) -> str | None:
+    def _rate_limited(self, method: str, call: Call) -> str | None:
         """Retry-After when this call of `method` is refused as rate-limited, else None."""
         with self.lock:
             count = self._counts[method] = self._counts.get(method, 0) + 1
@@ -304,6 +306,8 @@ class StandIn:
                     recent.append(now)
             if retry_after is not None:
                 self.limited[method] = self.limited.get(method, 0) + 1
+                who = call.headers.get("Authorization", "")
+                self.limited_at.append((method, call.at, float(retry_after), who))
             return retry_after
 
     def _update(self, body: dict[str, Any]) -> dict[str, Any]:
