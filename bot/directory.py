@@ -15,12 +15,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.listeners.later import SLACK_TIMEOUT
 from bot.settings import load_settings
 from capacity.domain.rounds import RoundRefused
 
 UNKNOWN = {"users_not_found", "user_not_found"}
 LOOKUP_SECONDS = 1.5  # inside a slash command's answer, which Slack waits 3 s for
+CLI_TIMEOUT = 5  # seconds, from the command line
 
 
 class DirectoryProblem(LookupError):
@@ -57,7 +57,7 @@ def lookup_email(email: str) -> str:
             "Slack user id (U…). Nothing was changed."
         )
     client = WebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=int(SLACK_TIMEOUT)
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=CLI_TIMEOUT
     )
     try:
         response = client.users_lookupByEmail(email=email)

@@ -110,7 +110,8 @@ def status_message(state: RoundState, t: Texts, updated: datetime | None = None)
     """Answered and not answered per county, the places offered (against last year),
     the late ones, those without contact, messages Slack did not take and why."""
     blocks = status_blocks(state, t, updated)
-    text = t.plain.text("rounds", "title", {"name": state.round.name, "year": state.round.year})
+    # the notification text is read for mentions: escaped, unlike the header's plain text
+    text = r(t, "title", name=state.round.name, year=state.round.year)
     text += ": " + t.plain.text(
         "rounds",
         "totals",
@@ -160,7 +161,8 @@ def closing_message(event: RoundClosed, t: Texts) -> Message:
         *_chunks(lines),
         context_block(r(t, "closed_by", who=event.closed_by, when=t.date(event.closed_at))),
     ]
-    return Message(text=title + ". " + lines[0].replace("*", ""), blocks=blocks).check()
+    text = r(t, "closed_title", name=event.round_name, year=event.year)  # escaped
+    return Message(text=text + ". " + lines[0].replace("*", ""), blocks=blocks).check()
 
 
 def opened_message(

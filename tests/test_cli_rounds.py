@@ -88,6 +88,7 @@ def test_a_bad_round_is_one_line_on_stderr_and_changes_nothing(db):
     assert "no round is called «Nope»" in run(db, "round", "status", "Nope").output
 
 
+@pytest.mark.slow
 def test_grant_by_email_looks_the_person_up_in_slack(db):
     with StandIn() as slack:
         slack.emails["kari.nordmann@trondheim.kommune.no"] = "U0KARI"
