@@ -84,7 +84,12 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
         logger=log,
     )
     texts = Texts(settings.capacity_language, alert_channel=bool(settings.capacity_alert_channel))
-    deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url)
+    deps = Deps(
+        service=service,
+        texts=texts,
+        api_url=settings.slack_api_url,
+        stale_days=settings.capacity_stale_days,
+    )
     # The Home tabs: published with the bot token outside requests too, refreshed after
     # a change (`Capacity.on_change`) and when another process changed the data
     api = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=5)

@@ -57,13 +57,13 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
         return blocks.plain(t(request.problem))
     if request.kind == "overview":
         overview = service.overview(request.target, request.year, as_of=request.as_of)
-        return render.overview_message(overview, t, request.page)
+        return render.overview_message(overview, t, request.page, **_ages(deps))
     if request.kind == "capacity":
         if service.geography.group(request.target):
             overview = service.overview(request.target, request.year, as_of=request.as_of)
-            return render.overview_message(overview, t)
+            return render.overview_message(overview, t, **_ages(deps))
         line = service.capacity(request.target, request.year, as_of=request.as_of)
-        return render.capacity_message(line, t)
+        return render.capacity_message(line, t, **_ages(deps))
     if request.kind == "room":
         year, rooms = service.room_for(request.value, request.year)
         return plan_blocks.room_message(year, request.value or 0, rooms, t)
@@ -81,6 +81,11 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
     if request.kind in ("grant", "revoke"):
         return _role(request, deps, user_id, user_name)
     return blocks.help_message(t)
+
+
+def _ages(deps: Deps) -> dict[str, Any]:
+    """What an answer needs to say how old its reported figures are."""
+    return {"now": deps.service.clock(), "stale_days": deps.stale_days}
 
 
 def report(deps: Deps, request: Request, user_id: str, user_name: str, *, force: bool) -> Message:
