@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.blocks import Message, context_block, header_block, plain, section_block
 from bot.i18n import Texts
-from capacity.domain.rounds import Member, Round, RoundClosed, RoundState
+from capacity.domain.rounds import Member, Round, RoundClosed, RoundLine, RoundState
 
 MAX_NAMES = 12  # names listed per county line before "+N"
 TRACKER_KEY = "round_tracker"  # the tracker's metadata event type
@@ -226,3 +226,27 @@ def closed_message(event: RoundClosed, t: Texts) -> Message:
 
 def usage(t: Texts) -> Message:
     return plain(r(t, "usage"))
+
+
+def summary_blocks(lines: tuple[RoundLine, ...], t: Texts) -> list[dict[str, Any]]:
+    """The weekly summary's open rounds: how many have answered, who has not."""
+    if not lines:
+        return []
+    texts = [r(t, "summary_heading")]
+    for line in lines:
+        text = r(
+            t,
+            "summary_line",
+            name=line.name,
+            answered=t.number(line.answered),
+            members=t.number(line.members),
+            deadline=t.date(line.deadline),
+        )
+        missing = line.members - line.answered
+        if line.not_answered:
+            shown = ", ".join(line.not_answered)
+            if missing > len(line.not_answered):
+                shown += r(t, "more", count=t.number(missing - len(line.not_answered)))
+            text += " " + r(t, "waiting_for", names=shown)
+        texts.append(text)
+    return _chunks(texts)

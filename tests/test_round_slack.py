@@ -19,6 +19,7 @@ from bot.parse_rounds import RoundRequest, parse_round
 from bot.round_blocks import status_message
 from bot.round_delivery import NOT_SENT, PersonDelivery
 from bot.round_tracker import TrackerWorker
+from bot.summary_blocks import summary_message
 from capacity.usecases.notify import TemporaryFailure, deliver_due
 from tests.conftest import ADMIN
 from tests.stand_in import StandIn
@@ -200,3 +201,20 @@ def test_the_status_of_a_whole_country_round_fits_slacks_limits_and_escapes_name
     assert message.text.startswith("Innhenting «&lt;!channel&gt; &amp; co» (2027): 0 av 357")
     assert "<!channel>" not in json.dumps(rest)
     assert "*Finnmark*: 0 av 18 – mangler Alta, " in json.dumps(rest, ensure_ascii=False)
+
+
+def test_the_weekly_summary_lists_open_rounds_and_who_has_not_answered(fresh, clock):
+    with_editors(fresh, clock)
+    open_network(fresh)
+    answer(fresh, "0301", 73)
+    summary = fresh.summary()
+    [line] = summary.rounds
+    assert (line.answered, line.members, line.not_answered[0]) == (1, 7, "Stavanger")
+    text = json.dumps(summary_message(summary, Texts("nn")).blocks, ensure_ascii=False)
+    assert "*Opne innhentingar*" in text
+    assert (
+        "«Kapasitet 2027»: 1 av 7 har svara, frist 15. januar 2027 kl. 23.59 – manglar Stavanger, "
+        in (text)
+    )
+    fresh.close_round(None, ADMIN)
+    assert fresh.summary().rounds == ()

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Literal
 
 from capacity.domain.figures import Model
-from capacity.domain.round_events import RoundClosed, RoundMessage
+from capacity.domain.round_events import RoundClosed, RoundLine, RoundMessage
 
 
 class Kind(StrEnum):
@@ -100,6 +100,7 @@ class WeeklySummary(Model):
     changed: int  # how many records there were in all
     alerts: dict[str, int]  # alerts queued since, by kind
     least_room: tuple[SummaryLine, ...]
+    rounds: tuple[RoundLine, ...] = ()  # open collection rounds and who has not answered
 
     @property
     def dedupe_key(self) -> str:

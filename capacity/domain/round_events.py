@@ -54,3 +54,15 @@ class RoundClosed(Model):
     @property
     def dedupe_key(self) -> str:
         return f"round:{self.round_id}:closed"
+
+
+class RoundLine(Model):
+    """An open round as the weekly summary lists it."""
+
+    name: str
+    year: int
+    deadline: datetime
+    answered: int
+    members: int
+    late: int = 0
+    not_answered: tuple[str, ...] = ()  # the names of those that have not (the first few)

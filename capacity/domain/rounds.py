@@ -17,6 +17,7 @@ from enum import StrEnum
 from capacity import errors
 from capacity.domain.figures import Model, Municipality
 from capacity.domain.round_events import RoundClosed as RoundClosed  # re-exported
+from capacity.domain.round_events import RoundLine as RoundLine
 from capacity.domain.round_events import RoundMessage as RoundMessage
 from capacity.domain.rules import MAX_FIGURE, MAX_NAME_LENGTH, OSLO, check_count, parse_moment
 

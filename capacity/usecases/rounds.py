@@ -22,6 +22,7 @@ from capacity.domain.rounds import (
     OpenRound,
     Round,
     RoundClosed,
+    RoundLine,
     RoundMessage,
     RoundRefused,
     RoundsHome,
@@ -350,3 +351,28 @@ def home(core: Core, user_id: str, admin: bool) -> RoundsHome:
                 for f in current
             ]
     return RoundsHome(waiting=tuple(waiting), open=tuple(open_rounds))
+
+
+SUMMARY_NAMES = 30  # names of those not answered, per round, in the weekly summary
+
+
+def summary_lines(core: Core) -> tuple[RoundLine, ...]:
+    """The open rounds as the weekly summary lists them, with who has not answered."""
+    with core.store.read() as db:
+        lines = []
+        for found in rounds_db.rounds(db, RoundStatus.OPEN):
+            state = status_in(core, db, found)
+            lines.append(
+                RoundLine(
+                    name=found.name,
+                    year=found.year,
+                    deadline=found.deadline,
+                    answered=len(state.answered),
+                    members=len(state.members),
+                    late=len(state.late),
+                    not_answered=tuple(
+                        m.municipality.name_no for m in state.not_answered[:SUMMARY_NAMES]
+                    ),
+                )
+            )
+    return tuple(lines)

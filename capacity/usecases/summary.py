@@ -22,6 +22,7 @@ from capacity.storage import repository
 from capacity.storage.outbox import alerts_between, has_key, last_summary_at
 from capacity.usecases.core import Core, emit, iso
 from capacity.usecases.queries import DEFAULT_SCOPE, planning_year, scope, scope_members
+from capacity.usecases.rounds import summary_lines
 from capacity.usecases.seed import SEED_ACTOR
 
 SUMMARY_CHANGES = 25  # the latest changes listed; the count says how many in all
@@ -89,6 +90,7 @@ def build(core: Core, now: datetime | None = None, *, week: str | None = None) -
         changed=len(records),
         alerts=alerts,
         least_room=tuple(_line(line) for line in least[:LEAST_ROOM]),
+        rounds=summary_lines(core),
     )
 
 
