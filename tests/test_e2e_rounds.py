@@ -308,3 +308,31 @@ def test_closing_posts_the_summary_once_and_the_tracker_says_closed(run):
     assert "ingen innhenting er åpen" in refused
     time.sleep(1)
     assert len([p for p in run.channel_posts("capacity_alert") if "er lukket" in p["text"]]) == 1
+
+
+def test_an_admin_opens_a_round_from_the_home_form_and_an_editor_sees_it_waiting(run):
+    run.at(datetime(2027, 2, 1, 9, 0, tzinfo=UTC))
+    before = len(run.slack.calls_to("views.open"))
+    run.bot.action("round_open_form", "new", user_id=ADMIN.id, response_url=run.slack.response_url(),
+                   extra={"trigger_id": "home-1"})  # fmt: skip
+    view = run.slack.wait_for("views.open", before + 1)[before].body["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "round_open_modal"
+    values = {"name": "Ekstra", "scope": "Oslo, Bergen", "year": "2027"}
+    past = {"type": "datepicker", "selected_date": "2027-01-20"}
+    refused = run.bot.submit(view, {**values, "deadline": past}, user_id=ADMIN.id).json()
+    assert refused["response_action"] == "errors"
+    assert "er allerede passert" in refused["errors"]["deadline"]
+    deadline = {"type": "datepicker", "selected_date": "2027-02-15"}
+    done = run.bot.submit(view, {**values, "deadline": deadline}, user_id=ADMIN.id)
+    assert done.status == 200 and not done.body
+    [told] = wait_until(lambda: confirmations(run, ADMIN.id), "the admin told")
+    assert "*«Ekstra»* (2027) er startet for Oslo, Bergen: 2 kommuner" in told["text"]
+    wait_until(lambda: any("Ekstra" in m["text"] for m in run.dm_posts("U0BERGEN")), "the ask")
+    run.bot.event({"type": "app_home_opened", "user": "U0OSLO", "tab": "home"}, event_id="Ev9")
+    home = wait_until(lambda: run.slack.views("U0OSLO"), "Oslo's editor's Home")[-1]
+    text = json.dumps(home["blocks"], ensure_ascii=False)
+    assert "Innhentinger som venter på svar fra deg" in text and "*«Ekstra»*: Oslo" in text
+    run.bot.event({"type": "app_home_opened", "user": ADMIN.id, "tab": "home"}, event_id="Ev10")
+    admin = wait_until(lambda: run.slack.views(ADMIN.id), "the admin's Home")[-1]
+    assert "«Ekstra»: 0 av 2 har svart" in json.dumps(admin["blocks"], ensure_ascii=False)
