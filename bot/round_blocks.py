@@ -99,7 +99,7 @@ def status_blocks(state: RoundState, t: Texts, updated: datetime | None = None) 
     if len(state.undelivered) > 10:
         notes.append(r(t, "undelivered_more", count=t.number(len(state.undelivered) - 10)))
     if state.pending_messages:
-        notes.append(r(t, "pending", count=t.number(state.pending_messages)))
+        notes.append(r(t, "pending", count=state.pending_messages))
     blocks = head + _chunks(counties) + _chunks(notes)
     if updated is not None:
         blocks.append(context_block(r(t, "updated", when=t.date(updated))))
@@ -208,7 +208,7 @@ def list_message(rounds: list[Round], counts: dict[int, tuple[int, int]], t: Tex
 
 
 def reminded_message(found: Round, count: int, t: Texts) -> Message:
-    return plain(r(t, "reminded", name=found.name, count=t.number(count)))
+    return plain(r(t, "reminded", name=found.name, count=count))
 
 
 def closed_message(event: RoundClosed, t: Texts) -> Message:

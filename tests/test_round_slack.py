@@ -218,3 +218,9 @@ def test_the_weekly_summary_lists_open_rounds_and_who_has_not_answered(fresh, cl
     )
     fresh.close_round(None, ADMIN)
     assert fresh.summary().rounds == ()
+
+
+def test_an_alert_is_delivered_before_a_rounds_waiting_messages(round_open):
+    round_open.create_batch("Big", 400, ADMIN, year=2020)  # an alert, queued after the round
+    [first] = round_open.outbox.claim_due(limit=1)
+    assert first.event.kind == "batch_exceeds_capacity"

@@ -55,13 +55,25 @@ def _field(values: dict[str, Any], block: str, key: str = "value") -> str:
     return str(element.get(key) or "").strip()
 
 
+def read_count(text: str) -> int | None:
+    """A count typed in a form (None when it is not one): the one place the rounds read
+    a typed count, to be pointed at the core's shared reader of counts ("1 000")."""
+    return int(text) if _COUNT.fullmatch(text) and int(text) <= MAX_FIGURE else None
+
+
 def _count_problem(t: Texts, field: str, text: str) -> str | None:
-    if _COUNT.fullmatch(text) and int(text) <= MAX_FIGURE:
+    if read_count(text) is not None:
         return None
     error = errors.InvalidInput(
         "count_range", field=field, value=text[:20], minimum=0, maximum=MAX_FIGURE
     )
     return _error(t, error)
+
+
+def _round_id(value: object) -> int | None:
+    """A round id from a button's value or a form's metadata (ours, but checked)."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**62
+    return value if ok else None  # type: ignore[return-value]
 
 
 def _tell(deps: Deps, client: AsyncWebClient, user_id: str, message: Message) -> None:
@@ -146,8 +158,8 @@ class RoundListeners:
         not an editor of the municipality)."""
         await ack()
         value = json_object(action.get("value"))
-        round_id, number, who = value.get("r"), value.get("n"), clicker(body)
-        if not isinstance(round_id, int) or not isinstance(number, str) or len(number) > 10:
+        round_id, number, who = _round_id(value.get("r")), value.get("n"), clicker(body)
+        if round_id is None or not isinstance(number, str) or len(number) > 10:
             return
         t, service = self.deps.texts, self.deps.service
         try:
@@ -172,8 +184,8 @@ class RoundListeners:
     ) -> None:
         await ack()
         value = json_object(action.get("value"))
-        round_id, who, t = value.get("r"), clicker(body), self.deps.texts
-        if not isinstance(round_id, int):
+        round_id, who, t = _round_id(value.get("r")), clicker(body), self.deps.texts
+        if round_id is None:
             return
 
         def work() -> Message:
@@ -202,8 +214,8 @@ class RoundListeners:
         t, service, actor = self.deps.texts, self.deps.service, clicker(body)
         values = (view.get("state") or {}).get("values") or {}
         meta = json_object(view.get("private_metadata"))
-        round_id, number, seen = meta.get("r"), meta.get("n"), meta.get("s")
-        if not isinstance(round_id, int) or not isinstance(number, str):
+        round_id, number, seen = _round_id(meta.get("r")), meta.get("n"), meta.get("s")
+        if round_id is None or not isinstance(number, str) or len(number) > 100:
             await ack(response_action="errors", errors={"spare": r(t.plain, "form_stale")})
             return
         spare, decision = _field(values, "spare"), _field(values, "decision")
@@ -231,10 +243,10 @@ class RoundListeners:
                 round_id,
                 number,
                 actor,
-                spare=int(spare),
-                decision=int(decision) if decision else None,
+                spare=read_count(spare),
+                decision=read_count(decision) if decision else None,
                 decision_expected=expected_date,
-                extra=int(extra) if extra else None,
+                extra=read_count(extra) if extra else None,
                 comment=_field(values, "comment"),
                 force=bool(
                     ((values.get("force") or {}).get("value") or {}).get("selected_options")

@@ -129,8 +129,9 @@ class Outbox:
             rows = list(
                 rows_of(
                     db,
+                    # alerts first: a round's hundreds of direct messages never hold one up
                     "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? "
-                    "ORDER BY id LIMIT ?",
+                    "ORDER BY kind = 'round_message', id LIMIT ?",
                     [now, limit],
                 )
             )
