@@ -56,7 +56,7 @@ class PersonDelivery:
         message = alert.event
         assert isinstance(message, RoundMessage)
         if not self.service.round_message_wanted(message):
-            return NOT_SENT + ("answered or closed" if message.user else "no one")
+            return NOT_SENT + "answered, closed, or no longer an editor"
         channel = self._channel(message.user)
         key = alert_key(alert)
         with self._lock:

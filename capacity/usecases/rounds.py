@@ -12,7 +12,7 @@ Answers are `round_answers.py`, reminders and snoozes `round_messages.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 from capacity.domain.rounds import (
     COUNTY_PREFIX,
@@ -192,7 +192,7 @@ def asks(
 def open_round(
     core: Core,
     name: str,
-    deadline: str | Any,
+    deadline: str | datetime,
     scope: str,
     actor: Actor,
     *,
