@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -169,6 +170,13 @@ def allocation_place(db: Database, allocation_id: int) -> tuple[int, str, int, i
     except OverflowError:
         return None
     return (row[0], row[1], row[2], row[3], bool(row[4])) if row else None
+
+
+def released_at(db: Database, allocation_id: int) -> datetime:
+    row = db.conn.execute(
+        "SELECT released_at, created_at FROM allocations WHERE id = ?", [allocation_id]
+    ).fetchone()
+    return datetime.fromisoformat(row[0] or row[1])
 
 
 def allocation_by_key(db: Database, request_key: str) -> int | None:

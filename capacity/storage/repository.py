@@ -165,6 +165,13 @@ def _change(row: dict[str, Any]) -> Change:
     )
 
 
+def latest_change(db: Database, entity: str, key: str) -> Change | None:
+    """The latest history record of one thing (`allocation`, `5001/2020/allocation/7`)."""
+    sql = "SELECT * FROM changes WHERE entity = ? AND key = ? ORDER BY at DESC, id DESC LIMIT 1"
+    row = next(rows_of(db, sql, [entity, key]), None)
+    return _change(row) if row else None
+
+
 def changes_between(db: Database, since: str, until: str) -> list[Change]:
     """History records made in a period (by when they were recorded), in order."""
     sql = "SELECT * FROM changes WHERE at > ? AND at <= ? ORDER BY at, id"

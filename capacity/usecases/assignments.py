@@ -26,7 +26,7 @@ from capacity.storage import repository
 from capacity.storage.store import Database
 from capacity.usecases import previews, queries
 from capacity.usecases.access import can_edit, require_admin, require_editor
-from capacity.usecases.batches import find, follow, load, name_of, release_rows
+from capacity.usecases.batches import find, follow, load, name_of, release_rows, released
 from capacity.usecases.core import Core, emit
 from capacity.usecases.results import AllocationResult, AssignmentDone, AssignmentPreview, PlanLine
 
@@ -105,7 +105,7 @@ def allocate(
             line = figures_db.line(db, there, batch.year)
             return AllocationResult(
                 batch, there, allocation.persons, True, line.remaining or 0, allocation,
-                duplicate=True,
+                duplicate=True, undone=released(db, allocation.id),
             )  # fmt: skip
         require_editor(core, actor, place)
         check_open(batch)

@@ -27,7 +27,7 @@ from capacity.storage.store import Database
 from capacity.usecases import previews, queries
 from capacity.usecases.access import require_admin
 from capacity.usecases.core import Core, emit
-from capacity.usecases.results import BatchPage, BatchResult, CancelPreview
+from capacity.usecases.results import BatchPage, BatchResult, CancelPreview, Stamp
 
 
 def name_of(core: Core):
@@ -155,6 +155,21 @@ def release_rows(core: Core, db: Database, ids: list[int], actor: Actor, reason:
             {**before, "active": False},
             reason=reason,
         )
+
+
+def released(db: Database, allocation_id: int) -> Stamp | None:
+    """When an assignment was released and by whom (its history's last record, written
+    by `release_rows`); None while it is active."""
+    found = batches_db.allocation_place(db, allocation_id)
+    if found is None or found[4]:
+        return None
+    _, number, year, _, _ = found
+    change = repository.latest_change(
+        db, "allocation", f"{number}/{year}/allocation/{allocation_id}"
+    )
+    if change is None:  # every release writes one; a database edited by hand may not
+        return Stamp(at=batches_db.released_at(db, allocation_id), by="", by_name="")
+    return Stamp(at=change.at, by=change.actor, by_name=change.actor_name)
 
 
 def set_status(

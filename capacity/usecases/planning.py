@@ -26,7 +26,7 @@ from capacity.storage.store import Database
 from capacity.usecases import previews, queries
 from capacity.usecases.access import require_admin
 from capacity.usecases.assignments import allocate, place_of, reserve
-from capacity.usecases.batches import find, follow, load, release_rows
+from capacity.usecases.batches import find, follow, load, release_rows, released
 from capacity.usecases.core import Core, emit
 from capacity.usecases.results import (
     AllocationResult,
@@ -34,6 +34,7 @@ from capacity.usecases.results import (
     PlanLine,
     PlanResult,
     PlanUndone,
+    Stamp,
 )
 
 PLAN_SECONDS = 10.0
@@ -146,7 +147,11 @@ def apply_plan(core: Core, key: str, actor: Actor) -> PlanApplied:
                 PlanLine(ln.municipality, ln.units, ln.persons, ln.room, allocation_id)
                 for ln, allocation_id in zip(lines, preview.allocations, strict=False)
             )
-            return PlanApplied(batch, key, placed, duplicate=True)
+            confirmed = Stamp(preview.applied_at, preview.applied_by or "")
+            undone = tuple(released(db, allocation_id) for allocation_id in preview.allocations)
+            return PlanApplied(
+                batch, key, placed, duplicate=True, confirmed=confirmed, undone=undone
+            )
         check_open(batch)
         _check_unchanged(db, batch, lines)
         now, placed, events = core.now(), [], []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from capacity.domain.households import Unit
@@ -55,8 +56,21 @@ class BatchResult:
 
 
 @dataclass(frozen=True)
+class Stamp:
+    """When something was done, and by whom: a Confirm, or the release of an assignment
+    (an Undo, a Release on the batch's page, a plan's Undo, a cancelled batch), which a
+    Confirm of its preview afterwards tells rather than "already assigned"."""
+
+    at: datetime
+    by: str  # the user's id
+    by_name: str = ""
+
+
+@dataclass(frozen=True)
 class AllocationResult:
-    """An assignment of batch places to a municipality: granted, or refused with numbers."""
+    """An assignment of batch places to a municipality: granted, or refused with numbers.
+    A `duplicate` (its request key was confirmed before) whose assignment was released
+    since carries `undone`: nothing of it is active."""
 
     batch: Batch
     municipality: Municipality
@@ -68,6 +82,7 @@ class AllocationResult:
     alerted: bool = False
     duplicate: bool = False
     preview: bool = False
+    undone: Stamp | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +132,8 @@ class PlanResult:
 
 @dataclass(frozen=True)
 class PlanApplied:
-    """A plan reserved in one transaction (or found reserved already: `duplicate`)."""
+    """A plan reserved in one transaction (or found reserved already: `duplicate`, with
+    when and by whom it was confirmed, and per line whether it was released since)."""
 
     batch: Batch
     key: str
@@ -125,10 +141,19 @@ class PlanApplied:
     duplicate: bool = False
     events: tuple[CapacityExceeded, ...] = ()
     alerted: bool = False
+    confirmed: Stamp | None = None  # a duplicate's first Confirm: when, by whom
+    undone: tuple[Stamp | None, ...] = ()  # a duplicate's lines: None while active
 
     @property
     def placed(self) -> int:
         return sum(line.persons for line in self.lines)
+
+    @property
+    def active(self) -> tuple[PlanLine, ...]:
+        """The lines whose assignment is still active."""
+        if not self.undone:
+            return self.lines
+        return tuple(ln for ln, gone in zip(self.lines, self.undone, strict=False) if not gone)
 
 
 @dataclass(frozen=True)
