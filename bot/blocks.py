@@ -127,7 +127,15 @@ def plain(text: str) -> Message:
 
 def help_message(t: Texts) -> Message:
     return plain(
-        "\n".join((t("help"), t("help_files"), t.text("pace", "help", {}), t("numbers_help")))
+        "\n".join(
+            (
+                t("help"),
+                t("help_files"),
+                t.text("pace", "help", {}),
+                t.text("rounds", "help", {}),
+                t("numbers_help"),
+            )
+        )
     )
 
 
