@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_planner.py            # full run (about a minute)
     .venv/bin/python bench/bench_planner.py --quick    # smoke run (a few seconds)
+    .venv/bin/python bench/bench_planner.py --compare  # and stage 3 against the solver alone
 
 Every batch is drawn with a fixed seed, so each run plans the same instances:
 
@@ -37,12 +38,14 @@ import random
 import statistics
 import sys
 import time
+from fractions import Fraction
 from importlib.metadata import version
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from capacity.planner import placement  # noqa: E402
 from capacity.planner.placement import Plan, Unit, greedy, plan  # noqa: E402
 
 KS_2020 = {"0301": 73, "4601": 50, "5001": 115, "1103": 50, "3024": 30, "4204": 30, "5401": 50}
@@ -166,11 +169,72 @@ def compare(
     return seconds, result, scored
 
 
+def scored_instances(rooms, scores) -> list[tuple[str, list[Unit], dict, dict]]:
+    """Scored instances of every shape: surge batches of 150-3,500 persons, and exact
+    packings with and without spare room, with scores of few distinct values (ties)."""
+    cases = [(f"surge {p}", surge_batch(p, seed=p), rooms, scores) for p in (700, 3_500)]
+    for persons in (150, 400, 1_200):
+        for seed in range(3):
+            rng = random.Random(seed)
+            drawn = {n: round(rng.uniform(0.3, 0.8), 2) for n in rooms}
+            cases.append(
+                (f"surge {persons}/{seed}", surge_batch(persons, persons + seed), rooms, drawn)
+            )
+    rng = random.Random(7)
+    for family, munis, households, singles, count in [
+        ("small", (3, 12), (10, 60), False, 40),
+        ("large", (20, 40), (100, 200), False, 15),
+        ("w/ singles", (3, 12), (10, 60), True, 8),
+    ]:
+        found, _ = exact_packings(rng, count, munis, households, singles, tries=40 * count)
+        for i, (units, exact) in enumerate(found):
+            drawn = {n: rng.choice([0.1, 0.2, 0.3, 0.5, 0.7, 0.9]) for n in exact}
+            spare = {n: r + rng.randint(0, 3) for n, r in exact.items()}
+            cases += [
+                (f"{family} {i}", units, exact, drawn),
+                (f"{family} {i}+", units, spare, drawn),
+            ]
+    return cases
+
+
+def compare_stage3(rooms, scores) -> bool:
+    """Stage 3 as it is (loads packed, the integer program when they cannot be) against
+    the integer program alone (as before: `_pack` made to find nothing), same instances:
+    the objective values (persons, exact highest share, score, gap) must be identical."""
+
+    def objectives(result: Plan):
+        share = max((Fraction(ln.persons, ln.room) for ln in result.lines), default=Fraction(0))
+        return result.placed, share, round(result.score, 6), result.gap, result.optimal
+
+    pack = placement._pack
+    same, times = 0, {"now": 0.0, "before": 0.0}
+    cases = scored_instances(rooms, scores)
+    for name, units, case_rooms, case_scores in cases:
+        found = {}
+        for who in ("now", "before"):
+            placement._pack = pack if who == "now" else (lambda *_: None)
+            result = plan(units, case_rooms, scores=case_scores)
+            times[who] += result.seconds.stage3
+            found[who] = objectives(result)
+        placement._pack = pack
+        same += found["now"] == found["before"]
+        if found["now"] != found["before"]:
+            print(f"  DIFFERENT {name}: now {found['now']}, before {found['before']}")
+    print(
+        f"  {len(cases)} scored instances: objective values identical in {same}; stage 3 "
+        f"{times['now']:.2f} s in all now, {times['before']:.2f} s with the integer program alone"
+    )
+    return same == len(cases)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: fewer instances")
     parser.add_argument("--runs", type=int, default=5, help="runs per timing (median)")
     parser.add_argument("--score-seconds", type=float, default=5.0, help="stage 3 limit")
+    parser.add_argument(
+        "--compare", action="store_true", help="stage 3 against the integer program alone"
+    )
     args = parser.parse_args()
     runs = 2 if args.quick else args.runs
     print(
@@ -233,6 +297,10 @@ def main() -> None:
             f"{ms(statistics.median(times) if times else 0)} {ms(max(times, default=0))}"
         )
         targets.append((f"adversarial {name}: the planner places everyone", misses == 0))
+    if args.compare:
+        print("\nstage 3: packed loads against the integer program alone (before)")
+        same = compare_stage3(rooms, scores)
+        targets.append(("stage 3: the same objective values as the integer program alone", same))
     print("\ntargets:")
     for text, met in targets:
         print(f"  {'PASS' if met else 'MISS'}  {text}")
