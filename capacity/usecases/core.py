@@ -7,7 +7,8 @@ One `Core` per process, safe to share across threads; the use-case modules
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from capacity.domain.clock import Clock, iso, utc_now
 from capacity.domain.events import CapacityExceeded, WeeklySummary
@@ -16,7 +17,37 @@ from capacity.reference.geography import Geography
 from capacity.storage import outbox, repository
 from capacity.storage.store import Database, Store
 
-__all__ = ["Clock", "Core", "emit", "iso", "utc_now"]
+if TYPE_CHECKING:
+    from capacity.planner.plans import Plan
+
+__all__ = ["Clock", "Core", "Planner", "emit", "iso", "utc_now"]
+
+
+class Planner(Protocol):
+    """The placement planner's `plan` (the port a test replaces with one it holds)."""
+
+    def __call__(
+        self,
+        units: Sequence[Sequence[int]],
+        rooms: Mapping[str, int],
+        *,
+        scores: Mapping[str, float] | None = None,
+        time_limit: float = ...,
+    ) -> Plan: ...
+
+
+def highs_planner(
+    units: Sequence[Sequence[int]],
+    rooms: Mapping[str, int],
+    *,
+    scores: Mapping[str, float] | None = None,
+    time_limit: float = 10.0,
+) -> Plan:
+    """`placement.plan`, imported with HiGHS and numpy when the first plan is made (a
+    question never needs them: they would add ~0.3 s and ~50 MiB to every start)."""
+    from capacity.planner import placement
+
+    return placement.plan(units, rooms, scores=scores, time_limit=time_limit)
 
 
 class Core:
@@ -27,6 +58,7 @@ class Core:
         self.clock = clock
         self.low_ratio = low_ratio
         self.on_alert_queued: Callable[[], None] | None = None  # set by an adapter
+        self.planner: Planner = highs_planner
         self._geography: Geography | None = None
 
     def now(self) -> str:
