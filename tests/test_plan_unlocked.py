@@ -1,7 +1,7 @@
-"""The planner outside the write lock: a plan is solved from one read with no
-transaction open, and kept as a preview in a short write that reads the batch and the
-rooms again. The planner here is held inside its solve until the test lets it go (the
-real planner then runs): what happens meanwhile is the test's to choose."""
+"""The planner outside the write lock: a plan (or a pick of households) is solved from
+one read with no transaction open, and kept as a preview in a short write that reads
+the batch and the rooms again. The solver here is held inside its solve until the test
+lets it go (the real one then runs): what happens meanwhile is the test's to choose."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.http import SlackAsgi
 from bot.settings import load_settings
 from capacity import Actor, Capacity, errors
 from capacity.storage.store import Store
-from capacity.usecases.core import highs_planner
+from capacity.usecases.core import Solver
 from tests.asgi import signed
 from tests.conftest import ADMIN, CLI, sharing
 
@@ -27,9 +27,9 @@ KARI = Actor(id="U_KARI", name="kari")  # editor of Trondheim
 WAIT = 10.0  # the longest any step may take before the test fails
 
 
-class HeldPlanner:
-    """A planner that waits inside its solve until `release` is set, the first `hold`
-    times it is called; it records whether a transaction was open on its thread."""
+class HeldSolver(Solver):
+    """The planner's solves, each waiting inside until `release` is set, the first
+    `hold` times one is made; it records whether a transaction was open on its thread."""
 
     def __init__(self, service: Capacity, hold: int = 1) -> None:
         self.service, self.hold = service, hold
@@ -37,13 +37,20 @@ class HeldPlanner:
         self.calls = 0
         self.in_transaction: list[bool] = []
 
-    def __call__(self, units, rooms, *, scores=None, time_limit=10.0):
+    def _held(self) -> None:
         self.calls += 1
         self.in_transaction.append(self.service.store.db.conn.in_transaction)
         if self.calls <= self.hold:
             self.entered.set()
             assert self.release.wait(WAIT), "the test never let the solve go"
-        return highs_planner(units, rooms, scores=scores, time_limit=time_limit)
+
+    def plan(self, *args, **kwargs):
+        self._held()
+        return super().plan(*args, **kwargs)
+
+    def choose(self, *args, **kwargs):
+        self._held()
+        return super().choose(*args, **kwargs)
 
 
 @pytest.fixture
@@ -59,9 +66,9 @@ def service(seeded_db, _seeded_geography, clock):
 
 
 @pytest.fixture
-def held(service) -> HeldPlanner:
-    service.core.planner = HeldPlanner(service)
-    return service.core.planner
+def held(service) -> HeldSolver:
+    service.core.solver = HeldSolver(service)
+    return service.core.solver
 
 
 @pytest.fixture
@@ -70,7 +77,7 @@ def pool():
         yield pool
 
 
-def solving(held: HeldPlanner, pool: ThreadPoolExecutor, work) -> Future:
+def solving(held: HeldSolver, pool: ThreadPoolExecutor, work) -> Future:
     """`work` started in another thread, once it is inside the held solve."""
     future = pool.submit(work)
     assert held.entered.wait(WAIT), "the plan never reached the solver"
@@ -191,3 +198,20 @@ def test_auto_allocation_plans_again_when_the_room_changed_while_it_solved(servi
     assert held.calls == 2 and held.in_transaction == [False, False]
     assert all(r.granted for r in results) and sum(r.persons for r in results) == 50
     assert service.capacity("Oslo").reserved <= 10  # planned with Oslo's room as it is now
+
+
+def test_households_are_picked_outside_the_write_and_picked_again_when_the_batch_changed(
+    service, held, pool
+):
+    preview = solving(
+        held, pool, lambda: service.preview_assignment("Moria 2020", [("Bergen", 10, ())], ADMIN)
+    )
+    service.report_spare("Trondheim", 120, KARI, source="meanwhile")  # not waiting: saved
+    assert service.capacity("Trondheim").spare == 120
+    service.allocate("Moria 2020", "Tromsø", 10, ADMIN, households=((5,), (5,)))
+    held.release.set()
+    result = preview.result(WAIT)
+    assert held.calls == 2 and held.in_transaction == [False, False]
+    [line] = result.lines
+    assert result.picked and line.persons == 10 and sum(map(sum, line.units)) == 10
+    assert service.confirm_assignment(result.key, ADMIN).results[0].granted

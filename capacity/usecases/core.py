@@ -8,7 +8,7 @@ One `Core` per process, safe to share across threads; the use-case modules
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from capacity.domain.clock import Clock, iso, utc_now
 from capacity.domain.events import CapacityExceeded, WeeklySummary
@@ -18,36 +18,40 @@ from capacity.storage import outbox, repository
 from capacity.storage.store import Database, Store
 
 if TYPE_CHECKING:
-    from capacity.planner.plans import Plan
+    from capacity.planner.plans import Choice, Plan
 
-__all__ = ["Clock", "Core", "Planner", "emit", "iso", "utc_now"]
+__all__ = ["Clock", "Core", "Solver", "emit", "iso", "utc_now"]
 
 
-class Planner(Protocol):
-    """The placement planner's `plan` (the port a test replaces with one it holds)."""
+class Solver:
+    """The placement planner's solves (`capacity.planner.placement`, HiGHS): a port, so
+    that a test can hold a solve. The planner is imported with HiGHS and numpy when the
+    first solve is made: a question never needs them (they add ~0.3 s and ~50 MiB to a
+    start)."""
 
-    def __call__(
+    def plan(
         self,
         units: Sequence[Sequence[int]],
         rooms: Mapping[str, int],
         *,
         scores: Mapping[str, float] | None = None,
-        time_limit: float = ...,
-    ) -> Plan: ...
+        time_limit: float = 10.0,
+    ) -> Plan:
+        from capacity.planner import placement
 
+        return placement.plan(units, rooms, scores=scores, time_limit=time_limit)
 
-def highs_planner(
-    units: Sequence[Sequence[int]],
-    rooms: Mapping[str, int],
-    *,
-    scores: Mapping[str, float] | None = None,
-    time_limit: float = 10.0,
-) -> Plan:
-    """`placement.plan`, imported with HiGHS and numpy when the first plan is made (a
-    question never needs them: they would add ~0.3 s and ~50 MiB to every start)."""
-    from capacity.planner import placement
+    def choose(
+        self,
+        units: Sequence[Sequence[int]],
+        targets: Mapping[str, int],
+        rooms: Mapping[str, int] | None = None,
+        *,
+        time_limit: float = 10.0,
+    ) -> Choice:
+        from capacity.planner import placement
 
-    return placement.plan(units, rooms, scores=scores, time_limit=time_limit)
+        return placement.choose(units, targets, rooms, time_limit=time_limit)
 
 
 class Core:
@@ -58,7 +62,7 @@ class Core:
         self.clock = clock
         self.low_ratio = low_ratio
         self.on_alert_queued: Callable[[], None] | None = None  # set by an adapter
-        self.planner: Planner = highs_planner
+        self.solver = Solver()
         self._geography: Geography | None = None
 
     def now(self) -> str:

@@ -92,7 +92,7 @@ def inputs(core: Core, db: Database, batch: Batch) -> Inputs:
 def solve(core: Core, seen: Inputs, time_limit: float) -> Plan:
     """The planner over what was read; called outside any transaction."""
     rooms = {r.number: r.remaining for r in seen.rooms}
-    return core.planner(units_of(seen.batch), rooms, scores=seen.scores, time_limit=time_limit)
+    return core.solver.plan(units_of(seen.batch), rooms, scores=seen.scores, time_limit=time_limit)
 
 
 def check_still(core: Core, db: Database, seen: Inputs) -> Batch:
