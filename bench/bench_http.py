@@ -116,6 +116,7 @@ class Server:
     is_bot: bool = False
     process: subprocess.Popen[bytes] | None = None
     sent: int = 0  # every request sent, warm-up included
+    users_seen: set[str] = field(default_factory=set)  # users who have asked it
     phases: dict[int, list[Phase]] = field(default_factory=dict)
 
     def start(self, cwd: Path, timeout: float = 30.0) -> None:
@@ -254,6 +255,7 @@ def post_once(port: int, timeout: float = 5.0) -> tuple[int, bytes]:
 @dataclass
 class Phase:
     latencies_ns: list[int]
+    first_ns: list[int]  # the requests that were a user's first to this server
     elapsed: float
     errors: int  # connection errors
     bad: int  # wrong answers
@@ -275,6 +277,7 @@ def run_load(
     ticket = itertools.count()
     barrier = threading.Barrier(concurrency + 1)
     per_thread: list[list[int]] = [[] for _ in range(concurrency)]
+    numbers: list[list[int]] = [[] for _ in range(concurrency)]
     answers: list[list[tuple[int, bytes]]] = [[] for _ in range(concurrency)]
     errors_per_thread = [0] * concurrency
     problems: list[str] = []
@@ -287,7 +290,7 @@ def run_load(
     socket_timeout = max(1.0, min(10.0, time_limit))
 
     def client(index: int) -> None:
-        latencies = per_thread[index]
+        latencies, sent = per_thread[index], numbers[index]
         got = answers[index]
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=socket_timeout)
         barrier.wait()
@@ -312,6 +315,7 @@ def run_load(
                     conn.close()
                     continue
                 latencies.append(clock() - t0)
+                sent.append(number)
                 got.append((response.status, data))
         finally:
             conn.close()
@@ -339,9 +343,20 @@ def run_load(
                 if len(problems) < 3:
                     problems.append(seen[answer])  # type: ignore[arg-type]
     server.sent += len(latencies) + errors
+    first = []
+    for number, latency in sorted(
+        (n, x)
+        for ns, xs in zip(numbers, per_thread, strict=True)
+        for n, x in zip(ns, xs, strict=True)
+    ):
+        user = users[number % len(users)]
+        if user not in server.users_seen:
+            server.users_seen.add(user)
+            first.append(latency)
     return Phase(
-        latencies, elapsed, errors, bad, problems[0] if problems else None, timed_out.is_set()
-    )
+        latencies, first, elapsed, errors, bad, problems[0] if problems else None,
+        timed_out.is_set(),
+    )  # fmt: skip
 
 
 @dataclass
@@ -719,6 +734,21 @@ def report(
                 )
     else:
         print("no bare set-up measured: no ratios")
+
+    print()
+    for server in [bot, *sorted(bare, key=score, reverse=True)[:1]]:
+        firsts = sorted(
+            x for c in CONCURRENCIES for p in server.phases.get(c, []) for x in p.first_ns
+        )
+        others = sorted(
+            x for c in CONCURRENCIES[:1] for p in server.phases.get(c, []) for x in p.latencies_ns
+        )
+        if firsts:
+            print(
+                f"{server.name}: the {len(firsts)} measured requests that were a user's first: "
+                f"median {percentile(firsts, 50):.2f} ms, max {firsts[-1] / 1e6:.2f} ms "
+                f"(all at concurrency 1: median {percentile(others, 50):.2f} ms)"
+            )
 
     rss_mib = rss["VmRSS"] / 1024
     rss_mb = rss["VmRSS"] * 1024 / 1e6
