@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bot.terminal import command_body, signed_headers
+from tests import forkserver
 
 SECRET = "e2e-signing-secret"
 
@@ -72,26 +73,18 @@ class BotServer:
             **(env or {}),
         }
         self.log = log or db.with_suffix(f".{self.port}.log")
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | forkserver.Forked | None = None
 
     def start(self, timeout: float = 20.0) -> BotServer:
-        handle = open(self.log, "ab")  # noqa: SIM115 - kept open for the process's life
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "serve",
-                "--http",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            env=self.env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
+        argv = ["-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
+        # Forked from the session's fork server (the bot's imports made once), or else
+        # started as `python -m bot …`: the same process either way (tests/forkserver.py)
+        self.process = forkserver.spawn(argv, env=self.env, output=self.log)
+        if self.process is None:
+            with open(self.log, "ab") as handle:
+                self.process = subprocess.Popen(
+                    [sys.executable, *argv], env=self.env, stdout=handle, stderr=subprocess.STDOUT
+                )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
