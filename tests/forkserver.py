@@ -29,7 +29,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 # What `capacity-bot serve` imports before it serves (HTTP and Socket Mode); what a
 # request needs later (charts, the planner) is imported by the child when first used.
