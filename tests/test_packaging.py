@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from bot.cli import cli as bot_cli
 from capacity.storage.store import data_dir, default_db_path
 from capacity.texts.i18n import LOCALES
+from tests import wheel_env
 from tests.bot_server import free_port
 from tests.deploy_files import ROOT, copy_build_context, image, stages
 
@@ -127,18 +128,13 @@ def built(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def installed(built, tmp_path_factory) -> Installed:
-    """The wheel with its dependencies in a fresh virtual environment (not editable)."""
+    """The wheel in a fresh virtual environment (not editable), installed from the file
+    alone, its declared dependencies met (`pip check`) by the ones installed for the
+    tests, and nothing else of theirs or of the checkout on the path (tests/wheel_env.py)."""
     top = tmp_path_factory.mktemp("installed")
     venv = top / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     [wheel] = built.glob("*.whl")
-    done = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", str(wheel)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    wheel_env.make(venv, wheel)
     (top / "home").mkdir()
     (top / "elsewhere").mkdir()
     return Installed(venv, top / "home", top / "elsewhere")
