@@ -29,6 +29,7 @@ from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.conftest import ADMIN, CLI
 from tests.stand_in import StandIn
+from tests.waiting import wait_delivered
 
 pytestmark = pytest.mark.slow
 
@@ -164,7 +165,7 @@ def test_the_round_asks_each_editor_once_through_a_kill_and_a_restart(run):
     run.slack.faults.pop("chat.postMessage")
     for _, user, _ in CITIES.values():
         wait_until(lambda user=user: run.dm_posts(user), f"the request to {user}")
-    time.sleep(3)  # leases of the killed process run out; anything left is retried
+    wait_delivered(run.db)  # the killed process's leases ran out; what it left, retried
     for number, (name, user, _) in CITIES.items():
         [message] = run.dm_posts(user)
         assert f"*{name}*: innhentingen *«Kapasitet 2027»*" in message["text"] + str(
