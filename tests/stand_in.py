@@ -79,6 +79,8 @@ class StandIn:
         # cleared: ("delay", seconds) answers normally after a wait; ("status", code)
         # answers that status; ("drop",) closes the connection without an answer.
         self.faults: dict[str, tuple[Any, ...]] = {}
+        # set by release(): every "delay" fault, and "stall" upload, answers at once
+        self.released = threading.Event()
         ThreadingHTTPServer.request_queue_size = 256  # a burst of 16+ clients: no SYN drops
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
@@ -106,6 +108,12 @@ class StandIn:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def release(self) -> None:
+        """End the delays and stalls now, those under way and those to come: at a test's
+        end, so that the bot's calls waiting on them end too instead of running out their
+        time limits while the bot stops."""
+        self.released.set()
 
     def calls_to(self, method: str) -> list[Call]:
         with self.lock:
@@ -181,7 +189,7 @@ class StandIn:
                     stand_in.calls.append(call)
                     fault = stand_in.faults.get(method)
                 if fault and fault[0] == "delay":
-                    time.sleep(fault[1])
+                    stand_in.released.wait(fault[1])
                 elif fault and fault[0] == "status":
                     with contextlib.suppress(OSError):
                         self._send(fault[1], {"ok": False, "error": "fault"})
@@ -250,7 +258,7 @@ class StandIn:
                     scripted = stand_in.upload_script.popleft() if stand_in.upload_script else None
                     known = file_id in stand_in.files
                 if scripted and scripted[0] == "stall":
-                    time.sleep(scripted[1])
+                    stand_in.released.wait(scripted[1])
                 if scripted and scripted[0] == "status":
                     self._send_text(scripted[1], "error")
                     return
