@@ -81,6 +81,7 @@ def tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text(), str(path))
 
 
+@cache  # each test asks again; the sets are only read
 def imports(path: Path, name: str, known: frozenset[str] = frozenset()) -> set[str]:
     """Every module this one imports, anywhere in it (relative imports resolved);
     `from package import module` counts as the module, not the package's `__init__`."""
@@ -102,6 +103,7 @@ def imports(path: Path, name: str, known: frozenset[str] = frozenset()) -> set[s
     return found
 
 
+@cache  # one graph for the tests that read it
 def project_graph() -> dict[str, set[str]]:
     known = dict(modules("capacity", "bot"))
     names = frozenset(known)
