@@ -76,6 +76,27 @@ class BotServer:
         self.process: subprocess.Popen[bytes] | forkserver.Forked | None = None
 
     def start(self, timeout: float = 20.0) -> BotServer:
+        for _ in range(3):  # a port taken meanwhile (another test process): another port
+            self._launch()
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:  # type: ignore[union-attr]
+                    break
+                try:
+                    if self.get("/healthz").status == 200:
+                        return self
+                except OSError:
+                    pass
+                time.sleep(0.02)
+            else:
+                raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+            if "address already in use" not in self.log.read_text():
+                break
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+
+    def _launch(self) -> None:
         argv = ["-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
         # Forked from the session's fork server (the bot's imports made once), or else
         # started as `python -m bot …`: the same process either way (tests/forkserver.py)
@@ -85,16 +106,6 @@ class BotServer:
                 self.process = subprocess.Popen(
                     [sys.executable, *argv], env=self.env, stdout=handle, stderr=subprocess.STDOUT
                 )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                if self.get("/healthz").status == 200:
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process and self.process.poll() is None:
