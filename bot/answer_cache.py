@@ -14,11 +14,11 @@ refusal (a busy database is not the same refusal twice). Kept messages are share
 between responses: nothing downstream changes a `Message` in place.
 
 Beside each message the cache keeps the JSON of the slash command's response (one for
-an answer shown to the asker, one for `del`/`share`), which `KeptAnswer`, a middleware
-of the `/capacity` listener, returns at once: a repeated question then costs a few
-lookups, not Bolt's listener call, the parse, the rendering and the JSON encoding. On the
-benchmark machine those were about 70 us of CPU an answer, which at 16 concurrent
-requests made the bot's throughput 0.73x a bare Bolt app's (bench/RESULTS.md).
+an answer shown to the asker, one for `del`/`share`). Whether a slash command's question
+is answered from it is decided once per request, by the front of the request path
+(`bot.listeners.front.Front`, `kept`): a repeated question then costs a few lookups, not
+Bolt's dispatch, the parse, the rendering and the JSON encoding. When it is not kept,
+the listener makes the answer and `keep`s it under the generation that check read.
 """
 
 from __future__ import annotations
@@ -27,17 +27,12 @@ import functools
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-from slack_bolt import BoltResponse
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
-from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.blocks import Message
 from bot.i18n import Texts
-from bot.parse import MAX_TEXT, Request, parse
+from bot.parse import Request, parse
 
 # The kinds of request that only read: the same request over the same data gets the
 # same message.
@@ -69,7 +64,7 @@ class AnswerCache:
     def _key(request: Request, texts: Texts) -> Hashable:
         # `share` decides only where the answer goes, not what it says
         asked = replace(request, share=False) if request.share else request
-        return (asked, texts.language, getattr(texts, "alert_channel", None))
+        return (asked, texts.language, texts.alert_channel)
 
     def _valid(self, key: Hashable, generation: int) -> _Kept | None:
         """The entry under `key` if it was made at `generation` (call with the lock)."""
@@ -93,30 +88,39 @@ class AnswerCache:
         if kept is not None:
             return kept.message
         message = make()
+        self.keep(request, texts, generation, message)
+        return message
+
+    def keep(self, request: Request, texts: Texts, generation: int, message: Message) -> None:
+        """Keep `message`, made after the data's `generation` was read, as the answer
+        to `request` (a request that is not a question is not kept)."""
+        if not self.keeps(request):
+            return
         with self._lock:
             self.misses += 1
+            key = self._key(request, texts)
             self._kept[key] = _Kept(generation, message)
             self._kept.move_to_end(key)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
-        return message
 
-    def response(self, request: Request, texts: Texts) -> str | None:
-        """The JSON of the slash command's response to `request`, when its message is
-        kept and still valid; None otherwise (the listener answers, and keeps it)."""
-        if not self.keeps(request):
-            return None
-        key = self._key(request, texts)
+    def kept(self, request: Request, texts: Texts) -> tuple[int, str | None]:
+        """The data's generation now and, when the message for `request` made at that
+        generation is kept, the JSON of the slash command's response (else None: the
+        listener answers, and keeps its message under that generation)."""
         generation = self.generation()
+        if not self.keeps(request):
+            return generation, None
+        key = self._key(request, texts)
         with self._lock:
             kept = self._valid(key, generation)
             if kept is None:
-                return None
+                return generation, None
             body = kept.bodies.get(request.share)
             if body is None:
                 body = json.dumps(kept.message.payload(share=request.share))
                 kept.bodies[request.share] = body
-            return body
+            return generation, body
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -127,28 +131,3 @@ def parsed(text: str) -> Request:
     """`parse` remembered for the texts asked most (it is pure and a `Request` is
     immutable): a repeated question is then lookups from its text on."""
     return parse(text)
-
-
-class KeptAnswer(AsyncMiddleware):
-    """Middleware of the `/capacity` listener: a question whose answer is kept gets it
-    as the response, without the listener. (A subclass rather than a function: Bolt
-    runs it without argument injection.)"""
-
-    def __init__(self, deps: Any) -> None:
-        self.deps = deps  # bot.listeners.deps.Deps: its texts may be set per request
-
-    async def async_process(
-        self,
-        *,
-        req: AsyncBoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
-    ) -> BoltResponse:
-        text = req.body.get("text", "")
-        # parse reads no further than MAX_TEXT: nor does the memo's key
-        request = parsed(text[:MAX_TEXT] if isinstance(text, str) else "")
-        body = self.deps.answers.response(request, self.deps.texts)
-        if body is None:
-            await next()
-            return resp
-        return BoltResponse(status=200, body=body)

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
-from slack_sdk import WebClient
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import listeners
 from bot.home_refresh import HomeRefresher
 from bot.i18n import Texts
 from bot.listeners.deps import Deps
 from bot.listeners.later import SLACK_TIMEOUT
+from bot.metrics import Metrics
 from bot.notifier import SlackNotifier
 from bot.settings import Settings
 from bot.user_language import UserLanguages
+from bot.web_api import MeteredAsyncWebClient, MeteredWebClient
 from capacity import Capacity, open_capacity
 from capacity.usecases.notify import OutboxWorker
 from capacity.usecases.summary import WeeklySummaries
@@ -55,7 +56,15 @@ class SingleTokenAuthorize(AsyncAuthorize):
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=self.token)
 
 
-def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
+class CapacityApp(AsyncApp):
+    """The Bolt app, carrying what its listeners and its edges need (`deps`), typed."""
+
+    def __init__(self, deps: Deps, **options: Any) -> None:
+        super().__init__(**options)
+        self.deps = deps
+
+
+def create_app(settings: Settings, service: Capacity | None = None) -> CapacityApp:
     """An async Bolt app over the core.
 
     Async, because a synchronous Bolt app behind an async server handles one request at
@@ -67,10 +76,15 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
     answer: the Web API client points at `SLACK_API_URL`, and `authorize` hands Bolt
     the bot token instead of letting it call `auth.test` on the first request."""
     service = service or open_service(settings)
-    client = AsyncWebClient(base_url=settings.slack_api_url, timeout=int(SLACK_TIMEOUT))
+    texts = Texts(settings.capacity_language, alert_channel=bool(settings.capacity_alert_channel))
+    deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url)
+    client = MeteredAsyncWebClient(
+        metrics=deps.metrics, base_url=settings.slack_api_url, timeout=int(SLACK_TIMEOUT)
+    )
     token = settings.slack_bot_token or None
 
-    app = AsyncApp(
+    app = CapacityApp(
+        deps,
         name="capacity-bot",  # without a name, Bolt reads the call stack (inspect.stack())
         client=client,
         signing_secret=settings.slack_signing_secret or LOCAL_SECRET,
@@ -78,33 +92,38 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
         process_before_response=True,
         logger=log,
     )
-    texts = Texts(settings.capacity_language, alert_channel=bool(settings.capacity_alert_channel))
-    deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url)
     # The Home tabs: published with the bot token outside requests too, refreshed after
     # a change (`Capacity.on_change`) and when another process changed the data
-    api = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=5)
+    api = MeteredAsyncWebClient(
+        metrics=deps.metrics, token=token, base_url=settings.slack_api_url, timeout=5
+    )
     deps.home = HomeRefresher(
         listeners.home.HomePublisher(deps, api).publish, generation=service.generation
     )
     service.on_change = deps.home.changed
     listeners.register(app, deps)
-    app.deps = deps  # type: ignore[attr-defined]
     return app
 
 
-def follow_user_locales(app: AsyncApp, settings: Settings) -> None:
+def follow_user_locales(app: CapacityApp, settings: Settings) -> None:
     """Answer each user in their own Slack locale's language (`users.info`, kept for a
     while): the served app does. The terminal (`capacity-bot ask`) and in-process tests
     answer in CAPACITY_LANGUAGE and ask Slack nothing."""
-    deps: Deps = app.deps  # type: ignore[attr-defined]
-    api = AsyncWebClient(
-        token=settings.slack_bot_token or None, base_url=settings.slack_api_url, timeout=5
+    deps = app.deps
+    api = MeteredAsyncWebClient(
+        metrics=deps.metrics,
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=5,
     )
     deps.languages = UserLanguages(api, settings.capacity_language)
 
 
-def make_notifier(settings: Settings, texts: Texts) -> SlackNotifier:
-    client = WebClient(
+def make_notifier(
+    settings: Settings, texts: Texts, metrics: Metrics | None = None
+) -> SlackNotifier:
+    client = MeteredWebClient(
+        metrics=metrics or Metrics(),
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=5,
@@ -121,7 +140,7 @@ def weekly_summaries(service: Capacity, settings: Settings) -> WeeklySummaries |
     return WeeklySummaries(lambda now: service.queue_summary(now), at, service.clock)
 
 
-def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
+def start_alerts(app: CapacityApp, settings: Settings) -> OutboxWorker | None:
     """Deliver the outbox from this process: woken right after a change queues an
     alert, and polling for alerts queued elsewhere (the CLI) or due for a retry; at each
     poll it queues the week's summary once CAPACITY_SUMMARY_AT has come.
@@ -129,10 +148,10 @@ def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
     if not settings.capacity_alert_channel:
         log.warning("CAPACITY_ALERT_CHANNEL is not set: alerts wait in the outbox")
         return None
-    deps: Deps = app.deps  # type: ignore[attr-defined]
+    deps = app.deps
     worker = OutboxWorker(
         deps.service.outbox,
-        make_notifier(settings, deps.texts),
+        make_notifier(settings, deps.texts, deps.metrics),
         poll_seconds=settings.capacity_alert_poll,
         lease_seconds=settings.capacity_alert_lease,
         backoff_max=settings.capacity_alert_retry_max,

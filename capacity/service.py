@@ -25,6 +25,7 @@ from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
 from capacity.usecases import access, assignments, figures, planning, queries
 from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
+from capacity.usecases import monitoring as monitoring_cases
 from capacity.usecases import scores as score_cases
 from capacity.usecases import summary as summaries
 from capacity.usecases.core import Clock, Core, utc_now
@@ -106,6 +107,8 @@ class Capacity:
         """Whether this version can serve the database: it opens, its schema is the one
         this version knows, a read succeeds. Raises `DatabaseProblem` with the reason."""
         self.core.store.check()
+
+    monitoring = _use_case(monitoring_cases.monitoring)  # the outbox's backlog, the last backup
 
     def version(self) -> int:
         """The schema version: how many migrations are applied."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from bot.answer_cache import AnswerCache
 from bot.home_refresh import HomeRefresher
 from bot.i18n import Texts
 from bot.listeners.later import Background
+from bot.listeners.response_url import ResponseUrls
+from bot.metrics import Metrics
 from bot.settings import SLACK_API_URL
 from bot.user_language import RequestTexts, UserLanguages, speak
 from capacity import Actor, Capacity
@@ -23,22 +24,20 @@ class Deps:
     home: HomeRefresher | None = None  # the Home tabs' refresher, when wired
     api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
     background: Background = field(default_factory=Background)  # work after the answer
+    metrics: Metrics = field(default_factory=Metrics)  # this app's, for GET /metrics
     answers: AnswerCache = field(init=False)  # questions' messages, per data generation
+    responses: ResponseUrls = field(init=False)  # the one way to post to a response_url
+    _by_language: dict[str, Texts] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.answers = AnswerCache(self.service.generation)
+        self.responses = ResponseUrls(self.api_url, self.metrics)
+        self.metrics.read_when_scraped(self.service.monitoring, self._homes)
 
-    def allowed_url(self, url: str) -> bool:
-        """Whether a `response_url` is Slack's: https on a slack.com host, or the same
-        origin as the Web API this app talks to (the stand-in's, in tests)."""
-        try:
-            found, api = urlsplit(url), urlsplit(self.api_url)
-        except ValueError:
-            return False
-        host = (found.hostname or "").lower()
-        if found.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com")):
-            return True
-        return (found.scheme, found.netloc) == (api.scheme, api.netloc) and bool(found.netloc)
+    def _homes(self) -> tuple[int, int]:
+        """Users whose Home this process keeps published, and the publishes so far."""
+        home = self.home
+        return (0, 0) if home is None else (home.users(), home.published)
 
     @property
     def channel_texts(self) -> Texts:
@@ -50,7 +49,7 @@ class Deps:
         channel = self.channel_texts
         if language == channel.language:
             return channel
-        made: dict[str, Texts] = self.__dict__.setdefault("_texts_by_language", {})
+        made = self._by_language
         if language not in made:
             made[language] = Texts(language, alert_channel=channel.alert_channel)
         return made[language]
@@ -61,14 +60,6 @@ class Deps:
         if self.languages is None or not user_id:
             return self.channel_texts
         return self.language_texts(await self.languages.language(user_id))
-
-    def known_texts_for(self, user_id: str) -> Texts | None:
-        """The texts in a user's language when that is known without asking Slack (the
-        channel's when locales are not followed); None when it would take a lookup."""
-        if self.languages is None or not user_id:
-            return self.channel_texts
-        language = self.languages.cached(user_id)
-        return None if language is None else self.language_texts(language)
 
     def speak(self, texts: Texts | None) -> None:
         speak(texts)

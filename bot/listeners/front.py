@@ -1,0 +1,201 @@
+"""The front of the request path: the one place that looks at a request before a listener.
+
+The edge that received a payload (HTTP: `bot.http`; Socket Mode: `bot.socket_mode`)
+hands it to `Front.take` once, after the signature and replay checks:
+
+* its shape is checked (`shape.event_problem`, `shape.problem`): a payload the listeners
+  could not read is refused here, and nothing looks at its shape again;
+* its user's language is found (`Deps.texts_for`) and spoken for the rest of it;
+* a slash command's text is parsed, once (`/capacity` into a `Request`, `/relocation`
+  into a `Relocation`);
+* for a `/capacity` question, whether a kept answer serves it is decided, once
+  (`AnswerCache.kept`): the edge answers with it, and Bolt never sees the request.
+
+What was decided (`Taken`) stays the request's for the rest of its path (`taken()`): the
+listener reads the parsed text and the generation the kept-answer check read, the error
+handler marks the outcome, and the edge writes the request's log line and its metrics
+from it (`Front.done`). A request that reaches Bolt without an edge (`capacity-bot
+ask`, tests that dispatch in process) is taken by `TakeFirst`, the app's first global
+middleware, in the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import BoltResponse
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.request.internals import extract_channel_id, extract_user_id
+
+from bot import logs
+from bot.answer_cache import parsed
+from bot.listeners.deps import Deps
+from bot.listeners.shape import event_problem, problem
+from bot.parse import MAX_TEXT, Relocation, Request, parse_relocation
+
+JSON = "application/json;charset=utf-8"
+_ID = re.compile(r"[A-Z0-9_]{1,40}")  # Slack's user, channel and team ids
+_WORD = re.compile(r"[^A-Za-z0-9_.:/-]")
+
+
+@dataclass(slots=True)
+class Taken:
+    """What the front decided about one request, read by the rest of its path."""
+
+    kind: str = "unknown"  # command | action | view | event | other; unknown: not read
+    user: str = ""  # Slack's ids, for the log line (never a name)
+    channel: str = ""
+    asked: str = ""  # what was asked, in the bot's words: `/capacity capacity`, an action id
+    problem: str | None = None  # what is wrong with its shape; None when it can be read
+    question: Request | None = None  # `/capacity`'s text, parsed
+    relocation: Relocation | None = None  # `/relocation`'s text, parsed
+    generation: int | None = None  # the data's generation the kept-answer check read
+    kept: str | None = None  # the kept answer (a response's JSON) that serves it
+    outcome: str = ""  # how it ended: ok, kept, malformed, error, deferred, …
+
+    @contextlib.contextmanager
+    def current(self) -> Iterator[Taken]:
+        """This request's, for the path inside (and the work it starts)."""
+        token = _current.set(self)
+        try:
+            yield self
+        finally:
+            _current.reset(token)
+
+
+_current: ContextVar[Taken | None] = ContextVar("taken", default=None)
+
+
+def taken() -> Taken | None:
+    """What the front decided about the request being answered (None outside one)."""
+    return _current.get()
+
+
+def mark(outcome: str) -> None:
+    """Say how the request being answered ended (a bug: "error"; the answer follows at
+    the response_url: "deferred"), for its log line and the metrics."""
+    found = _current.get()
+    if found is not None:
+        found.outcome = outcome
+
+
+def kind_of(body: dict[str, Any]) -> str:
+    kind = body.get("type")
+    if "command" in body:
+        return "command"
+    if kind == "block_actions":
+        return "action"
+    if kind in ("view_submission", "view_closed"):
+        return "view"
+    if kind == "event_callback" or "event" in body:
+        return "event"
+    return "other"
+
+
+def describe(body: dict[str, Any]) -> Taken:
+    """Who sent it, from where, and what kind: for the log line of a request that is not
+    taken (a copy answered from the replay memory). Never raises."""
+    kind = kind_of(body)
+    try:
+        user, channel = _id(extract_user_id(body)), _id(extract_channel_id(body))
+    except (AttributeError, TypeError):  # a payload of the wrong shape
+        user = channel = ""
+    return Taken(kind, user, channel, _asked(kind, body))
+
+
+class Front:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def take(self, body: object) -> Taken:
+        """Decide, once, what the rest of the request's path reads (see the module)."""
+        if not isinstance(body, dict):
+            self.deps.speak(None)
+            return Taken(problem="body is not an object", outcome="malformed")
+        kind = kind_of(body)
+        found = event_problem(body) or problem(body, self.deps.responses.allowed)
+        if found:
+            self.deps.speak(None)
+            return Taken(kind, problem=found, outcome="malformed")
+        user, channel = _id(extract_user_id(body)), _id(extract_channel_id(body))
+        texts = await self.deps.texts_for(user)
+        self.deps.speak(texts)
+        request = Taken(kind, user, channel)
+        command = body.get("command")
+        if command == "/capacity":
+            question = request.question = parsed(body.get("text", "")[:MAX_TEXT])
+            request.generation, request.kept = self.deps.answers.kept(question, texts)
+            request.asked = f"/capacity {question.kind}"
+        elif command == "/relocation":
+            relocation = request.relocation = parse_relocation(body.get("text", ""))
+            request.asked = f"/relocation {relocation.kind}"
+        else:
+            request.asked = _asked(kind, body)
+        if request.kept is not None:
+            request.outcome = "kept"
+        return request
+
+    def done(self, request: Taken, seconds: float) -> None:
+        """The request is answered: its log line and its metrics."""
+        outcome = request.outcome or "ok"
+        self.deps.metrics.request(request.kind, outcome, seconds)
+        logs.request_line(
+            request.kind, request.user, request.channel, request.asked, seconds, outcome
+        )
+
+
+class TakeFirst(AsyncMiddleware):
+    """The app's first global middleware: a request that came without an edge is taken
+    here (refused, answered with its kept answer, or passed on with what was decided);
+    one an edge took passes at once. (A subclass rather than a function: Bolt runs it
+    without argument injection.)"""
+
+    def __init__(self, front: Front) -> None:
+        self.front = front
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
+    ) -> BoltResponse:
+        if _current.get() is not None:
+            return await next()
+        request = await self.front.take(req.body)
+        if request.problem:
+            return BoltResponse(status=400, body=f"Malformed request: {request.problem}"[:300])
+        if request.kept is not None:
+            return BoltResponse(status=200, body=request.kept, headers={"content-type": JSON})
+        with request.current():
+            return await next()
+
+
+def _id(value: object) -> str:
+    return value if isinstance(value, str) and _ID.fullmatch(value) else ""
+
+
+def _asked(kind: str, body: dict[str, Any]) -> str:
+    """The name of what was asked, from the bot's own vocabulary (a command's name, an
+    action's id without its value, a form's callback id, an event's type): never text
+    a user typed."""
+    try:
+        if kind == "command":
+            named = str(body.get("command", ""))
+        elif kind == "action":
+            named = str(body["actions"][0]["action_id"]).split(":")[0]
+        elif kind == "view":
+            named = str(body["view"]["callback_id"])
+        elif kind == "event":
+            named = str(body["event"]["type"])
+        else:
+            named = str(body.get("type", ""))
+    except (KeyError, IndexError, TypeError):
+        return ""
+    return _WORD.sub("", named)[:60]
