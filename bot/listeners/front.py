@@ -58,6 +58,7 @@ class Taken:
     generation: int | None = None  # the data's generation the kept-answer check read
     kept: str | None = None  # the kept answer (a response's JSON) that serves it
     outcome: str = ""  # how it ended: ok, kept, malformed, error, deferred, …
+    in_bolt: bool = False  # Bolt's dispatch of it has begun (`TakeFirst`)
 
     @contextlib.contextmanager
     def current(self) -> Iterator[Taken]:
@@ -154,7 +155,10 @@ class TakeFirst(AsyncMiddleware):
     """The app's first global middleware: a request that came without an edge is taken
     here (refused, answered with its kept answer, or passed on with what was decided);
     one an edge took passes at once. (A subclass rather than a function: Bolt runs it
-    without argument injection.)"""
+    without argument injection.)
+
+    An edge sets what it took for Bolt's dispatch only (`Taken.current`); here it is
+    set for the rest of the task, as Bolt runs the listeners after the middleware."""
 
     def __init__(self, front: Front) -> None:
         self.front = front
@@ -166,15 +170,21 @@ class TakeFirst(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
     ) -> BoltResponse:
-        if _current.get() is not None:
+        found = _current.get()
+        if found is not None and not found.in_bolt:  # an edge took it, and awaits Bolt
+            found.in_bolt = True
             return await next()
         request = await self.front.take(req.body)
         if request.problem:
             return BoltResponse(status=400, body=f"Malformed request: {request.problem}"[:300])
         if request.kept is not None:
             return BoltResponse(status=200, body=request.kept, headers={"content-type": JSON})
-        with request.current():
-            return await next()
+        # Set, not reset: Bolt runs the listeners after its middleware return (`next`
+        # only says to go on), and each request taken here is marked, so that the next
+        # one dispatched in the same task is taken anew
+        request.in_bolt = True
+        _current.set(request)
+        return await next()
 
 
 def _id(value: object) -> str:
