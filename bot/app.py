@@ -101,6 +101,13 @@ def create_app(settings: Settings, service: Capacity | None = None) -> CapacityA
         listeners.home.HomePublisher(deps, api).publish, generation=service.generation
     )
     service.on_change = deps.home.changed
+    # the listeners' `client` (Bolt's per request is not counted in the metrics)
+    deps.client = MeteredAsyncWebClient(
+        metrics=deps.metrics,
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=int(SLACK_TIMEOUT),
+    )
     listeners.register(app, deps)
     return app
 

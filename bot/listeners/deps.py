@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from bot.answer_cache import AnswerCache
 from bot.home_refresh import HomeRefresher
 from bot.i18n import Texts
@@ -22,6 +24,7 @@ class Deps:
     texts: Texts = RequestTexts()  # type: ignore[assignment]
     languages: UserLanguages | None = None  # None: everyone in CAPACITY_LANGUAGE
     home: HomeRefresher | None = None  # the Home tabs' refresher, when wired
+    client: AsyncWebClient | None = None  # the Web API, metered: each listener's `client`
     api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
     background: Background = field(default_factory=Background)  # work after the answer
     metrics: Metrics = field(default_factory=Metrics)  # this app's, for GET /metrics
@@ -32,7 +35,7 @@ class Deps:
     def __post_init__(self) -> None:
         self.answers = AnswerCache(self.service.generation)
         self.responses = ResponseUrls(self.api_url, self.metrics)
-        self.metrics.read_when_scraped(self.service.monitoring, self._homes)
+        self.metrics.read_when_scraped(lambda: self.service.monitoring(), self._homes)
 
     def _homes(self) -> tuple[int, int]:
         """Users whose Home this process keeps published, and the publishes so far."""

@@ -103,10 +103,7 @@ def describe(body: dict[str, Any]) -> Taken:
     """Who sent it, from where, and what kind: for the log line of a request that is not
     taken (a copy answered from the replay memory). Never raises."""
     kind = kind_of(body)
-    try:
-        user, channel = _id(extract_user_id(body)), _id(extract_channel_id(body))
-    except (AttributeError, TypeError):  # a payload of the wrong shape
-        user = channel = ""
+    user, channel = _ids(body) or ("", "")
     return Taken(kind, user, channel, _asked(kind, body))
 
 
@@ -121,10 +118,12 @@ class Front:
             return Taken(problem="body is not an object", outcome="malformed")
         kind = kind_of(body)
         found = event_problem(body) or problem(body, self.deps.responses.allowed)
-        if found:
+        ids = None if found else _ids(body)
+        if ids is None:  # Bolt could not read it either: it reads the ids first
             self.deps.speak(None)
+            found = found or "user or channel: not where Slack puts them"
             return Taken(kind, problem=found, outcome="malformed")
-        user, channel = _id(extract_user_id(body)), _id(extract_channel_id(body))
+        user, channel = ids
         texts = await self.deps.texts_for(user)
         self.deps.speak(texts)
         request = Taken(kind, user, channel)
@@ -158,7 +157,11 @@ class TakeFirst(AsyncMiddleware):
     without argument injection.)
 
     An edge sets what it took for Bolt's dispatch only (`Taken.current`); here it is
-    set for the rest of the task, as Bolt runs the listeners after the middleware."""
+    set for the rest of the task, as Bolt runs the listeners after the middleware.
+
+    It also hands the listeners the app's Web API client (`Deps.client`, whose calls are
+    counted in the metrics) as their `client`, in place of the one Bolt makes for each
+    request."""
 
     def __init__(self, front: Front) -> None:
         self.front = front
@@ -170,6 +173,8 @@ class TakeFirst(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
     ) -> BoltResponse:
+        if self.front.deps.client is not None:
+            req.context["client"] = self.front.deps.client
         found = _current.get()
         if found is not None and not found.in_bolt:  # an edge took it, and awaits Bolt
             found.in_bolt = True
@@ -185,6 +190,16 @@ class TakeFirst(AsyncMiddleware):
         request.in_bolt = True
         _current.set(request)
         return await next()
+
+
+def _ids(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The user's and the channel's ids, found where Bolt finds them (its own
+    functions), "" when they are not Slack's ids; None when the payload has them in a
+    shape Bolt cannot read (an event whose `channel` is a number, say)."""
+    try:
+        return _id(extract_user_id(body)), _id(extract_channel_id(body))
+    except (AttributeError, TypeError):
+        return None
 
 
 def _id(value: object) -> str:
