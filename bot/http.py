@@ -93,7 +93,8 @@ class SlackAsgi:
             return None
         path, method = scope.get("path", ""), scope.get("method", "GET")
         if path in PATHS and self.ops_server is None:
-            reply = await self.ops.answer(path)
+            accept = next((v for k, v in scope["headers"] if k.lower() == b"accept"), b"")
+            reply = await self.ops.answer(path, accept.decode("latin-1"))
             assert reply is not None
             return await respond(send, reply.status, reply.body, reply.content_type)
         if path != EVENTS:

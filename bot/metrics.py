@@ -19,15 +19,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client.exposition import generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from capacity.usecases.monitoring import Monitoring
 
 log = logging.getLogger("bot.metrics")
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
 KINDS = ("command", "action", "view", "event", "other", "unknown")
 ANSWER_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 3, 5)
 PLAN_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -163,7 +162,9 @@ class Metrics:
                 value=1 if backup.ok else 0,
             )
 
-    def exposition(self) -> bytes:
-        """Every metric in Prometheus' text format (reads the database: call it off the
-        event loop)."""
-        return generate_latest(self.registry)
+    def exposition(self, accept: str = "") -> tuple[bytes, str]:
+        """Every metric, and its content type: Prometheus' text format, or OpenMetrics when
+        the scraper's `Accept` asks for it (prometheus_client's own choice). It reads the
+        database: call it off the event loop."""
+        encode, content_type = choose_encoder(accept)
+        return encode(self.registry), content_type

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.listeners.deps import Deps
-from bot.metrics import CONTENT_TYPE
 from capacity import errors
 
 log = logging.getLogger("bot.ops")
@@ -49,12 +48,13 @@ class Ops:
         self.deps = deps
         self.connected = connected
 
-    async def answer(self, path: str) -> Reply | None:
-        """The answer to GET `path`, or None when it is not one of these."""
+    async def answer(self, path: str, accept: str = "") -> Reply | None:
+        """The answer to GET `path` (`accept`: the request's Accept header), or None when
+        it is not one of these."""
         if path == HEALTH:
             return await self.health()
         if path == METRICS:
-            return await self.metrics()
+            return await self.metrics(accept)
         return None
 
     async def health(self) -> Reply:
@@ -71,9 +71,9 @@ class Ops:
                 return _unhealthy(why)
         return Reply(200, b'{"ok": true}', JSON)
 
-    async def metrics(self) -> Reply:
-        body = await asyncio.to_thread(self.deps.metrics.exposition)
-        return Reply(200, body, CONTENT_TYPE)
+    async def metrics(self, accept: str = "") -> Reply:
+        body, content_type = await asyncio.to_thread(self.deps.metrics.exposition, accept)
+        return Reply(200, body, content_type)
 
 
 def _unhealthy(reason: str) -> Reply:
@@ -101,7 +101,7 @@ class OpsServer:
         )
 
     async def _handle(self, request: web.Request) -> web.Response:
-        reply = await self.ops.answer(request.path)
+        reply = await self.ops.answer(request.path, request.headers.get("Accept", ""))
         assert reply is not None  # only PATHS are routed here
         response = web.Response(status=reply.status, body=reply.body)
         response.headers["Content-Type"] = reply.content_type

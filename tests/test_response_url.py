@@ -26,7 +26,7 @@ def slack():
 
 def calls(metrics: Metrics) -> dict[str, float]:
     """`response_url` results counted, by result."""
-    text = metrics.exposition().decode()
+    text = metrics.exposition()[0].decode()
     return by_label(text, "capacity_slack_calls_total", "result", method="response_url")
 
 
