@@ -3,7 +3,10 @@
 Each request Slack sends gets one line when it is answered (`request_line`): its kind
 (command, action, view, event), the user's and the channel's ids, what was asked in the
 bot's own words (`/capacity capacity`, an action's id: never the text a user typed), the
-time to the answer and the outcome. With `CAPACITY_LOG_FORMAT=json` every line is one
+time to the answer and the outcome. Requests refused as not Slack's (unsigned, too
+large, malformed, an unmarked copy) are logged the first time and then at the 10th,
+100th, … of each outcome: anyone can send them, and they must not fill the log (the
+metrics count every one). With `CAPACITY_LOG_FORMAT=json` every line is one
 JSON object (`time`, `level`, `logger`, `message`, and a request's fields).
 
 No line carries a secret: the bot never logs a token, the signing secret or a
@@ -34,30 +37,39 @@ REDACTED = "[redacted]"
 
 
 def request_line(
-    kind: str, user: str, channel: str, asked: str, seconds: float, outcome: str
+    kind: str,
+    user: str,
+    channel: str,
+    asked: str,
+    seconds: float,
+    outcome: str,
+    count: int = 1,
 ) -> None:
-    """One request, answered."""
+    """One request, answered; `count`: the how-manieth of its outcome this line stands
+    for (refused requests are logged at the 1st, 10th, 100th, …: `front.REFUSED`)."""
     if not REQUESTS.isEnabledFor(logging.INFO):
         return
     ms = round(seconds * 1000, 2)
+    fields = {
+        "kind": kind,
+        "user": user,
+        "channel": channel,
+        "asked": asked,
+        "ms": ms,
+        "outcome": outcome,
+    }
+    if count > 1:
+        fields["count"] = count
     REQUESTS.info(
-        "%s from %s in %s: %s, %s in %.2f ms",
+        "%s from %s in %s: %s, %s in %.2f ms%s",
         kind,
         user or "-",
         channel or "-",
         asked or "-",
         outcome,
         ms,
-        extra={
-            "request": {
-                "kind": kind,
-                "user": user,
-                "channel": channel,
-                "asked": asked,
-                "ms": ms,
-                "outcome": outcome,
-            }
-        },
+        f" ({count:,} so far)" if count > 1 else "",
+        extra={"request": fields},
     )
 
 

@@ -181,3 +181,18 @@ def test_with_a_health_port_the_main_port_serves_neither_endpoint(app):
     edge = SlackAsgi(app, SECRET, health_port=free_port())
     for path in ("/healthz", "/metrics"):
         assert asyncio.run(call(edge, path)).status == 404
+
+
+def test_refused_requests_are_all_counted_but_logged_at_the_1st_10th_and_100th(edge, caplog):
+    async def run() -> None:
+        for _ in range(120):  # anyone can send these: they must not fill the log
+            await call(edge, "/slack/events", b"command=/capacity", {"x": "y"})
+
+    with caplog.at_level("INFO", logger="bot.requests"):
+        asyncio.run(run())
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.requests"]
+    assert len(lines) == 3
+    assert lines[0].startswith("unknown from - in -: -, unverified in ")
+    assert lines[1].endswith("(10 so far)") and lines[2].endswith("(100 so far)")
+    text = metrics(edge)
+    assert value(text, "capacity_requests_total", kind="unknown", outcome="unverified") == 120

@@ -40,6 +40,9 @@ from bot.listeners.shape import event_problem, problem
 from bot.parse import MAX_TEXT, Relocation, Request, parse_relocation
 
 JSON = "application/json;charset=utf-8"
+REFUSED = frozenset({"malformed", "unverified", "too_large", "copy_refused"})
+"""Outcomes of requests that were not answered as Slack's: anyone can send most of them,
+so their log lines are the first, then the 10th, 100th, … (the metrics count each)."""
 _ID = re.compile(r"[A-Z0-9_]{1,40}")  # Slack's user, channel and team ids
 _WORD = re.compile(r"[^A-Za-z0-9_.:/-]")
 
@@ -110,6 +113,7 @@ def describe(body: dict[str, Any]) -> Taken:
 class Front:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.refused: dict[str, int] = {}  # by outcome, for the log's lines
 
     async def take(self, body: object) -> Taken:
         """Decide, once, what the rest of the request's path reads (see the module)."""
@@ -145,8 +149,13 @@ class Front:
         """The request is answered: its log line and its metrics."""
         outcome = request.outcome or "ok"
         self.deps.metrics.request(request.kind, outcome, seconds)
+        count = 1
+        if outcome in REFUSED:
+            count = self.refused[outcome] = self.refused.get(outcome, 0) + 1
+            if str(count).strip("0") != "1":  # 1, 10, 100, 1,000 …
+                return
         logs.request_line(
-            request.kind, request.user, request.channel, request.asked, seconds, outcome
+            request.kind, request.user, request.channel, request.asked, seconds, outcome, count
         )
 
 
