@@ -104,13 +104,14 @@ class AnswerCache:
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
 
-    def kept(self, request: Request, texts: Texts) -> tuple[int, str | None]:
-        """The data's generation now and, when the message for `request` made at that
-        generation is kept, the JSON of the slash command's response (else None: the
-        listener answers, and keeps its message under that generation)."""
-        generation = self.generation()
+    def kept(self, request: Request, texts: Texts) -> tuple[int | None, str | None]:
+        """For a question: the data's generation now and, when the message for `request`
+        made at that generation is kept, the JSON of the slash command's response (else
+        None: the listener answers, and keeps its message under that generation). For
+        any other request: (None, None)."""
         if not self.keeps(request):
-            return generation, None
+            return None, None
+        generation = self.generation()
         key = self._key(request, texts)
         with self._lock:
             kept = self._valid(key, generation)
