@@ -65,7 +65,22 @@ DECISIONS = {  # (file, function) → the decision it makes
     ("bot/answer_cache.py", "_valid"): "kept answer looked for",
     ("bot/listeners/deps.py", "texts_for"): "language looked up",
     ("bot/listeners/deps.py", "known_texts_for"): "language looked up",
+    ("bot/listeners/front.py", "texts"): "language looked up",
 }
+
+
+def decision(frame: Any) -> str | None:
+    name = frame.f_code.co_filename
+    if not name.startswith(str(REPO)):
+        return None
+    return DECISIONS.get((name[len(str(REPO)) + 1 :], frame.f_code.co_name))
+
+
+def callers(frame: Any, depth: int = 4) -> list[Any]:
+    found = []
+    while (frame := frame.f_back) is not None and len(found) < depth:
+        found.append(frame)
+    return found
 
 
 def traced(asgi: SlackAsgi, text: str, everything: bool) -> tuple[int, list[str], dict[str, int]]:
@@ -76,10 +91,9 @@ def traced(asgi: SlackAsgi, text: str, everything: bool) -> tuple[int, list[str]
         if event == "call":
             code = frame.f_code
             seen.setdefault(code.co_filename, None)
-            if code.co_filename.startswith(str(REPO)):
-                where = (code.co_filename[len(str(REPO)) + 1 :], code.co_name)
-                if where in DECISIONS:
-                    made[DECISIONS[where]] = made.get(DECISIONS[where], 0) + 1
+            label = decision(frame)
+            if label and not any(decision(f) == label for f in callers(frame)):
+                made[label] = made.get(label, 0) + 1  # not counted again inside itself
 
     raw = body(text)
     headers = signed_headers(LOCAL_SECRET, raw)  # signed as Slack does, before the trace

@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -102,9 +103,19 @@ class TextFormatter(logging.Formatter):
     def __init__(self, redact: Redactor) -> None:
         super().__init__(TEXT_FORMAT)
         self.redact = redact
+        self._second, self._stamp = -1, ""
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redact(super().format(record))
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        """logging's own time (`2026-12-09 14:02:11,204`), its date and second made once
+        a second rather than once a line (called under the handler's lock)."""
+        second = int(record.created)
+        if second != self._second:
+            self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
+            self._second = second
+        return f"{self._stamp},{int(record.msecs):03d}"
 
 
 class JsonFormatter(logging.Formatter):
@@ -141,3 +152,7 @@ def configure(form: str = "text", secrets: Iterable[str] = (), level: int = logg
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # What the formats never show is not gathered for each line (the logging HOWTO's
+    # "Optimization": the caller's file and line, the process, the thread's name)
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logProcesses = logging.logMultiprocessing = logging.logThreads = False

@@ -69,6 +69,7 @@ class Metrics:
             buckets=PLAN_BUCKETS,
             registry=self.registry,
         )
+        self._by_outcome: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
         self._database: Callable[[], Monitoring] | None = None
         self._homes: Callable[[], tuple[int, int]] | None = None
         self._database_failed = False
@@ -77,8 +78,12 @@ class Metrics:
     # -- counted as it happens -----------------------------------------------------------
 
     def request(self, kind: str, outcome: str, seconds: float) -> None:
-        self._requests.labels(kind, outcome).inc()
-        self._answers.labels(kind).observe(seconds)
+        counted = self._by_outcome.get((kind, outcome))
+        if counted is None:  # a few pairs: their series are looked up once
+            counted = (self._requests.labels(kind, outcome), self._answers.labels(kind))
+            self._by_outcome[(kind, outcome)] = counted
+        counted[0].inc()
+        counted[1].observe(seconds)
 
     def slack_call(self, method: str, result: str) -> None:
         self._calls.labels(method, result).inc()

@@ -17,7 +17,6 @@ from bot.answer_cache import AnswerCache
 from bot.app import LOCAL_SECRET, create_app
 from bot.http import SlackAsgi
 from bot.listeners import commands, front
-from bot.listeners.deps import Deps
 from bot.settings import load_settings
 from bot.terminal import ask
 from tests.asgi import signed
@@ -52,13 +51,13 @@ def counted(monkeypatch):
     monkeypatch.setattr(answer_cache, "parse", counting("parsed", answer_cache.parse))
     monkeypatch.setattr(front, "problem", counting("shape", front.problem))
     monkeypatch.setattr(AnswerCache, "_valid", counting("kept?", AnswerCache._valid))
-    texts_for = Deps.texts_for
+    texts = front.Front.texts
 
     async def looked_up(self, user_id):
         made["language"] += 1
-        return await texts_for(self, user_id)
+        return await texts(self, user_id)
 
-    monkeypatch.setattr(Deps, "texts_for", looked_up)
+    monkeypatch.setattr(front.Front, "texts", looked_up)
     yield made
     answer_cache.parsed.cache_clear()
 

@@ -64,6 +64,14 @@ class Deps:
             return self.channel_texts
         return self.language_texts(await self.languages.language(user_id))
 
+    def known_texts_for(self, user_id: str) -> Texts | None:
+        """The texts in a user's language when that is known without asking Slack (the
+        channel's when locales are not followed); None when it would take a lookup."""
+        if self.languages is None or not user_id:
+            return self.channel_texts
+        language = self.languages.cached(user_id)
+        return None if language is None else self.language_texts(language)
+
     def speak(self, texts: Texts | None) -> None:
         speak(texts)
 

@@ -35,6 +35,7 @@ from slack_bolt.request.internals import extract_channel_id, extract_user_id
 
 from bot import logs
 from bot.answer_cache import parsed
+from bot.i18n import Texts
 from bot.listeners.deps import Deps
 from bot.listeners.shape import event_problem, problem
 from bot.parse import MAX_TEXT, Relocation, Request, parse_relocation
@@ -128,7 +129,7 @@ class Front:
             found = found or "user or channel: not where Slack puts them"
             return Taken(kind, problem=found, outcome="malformed")
         user, channel = ids
-        texts = await self.deps.texts_for(user)
+        texts = await self.texts(user)
         self.deps.speak(texts)
         request = Taken(kind, user, channel)
         command = body.get("command")
@@ -144,6 +145,11 @@ class Front:
         if request.kept is not None:
             request.outcome = "kept"
         return request
+
+    async def texts(self, user_id: str) -> Texts:
+        """The user's texts: known (a lookup in memory, without a coroutine), or asked
+        of Slack (`users.info`, never for long)."""
+        return self.deps.known_texts_for(user_id) or await self.deps.texts_for(user_id)
 
     def done(self, request: Taken, seconds: float) -> None:
         """The request is answered: its log line and its metrics."""
