@@ -211,9 +211,11 @@ def open_capacity(
     low_ratio: float = DEFAULT_LOW_RATIO,
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
 ) -> Capacity:
-    """Open the database at `path`, creating, migrating and seeding it as needed."""
+    """Open the database at `path`, creating, migrating and seeding it as needed; a
+    database that cannot be served (`Capacity.health`) is refused."""
     service = Capacity(Store(path, busy_timeout=busy_timeout), clock=clock, low_ratio=low_ratio)
     ensure_seeded(service.core)
+    service.health()  # the schema exactly as the migrations make it, and a read
     return service
 
 

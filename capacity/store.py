@@ -219,6 +219,7 @@ class Store:
         """Apply pending migrations; True if the schema changed."""
         with self.write() as db:
             health.refuse_newer(db, self.path)  # never run on a schema it does not know
+            health.refuse_foreign(db, self.path)  # nor on objects no migration made
             pending = migrations.pending(db)
             migrations.apply(db)
         return bool(pending)
