@@ -89,6 +89,7 @@ def serve(http: bool, host: str, port: int) -> None:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
     app = create_app(settings)  # a database it cannot serve is refused (see main)
+    app.deps.service.health()  # type: ignore[attr-defined]  # as /healthz: writes too
     worker = start_alerts(app, settings)
     from bot.app import follow_user_locales
 
@@ -244,6 +245,7 @@ def main() -> None:
         cli()
     except KeyboardInterrupt:
         sys.exit(130)
-    except CapacityError as error:  # a database it cannot serve: damaged, of a newer schema
+    except CapacityError as error:  # a database it cannot serve: damaged, of a newer
+        # schema, not writable (the disk full, a read-only directory): one line, no traceback
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)

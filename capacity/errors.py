@@ -74,6 +74,13 @@ class Busy(CapacityError):
     code = "busy"
 
 
+class Unwritable(CapacityError):
+    """The file system refused a write (the disk full, the database read-only); nothing
+    was changed. The code says which: `disk_full`, `read_only`, `write_failed`."""
+
+    code = "write_failed"
+
+
 class InvalidImportFile(CapacityError):
     """An import file has invalid rows; nothing was imported"""
 

@@ -1,8 +1,8 @@
 """Whether a database can be served by this version: it opens, its schema is exactly the
 one these migrations make (every migration applied and none unknown; the tables, their
-columns, indexes and triggers in place, and nothing else), and a read succeeds. Each
-problem is a `DatabaseProblem` whose code names it, for `/healthz`, the start, a restore
-and an import.
+columns, indexes and triggers in place, and nothing else), a read succeeds, and a write
+would (`check_writes`). Each problem is a `DatabaseProblem` whose code names it, for
+`/healthz`, the start, a restore and an import.
 
 "Exactly" is by name and by SQL text: `sqlite_master` is compared with what the same
 migrations make on an empty database in memory. A trigger the migrations do not make
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from capacity import errors
+from capacity import disk, errors
 from capacity.schema import known_migrations, migrations
 
 _STATISTICS = re.compile(r"sqlite_stat[1-4]")
@@ -135,3 +135,39 @@ def check(db: Database, path: str) -> None:
         db.conn.execute("SELECT count(*) FROM figures").fetchone()
     except sqlite3.DatabaseError as error:  # "file is not a database", "malformed", …
         raise errors.DatabaseProblem("damaged", path=path, problems=[str(error)]) from None
+
+
+_PROBE = "UPDATE settings SET value = value WHERE 0"  # a write statement that changes no row
+
+
+def check_writes(db: Database, path: str) -> None:
+    """Raise a `DatabaseProblem` (`cannot_write_…`) when a write would fail: the disk
+    holds less than `disk.MIN_FREE`, or SQLite refuses to begin a write (a read-only
+    file, directory or mount). Writes nothing and grows nothing: the free space is the
+    file system's figure, and the probe is a write statement that changes no row, in a
+    transaction rolled back. Another writer holding the lock means writes work."""
+    free = disk.free_space(path)
+    if free is not None and free < disk.MIN_FREE:
+        raise errors.DatabaseProblem(
+            f"cannot_write_{disk.DISK_FULL}", path=path, free=free // 1024, check="write"
+        )
+    conn = db.conn
+    if conn.in_transaction:  # a use case's own connection, mid-transaction: not probed
+        return
+    waits = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute("PRAGMA busy_timeout = 0")  # never wait for a writer: busy is writable
+    try:
+        conn.execute("BEGIN")
+        conn.execute(_PROBE)
+    except sqlite3.OperationalError as error:
+        why = disk.why_unwritable(error, path)
+        if why is not None:
+            raise errors.DatabaseProblem(
+                f"cannot_write_{why}", path=path, detail=str(error), check="write"
+            ) from None
+        if disk.primary_code(error) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.execute(f"PRAGMA busy_timeout = {int(waits)}")

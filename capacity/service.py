@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 from capacity import (
     access,
     assignments,
+    disk,
     dump_repository,
     errors,
     figures,
@@ -111,17 +111,19 @@ class Capacity:
         """A read that proves the database answers; raises a refusal when it does not."""
         repository.ping(self.core.store.db)
 
-    def health(self) -> None:
+    def health(self, *, writes: bool = True) -> None:
         """Whether this version can serve the database: it opens, its schema is the one
-        this version knows, a read succeeds. Raises `DatabaseProblem` with the reason."""
+        this version knows, a read succeeds and (unless `writes=False`) a write would.
+        Raises `DatabaseProblem` with the reason, and the check that failed as its
+        `check` fact: open, database (schema and read) or write."""
         store = self.core.store
-        try:
+        with _checking("open", store.path):
             db = store.db
-        except sqlite3.DatabaseError as error:
-            raise errors.DatabaseProblem(
-                "damaged", path=store.path, problems=[str(error)]
-            ) from None
-        health.check(db, store.path)
+        with _checking("database", store.path):
+            health.check(db, store.path)
+        if writes and not store.memory:
+            with _checking("write", store.path):
+                health.check_writes(db, store.path)
 
     def version(self) -> int:
         """The schema version: how many migrations are applied."""
@@ -213,10 +215,29 @@ def open_capacity(
 ) -> Capacity:
     """Open the database at `path`, creating, migrating and seeding it as needed; a
     database that cannot be served (`Capacity.health`) is refused."""
-    service = Capacity(Store(path, busy_timeout=busy_timeout), clock=clock, low_ratio=low_ratio)
-    ensure_seeded(service.core)
-    service.health()  # the schema exactly as the migrations make it, and a read
+    with _checking("open", str(path or "")):
+        store = Store(path, busy_timeout=busy_timeout)
+    service = Capacity(store, clock=clock, low_ratio=low_ratio)
+    with _checking("open", store.path):
+        ensure_seeded(service.core)
+    service.health(writes=False)  # the schema exactly as the migrations make it, and a read
     return service
+
+
+@contextlib.contextmanager
+def _checking(check: str, path: str) -> Iterator[None]:
+    """A database problem found by `check`, said so; a write the file system refused
+    while opening (migrating, seeding) as a problem of the database, naming its file."""
+    try:
+        yield
+    except errors.Unwritable as refused:
+        free = (disk.free_space(path) or 0) // 1024
+        raise errors.DatabaseProblem(
+            f"cannot_write_{refused.code}", path=path, check=check, free=free, **refused.facts
+        ) from None
+    except errors.DatabaseProblem as problem:
+        problem.facts.setdefault("check", check)
+        raise
 
 
 __all__ = ["Capacity", "open_capacity"]
