@@ -47,7 +47,7 @@ def check_batches(rows: Rows, found: Found, problems: Problems) -> None:
         if row.failed:
             continue
         with row.check("scope"):
-            if not found.geography.scope_members(str(values.get("scope")), values["year"]):
+            if not found.scope_numbers(str(values.get("scope")), values["year"]):
                 raise ValueError(f"{values.get('scope')!r} is no group, country or municipality")
         with row.check("id"):
             batch = Batch.model_validate(
@@ -90,10 +90,9 @@ def check_allocations(rows: Rows, found: Found, problems: Problems) -> None:
         with row.check("year"):
             if values.get("year") != batch.year:
                 raise ValueError(f"the year is not its batch's ({batch.year})")
-        members = found.geography.scope_members(batch.scope, batch.year)
         with row.check("number"):
             place = found.place(allocation.number, batch.year)
-            if place not in members:
+            if place.number not in found.scope_numbers(batch.scope, batch.year):
                 raise errors.InvalidInput("outside_scope", name=place.name_no, scope=batch.scope)
         if row.failed or not allocation.active:
             continue
@@ -107,7 +106,7 @@ def check_allocations(rows: Rows, found: Found, problems: Problems) -> None:
             check_assignment(
                 batch.model_copy(update=before),
                 place,
-                members,
+                (place,),  # in the scope: the members that matter (the check above)
                 allocation.persons,
                 allocation.units,
                 batch.scope,

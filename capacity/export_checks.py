@@ -114,15 +114,16 @@ def _changes(rows: Rows, found: Found, problems: Problems) -> None:
             with row.check("entity"):
                 change = Change.model_validate({**values, **read})
         if not row.failed:
-            with row.check("key"):
-                if not KEYS[change.entity].fullmatch(change.key):
-                    raise ValueError(f"{change.key[:40]!r} is not the key of a {change.entity}")
+            key = KEYS[change.entity].fullmatch(change.key)
+            if key is None:
+                row.problem("key", f"{change.key[:40]!r} is not the key of a {change.entity}")
         if not row.failed and change.entity == "figure":  # what "as of" reads take
-            measure = KEYS["figure"].fullmatch(change.key)["measure"]  # type: ignore[index]
+            with row.check("key"):
+                measure = Measure(key["measure"]).value  # type: ignore[index]
             for column, value in read.items():
                 with row.check(column):
                     if value is not None and not (column == "before" and value == ABSENT):
-                        check_count(value, Measure(measure).value, maximum=MAX_FIGURE)
+                        check_count(value, measure, maximum=MAX_FIGURE)
         if row.failed:
             found.changes[values.get("id")] = None  # type: ignore[index]  # reported once
         else:

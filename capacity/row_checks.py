@@ -6,6 +6,7 @@ households). Pure."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,12 +15,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from capacity import errors, households
-from capacity.core import iso
 from capacity.geography import Geography, structure_for
 from capacity.models import Batch, Group, Municipality
 from capacity.rules import MAX_ID, check_count
 
 MAX_SHOWN = 20
+# `core.iso`'s form: UTC, to the microsecond (what lets the reads compare times as text).
+_UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00")
 Rows = Sequence[Mapping[str, Any]]
 
 
@@ -103,6 +105,7 @@ class Found:
     spare: dict[tuple[str, int], tuple[int | None, datetime]] = field(default_factory=dict)
     batches: dict[int, Batch] = field(default_factory=dict)
     geography: Geography = field(default_factory=lambda: Geography([], []))
+    _scopes: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
 
     def place(self, number: object, year: int) -> Municipality:
         """The municipality of a number in the structure of a year's figures."""
@@ -113,6 +116,15 @@ class Found:
                 f"structure used for {year}"
             )
         return found
+
+    def scope_numbers(self, scope: str, year: int) -> frozenset[str]:
+        """The numbers of a batch scope's members in a year, worked out once per scope
+        and year (thousands of batches and assignments of the country ask)."""
+        key = (scope, year)
+        if key not in self._scopes:
+            members = self.geography.scope_members(scope, year)
+            self._scopes[key] = frozenset(m.number for m in members)
+        return self._scopes[key]
 
     def known(self, number: object) -> None:
         if self.geography.any_structure(str(number)) is None:
@@ -137,12 +149,13 @@ def utc_time(value: Any, column: str, *, empty: bool = False) -> datetime | None
     if value is None and empty:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        if not _UTC_TIME.fullmatch(value):
+            raise ValueError(value)
+        return datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        moment = None
-    if moment is None or iso(moment) != value:
-        raise ValueError(f"{column} {str(value)[:40]!r} is not a UTC time as the bot writes it")
-    return moment
+        raise ValueError(
+            f"{column} {str(value)[:40]!r} is not a UTC time as the bot writes it"
+        ) from None
 
 
 def row_id(value: Any, column: str = "id") -> int:
