@@ -33,12 +33,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_core import build_national  # noqa: E402
-from capacity.backup import backup, restore  # noqa: E402
-from capacity.exports import export  # noqa: E402
 from capacity.models import Actor  # noqa: E402
-from capacity.restore import import_json  # noqa: E402
 from capacity.service import Capacity  # noqa: E402
-from capacity.store import Store  # noqa: E402
+from capacity.storage.backup import backup, restore  # noqa: E402
+from capacity.storage.store import Store  # noqa: E402
+from capacity.transfer.exports import export  # noqa: E402
+from capacity.transfer.restore import import_json  # noqa: E402
 
 ADMIN = Actor(id="bench", name="bench", trusted=True)
 WRITER = """

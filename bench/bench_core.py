@@ -47,12 +47,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from capacity.core import iso  # noqa: E402
-from capacity.geography import NATIONAL, structure_for  # noqa: E402
-from capacity.imdi import parse_count  # noqa: E402
 from capacity.models import IMDI_MEASURES, Measure  # noqa: E402
-from capacity.seed import rows  # noqa: E402
+from capacity.reference.geography import NATIONAL, structure_for  # noqa: E402
+from capacity.reference.imdi import parse_count  # noqa: E402
 from capacity.service import Capacity  # noqa: E402
+from capacity.usecases.core import iso  # noqa: E402
+from capacity.usecases.seed import rows  # noqa: E402
 
 YEARS = tuple(range(2015, 2025))
 # Relative size of each year's settlement (2016 and 2022-2023 were the peaks).

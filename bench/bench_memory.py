@@ -10,9 +10,10 @@ the Slack stand-in on 127.0.0.1 for response_urls and the Web API. The mix, in t
 questions about municipalities, reports, assignment previews (each kept in the database
 by key) and their Confirm clicks, "did you mean" clicks, `/relocation liste`, the form
 opened, /healthz, an unsigned request and a replayed one. Each checkpoint prints VmRSS
-and the sizes of what the process keeps (the replay memory, the bot's answer cache, tasks
-after answers); with --trace, the 15 allocation sites that grew most between the first
-and the last checkpoint (tracemalloc; much slower).
+and the sizes of what the process keeps (the replay memory, with the bytes of the
+answers it keeps for copies; the bot's answer cache; tasks after answers); with --trace,
+the 15 allocation sites that grew most between the first and the last checkpoint
+(tracemalloc; much slower).
 
 Bounded: --total requests, a watchdog; loopback only; the database is a temporary copy.
 """
@@ -158,7 +159,8 @@ class Mix:
 def sizes(app, asgi: SlackAsgi) -> str:
     deps = app.deps
     return (
-        f"replay memory {len(asgi.seen):>6}   answer cache {len(deps.answers):>5}"
+        f"replay memory {len(asgi.replays):>6} ({asgi.replays.bytes / 2**20:4.1f} MiB of answers)"
+        f"   answer cache {len(deps.answers):>5}"
         f"   tasks after answers {deps.background.pending:>3}"
         f"   SQLite connections {len(deps.service.store._all)}"
     )

@@ -42,7 +42,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from capacity.placement import Plan, Unit, greedy, plan  # noqa: E402
+from capacity.planner.placement import Plan, Unit, greedy, plan  # noqa: E402
 
 KS_2020 = {"0301": 73, "4601": 50, "5001": 115, "1103": 50, "3024": 30, "4204": 30, "5401": 50}
 MORIA: list[Unit] = [(5,), (4,), (6,), (5,), (5,), (6,), (4,), (5,), (5,), (5,)]

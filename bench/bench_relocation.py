@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO))
 
 from bot.terminal import command_body, signed_headers  # noqa: E402
 from capacity import Actor, Capacity  # noqa: E402
-from capacity.store import Store  # noqa: E402
+from capacity.storage.store import Store  # noqa: E402
 from tests.bot_server import SECRET, BotServer, free_port  # noqa: E402
 from tests.stand_in import StandIn  # noqa: E402
 

@@ -20,8 +20,8 @@ from bot.notifier import SlackNotifier
 from bot.settings import Settings
 from bot.user_language import UserLanguages
 from capacity import Capacity, open_capacity
-from capacity.notify import OutboxWorker
-from capacity.summary import WeeklySummaries
+from capacity.usecases.notify import OutboxWorker
+from capacity.usecases.summary import WeeklySummaries
 
 log = logging.getLogger("bot")
 

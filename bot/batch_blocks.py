@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks import Message, actions_block, button, context_block, section_block
-from bot.i18n import Texts
-from capacity import households as hh
-from capacity.households import Unit
+from bot.i18n import Safe, Texts, escape, is_user_id, mention
+from capacity.domain import households as hh
+from capacity.domain.households import Unit
+from capacity.domain.rules import OPEN_STATUSES
 from capacity.models import Batch
-from capacity.results import AllocationResult, BatchPage, BatchResult
-from capacity.rules import OPEN_STATUSES
+from capacity.usecases.results import AllocationResult, BatchPage, BatchResult, Stamp
 
 CONFIRM_ACTION = "relocation_confirm"
 DISMISS_ACTION = "relocation_dismiss"
@@ -120,19 +120,7 @@ def preview(result: AllocationResult, t: Texts, key: str, households: tuple[int,
 def assigned(result: AllocationResult, t: Texts, user: str) -> Message:
     if not result.granted:
         return refused(result, t)
-    key = "assigned_already" if result.duplicate else "assigned"
-    blocks: list[Block] = [
-        section_block(
-            t(
-                key,
-                persons=t.number(result.persons),
-                batch=result.batch.name,
-                place=result.municipality.label,
-                user=user,
-                remaining=t.number(result.remaining),
-            )
-        )
-    ]
+    blocks: list[Block] = [section_block(assigned_text(result, t, user))]
     if result.allocation is not None and result.allocation.active:
         blocks.append(
             actions_block(
@@ -142,6 +130,38 @@ def assigned(result: AllocationResult, t: Texts, user: str) -> Message:
         )
     blocks += _alerted(t, result.alerted)
     return _message(blocks)
+
+
+def assigned_text(result: AllocationResult, t: Texts, user: str) -> str:
+    """Assigned by `user`; or, for a Confirm of a preview confirmed before, that it was
+    (and, when it was undone since, when and by whom, and that nothing of it is active)."""
+    values = {
+        "persons": t.number(result.persons),
+        "batch": result.batch.name,
+        "place": result.municipality.label,
+        "remaining": t.number(result.remaining),
+    }
+    if not result.duplicate:
+        return t("assigned", user=user, **values)
+    allocation, undone = result.allocation, result.undone
+    if allocation is None or undone is None:
+        return t("assigned_already", **values)
+    confirmed = Stamp(allocation.created_at, allocation.created_by)
+    return t("assigned_undone", **stamps(t, confirmed, undone), **values)
+
+
+def who(stamp: Stamp) -> Safe:
+    """Who did it: a mention of a Slack user, else the name recorded (the CLI's)."""
+    return mention(stamp.by) if is_user_id(stamp.by) else Safe(escape(stamp.by_name or stamp.by))
+
+
+def stamps(t: Texts, confirmed: Stamp, undone: Stamp) -> dict[str, str]:
+    return {
+        "confirmed": t.date(confirmed.at),
+        "confirmed_by": who(confirmed),
+        "undone": t.date(undone.at),
+        "undone_by": who(undone),
+    }
 
 
 def refused(result: AllocationResult, t: Texts) -> Message:

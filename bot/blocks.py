@@ -19,7 +19,7 @@ from typing import Any
 from bot.i18n import Safe, Texts
 from capacity import errors
 from capacity.models import Municipality
-from capacity.names import Resolution
+from capacity.reference.names import Resolution
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000

@@ -19,7 +19,6 @@ from bot.blocks import (
 )
 from bot.chart_blocks import chart_actions
 from bot.i18n import Safe, Texts
-from capacity.geography import NATIONAL
 from capacity.models import (
     IMDI_MEASURES,
     CapacityLine,
@@ -30,7 +29,8 @@ from capacity.models import (
     Total,
     YearFigures,
 )
-from capacity.results import ChangeResult
+from capacity.reference.geography import NATIONAL
+from capacity.usecases.results import ChangeResult
 
 PAGE_SIZE = 20
 PAGE_ACTION = "capacity_page"

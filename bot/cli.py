@@ -133,7 +133,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
     if deliver:
         from bot.app import make_notifier
         from bot.i18n import Texts
-        from capacity.notify import deliver_due
+        from capacity.usecases.notify import deliver_due
 
         notifier = make_notifier(settings, Texts(settings.capacity_language))
         done = deliver_due(
@@ -212,7 +212,7 @@ def summary(now: bool, dry_run: bool, language: str | None, as_json: bool) -> No
         click.echo("Error: set CAPACITY_ALERT_CHANNEL to post the summary", err=True)
         raise SystemExit(2)
     from bot.app import make_notifier
-    from capacity.notify import deliver_due
+    from capacity.usecases.notify import deliver_due
 
     service.queue_summary(at_once=True)
     done = deliver_due(

@@ -23,8 +23,8 @@ from bot.blocks import (
 from bot.capacity_blocks import _table, _what, total_text
 from bot.chart_blocks import chart_button
 from bot.i18n import Texts
-from capacity.home import Home, Place
 from capacity.models import Alert
+from capacity.usecases.home import Home, Place
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
 REPORT_ACTION = "home_report"

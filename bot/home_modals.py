@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.blocks import input_block
 from bot.i18n import Texts
+from capacity.domain.rules import MAX_YEAR, MIN_YEAR
 from capacity.models import Batch, Municipality
-from capacity.rules import MAX_YEAR, MIN_YEAR
 
 REPORT_MODAL = "home_report_modal"
 PLAN_MODAL = "home_plan_modal"

@@ -2,9 +2,13 @@
 
 The edge does what Bolt's adapter does not: `GET /healthz`, a body limit (a larger
 body is answered 413 and never buffered), and the signature check before anything in
-the body is used — a request that is not signed by Slack, signed too long ago, or
-replayed (sent again, and not as Slack's retry) gets a 401 and is never dispatched, so no listener and no error handler ever
-sees it. A body Bolt cannot parse gets a 400. Bolt checks the signature again.
+the body is used — a request that is not signed by Slack or signed too long ago gets a
+401 and is never dispatched, so no listener and no error handler ever sees it — and
+each request run once (`bot.replays`): a copy of a signed request that says it is
+Slack's retry (`X-Slack-Retry-Num`, which is not signed) gets the first one's answer, a
+copy that does not gets a 401, and an Events API delivery Slack sends again (signed
+anew, the same `event_id`) gets the first one's answer; none is dispatched again. A body
+Bolt cannot parse gets a 400. Bolt checks the signature again.
 
 The edge costs about 10-20 us a request in process (headers, one HMAC, the replay
 check) and nothing measurable over HTTP: the bot behind it and the same app served by
@@ -18,8 +22,7 @@ import asyncio
 import functools
 import json
 import logging
-import time
-from collections import OrderedDict
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -29,16 +32,16 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.answer_cache import parsed
-from bot.listeners.shape import problem
+from bot.listeners import shape
+from bot.listeners.shape import Refusals, problem
 from bot.parse import MAX_TEXT
+from bot.replays import Answer, Replays, event_key, signature_key
 from capacity import errors
 
 log = logging.getLogger("bot.http")
 
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; more is refused unread
 MAX_DRAIN = 16_000_000  # read and drop this much of a refused body, so the client hears us
-WINDOW = 300  # seconds: Slack's limit on a request's age, and how long signatures are kept
-MAX_SEEN = 20_000  # signatures kept at most (66 requests a second for WINDOW seconds)
 EVENTS = "/slack/events"
 JSON = "application/json;charset=utf-8"  # as Bolt answers with a JSON body
 SHUTDOWN_GRACE = 10.0  # seconds to finish work begun after answers, at shutdown
@@ -54,54 +57,13 @@ async def respond(send: Send, status: int, body: bytes, content_type: str = "tex
     await send({"type": "http.response.body", "body": body})
 
 
-class Seen:
-    """Signatures of the requests dispatched in the last WINDOW seconds: a signed
-    request sent again is a replay (Slack's own retries say so in X-Slack-Retry-Num).
-
-    Bounded in time and size: each is kept WINDOW seconds, as 128 bits of its HMAC
-    (a number, not the 67-character text), and at most `max_size` of them (about
-    150 bytes each); past that, far beyond any workspace's rate of requests, the oldest
-    are forgotten first, and the log says so once."""
-
-    def __init__(
-        self, clock: Callable[[], float] = time.monotonic, max_size: int = MAX_SEEN
-    ) -> None:
-        self.clock = clock
-        self.max_size = max_size
-        self._expiry: OrderedDict[int, float] = OrderedDict()  # oldest first
-        self._warned = False
-
-    def __len__(self) -> int:
-        return len(self._expiry)
-
-    def first(self, signature: str) -> bool:
-        now = self.clock()
-        expiry = self._expiry
-        while expiry and next(iter(expiry.values())) < now:
-            expiry.popitem(last=False)
-        try:  # "v0=" and 64 hex digits, as verified
-            key = int(signature[3:35], 16)
-        except ValueError:
-            key = hash(signature)
-        if key in expiry:
-            return False
-        if len(expiry) >= self.max_size:
-            expiry.popitem(last=False)
-            if not self._warned:
-                self._warned = True
-                log.warning(
-                    "Over %d signed requests in %d s: replay memory full", self.max_size, WINDOW
-                )
-        expiry[key] = now + WINDOW
-        return True
-
-
 class SlackAsgi:
     def __init__(self, app: AsyncApp, signing_secret: str) -> None:
         self.app = app
         self.bolt = AsyncSlackRequestHandler(app, path=EVENTS)
         self.verifier = SignatureVerifier(signing_secret)
-        self.seen = Seen()
+        self.replays = Replays()  # the answers of the last 5 minutes, for their copies
+        self.refusals = Refusals(log)
         deps = getattr(app, "deps", None)  # set by bot.app.create_app
         self.kept = functools.partial(kept_response, deps) if deps is not None else None
 
@@ -123,12 +85,32 @@ class SlackAsgi:
             return await respond(send, 413, b"Body too large")
         if not self._verified(body, headers):
             return await respond(send, 401, b"Unverified request")
-        first = self.seen.first(headers["x-slack-signature"])
-        if not first and not headers.get("x-slack-retry-num"):
-            # Slack's own retries say so and are dispatched again: the use cases they
-            # reach are idempotent (a Confirm carries its request key).
-            return await respond(send, 401, b"Replayed request")
-        if _malformed_event(body):  # Bolt's own middleware read an event before ours can
+        delivery = _delivery(body)
+        keys = [signature_key(headers["x-slack-signature"])]
+        if (event := event_key(delivery.get("event_id"))) is not None:
+            keys.append(event)  # Slack's own retry of an event is signed anew
+        found = self.replays.find(keys)
+        if found is not None:
+            index, entry = found
+            if index == 0 and not headers.get("x-slack-retry-num"):
+                # Slack marks every retry: an unmarked copy of a signed request is not
+                # Slack's, and gets nothing, not even the first one's answer
+                return await respond(send, 401, b"Replayed request")
+            kept = await self.replays.answer_of(entry)  # a retry: what the first did
+            return await respond(send, kept.status, kept.body, kept.content_type)
+        entry = self.replays.claim(keys)
+        recorder = Recorder(send)
+        try:
+            await self._dispatch(scope, body, delivery, recorder.send)
+        finally:  # even when it failed or was cancelled: a copy never runs it again
+            self.replays.keep(entry, recorder.answer())
+
+    async def _dispatch(
+        self, scope: Scope, body: bytes, delivery: dict[str, Any], send: Send
+    ) -> None:
+        """A verified request, seen for the first time: answered by Bolt (or by the kept
+        answer of a question asked before, or a 400 for a body of the wrong shape)."""
+        if shape.event_problem(delivery):  # Bolt's own middleware reads an event first
             return await respond(send, 400, b"Malformed request: event")
         kept = self.kept(body) if self.kept is not None else None
         if kept is not None:  # a question asked before, the data unchanged: its answer
@@ -148,8 +130,9 @@ class SlackAsgi:
         except Exception:
             # Bolt parses the body before it dispatches (listener errors never get here:
             # Bolt hands those to the app's error handler); a signed body of the wrong
-            # shape is the client's fault, logged with its traceback for the operator.
-            log.warning("Malformed request body", exc_info=True)
+            # shape is the client's fault, logged with its traceback for the operator
+            # (once per kind: a flood of them does not flood the log).
+            self.refusals.note("body: Bolt could not parse it", exc_info=True)
             if not started:
                 await respond(send, 400, b"Malformed request")
 
@@ -193,19 +176,41 @@ class SlackAsgi:
         await respond(send, 200, b'{"ok": true}', "application/json")
 
 
-def _malformed_event(body: bytes) -> bool:
-    """An Events API delivery (JSON) whose `event` is not an object with a string type:
-    Bolt's authorization middleware indexes into it before any middleware of ours runs."""
+def _delivery(body: bytes) -> dict[str, Any]:
+    """An Events API delivery (a JSON object) as parsed; {} for anything else (forms:
+    commands and interactions; a body Bolt will refuse as unparsable)."""
     if not body.lstrip().startswith(b"{"):
-        return False  # forms: commands and interactions, checked by RejectMalformed
+        return {}
     try:
         parsed = json.loads(body)
     except (ValueError, RecursionError):
-        return False  # Bolt refuses it as unparsable (400)
-    if not isinstance(parsed, dict) or "event" not in parsed:
-        return False
-    event = parsed["event"]
-    return not (isinstance(event, dict) and isinstance(event.get("type"), str))
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+class Recorder:
+    """Passes an answer on to the client and keeps it for the request's copies."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 0
+        self.content_type = "text/plain"
+        self.chunks: list[bytes] = []
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            for name, value in message.get("headers", ()):
+                if name.lower() == b"content-type":  # one of a few: kept once
+                    self.content_type = sys.intern(value.decode("latin-1"))
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+        await self._send(message)
+
+    def answer(self) -> Answer | None:
+        return (
+            Answer(self.status, b"".join(self.chunks), self.content_type) if self.status else None
+        )
 
 
 async def _read(receive: Receive, declared: str) -> bytes | None:

@@ -1,4 +1,4 @@
-"""The bot's texts: the catalogue of its language (`capacity/locales/<code>.toml`), as
+"""The bot's texts: the catalogue of its language (`capacity/texts/locales/<code>.toml`), as
 Slack mrkdwn, knowing whether this bot has a coordination channel to alert."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from capacity.i18n import Catalogue, Safe, escape
+from capacity.texts.i18n import Catalogue, Safe, escape
 
 LANGUAGES = ("nb", "nn", "en")
 

@@ -22,7 +22,7 @@ from bot.alerts import alert_message
 from bot.i18n import Texts
 from bot.summary_blocks import summary_message
 from capacity.models import Alert, WeeklySummary
-from capacity.notify import PermanentFailure, TemporaryFailure
+from capacity.usecases.notify import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger("bot.alerts")
 

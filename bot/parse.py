@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from capacity.geography import NATIONAL, NATIONAL_WORDS
-from capacity.names import normalize
+from capacity.reference.geography import NATIONAL, NATIONAL_WORDS
+from capacity.reference.names import normalize
 
 MAX_TEXT = 2000
 

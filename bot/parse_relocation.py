@@ -14,7 +14,7 @@ import re
 import shlex
 from dataclasses import dataclass, replace
 
-from capacity.households import parse as parse_households
+from capacity.domain.households import parse as parse_households
 
 MAX_TEXT = 2000
 MAX_HOUSEHOLDS = 500

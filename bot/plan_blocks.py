@@ -16,9 +16,11 @@ from bot.batch_blocks import (
     CONFIRM_ACTION,
     DISMISS_ACTION,
     UNDO_ACTION,
+    assigned_text,
     households_cell,
     refused,
     sized,
+    stamps,
     unassigned,
 )
 from bot.blocks import (
@@ -32,7 +34,7 @@ from bot.blocks import (
 )
 from bot.i18n import Texts, escape
 from capacity.models import Room
-from capacity.results import (
+from capacity.usecases.results import (
     AssignmentDone,
     AssignmentPreview,
     CancelPreview,
@@ -40,6 +42,7 @@ from capacity.results import (
     PlanLine,
     PlanResult,
     PlanUndone,
+    Stamp,
 )
 
 PLAN_CONFIRM_ACTION = "relocation_plan_confirm"
@@ -151,27 +154,35 @@ def _missing(result: PlanResult, t: Texts) -> str:
 
 
 def plan_applied(result: PlanApplied, t: Texts, user: str) -> Message:
-    b = result.batch
-    key = "plan_applied_already" if result.duplicate else "plan_applied"
+    """Placed by `user`; or, confirmed before, as it stands now: the lines still active
+    (and when and by whom it was undone, when any was)."""
+    b, active = result.batch, result.active
+    if result.confirmed is not None and any(result.undone):
+        title = since(t, "plan_applied", b.name, result.confirmed, result.undone)
+    else:
+        key = "plan_applied_already" if result.duplicate else "plan_applied"
+        placed = t.number(result.placed)
+        title = t(key, user=user, placed=placed, batch=b.name, count=len(result.lines))
     blocks: list[Block] = [
-        section_block(
-            t(
-                key,
-                user=user,
-                placed=t.number(result.placed),
-                batch=b.name,
-                count=len(result.lines),
-            )
-        ),
-        *table(result.lines, t),
+        section_block(title),
+        *(table(active, t) if active else []),
         context_block(unassigned(t, b, b.unallocated, b.unplaced_units)),
     ]
     if result.alerted:
         blocks.append(context_block(t("channel_alerted")))
-    blocks.append(
-        actions_block([_key_button(t("plan_undo"), PLAN_UNDO_ACTION, result.key)], "plan_undo")
-    )
+    if active:
+        undo = _key_button(t("plan_undo"), PLAN_UNDO_ACTION, result.key)
+        blocks.append(actions_block([undo], "plan_undo"))
     return _message(blocks)
+
+
+def since(t: Texts, kind: str, batch: str, confirmed: Stamp, undone: Sequence[Stamp | None]) -> str:
+    """A Confirm of lines confirmed before, some or all of them undone since: when and by
+    whom (the last undo), and how many (`{kind}_undone`: all; `{kind}_partly`: some)."""
+    gone = [stamp for stamp in undone if stamp is not None]
+    last = max(gone, key=lambda stamp: stamp.at)
+    key = f"{kind}_undone" if len(gone) == len(undone) else f"{kind}_partly"
+    return t(key, batch=batch, count=len(undone), released=len(gone), **stamps(t, confirmed, last))
 
 
 def plan_undone(result: PlanUndone, t: Texts, user: str) -> Message:
@@ -244,25 +255,19 @@ def assignment_done(done: AssignmentDone, t: Texts, user: str) -> Message:
     b, results = done.batch, done.results
     if len(results) == 1:
         r = results[0]
-        key = "assigned_already" if r.duplicate else "assigned"
-        blocks = [
-            section_block(
-                t(
-                    key,
-                    persons=t.number(r.persons),
-                    batch=b.name,
-                    place=r.municipality.label,
-                    user=user,
-                    remaining=t.number(r.remaining),
-                )
-            )
-        ]
+        blocks = [section_block(assigned_text(r, t, user))]
         units = r.allocation.units if r.allocation else ()
         if units:
             blocks.append(section_block(t("households_line", sizes=sized(units))))
     else:
-        key = "assigned_many_already" if done.duplicate else "assigned_many"
-        blocks = [section_block(t(key, user=user, batch=b.name))]
+        first = results[0].allocation
+        if done.duplicate and first is not None and any(r.undone for r in results):
+            confirmed = Stamp(first.created_at, first.created_by)
+            undone = [r.undone for r in results]
+            blocks = [section_block(since(t, "assigned_many", b.name, confirmed, undone))]
+        else:
+            key = "assigned_many_already" if done.duplicate else "assigned_many"
+            blocks = [section_block(t(key, user=user, batch=b.name))]
         lines = [
             PlanLine(
                 r.municipality,
@@ -271,8 +276,9 @@ def assignment_done(done: AssignmentDone, t: Texts, user: str) -> Message:
                 r.remaining + r.persons,
             )
             for r in results
+            if r.undone is None
         ]
-        blocks += table(lines, t, share=False)
+        blocks += table(lines, t, share=False) if lines else []
     blocks.append(context_block(unassigned(t, b, b.unallocated, b.unplaced_units)))
     if any(r.alerted for r in results):
         blocks.append(context_block(t("channel_alerted")))

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from capacity.summary import DEFAULT_AT, SummaryTime, parse_summary_time
+from capacity.usecases.summary import DEFAULT_AT, SummaryTime, parse_summary_time
 
 SLACK_API_URL = "https://slack.com/api/"
 

@@ -8,24 +8,38 @@ one, it fails with "no running event loop".
 
 The client asks `apps.connections.open` (POST, the app token as Bearer) for a WebSocket
 URL, connects, acks each envelope on the socket with the app's answer, and opens a new
-socket when Slack sends `disconnect` or the connection goes quiet. SIGTERM and SIGINT
-close the socket and the aiohttp session, stop the outbox worker and return, so that
-the process exits 0.
+socket when Slack sends `disconnect`, the connection goes quiet, or it breaks (at once:
+`bot.socket_client`). SIGTERM and SIGINT close the socket and the aiohttp session, stop
+the outbox worker and return, so that the process exits 0.
+
+Each envelope is handled once (`Envelopes`): one delivered again (`retry_attempt`, or
+the same envelope twice) is acked with the first one's answer and not dispatched again,
+as over HTTP (`bot.replays`; there is no signature here: the key is a digest of the
+payload, and an event's `event_id`). A payload of the wrong shape is acked and dropped
+before Bolt sees it (the same check as over HTTP), logged once per kind.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
-from typing import Protocol
+from typing import Any, Protocol
 
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_base_handler import AsyncBaseSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.listeners import shape
+from bot.replays import Answer, Key, Replays, digest_key, event_key
 from bot.settings import Settings
+from bot.socket_client import PromptSocketModeClient
 
 log = logging.getLogger("bot.socket_mode")
 
@@ -38,9 +52,87 @@ class Stoppable(Protocol):
     def stop(self, timeout: float = 5.0) -> None: ...
 
 
+class Envelopes(AsyncBaseSocketModeHandler):
+    """Bolt's Socket Mode handler (`AsyncSocketModeHandler`), with each envelope handled
+    once, payloads of the wrong shape acked and dropped before Bolt, and a client that
+    reconnects as soon as its socket breaks."""
+
+    def __init__(
+        self, app: AsyncApp, app_token: str, web_client: AsyncWebClient, ping_interval: float
+    ) -> None:
+        self.app = app
+        self.app_token = app_token
+        self.client = PromptSocketModeClient(
+            app_token=app_token,
+            logger=logging.getLogger("bot.socket_mode.client"),
+            web_client=web_client,
+            ping_interval=ping_interval,
+        )
+        self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
+        self.replays = Replays()  # the answers of the last 5 minutes, for redeliveries
+        self.refusals = shape.Refusals(log)
+        deps = getattr(app, "deps", None)  # set by bot.app.create_app
+        self.allowed_url = deps.allowed_url if deps is not None else None
+
+    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        keys = envelope_keys(req)
+        found = self.replays.find(keys)
+        if found is not None:  # delivered again: the first one's answer, not run again
+            return await _ack(client, req, await self.replays.answer_of(found[1]))
+        entry = self.replays.claim(keys)
+        answer = None
+        try:
+            answer = await self._answer(req)
+        finally:  # even when it failed: a redelivery never runs it again
+            self.replays.keep(entry, answer)
+        await _ack(client, req, answer)
+
+    async def _answer(self, req: SocketModeRequest) -> Answer:
+        body = req.payload
+        found = shape.event_problem(body) or shape.problem(body, self.allowed_url)
+        if found:  # acked, so that Slack does not send it again, and dropped
+            self.refusals.note(found)
+            return Answer(200)
+        response = await run_async_bolt_app(self.app, req)
+        if response.status != 200:
+            self.refusals.note(f"status {response.status}: {str(response.body)[:80]}")
+        content_type = (response.headers.get("content-type") or [""])[0]
+        return Answer(response.status, (response.body or "").encode(), content_type)
+
+
+def envelope_keys(req: SocketModeRequest) -> list[Key]:
+    """A digest of the payload (the same envelope, or Slack's redelivery of it) and, for
+    an event, its `event_id`."""
+    keys: list[Key] = []
+    try:
+        raw = json.dumps(req.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        keys.append(digest_key(raw.encode()))
+    except (RecursionError, TypeError, ValueError):  # refused by the shape check anyway
+        pass
+    if (event := event_key(req.payload.get("event_id"))) is not None:
+        keys.append(event)
+    return keys
+
+
+async def _ack(client: AsyncBaseSocketModeClient, req: SocketModeRequest, answer: Answer) -> None:
+    """Ack an envelope with an answer, as Bolt's adapter does (`send_async_response`): a
+    JSON body as the payload, other text as `{"text": …}`, an answer that is not a 200
+    not at all (Slack then tries again, and finds this answer)."""
+    if answer.status != 200:
+        return
+    payload: dict[str, Any] | None = None
+    if answer.body and answer.content_type.startswith("application/json"):
+        payload = json.loads(answer.body)
+    elif answer.body:
+        payload = {"text": answer.body.decode("utf-8", "replace")}
+    await client.send_socket_mode_response(
+        SocketModeResponse(envelope_id=req.envelope_id, payload=payload)
+    )
+
+
 def build_handler(
     app: AsyncApp, settings: Settings, *, ping_interval: float = PING_INTERVAL
-) -> AsyncSocketModeHandler:
+) -> Envelopes:
     """The Socket Mode handler; call it from a coroutine (it needs the running loop).
 
     Its Web API client is its own, for `apps.connections.open` only: it points at
@@ -50,13 +142,7 @@ def build_handler(
     web_client = AsyncWebClient(
         token=settings.slack_app_token, base_url=settings.slack_api_url, timeout=10
     )
-    return AsyncSocketModeHandler(
-        app,
-        settings.slack_app_token,
-        logger=logging.getLogger("bot.socket_mode.client"),
-        web_client=web_client,
-        ping_interval=ping_interval,
-    )
+    return Envelopes(app, settings.slack_app_token or "", web_client, ping_interval)
 
 
 async def run_socket_mode(
@@ -65,7 +151,7 @@ async def run_socket_mode(
     *,
     worker: Stoppable | None = None,
     stop: asyncio.Event | None = None,
-    handler: AsyncSocketModeHandler | None = None,
+    handler: Envelopes | None = None,
 ) -> None:
     """Serve the app over Socket Mode until SIGTERM or SIGINT (or until `stop` is set),
     then close the socket and its session and stop `worker` (the outbox worker)."""
@@ -109,7 +195,7 @@ def _on_signal(sig: signal.Signals, stop: asyncio.Event) -> None:
     stop.set()
 
 
-async def _close(handler: AsyncSocketModeHandler) -> None:
+async def _close(handler: Envelopes) -> None:
     """Close the socket (a close frame, answered within CLOSE_TIMEOUT), the client's
     tasks and its aiohttp session, whatever state the connection is in."""
     client = handler.client
@@ -123,6 +209,7 @@ async def _close(handler: AsyncSocketModeHandler) -> None:
             client.message_processor,
             client.current_session_monitor,
             client.message_receiver,
+            client.reconnecting,
         )
         tasks = [task for task in running if task is not None]
         for task in tasks:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.blocks import Message, context_block, header_block, section_block
 from bot.i18n import Safe, Texts
 from capacity.models import SummaryChange, SummaryLine, WeeklySummary
-from capacity.summary import week_of
+from capacity.usecases.summary import week_of
 
 MAX_LINES = 25
 

@@ -1,5 +1,5 @@
 """Each user's own language: their Slack locale (`users.info` with `include_locale`),
-kept for a while, mapped onto the catalogues there are (`capacity/locales/*.toml`).
+kept for a while, mapped onto the catalogues there are (`capacity/texts/locales/*.toml`).
 
 A lookup never makes an answer slow: a known user costs a dict lookup; the first
 lookup of a user waits at most `limit` seconds and then answers in the default
@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from typing import Any, Protocol
 
 from bot.i18n import Texts, is_user_id
-from capacity.i18n import languages
+from capacity.texts.i18n import languages
 
 log = logging.getLogger("bot.user_language")
 

@@ -1,13 +1,24 @@
 """Refusals of the capacity core: small, named for the problem, carrying a code and facts.
 
 A refusal is data. Every text a user sees for it, in every language, is built from
-`code` and `facts` by the catalogue (`capacity.i18n`); `str()` gives the English text,
-for logs and the admin CLI. Nothing ever recognises a refusal by its sentence.
+`code` and `facts` by the catalogue (`capacity.texts`); this module is a leaf and holds
+no text. `str()` gives the English text, for logs and the admin CLI, through the
+describer the package installs at import (`capacity/__init__.py`); without one, the code
+and the facts. Nothing ever recognises a refusal by its sentence.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+_describe: Callable[[CapacityError], str] | None = None
+
+
+def describe_with(describe: Callable[[CapacityError], str]) -> None:
+    """How `str()` words a refusal (the texts layer's English)."""
+    global _describe
+    _describe = describe
 
 
 class CapacityError(Exception):
@@ -21,9 +32,10 @@ class CapacityError(Exception):
         super().__init__(self.code)
 
     def __str__(self) -> str:
-        from capacity.i18n import catalogue
-
-        return catalogue("en", markup="plain").refusal(self)
+        if _describe is not None:
+            return _describe(self)
+        facts = ", ".join(f"{key}={value!r}" for key, value in self.facts.items())
+        return f"{self.code}({facts})"
 
 
 class InvalidInput(CapacityError):

@@ -8,8 +8,8 @@ events and alerts of the outbox).
 
 from __future__ import annotations
 
-from capacity.batch_models import BATCH_TRANSITIONS, Allocation, Batch, BatchStatus, Preview
-from capacity.event_models import (
+from capacity.domain.batches import BATCH_TRANSITIONS, Allocation, Batch, BatchStatus, Preview
+from capacity.domain.events import (
     Alert,
     CapacityExceeded,
     Kind,
@@ -18,11 +18,12 @@ from capacity.event_models import (
     SummaryLine,
     WeeklySummary,
 )
-from capacity.figure_models import (
+from capacity.domain.figures import (
     IMDI_MEASURES,
     Actor,
     CapacityLine,
     Change,
+    County,
     Figure,
     Group,
     Measure,
@@ -46,6 +47,7 @@ __all__ = [
     "CapacityExceeded",
     "CapacityLine",
     "Change",
+    "County",
     "Figure",
     "Group",
     "Kind",

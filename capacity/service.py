@@ -14,30 +14,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from capacity import (
-    access,
-    assignments,
-    disk,
-    dump_repository,
-    errors,
-    figures,
-    health,
-    planning,
-    queries,
-    repository,
-)
-from capacity import batches as batch_cases
-from capacity import figure_repository as figures_db
-from capacity import home as homes
-from capacity import scores as score_cases
-from capacity import summary as summaries
-from capacity.core import Clock, Core, utc_now
-from capacity.geography import Geography
-from capacity.outbox import Outbox
-from capacity.rules import DEFAULT_LOW_RATIO
-from capacity.schema import migrations
-from capacity.seed import ensure_seeded
-from capacity.store import DEFAULT_BUSY_TIMEOUT, Store
+from capacity.domain.rules import DEFAULT_LOW_RATIO
+from capacity.reference.geography import Geography
+from capacity.storage import dump as dump_repository
+from capacity.storage import figures as figures_db
+from capacity.storage import repository
+from capacity.storage.outbox import Outbox
+from capacity.storage.schema import migrations
+from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store, checking
+from capacity.usecases import access, assignments, figures, planning, queries
+from capacity.usecases import batches as batch_cases
+from capacity.usecases import home as homes
+from capacity.usecases import scores as score_cases
+from capacity.usecases import summary as summaries
+from capacity.usecases.core import Clock, Core, utc_now
+from capacity.usecases.seed import ensure_seeded
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,7 +50,7 @@ class Capacity:
         self, store: Store, *, clock: Clock = utc_now, low_ratio: float = DEFAULT_LOW_RATIO
     ) -> None:
         self.core = Core(store, clock=clock, low_ratio=low_ratio)
-        self.outbox = Outbox(self.core)
+        self.outbox = Outbox(self.core.store, self.core.clock)
 
     @classmethod
     def open(cls, path: str | Path | None = None, **options: Any) -> Capacity:
@@ -116,14 +107,7 @@ class Capacity:
         this version knows, a read succeeds and (unless `writes=False`) a write would.
         Raises `DatabaseProblem` with the reason, and the check that failed as its
         `check` fact: open, database (schema and read) or write."""
-        store = self.core.store
-        with _checking("open", store.path):
-            db = store.db
-        with _checking("database", store.path):
-            health.check(db, store.path)
-        if writes and not store.memory:
-            with _checking("write", store.path):
-                health.check_writes(db, store.path)
+        self.core.store.check(writes=writes)
 
     def version(self) -> int:
         """The schema version: how many migrations are applied."""
@@ -149,6 +133,7 @@ class Capacity:
     resolve = _use_case(queries.resolve)
     municipality = _use_case(queries.municipality)
     years_with_figures = _use_case(queries.years_with_figures)
+    national_years = _use_case(queries.national_years)
     latest_year = _use_case(queries.latest_year)
     capacity = _use_case(queries.capacity)
     planning_year = _use_case(queries.planning_year)
@@ -215,29 +200,13 @@ def open_capacity(
 ) -> Capacity:
     """Open the database at `path`, creating, migrating and seeding it as needed; a
     database that cannot be served (`Capacity.health`) is refused."""
-    with _checking("open", str(path or "")):
+    with checking("open", str(path or "")):
         store = Store(path, busy_timeout=busy_timeout)
     service = Capacity(store, clock=clock, low_ratio=low_ratio)
-    with _checking("open", store.path):
+    with checking("open", store.path):
         ensure_seeded(service.core)
     service.health(writes=False)  # the schema exactly as the migrations make it, and a read
     return service
-
-
-@contextlib.contextmanager
-def _checking(check: str, path: str) -> Iterator[None]:
-    """A database problem found by `check`, said so; a write the file system refused
-    while opening (migrating, seeding) as a problem of the database, naming its file."""
-    try:
-        yield
-    except errors.Unwritable as refused:
-        free = (disk.free_space(path) or 0) // 1024
-        raise errors.DatabaseProblem(
-            f"cannot_write_{refused.code}", path=path, check=check, free=free, **refused.facts
-        ) from None
-    except errors.DatabaseProblem as problem:
-        problem.facts.setdefault("check", check)
-        raise
 
 
 __all__ = ["Capacity", "open_capacity"]

@@ -178,6 +178,23 @@ class BotServer:
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
+        body = self.action_body(
+            action_id, value, response_url=response_url, user_id=user_id, user_name=user_name,
+            extra=extra,
+        )  # fmt: skip
+        return self.post_signed(body, extra=headers)
+
+    @staticmethod
+    def action_body(
+        action_id: str,
+        value: str,
+        *,
+        response_url: str,
+        user_id: str = "U_COORD",
+        user_name: str = "kari",
+        extra: dict[str, Any] | None = None,
+    ) -> str:
+        """A button click's body (form-encoded `payload`), as Slack sends it."""
         payload = {
             "type": "block_actions",
             "team": {"id": "T1", "domain": "ks"},
@@ -205,7 +222,7 @@ class BotServer:
             ],
             **(extra or {}),
         }
-        return self.post_signed(urlencode({"payload": json.dumps(payload)}), extra=headers)
+        return urlencode({"payload": json.dumps(payload)})
 
     def submit(
         self, view: dict[str, Any], values: dict[str, Any], *, user_id: str, user_name: str = "kari"
@@ -229,6 +246,10 @@ class BotServer:
 
     def event(self, event: dict[str, Any], *, event_id: str = "Ev1") -> Reply:
         """An Events API delivery (`event_callback`), JSON as Slack sends it."""
+        return self.post_signed(self.event_body(event, event_id=event_id))
+
+    @staticmethod
+    def event_body(event: dict[str, Any], *, event_id: str = "Ev1") -> str:
         body = {
             "token": "legacy",
             "team_id": "T1",
@@ -238,4 +259,14 @@ class BotServer:
             "event_time": int(time.time()),
             "event": event,
         }
-        return self.post_signed(json.dumps(body))
+        return json.dumps(body)
+
+    def send(self, body: str, headers: dict[str, str], *, retry: int | None = None) -> Reply:
+        """A body with headers signed before (a request captured and sent again); with
+        `retry`, marked as Slack marks its retries (`X-Slack-Retry-Num`, not signed)."""
+        headers = dict(headers)
+        if retry is not None:
+            headers.update(
+                {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            )
+        return self.request("/slack/events", body.encode(), headers)

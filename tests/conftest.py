@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from capacity import Actor, Capacity
-from capacity.geography import Geography
-from capacity.repository import load_geography
-from capacity.store import Store
+from capacity.reference.geography import Geography
+from capacity.storage.repository import load_geography
+from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
 
@@ -119,7 +119,7 @@ def on_disk(seeded_db, _seeded_geography, clock) -> Capacity:
 def upgrade(monkeypatch):
     """Call it to make this code one migration ahead of every database (as after an
     upgrade): a column added to `roles`. Returns the migration's name."""
-    from capacity.schema import migrations
+    from capacity.storage.schema import migrations
 
     def m900_role_notes(db) -> None:
         db.execute("ALTER TABLE roles ADD COLUMN note TEXT NOT NULL DEFAULT ''")

@@ -7,8 +7,11 @@ records what the bot posts to a `response_url`, and any other `/api/<method>` an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import queue
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,10 +33,17 @@ class Request:
 class Link:
     """One WebSocket connection the bot opened, seen from Slack's side."""
 
-    def __init__(self, stand_in: SocketStandIn, ws: web.WebSocketResponse, ticket: str) -> None:
+    def __init__(
+        self,
+        stand_in: SocketStandIn,
+        ws: web.WebSocketResponse,
+        ticket: str,
+        transport: asyncio.BaseTransport | None = None,
+    ) -> None:
         self.stand_in = stand_in
         self.ws = ws
         self.ticket = ticket
+        self.transport = transport
         self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
         self.closed = threading.Event()  # set when the connection has ended
         self.close_code: int | None = None
@@ -58,21 +68,51 @@ class Link:
             }
         )
 
-    def envelope(self, kind: str, envelope_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Send an envelope and wait for its ack (the bot's answer rides on it)."""
+    def envelope(
+        self, kind: str, envelope_id: str, payload: dict[str, Any], *, retry_attempt: int = 0
+    ) -> dict[str, Any]:
+        """Send an envelope and wait for its ack (the bot's answer rides on it); with
+        `retry_attempt`, as Slack delivers one again."""
         self.send(
             {
                 "envelope_id": envelope_id,
                 "type": kind,
                 "payload": payload,
                 "accepts_response_payload": True,
-                "retry_attempt": 0,
-                "retry_reason": "",
+                "retry_attempt": retry_attempt,
+                "retry_reason": "timeout" if retry_attempt else "",
             }
         )
         ack = self.receive()
         assert ack.get("envelope_id") == envelope_id, ack
         return ack
+
+    # -- a connection going wrong --------------------------------------------------------
+
+    def send_text(self, text: str) -> None:
+        """A text frame as it is (of any size: the bot's limit is 4 MiB)."""
+        self.stand_in.call(self._quietly(self.ws.send_str(text)))
+
+    def send_binary(self, data: bytes) -> None:
+        self.stand_in.call(self._quietly(self.ws.send_bytes(data)))
+
+    def half_frame_then_reset(self) -> None:
+        """The start of a text frame of 1,000 bytes, then a TCP reset (RST)."""
+
+        async def cut() -> None:
+            assert self.transport is not None
+            header = bytes([0x81, 126]) + (1000).to_bytes(2, "big")
+            self.transport.write(header + b'{"envelope_id": "cut", "type": "events_api"')  # type: ignore[attr-defined]
+            raw = self.transport.get_extra_info("socket")
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.transport.abort()  # type: ignore[attr-defined]
+
+        self.stand_in.call(cut())
+
+    @staticmethod
+    async def _quietly(sending: Any) -> None:
+        with contextlib.suppress(ConnectionError):  # the bot may drop it mid-frame
+            await sending
 
 
 class SocketStandIn:
@@ -186,7 +226,7 @@ class SocketStandIn:
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)  # answers the client's pings with pongs
         await ws.prepare(request)
-        link = Link(self, ws, request.query.get("ticket", ""))
+        link = Link(self, ws, request.query.get("ticket", ""), request.transport)
         with self.lock:
             self.links.append(link)
         try:

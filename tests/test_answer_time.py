@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from capacity import Actor, Capacity
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from capacity import Capacity, errors
-from capacity.backup import backup, restore
-from capacity.exports import export
-from capacity.store import Store
+from capacity.storage.backup import backup, restore
+from capacity.storage.store import Store
+from capacity.transfer.exports import export
 from tests.conftest import ADMIN
 
 WRITER = """
@@ -303,7 +303,7 @@ def test_a_restore_while_another_process_writes_leaves_a_sound_database(on_disk,
 
 
 def test_every_refusal_has_a_text_in_both_languages_and_the_new_ones_read_in_bokmal():
-    from capacity.i18n import catalogue
+    from capacity.texts.i18n import catalogue
 
     english, bokmal = catalogue("en", "plain"), catalogue("nb", "plain")
     # the same keys, the singulars (`import_one`) too: tests/test_catalogues.py

@@ -9,8 +9,8 @@ import pytest
 
 from bot import blocks, capacity_blocks
 from bot.i18n import Texts
+from capacity.domain.rules import totals as _totals
 from capacity.models import CapacityLine, Figure, Measure, Municipality, Overview
-from capacity.rules import totals as _totals
 
 LONG = "Gáivuotna - Kåfjord - Kaivuono og en svært lang tenkt tilleggstekst x"[:60]
 

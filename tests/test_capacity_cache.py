@@ -17,7 +17,7 @@ from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
 from bot.parse import parse
 from capacity import Actor, Capacity
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.conftest import ADMIN
 
 CLI = Actor(id="cli:test", trusted=True)

@@ -1,4 +1,4 @@
-"""The catalogues of texts (`capacity/locales/<code>.toml`): every language has every
+"""The catalogues of texts (`capacity/texts/locales/<code>.toml`): every language has every
 text with the same placeholders, every text is a valid template and every date pattern
 formats; Nynorsk answers end to end with no Bokmål-only word; and the parsers understand
 the keywords a Nynorsk writer types."""
@@ -30,9 +30,9 @@ from bot.parse import parse, parse_relocation
 from bot.settings import Settings, load_settings
 from bot.summary_blocks import summary_message
 from bot.terminal import ask, command_body, render, signed_headers
-from capacity.geography import NATIONAL_WORDS
-from capacity.i18n import LOCALES, Catalogue, languages
 from capacity.models import BatchStatus, Kind, Measure
+from capacity.reference.geography import NATIONAL_WORDS
+from capacity.texts.i18n import LOCALES, Catalogue, languages
 from tests.conftest import ADMIN, CLI
 
 DATE_PATTERNS = ("date_time", "date_only", "source_month", "source_day", "short_date")
@@ -445,7 +445,7 @@ def test_every_example_in_a_catalogue_starts_with_a_keyword_the_parser_knows(lan
 def test_numbers_are_written_as_babel_writes_them(language):
     from babel.numbers import format_decimal
 
-    from capacity.i18n import catalogue
+    from capacity.texts.i18n import catalogue
 
     t = catalogue(language)
     for value in (0, 5, -3, 999, 4838, -4838, 35_355, 1_234_567, -1_000_000):

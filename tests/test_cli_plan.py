@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from capacity.placement import greedy
+from capacity.planner.placement import greedy
 from tests.test_cli import run  # noqa: F401 - the fixture
 
 MORIA = "5,4,6,5,5,6,4,5,5,5"

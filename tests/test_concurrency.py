@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from capacity import Actor, Capacity
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.conftest import ADMIN
 
 

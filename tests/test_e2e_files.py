@@ -18,8 +18,8 @@ import pytest
 from bot.chart_blocks import CHART_ACTION
 from bot.terminal import command_body
 from capacity import Actor, Capacity
-from capacity.exports import export
-from capacity.store import Store
+from capacity.storage.store import Store
+from capacity.transfer.exports import export
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot.terminal import command_body
 from capacity import Actor, Capacity
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.bot_server import BotServer
 
 pytestmark = pytest.mark.slow

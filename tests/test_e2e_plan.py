@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from capacity import Capacity
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
 from tests.test_e2e_relocation import ADMIN, FAST_RETRIES, remaining_in_network

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from capacity import Actor, Capacity
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
 

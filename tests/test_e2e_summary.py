@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 from capacity import Capacity
-from capacity.store import Store
-from capacity.summary import week_of
+from capacity.storage.store import Store
+from capacity.usecases.summary import week_of
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from capacity.backup import backup
+from capacity.storage.backup import backup
 from tests.test_health import ALTERED_TRIGGER, PLANTED_TRIGGER
 
 CAPACITY = Path(sys.executable).with_name("capacity")  # the installed command

@@ -29,7 +29,7 @@ from bot.http import SlackAsgi
 from bot.settings import load_settings
 from bot.terminal import command_body
 from capacity import Actor, Capacity
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.asgi import signed
 from tests.stand_in import StandIn
 

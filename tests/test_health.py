@@ -19,8 +19,8 @@ from bot.app import create_app
 from bot.http import SlackAsgi
 from bot.settings import load_settings
 from capacity import Capacity, errors, open_capacity
-from capacity.notify import OutboxWorker
-from capacity.store import Store
+from capacity.storage.store import Store
+from capacity.usecases.notify import OutboxWorker
 from tests.asgi import call
 
 SECRET = "health-secret"

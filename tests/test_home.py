@@ -14,7 +14,7 @@ from bot.home_refresh import HomeRefresher, TokenBucket
 from bot.i18n import Texts
 from capacity import Actor
 from capacity.models import CapacityExceeded, Kind
-from capacity.outbox import emit
+from capacity.usecases.core import emit
 from tests.conftest import ADMIN, CLI
 
 EDITOR = Actor(id="U_TRD", name="kari")

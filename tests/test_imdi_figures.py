@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from capacity.imports import empty_database, import_file
 from capacity.models import Measure
+from capacity.transfer.imports import empty_database, import_file
 from tests.conftest import CLI
 
 RAW = Path(__file__).parent / "data" / "imdi_bosatt_anmodede_2023-09-25.csv"

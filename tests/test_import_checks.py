@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from capacity import errors, export_checks
-from capacity.exports import export
-from capacity.restore import import_json
+from capacity import errors
+from capacity.transfer import export_checks
+from capacity.transfer.exports import export
+from capacity.transfer.restore import import_json
 from tests import test_restore
 from tests.conftest import ADMIN
 from tests.test_restore import opened

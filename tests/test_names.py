@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capacity import errors
-from capacity.names import normalize
-from capacity.store import data_dir
+from capacity.reference.names import normalize
+from capacity.storage.store import data_dir
 
 
 def _rows(year: int) -> list[dict[str, str]]:

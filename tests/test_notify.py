@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from capacity.notify import PermanentFailure, TemporaryFailure, deliver_due
+from capacity.usecases.notify import PermanentFailure, TemporaryFailure, deliver_due
 from tests.conftest import ADMIN
 
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capacity.placement import Plan, choose, greedy, plan
+from capacity.planner.placement import Plan, choose, greedy, plan
 
 # The KS city network's spare room in 2020 and the Moria batch.
 KS_2020 = {

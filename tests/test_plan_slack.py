@@ -9,7 +9,6 @@ import json
 import random
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
@@ -22,6 +21,7 @@ from bot.listeners.relocation import RelocationCommand
 from bot.settings import load_settings
 from bot.terminal import ask
 from capacity import Actor, Measure
+from capacity.texts.i18n import LOCALES
 from tests.conftest import ADMIN, CLI
 from tests.test_security import ask_relocation
 
@@ -69,7 +69,7 @@ def test_both_catalogues_have_every_text():
             found |= keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key}
         return found
 
-    locales = Path(__file__).resolve().parent.parent / "capacity" / "locales"
+    locales = LOCALES
     nb, en = (tomllib.loads((locales / f"{lang}.toml").read_text()) for lang in ("nb", "en"))
     assert keys(nb) - keys(en) == set()
     assert keys(en) - keys(nb) == set()  # the singulars too (import_one)

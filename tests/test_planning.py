@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from capacity import Actor, BatchStatus, errors
-from capacity.placement import greedy
+from capacity.planner.placement import greedy
 from tests.conftest import ADMIN, CLI
 
 NETWORK = "storbynettverket"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from capacity import Capacity, errors
-from capacity.exports import export
-from capacity.restore import import_json
-from capacity.schema import migrations
-from capacity.store import Store
+from capacity.storage.schema import migrations
+from capacity.storage.store import Store
+from capacity.transfer.exports import export
+from capacity.transfer.restore import import_json
 from tests.conftest import ADMIN, CLI, FakeClock, sharing
 
 HOUSEHOLDS = (5, 4, 6, 5, 5, 6, 4, 5, 5, 5)

@@ -16,7 +16,7 @@ from bot.app import LOCAL_SECRET, create_app
 from bot.settings import load_settings
 from bot.terminal import ask, command_body
 from capacity import Actor, Capacity, errors
-from capacity.store import Store
+from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.conftest import ADMIN, CLI
 from tests.stand_in import StandIn

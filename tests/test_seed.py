@@ -7,8 +7,8 @@ import csv
 import pytest
 
 from capacity import Capacity, Measure
-from capacity.seed import seed
-from capacity.store import data_dir
+from capacity.storage.store import data_dir
+from capacity.usecases.seed import seed
 
 
 def test_loads_both_municipality_lists_and_the_crosswalk(fresh):

@@ -10,9 +10,9 @@ import re
 import pytest
 
 from capacity import errors
-from capacity.exports import BOM, EXPORT_TABLES, FORMULA_STARTS, _text, export
-from capacity.imports import empty_database, import_bytes
 from capacity.models import Actor
+from capacity.transfer.exports import BOM, EXPORT_TABLES, FORMULA_STARTS, _text, export
+from capacity.transfer.imports import empty_database, import_bytes
 from tests.conftest import ADMIN, CLI
 
 TYPED = Actor(id="U_TYPED", name="@channel")

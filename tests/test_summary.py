@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from capacity.summary import due, week_of
+from capacity.usecases.summary import due, week_of
 from tests.conftest import ADMIN
 
 

@@ -17,9 +17,9 @@ from bot.i18n import Texts
 from bot.notifier import SlackNotifier
 from bot.settings import SettingsError, load_settings
 from capacity import Capacity
-from capacity.notify import OutboxWorker
-from capacity.store import Store
-from capacity.summary import SummaryTime, WeeklySummaries, parse_summary_time, week_of
+from capacity.storage.store import Store
+from capacity.usecases.notify import OutboxWorker
+from capacity.usecases.summary import SummaryTime, WeeklySummaries, parse_summary_time, week_of
 from tests.conftest import ADMIN
 from tests.stand_in import StandIn
 

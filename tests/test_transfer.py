@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from capacity import errors
-from capacity.exports import export
-from capacity.imports import (
+from capacity.models import Actor, Measure
+from capacity.service import Capacity
+from capacity.transfer.exports import export
+from capacity.transfer.imports import (
     FigureRow,
     empty_database,
     import_file,
     read_figures,
 )
-from capacity.models import Actor, Measure
-from capacity.service import Capacity
 
 ADMIN = Actor(id="importer", name="Import test", trusted=True)
 STRANGER = Actor(id="U999", name="Someone")

@@ -6,13 +6,21 @@ Plain functions over the core, shared by the slash command, the buttons and the 
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from bot import blocks, plan_blocks
 from bot import capacity_blocks as render
 from bot.blocks import Message
 from bot.listeners.deps import Deps, actor_from
+from bot.listeners.later import ANSWER_BUDGET, post
 from bot.parse import Request, capacity_text
 from capacity import errors
 from capacity.models import Municipality
+
+log = logging.getLogger("bot")
 
 
 def answer(request: Request, deps: Deps, user_id: str, user_name: str = "") -> Message:
@@ -101,3 +109,37 @@ def _role(request: Request, deps: Deps, user_id: str, user_name: str) -> Message
         done = service.revoke(request.user, request.role, actor, target)
         key = "revoked" if done else "revoked_none"
     return blocks.plain(t(key, user=request.user, role=request.role, where=where))
+
+
+async def answer_command(
+    deps: Deps,
+    ack: Callable[..., Awaitable[Any]],
+    command: dict[str, Any],
+    work: Callable[[], Message],
+    *,
+    share: bool = False,
+) -> None:
+    """A slash command's answer, inside the acknowledgement when `work` (off the loop)
+    is done within ANSWER_BUDGET; else "working on it" now, and the answer at the
+    `response_url` when it is ready. A bug in `work` within the budget goes to Bolt's
+    error handler; after it, it is logged and gets the apology."""
+    task = asyncio.ensure_future(asyncio.to_thread(work))
+    done, _ = await asyncio.wait({task}, timeout=ANSWER_BUDGET)
+    if done:
+        await ack(**task.result().payload(share=share))
+        return
+    await ack(**blocks.plain(deps.texts("working")).payload())
+    url = command.get("response_url")
+
+    async def finish() -> None:
+        try:
+            message = await task
+        except Exception:
+            log.exception("Unhandled error in a listener")
+            message = blocks.plain(deps.texts("error"))
+        if isinstance(url, str) and deps.allowed_url(url):
+            await post(url, message.payload(share=share))
+        else:
+            log.info("Slash command without a response_url of Slack's: answer not sent")
+
+    deps.background.start(finish(), name="command")

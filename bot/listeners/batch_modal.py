@@ -18,7 +18,7 @@ from bot.listeners.deps import Deps
 from bot.listeners.payload import clicker, json_object
 from bot.parse import households
 from capacity import errors
-from capacity.rules import MAX_BATCH_PERSONS, MAX_NAME_LENGTH, MAX_YEAR, MIN_YEAR
+from capacity.domain.rules import MAX_BATCH_PERSONS, MAX_NAME_LENGTH, MAX_YEAR, MIN_YEAR
 
 log = logging.getLogger("bot")
 

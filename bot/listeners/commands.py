@@ -9,9 +9,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer_cache import QUESTIONS, KeptAnswer
 from bot.listeners import files as file_listeners
-from bot.listeners.answers import answer
+from bot.listeners.answers import answer, answer_command
 from bot.listeners.deps import Deps
-from bot.listeners.later import answer_command
 from bot.parse import parse
 
 

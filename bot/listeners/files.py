@@ -39,8 +39,8 @@ from bot.uploads import Upload, UploadFailed, upload_files, upload_png
 from capacity import errors
 from capacity.charts import render
 from capacity.charts.build import Built, build
-from capacity.exports import export_year
-from capacity.rules import check_year
+from capacity.domain.rules import check_year
+from capacity.transfer.exports import export_year
 
 log = logging.getLogger("bot.files")
 

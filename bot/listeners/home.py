@@ -24,7 +24,7 @@ from bot.listeners.deps import Deps
 from bot.listeners.payload import clicker
 from bot.listeners.relocation import PLAN_SECONDS
 from capacity import errors
-from capacity.rules import MAX_FIGURE
+from capacity.domain.rules import MAX_FIGURE
 
 log = logging.getLogger("bot.home")
 

@@ -12,15 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
-
-from bot import blocks
-from bot.blocks import Message
-
-if TYPE_CHECKING:
-    from bot.listeners.deps import Deps
 
 log = logging.getLogger("bot")
 
@@ -104,37 +98,3 @@ async def post(url: str, payload: dict[str, Any], what: str = "response_url") ->
 async def off_loop(work: Callable[[], T]) -> T:
     """`work` in a worker thread (it may wait for the write lock)."""
     return await asyncio.to_thread(work)
-
-
-async def answer_command(
-    deps: Deps,
-    ack: Callable[..., Awaitable[Any]],
-    command: dict[str, Any],
-    work: Callable[[], Message],
-    *,
-    share: bool = False,
-) -> None:
-    """A slash command's answer, inside the acknowledgement when `work` (off the loop)
-    is done within ANSWER_BUDGET; else "working on it" now, and the answer at the
-    `response_url` when it is ready. A bug in `work` within the budget goes to Bolt's
-    error handler; after it, it is logged and gets the apology."""
-    task = asyncio.ensure_future(asyncio.to_thread(work))
-    done, _ = await asyncio.wait({task}, timeout=ANSWER_BUDGET)
-    if done:
-        await ack(**task.result().payload(share=share))
-        return
-    await ack(**blocks.plain(deps.texts("working")).payload())
-    url = command.get("response_url")
-
-    async def finish() -> None:
-        try:
-            message = await task
-        except Exception:
-            log.exception("Unhandled error in a listener")
-            message = blocks.plain(deps.texts("error"))
-        if isinstance(url, str) and deps.allowed_url(url):
-            await post(url, message.payload(share=share))
-        else:
-            log.info("Slash command without a response_url of Slack's: answer not sent")
-
-    deps.background.start(finish(), name="command")

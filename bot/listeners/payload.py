@@ -21,8 +21,8 @@ from bot.listeners import later
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import MAX_TEXT as MAX_COMMAND
 from capacity import Actor
-from capacity.geography import NATIONAL
-from capacity.rules import MAX_BATCH_PERSONS, MAX_FIGURE, MAX_TEXT, MAX_YEAR, MIN_YEAR
+from capacity.domain.rules import MAX_BATCH_PERSONS, MAX_FIGURE, MAX_TEXT, MAX_YEAR, MIN_YEAR
+from capacity.reference.geography import NATIONAL
 
 log = logging.getLogger("bot")
 

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import batch_blocks, blocks, plan_blocks
 from bot.blocks import Message
 from bot.listeners import batch_buttons, batch_modal, later, plan_buttons
+from bot.listeners.answers import answer_command
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import Relocation, parse_relocation
 from bot.parse_relocation import relocation_text
@@ -46,7 +47,7 @@ class RelocationCommand:
             call = client.views_open(trigger_id=command["trigger_id"], view=view)
             self.deps.background.start(later.limited(call, "views.open"), name="views.open")
             return
-        await later.answer_command(
+        await answer_command(
             self.deps, ack, command, lambda: self.answer(request, command), share=request.share
         )
 

@@ -10,6 +10,7 @@ ever posts to Slack. It runs after the signature check, over HTTP and Socket Mod
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
@@ -123,6 +124,49 @@ def problem(body: Any, allowed_url: Callable[[str], bool] | None = None) -> str 
     if kind == "block_actions" and url and allowed_url and not allowed_url(url):
         return "response_url is not Slack's"
     return None
+
+
+def event_problem(body: dict[str, Any]) -> str | None:
+    """What is wrong with an Events API delivery's `event` when it is not an object with
+    a string `type`: Bolt's own middleware reads it before any middleware of ours runs
+    (and fails with a traceback), so the edges (HTTP and Socket Mode) check it first."""
+    if "event" not in body:
+        return None
+    event = body["event"]
+    if isinstance(event, dict) and isinstance(event.get("type"), str):
+        return None
+    return "event: must be an object with a string type"
+
+
+class Refusals:
+    """One log line per kind of refused payload, not one per payload: whoever sends
+    thousands of malformed ones must not fill the log. The first of a kind is logged
+    (with its traceback, when there is one), then the count at the 10th, 100th, 1,000th,
+    and so on. A kind is the field at fault and what is wrong with it (the names of
+    fields further in come from the sender, and are left out)."""
+
+    MAX_KINDS = 100
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.log = logger
+        self.counts: dict[str, int] = {}
+
+    def note(self, problem: str, *, exc_info: bool = False) -> None:
+        kind = kind_of(problem)
+        if kind not in self.counts and len(self.counts) >= self.MAX_KINDS:
+            kind = "other"
+        count = self.counts[kind] = self.counts.get(kind, 0) + 1
+        if count == 1:
+            more = "(more of this kind are counted, and logged at 10, 100, 1,000 …)"
+            self.log.warning("Refused a malformed payload: %s %s", kind, more, exc_info=exc_info)
+        elif str(count).strip("0") == "1":  # 10, 100, 1000, ...
+            self.log.warning("Refused %d malformed payloads so far: %s", count, kind)
+
+
+def kind_of(problem: str) -> str:
+    """`view.state.values.x.y: Input should be …` → `view: Input should be …`."""
+    where, _, what = problem.partition(": ")
+    return f"{where.split('.')[0]}: {what}"[:160] if what else problem[:160]
 
 
 class RejectMalformed(AsyncMiddleware):

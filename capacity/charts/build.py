@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from unidecode import unidecode
 
-from capacity import figure_repository as figures_db
 from capacity.charts.model import (
     Chart,
     Labels,
@@ -19,14 +18,14 @@ from capacity.charts.model import (
     Planning,
     YearFigures,
 )
-from capacity.geography import NATIONAL, NATIONAL_TITLE, NATIONAL_WORDS
-from capacity.i18n import catalogue
+from capacity.domain.rules import check_year
 from capacity.models import IMDI_MEASURES, CapacityLine, Measure
 from capacity.models import YearFigures as CoreYear
-from capacity.names import normalize
-from capacity.queries import DEFAULT_SCOPE
-from capacity.rules import check_year
+from capacity.reference.geography import NATIONAL, NATIONAL_TITLE, NATIONAL_WORDS
+from capacity.reference.names import normalize
 from capacity.service import Capacity
+from capacity.texts.i18n import catalogue
+from capacity.usecases.queries import DEFAULT_SCOPE
 
 CHART_YEARS = 6  # the latest years with IMDi's figures, at most: more would not read
 
@@ -77,7 +76,7 @@ def country(service: Capacity, year: int, language: str) -> Built:
     t = catalogue(language, "plain")
     title = t.scope(NATIONAL_TITLE)
     years = []
-    for y in _national_years(service):
+    for y in service.national_years():
         overview = service.overview(NATIONAL, y)
         totals = overview.totals
         if not any(totals[m.value].counted + totals[m.value].unknown for m in IMDI_MEASURES):
@@ -135,13 +134,6 @@ def _year(item: CoreYear, language: str) -> YearFigures:
         item.values.get(Measure.SETTLED),
         note,
     )
-
-
-def _national_years(service: Capacity) -> tuple[int, ...]:
-    """The years with IMDi's figures anywhere in the country."""
-    numbers = sorted({m.number for m in service.geography.municipalities})
-    with service.store.read() as db:
-        return figures_db.years_with_figures(db, numbers)
 
 
 def _file(text: str) -> str:

@@ -1,5 +1,5 @@
 """What a chart shows: its figures, and every text in one language (`Labels`, read from the
-catalogues `capacity/locales/<code>.toml`, like every other text)."""
+catalogues `capacity/texts/locales/<code>.toml`, like every other text)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from babel.numbers import get_group_symbol
 
-from capacity.i18n import catalogue
+from capacity.texts.i18n import catalogue
 
 ALT_TEXT_LIMIT = 1000  # Slack refuses a longer alt_txt (alt_txt_too_large)
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from capacity.backup import DatabaseInfo
 from capacity.cli.common import actor, by_option, cli, db_option, db_path, service
 from capacity.cli.render import number
-from capacity.geography import NATIONAL
+from capacity.reference.geography import NATIONAL
+from capacity.storage.backup import DatabaseInfo
 
 
 @cli.command()
@@ -82,7 +82,7 @@ def backup_command(ctx: click.Context, file: Path) -> None:
         capacity backup /var/backups/capacity/
         capacity backup capacity-2026-12-02.db --db data/capacity.db
     """
-    from capacity.backup import backup
+    from capacity.storage.backup import backup
 
     result = backup(db_path(ctx), file)
     click.echo(
@@ -108,7 +108,7 @@ def restore_command(ctx: click.Context, file: Path) -> None:
 
         capacity restore /var/backups/capacity/capacity-20261202T103000.db
     """
-    from capacity.backup import restore
+    from capacity.storage.backup import restore
 
     result = restore(file, db_path(ctx, must_exist=False))
     click.echo(f"Restored {file} into {result.target}: {described(result.info)}")

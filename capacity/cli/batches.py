@@ -22,7 +22,7 @@ from capacity.cli.render import (
     print_batch_result,
     print_batches,
 )
-from capacity.households import text
+from capacity.domain.households import text
 from capacity.models import BatchStatus
 
 

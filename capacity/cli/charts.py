@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from capacity.cli.common import cli, db_option, service
-from capacity.i18n import catalogue, languages
+from capacity.texts.i18n import catalogue, languages
 
 
 @cli.command()

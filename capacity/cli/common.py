@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 
 import click
 
-from capacity import errors, households
+from capacity import errors
+from capacity.domain import households
 from capacity.models import Actor
 from capacity.service import Capacity, open_capacity
-from capacity.store import default_db_path
+from capacity.storage.store import default_db_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 

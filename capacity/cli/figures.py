@@ -200,7 +200,7 @@ def import_(
         capacity import capacity-export.json --db restored.db
     """
     if file.suffix.lower() == ".json":
-        from capacity.restore import import_json
+        from capacity.transfer.restore import import_json
 
         loaded = import_json(file.read_bytes(), file.name, db_path(ctx, must_exist=False))
         click.echo(
@@ -213,7 +213,7 @@ def import_(
             click.echo(f"The database it replaced is kept as {loaded.replaced}")
         return
 
-    from capacity.imports import import_file
+    from capacity.transfer.imports import import_file
 
     summary = import_file(
         service(ctx), file, actor(by), years=parse_years(years), source_date=source_date
@@ -261,7 +261,7 @@ def export(ctx: click.Context, fmt: str, what: str, excel: bool, output: Path | 
         capacity export -o capacity-export.json
         capacity export --format csv --what figures --excel -o tall.csv
     """
-    from capacity.exports import export as export_text
+    from capacity.transfer.exports import export as export_text
 
     text = export_text(service(ctx), fmt, what, excel=excel)
     if output:

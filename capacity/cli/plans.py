@@ -9,8 +9,8 @@ import click
 from rich.table import Table
 
 from capacity.cli.render import console, number
-from capacity.households import text
-from capacity.results import PlanApplied, PlanLine, PlanResult
+from capacity.domain.households import text
+from capacity.usecases.results import PlanApplied, PlanLine, PlanResult
 
 
 def _line_json(line: PlanLine) -> dict[str, Any]:

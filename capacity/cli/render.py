@@ -11,9 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from capacity.geography import NATIONAL
-from capacity.households import text
-from capacity.i18n import catalogue
+from capacity.domain.households import text
 from capacity.models import (
     IMDI_MEASURES,
     Batch,
@@ -24,7 +22,9 @@ from capacity.models import (
     Overview,
     Total,
 )
-from capacity.results import AllocationResult, BatchResult
+from capacity.reference.geography import NATIONAL
+from capacity.texts.i18n import catalogue
+from capacity.usecases.results import AllocationResult, BatchResult
 
 t = catalogue("en", "plain")
 norwegian = catalogue("nb", "plain")

@@ -1,0 +1,1 @@
+"""Reference data: the municipality structures, names, IMDi's vocabulary."""

@@ -1,0 +1,1 @@
+"""Texts in every language: the catalogues (`locales/`), numbers and dates with Babel."""

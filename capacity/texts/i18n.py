@@ -1,0 +1,195 @@
+"""Texts in each language, from one catalogue file per language (`locales/<code>.toml`),
+with numbers and dates written as each language writes them (Babel's CLDR data).
+
+Adding a language is adding a file. A refusal from the core (a code and its facts) is
+turned into a sentence here, and only here. For Slack (`markup="mrkdwn"`) every value
+filled into a text is escaped (`&`, `<`, `>`), so that nothing a user typed can become
+a mention, a link or `@channel`; values that are already mrkdwn are marked `Safe`.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import get_group_symbol
+
+from capacity.errors import CapacityError
+from capacity.models import Measure, Municipality
+from capacity.reference.geography import NATIONAL_TITLE
+
+LOCALES = Path(__file__).resolve().parent / "locales"
+DEFAULT_LANGUAGE = "nb"
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def languages() -> tuple[str, ...]:
+    """The languages there is a catalogue for."""
+    return tuple(sorted(path.stem for path in LOCALES.glob("*.toml")))
+
+
+class Safe(str):
+    """Text that is already Slack mrkdwn (a mention, a built text): not escaped again."""
+
+    __slots__ = ()
+
+
+def escape(text: str) -> str:
+    """Slack's escaping for text shown as mrkdwn: `&`, `<` and `>`."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@functools.cache
+def _entries(language: str) -> dict[str, Any]:
+    with open(LOCALES / f"{language}.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+@functools.cache
+def catalogue(language: str = DEFAULT_LANGUAGE, markup: str = "mrkdwn") -> Catalogue:
+    return Catalogue(language, markup=markup)
+
+
+def english_refusal(error: CapacityError) -> str:
+    """A refusal in plain English, for `str()`: logs and the admin CLI."""
+    return catalogue("en", markup="plain").refusal(error)
+
+
+class Catalogue:
+    """The texts of one language; `markup` is "mrkdwn" (Slack) or "plain" (terminal)."""
+
+    def __init__(self, language: str = DEFAULT_LANGUAGE, *, markup: str = "mrkdwn") -> None:
+        self.language = language if language in languages() else DEFAULT_LANGUAGE
+        self.markup = markup
+        self.entries = _entries(self.language)
+        # CLDR's grouping symbol for the language, read once: every answer formats
+        # dozens of numbers, and Babel's format_decimal parses its pattern each time
+        # (for these languages, groups of three, as Python's "," format gives them).
+        self._group = get_group_symbol(self.language)
+
+    @property
+    def plain(self) -> Catalogue:
+        """The same language without escaping: for Slack's plain_text and terminals."""
+        return catalogue(self.language, "plain")
+
+    def _value(self, value: Any) -> Any:
+        if self.markup == "mrkdwn" and isinstance(value, str) and not isinstance(value, Safe):
+            return escape(value)
+        return value
+
+    def text(self, table: str | None, key: str, values: dict[str, Any]) -> str:
+        entries = self.entries if table is None else self.entries[table]
+        if "count" in values and values["count"] == 1 and f"{key}_one" in entries:
+            key = f"{key}_one"
+        template = entries[key]
+        filled = template.format(**{name: self._value(v) for name, v in values.items()})
+        return Safe(filled) if self.markup == "mrkdwn" else filled
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return self.text(None, key, values)
+
+    def measure(self, measure: Measure | str) -> str:
+        return self.entries["measure"][Measure(measure).value]
+
+    def status(self, status: str) -> str:
+        return self.entries["status"].get(str(status), str(status))
+
+    def alert_kind(self, kind: str) -> str:
+        return self.entries["alert_kind"].get(str(kind), str(kind))
+
+    def scope(self, title: str) -> str:
+        """A scope's title as this language names it: the country is "Noreg" in Nynorsk;
+        a group's or a municipality's name is its own."""
+        return self.plain("national_title") if title == NATIONAL_TITLE else title
+
+    def field(self, name: str) -> str:
+        return self.entries["field"].get(name, name)
+
+    def number(self, value: int | None) -> str:
+        """4 838 in Norwegian (a non-breaking space), 4,838 in English; unknown as a word."""
+        if value is None:
+            return self("unknown")
+        return f"{value:,}".replace(",", self._group)
+
+    def signed(self, value: int | None) -> str:
+        if value is None:
+            return self("unknown")
+        return ("+" if value > 0 else "") + self.number(value).replace("-", "−")
+
+    def date(self, moment: datetime, *, time: bool = True) -> str:
+        """`2. desember 2026 kl. 10.30` in Norwegian time; English `2 December 2026, 10:30`."""
+        pattern = self.entries["date_time" if time else "date_only"]
+        return format_datetime(moment, pattern, tzinfo=OSLO, locale=self.language)
+
+    def moment(self, moment: datetime) -> str:
+        """An "as of" moment: a whole day (its last instant) as the date alone."""
+        local = moment.astimezone(OSLO)
+        if (local.hour, local.minute, local.second) == (23, 59, 59):
+            return format_date(local.date(), self.entries["date_only"], locale=self.language)
+        return self.date(moment)
+
+    def source_date(self, text: str) -> str:
+        """A source's own date at its precision: `2020-09` is "september 2020",
+        `2023-09-25` "25. september 2023"."""
+        parts = text.split("-")
+        day = date(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 1)
+        pattern = self.entries["source_day" if len(parts) > 2 else "source_month"]
+        return format_date(day, pattern, locale=self.language)
+
+    def short_date(self, text: str) -> str:
+        """`2023-09-25` as "25.09.2023"."""
+        return format_date(
+            date.fromisoformat(text), self.entries["short_date"], locale=self.language
+        )
+
+    def when(self, figure_date: str, recorded: datetime) -> str:
+        """When a figure is from: the date its source gives, else when it was recorded."""
+        return self.source_date(figure_date) if figure_date else self.date(recorded)
+
+    def names(self, municipalities: Iterable[Municipality]) -> str:
+        return ", ".join(m.label for m in municipalities)
+
+    # -- refusals --------------------------------------------------------------------
+
+    def refusal(self, error: CapacityError) -> str:
+        """The sentence for a refusal of the core, from its code and facts."""
+        facts = {key: self._fact(key, value) for key, value in error.facts.items()}
+        if error.code == "permission":
+            place = error.facts.get("municipality")
+            if error.facts.get("needs") == "editor" and place is not None:
+                facts["needs"] = self("needs_editor", name=place.name_no)
+            else:
+                facts["needs"] = self("needs_admin")
+        text = self.text("refusal", error.code, facts)
+        suggestions = error.facts.get("suggestions")
+        if suggestions:
+            text += self.text("refusal", "did_you_mean", {"names": facts["suggestions"]})
+        return text
+
+    def _fact(self, key: str, value: Any) -> Any:
+        if isinstance(value, Municipality):
+            return value.name_no
+        if key in ("candidates", "suggestions"):
+            return self.names(value)
+        if key == "field":
+            return self.field(value)
+        if key in ("status", "target"):
+            return self.status(value)
+        if key == "action":  # newer actions may name themselves as top-level `action_<name>`
+            return self.entries["action"].get(value) or self.entries.get(f"action_{value}", value)
+        if key == "changes":  # [{municipality, now, planned}, …]: one sentence each
+            return Safe(
+                "; ".join(
+                    self.text("refusal", "room_change", {k: self._fact(k, v) for k, v in c.items()})
+                    for c in value
+                )
+            )
+        if isinstance(value, tuple | list) and all(isinstance(v, int) for v in value):
+            return ",".join(map(str, value))
+        return value

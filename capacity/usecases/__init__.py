@@ -1,0 +1,1 @@
+"""The use cases: one transaction each, over the storage's repositories and the domain's rules."""
