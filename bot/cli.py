@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
+from importlib.resources import files
 
 import click
 
+from bot.probe import PORT, probe
 from bot.settings import SettingsError, load_settings
 
 
@@ -66,7 +68,7 @@ def ask(text: tuple[str, ...], language: str | None, db: str | None, as_json: bo
     "--http", "http", is_flag=True, help="Serve HTTP (POST /slack/events) instead of Socket Mode."
 )
 @click.option("--host", default="0.0.0.0", show_default=True)
-@click.option("--port", type=int, default=3000, show_default=True)
+@click.option("--port", type=int, default=PORT, show_default=True)
 def serve(http: bool, host: str, port: int) -> None:
     """Run the Slack app: Socket Mode by default, or HTTP with --http.
 
@@ -236,6 +238,38 @@ def summary(now: bool, dry_run: bool, language: str | None, as_json: bool) -> No
         raise SystemExit(1)
     if done.sent > 1:
         click.echo(f"Also delivered {done.sent - 1} other due alert(s)")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where the bot listens.")
+@click.option("--port", type=int, default=PORT, show_default=True)
+@click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to wait.")
+def health(host: str, port: int, timeout: float) -> None:
+    """Ask a bot serving HTTP (`serve --http`) whether it can serve: GET /healthz. Prints
+    its answer and exits 0 when it is healthy; 1, with the reason, when it answers 503
+    (the database cannot be served) or does not answer. The container's health check.
+
+    Example:
+
+        capacity-bot health --port 3000
+    """
+    found = probe(host, port, timeout)
+    click.echo(found.said, err=not found.ok)
+    if not found.ok:
+        raise SystemExit(1)
+
+
+@cli.command()
+def manifest() -> None:
+    """Print the Slack app manifest this version needs (Socket Mode), to create or
+    update the app at api.slack.com/apps. For HTTP mode, set `socket_mode_enabled:
+    false` and the request URLs to https://<your host>/slack/events.
+
+    Example:
+
+        capacity-bot manifest > manifest.yml
+    """
+    click.echo(files("bot").joinpath("manifest.yml").read_text(encoding="utf-8"), nl=False)
 
 
 def main() -> None:

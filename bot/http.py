@@ -35,6 +35,7 @@ from bot.answer_cache import parsed
 from bot.listeners import shape
 from bot.listeners.shape import Refusals, problem
 from bot.parse import MAX_TEXT
+from bot.probe import HEALTH
 from bot.replays import Answer, Replays, event_key, signature_key
 from capacity import errors
 
@@ -73,7 +74,7 @@ class SlackAsgi:
         if scope["type"] != "http":
             return None
         path, method = scope.get("path", ""), scope.get("method", "GET")
-        if path == "/healthz":
+        if path == HEALTH:
             return await self._health(send)
         if path != EVENTS:
             return await respond(send, 404, b"Not Found")

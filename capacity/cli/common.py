@@ -18,6 +18,12 @@ from capacity.storage.store import default_db_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+DB_HELP = (
+    "SQLite database file (default: $CAPACITY_DB; else data/capacity.db in a checkout, "
+    "and $XDG_STATE_HOME/capacity-bot/capacity.db, ~/.local/state/… by default, when "
+    "installed)."
+)
+
 
 class Refused(click.ClickException):
     """A refusal of the core, shown as click shows its errors."""
@@ -62,7 +68,7 @@ def db_option(func: F) -> F:
         expose_value=False,
         is_eager=True,
         callback=_remember_db,
-        help="SQLite database file (default: $CAPACITY_DB or data/capacity.db).",
+        help=DB_HELP,
     )(func)
 
 
@@ -76,8 +82,8 @@ def json_option(func: F) -> F:
 
 def db_path(ctx: click.Context, *, must_exist: bool = True) -> Path:
     """The database file the command works on: --db (before or after the subcommand),
-    else CAPACITY_DB, else data/capacity.db. With `must_exist`, a file that is not there
-    is an error, not a new database (a mistyped path)."""
+    else CAPACITY_DB, else the default (`store.default_db_path`). With `must_exist`, a
+    file that is not there is an error, not a new database (a mistyped path)."""
     path = Path(ctx.find_root().obj.get("db") or default_db_path())
     if must_exist and not path.exists():
         raise click.ClickException(
@@ -121,7 +127,7 @@ def parse_households(text: str | None) -> tuple[int | tuple[int, ...], ...]:
     type=click.Path(dir_okay=False),
     envvar="CAPACITY_DB",
     default=None,
-    help="SQLite database file (default: $CAPACITY_DB or data/capacity.db).",
+    help=DB_HELP,
 )
 @click.version_option(package_name="capacity-bot")
 @click.pass_context

@@ -13,6 +13,7 @@ that cannot be opened at all is a `DatabaseProblem` naming it. The adapters neve
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 import time
@@ -25,21 +26,35 @@ from capacity import errors
 from capacity.storage import disk, health
 from capacity.storage.schema import migrations
 
+PACKAGE = Path(__file__).resolve().parents[1]
+"""The `capacity` package's directory."""
+
 DEFAULT_BUSY_TIMEOUT = 10.0
 """Seconds a write waits for another writer before giving up (the bot sets ~2 s)."""
 
 
 def data_dir() -> Path:
-    """The bundled data: `data/` in a checkout, `capacity/data/` in an installed wheel."""
-    here = Path(__file__).resolve().parents[1]  # the `capacity` package
-    for candidate in (here / "data", here.parent / "data"):
+    """The bundled data: `capacity/data/` in an installed wheel; in a checkout the same
+    path is a link to the top-level `data/` (or, where links are not kept, `data/` itself)."""
+    for candidate in (PACKAGE / "data", PACKAGE.parent / "data"):
         if (candidate / "kommuner_2024.csv").is_file():
             return candidate
-    raise FileNotFoundError(f"bundled data not found beside {here}")
+    raise FileNotFoundError(f"bundled data not found beside {PACKAGE}")
 
 
 def default_db_path() -> Path:
-    return data_dir() / "capacity.db"
+    """The database when none is named (CAPACITY_DB, --db). In a checkout (an editable
+    install): `data/capacity.db`, as the README's first commands expect. Installed from
+    a wheel, the package's directory is no place to write (it may be read-only, and an
+    upgrade replaces it): `$XDG_STATE_HOME/capacity-bot/capacity.db`, by default
+    `~/.local/state/capacity-bot/capacity.db`."""
+    checkout = PACKAGE.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "data").is_dir():
+        return checkout / "data" / "capacity.db"
+    state = Path(os.environ.get("XDG_STATE_HOME") or "~/.local/state").expanduser()
+    if not state.is_absolute():  # the XDG spec: a relative value is to be ignored
+        state = Path("~/.local/state").expanduser()
+    return state / "capacity-bot" / "capacity.db"
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
