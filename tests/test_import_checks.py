@@ -196,6 +196,46 @@ def test_every_problem_is_counted_and_the_first_twenty_are_kept(moria_document, 
     )
 
 
+NASTY = (None, True, -1, 1.5, 2**70, "", "x", "{", "2020", [1], {"a": 1})
+NASTY_JSON = ("null", "1e999", '["a"]', "[1, [2, [3]]]", '{"a": 1}', "[[]]", "[0]", "[" * 100_000)
+
+
+@pytest.fixture(scope="module")
+def small_document(moria_document) -> Document:
+    """The scenario after Moria with its figures cut to the reported spare places and
+    Oslo's, and their history records: every table there, checked in milliseconds."""
+    document = json.loads(moria_document)
+    tables = document["tables"]
+    tables["figures"] = [
+        f for f in tables["figures"] if f["measure"] == "spare" or f["number"] == "0301"
+    ]
+    kept = {f["change_id"] for f in tables["figures"]}
+    tables["changes"] = [c for c in tables["changes"] if c["id"] in kept or c["entity"] != "figure"]
+    places = {f["number"] for f in tables["figures"]} | {"3001"}
+    tables["crosswalk"] = [c for c in tables["crosswalk"] if c["number_2020"] in places]
+    places |= {c["number_2024"] for c in tables["crosswalk"]}
+    tables["municipalities"] = [m for m in tables["municipalities"] if m["number"] in places]
+    export_checks.check(tables, document["sequences"], "small.json")  # sound as it is
+    return document
+
+
+@pytest.mark.slow  # about a thousand documents checked
+def test_no_value_in_any_column_makes_the_checks_fail_but_as_a_refusal(small_document):
+    tables, sequences = small_document["tables"], small_document["sequences"]
+    tried = refused = 0
+    for table, rows in tables.items():
+        for column in rows[0] if rows else ():
+            for value in NASTY + NASTY_JSON:
+                edited = {**tables, table: [{**rows[0], column: value}, *rows[1:]]}
+                tried += 1
+                try:
+                    export_checks.check(edited, sequences, "fuzzed.json")
+                except errors.InvalidExport as problem:
+                    refused += 1
+                    assert problem.problems and problem.problems[0].table, (table, column)
+    assert tried > 800 and refused > tried * 0.7, (tried, refused)
+
+
 @pytest.mark.slow  # a whole import, and reads after
 def test_overbooking_a_report_confirmed_after_the_assignments_is_imported(moria, tmp_path):
     moria.report_spare("Trondheim", 5, ADMIN, year=2020, force=True)  # "save anyway"

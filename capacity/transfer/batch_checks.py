@@ -25,13 +25,13 @@ from capacity.domain.rules import (
     parse_status,
 )
 from capacity.models import Allocation, Batch, BatchStatus
-from capacity.transfer.row_checks import Found, Problems, Rows, row_id, units, utc_time
+from capacity.transfer.row_checks import Found, Problems, Rows, row_id, text, units, utc_time
 
 
 def check_batches(rows: Rows, found: Found, problems: Problems) -> None:
     for row, values in problems.rows("batches", rows):
         with row.check("name"):
-            name = values.get("name")
+            name = text(values.get("name"), "name")
             if check_text(name, "batch_name", maximum=MAX_NAME_LENGTH) != name:
                 raise ValueError(f"the name {name!r} has spaces the bot never keeps")
         with row.check("persons"):
@@ -64,7 +64,8 @@ def check_allocations(rows: Rows, found: Found, problems: Problems) -> None:
     allocated: dict[int, int] = defaultdict(int)
     booked: dict[tuple[str, int], list[tuple[int, int, datetime]]] = defaultdict(list)
     for row, values in problems.rows("allocations", rows):
-        batch = found.batches.get(values.get("batch_id"))  # type: ignore[arg-type]
+        batch_id = values.get("batch_id")
+        batch = found.batches.get(batch_id) if isinstance(batch_id, int) else None
         with row.check("batch_id"):
             if batch is None:
                 raise ValueError(f"batch {values.get('batch_id')!r} is not in the export")

@@ -34,7 +34,7 @@ from capacity.storage.figures import figure_key
 from capacity.storage.outbox import _alert
 from capacity.storage.repository import ABSENT
 from capacity.transfer.batch_checks import check_allocations, check_batches
-from capacity.transfer.row_checks import Found, Problems, Rows, json_text, row_id, utc_time
+from capacity.transfer.row_checks import Found, Problems, Rows, json_text, row_id, text, utc_time
 
 PLANNING_YEAR = "planning_year"  # the one setting the use cases keep
 # The keys history records are written under, per entity (`figure_key`, `batches.state`,
@@ -74,7 +74,7 @@ def _crosswalk(rows: Rows, found: Found, problems: Problems) -> None:
 def _groups(rows: Rows, found: Found, problems: Problems) -> None:
     for row, values in problems.rows("groups", rows):
         with row.check("name"):
-            name = check_text(values.get("name"), "name", maximum=MAX_NAME_LENGTH)
+            name = check_text(text(values.get("name"), "name"), "name", maximum=MAX_NAME_LENGTH)
             group = Group(name=name, title=values.get("title"), members=())
             found.groups[group.name] = group
 
@@ -124,10 +124,10 @@ def _changes(rows: Rows, found: Found, problems: Problems) -> None:
                 with row.check(column):
                     if value is not None and not (column == "before" and value == ABSENT):
                         check_count(value, measure, maximum=MAX_FIGURE)
-        if row.failed:
-            found.changes[values.get("id")] = None  # type: ignore[index]  # reported once
-        else:
+        if not row.failed:
             found.changes[change.id] = (change.entity, change.key, change.at, change.after)
+        elif isinstance(values.get("id"), int):
+            found.changes[values["id"]] = None  # wrong, and said so: not said again
 
 
 def _figures(rows: Rows, found: Found, problems: Problems) -> None:
@@ -146,11 +146,12 @@ def _figures(rows: Rows, found: Found, problems: Problems) -> None:
                 check_count(value, measure.value, maximum=MAX_FIGURE)
         if row.failed:
             continue
-        record = found.changes.get(values.get("change_id"), ("", "", None, None))
+        change_id = values.get("change_id")
+        record = found.changes.get(change_id) if isinstance(change_id, int) else ("",) * 4
         if record is None:  # its history record is wrong, and said so
             continue
         with row.check("change_id"):
-            entity, key, when, after = record
+            entity, key, when, after = record or ("", "", None, None)
             if (entity, key) != ("figure", figure_key(str(number), year, measure)):
                 raise ValueError(f"history record {values.get('change_id')!r} is not this figure's")
             if after != value:
@@ -173,7 +174,7 @@ def _roles(rows: Rows, found: Found, problems: Problems) -> None:
     for row, values in problems.rows("roles", rows):
         role, number = values.get("role"), values.get("number")
         with row.check("user_id"):
-            check_text(values.get("user_id"), "user_id")
+            check_text(text(values.get("user_id"), "user_id"), "user_id")
         with row.check("granted_at"):
             utc_time(values.get("granted_at"), "granted_at")
         with row.check("role"):

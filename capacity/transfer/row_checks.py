@@ -21,6 +21,7 @@ from capacity.models import Batch, Group, Municipality
 from capacity.reference.geography import Geography, structure_for
 
 MAX_SHOWN = 20
+MAX_WHAT = 200  # characters of a problem's text
 # `core.iso`'s form: UTC, to the microsecond (what lets the reads compare times as text).
 _UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00")
 Rows = Sequence[Mapping[str, Any]]
@@ -43,8 +44,8 @@ class Problems:
 
     def add(self, table: str, row: int, column: str, what: str) -> None:
         self.count += 1
-        if len(self.shown) < MAX_SHOWN:
-            self.shown.append(Problem(table, row, column, what))
+        if len(self.shown) < MAX_SHOWN:  # a text of the file's own, shortened
+            self.shown.append(Problem(table, row, column[:40], what[:MAX_WHAT]))
 
     def rows(self, table: str, rows: Rows) -> Iterator[tuple[Row, Mapping[str, Any]]]:
         """Each row of a table with its checker."""
@@ -132,6 +133,13 @@ class Found:
             raise ValueError(f"no municipality has number {number!r}")
 
 
+def text(value: Any, column: str) -> str:
+    """A column the bot writes as text (the rules' text checks take nothing else)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{column} is {str(value)[:40]!r}, not a text")
+    return value
+
+
 def json_text(value: Any, column: str) -> Any:
     """A column the bot writes as JSON text, read as the reads read it."""
     if value is None:
@@ -140,7 +148,7 @@ def json_text(value: Any, column: str) -> Any:
         raise ValueError(f"{column} is {value!r}, not JSON text")
     try:
         return json.loads(value)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested past parsing
         raise ValueError(f"{column} is not JSON: {value[:40]!r}") from None
 
 
