@@ -41,7 +41,7 @@ from bot.parse import MAX_TEXT, Request, parse
 
 # The kinds of request that only read: the same request over the same data gets the
 # same message.
-QUESTIONS = frozenset({"help", "capacity", "overview", "room", "invalid"})
+QUESTIONS = frozenset({"help", "capacity", "overview", "room", "invalid", "choose"})
 SIZE = 512  # messages; a national overview page is the largest, about 20 KB
 
 

@@ -14,9 +14,10 @@ from typing import Any
 from bot import blocks, plan_blocks
 from bot import capacity_blocks as render
 from bot.blocks import Message
+from bot.i18n import Texts
 from bot.listeners.deps import Deps, actor_from
 from bot.listeners.later import ANSWER_BUDGET, post
-from bot.parse import Request, capacity_text
+from bot.parse import Request, capacity_text, request_text
 from capacity import errors
 from capacity.models import Municipality
 
@@ -54,7 +55,9 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
     if request.kind == "help":
         return blocks.help_message(t)
     if request.kind == "invalid":
-        return blocks.plain(t(request.problem))
+        return blocks.not_understood(t, request.problem, request.word, request.why)
+    if request.kind == "choose":
+        return blocks.choose_message(t, request.word, [_choice(r, t) for r in request.readings])
     if request.kind == "overview":
         overview = service.overview(request.target, request.year, as_of=request.as_of)
         return render.overview_message(overview, t, request.page)
@@ -81,6 +84,17 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
     if request.kind in ("grant", "revoke"):
         return _role(request, deps, user_id, user_name)
     return blocks.help_message(t)
+
+
+def _choice(reading: Request, t: Texts) -> blocks.Choice:
+    """A reading of a number typed, as a button that carries the command on with it."""
+    detail = ""
+    if reading.kind == "report":
+        reason = reading.reason if len(reading.reason) <= 200 else reading.reason[:199] + "…"
+        key = "reading_reason" if reason else "reading_no_reason"
+        detail = t(key, value=t.number(reading.value), reason=reason)
+    redo = blocks.redo_value("capacity", request_text(reading))
+    return blocks.Choice(reading.value or 0, detail, redo)
 
 
 def report(deps: Deps, request: Request, user_id: str, user_name: str, *, force: bool) -> Message:

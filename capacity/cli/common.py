@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from capacity import errors
-from capacity.domain import households
+from capacity.domain import households, numbers
 from capacity.models import Actor
 from capacity.service import Capacity, open_capacity
 from capacity.storage.store import default_db_path
@@ -106,6 +106,13 @@ def service(ctx: click.Context, *, create: bool = False) -> Capacity:
 def actor(by: str | None) -> Actor:
     user = getpass.getuser()
     return Actor(id=f"cli:{user}", name=by or user, trusted=True)
+
+
+def count_argument(words: tuple[str, ...], field: str) -> int:
+    """A count as people write it (`1200`, `"1 200"`, `1.200`), over one argument or the
+    several a shell makes of `1 000` unquoted; a count not understood, or `1,000` (a
+    thousand, or 1 with decimals?), is refused with what was typed and nothing changes."""
+    return numbers.count(" ".join(words), field)
 
 
 def parse_households(text: str | None) -> tuple[int | tuple[int, ...], ...]:

@@ -11,6 +11,7 @@ from capacity.cli.common import (
     actor,
     by_option,
     cli,
+    count_argument,
     db_option,
     db_path,
     json_option,
@@ -82,7 +83,7 @@ def show(
 
 @cli.command("report-spare")
 @click.argument("municipality")
-@click.argument("spare", type=int)
+@click.argument("spare", nargs=-1, required=True)
 @click.option(
     "--source", required=True, help="Where the figure comes from (a letter, an e-mail, a meeting)."
 )
@@ -99,7 +100,7 @@ def show(
 def report_spare(
     ctx: click.Context,
     municipality: str,
-    spare: int,
+    spare: tuple[str, ...],
     source: str,
     by: str | None,
     year: int | None,
@@ -108,13 +109,18 @@ def report_spare(
 ) -> None:
     """Record the spare capacity a municipality reports for a year.
 
+    SPARE is written as people write it: 1200, 1 200 or 1.200 (1,200 is refused: a
+    thousand in English, 1.2 in Norwegian).
+
     Example:
 
         capacity report-spare Trondheim 120 --source "e-mail from the municipality" --by "Kari"
+        capacity report-spare Oslo 1 000 --source "KS letter"
     """
     who = actor(by)
+    value = count_argument(spare, "spare")
     result = service(ctx).report_spare(
-        municipality, spare, who, year=year, source=source, reason=reason, force=force
+        municipality, value, who, year=year, source=source, reason=reason, force=force
     )
     before = number(result.before) if result.before is not None else "none"
     line = result.line
