@@ -212,6 +212,15 @@ def validate_bare(status: int, body: bytes) -> str | None:
 
 BODY = command_body(QUERY, user_id="U_BENCH", user_name="bench")
 BODY_BYTES = BODY.encode()
+EXPECTED = {QUERY: EXPECT, "tempo": "Tempo 2020: KS storbynettverk:"}
+
+
+def use_query(query: str, expect: str | None) -> None:
+    """Send `query` instead of `/capacity Trondheim` (`--query tempo`: the pace)."""
+    global QUERY, EXPECT, BODY, BODY_BYTES
+    QUERY, EXPECT = query, expect or EXPECTED.get(query, query)
+    BODY = command_body(QUERY, user_id="U_BENCH", user_name="bench")
+    BODY_BYTES = BODY.encode()
 
 
 def bodies(count: int) -> list[tuple[str, bytes]]:
@@ -417,7 +426,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--time-limit", type=float, help="stop the whole run after this (s)")
     parser.add_argument("--keep", type=Path, help="keep the database and server logs here")
+    parser.add_argument(
+        "--query",
+        default=QUERY,
+        help="the /capacity text sent (default Trondheim; `tempo` is the network's pace)",
+    )
+    parser.add_argument(
+        "--expect", help="how every bot answer's text starts (default: the query's answer)"
+    )
     args = parser.parse_args(argv)
+    use_query(args.query, args.expect)
     quick = args.quick
     args.requests = args.requests or (300 if quick else 2000)
     args.rss_requests = args.rss_requests or (1500 if quick else 10_000)

@@ -126,7 +126,17 @@ def plain(text: str) -> Message:
 
 
 def help_message(t: Texts) -> Message:
-    return plain(t("help") + "\n" + t("help_files") + "\n" + t("numbers_help"))
+    return plain(
+        "\n".join(
+            (
+                t("help"),
+                t("help_files"),
+                t.text("pace", "help", {}),
+                t.text("rounds", "help", {}),
+                t("numbers_help"),
+            )
+        )
+    )
 
 
 def redo_value(command: str, text: str | None) -> str | None:

@@ -123,6 +123,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         capacity-bot alerts --retry --deliver
     """
     from bot.app import open_service
+    from capacity.domain.rounds import RoundClosed, RoundMessage
     from capacity.models import WeeklySummary
 
     settings = _settings()
@@ -137,7 +138,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         from bot.i18n import Texts
         from capacity.usecases.notify import deliver_due
 
-        notifier = make_notifier(settings, Texts(settings.capacity_language))
+        notifier = make_notifier(settings, Texts(settings.capacity_language), service)
         done = deliver_due(
             service.outbox,
             notifier,
@@ -152,6 +153,10 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         e = alert.event
         if isinstance(e, WeeklySummary):
             what = f"weekly_summary {e.week}: {e.changed} change(s) since {e.since:%Y-%m-%d %H:%M}"
+        elif isinstance(e, RoundMessage):
+            what = f"round_message {e.purpose} «{e.round_name}» {e.name} to {e.user}"
+        elif isinstance(e, RoundClosed):
+            what = f"round_closed «{e.round_name}»: {e.answered} of {e.members} answered"
         else:
             what = (
                 f"{e.kind.value} {e.batch_name or e.scope_title}: {e.persons} vs {e.remaining} left"

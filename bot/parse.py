@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from bot.parse_rounds import ROUND_WORDS
 from capacity.domain.numbers import Count, NotUnderstood, looks_numeric, read_words
+from capacity.domain.rounds import email_address
 from capacity.reference.geography import NATIONAL, NATIONAL_WORDS
 from capacity.reference.names import normalize
 
@@ -32,6 +34,7 @@ REVOKE = {"revoke", "fjern"}
 ROOM = {"room", "ledig"}
 HISTORY = {"history", "historikk", "historie"}
 CHART = {"graf", "chart", "diagram"}  # the same word in Bokmål and Nynorsk
+PACE = {"tempo", "pace"}  # settled against the decision through the year (issue 19)
 EXPORT = {"eksport", "export", "eksporter"}
 PLANNING_YEAR = {"planleggingsår", "planleggingsar", "planning-year", "planningyear", "planår"}
 YEAR_WORDS = {"year", "år", "ar", "aar"}
@@ -57,7 +60,8 @@ class Request:
     """What a coordinator asked for."""
 
     kind: str  # help | capacity | overview | room | report | grant | revoke | history |
-    #            planning_year | chart | export | invalid | choose
+    #            planning_year | chart | export | pace | pace_chart | round | invalid |
+    #            choose
     target: str = ""  # a municipality text, a group name or "norge"
     year: int | None = None
     value: int | None = None
@@ -88,6 +92,8 @@ def parse(text: str | None) -> Request:
         return Request("help", share=share)
     if head in REPORT:
         return _report(tokens[1:], share)
+    if head in ROUND_WORDS:  # collection rounds: the rest is bot.parse_rounds'
+        return Request("round", " ".join(tokens[1:]), share=share)
     if head in GRANT or head in REVOKE:
         return _role("grant" if head in GRANT else "revoke", tokens[1:], share)
     if head in ROOM:
@@ -100,6 +106,8 @@ def parse(text: str | None) -> Request:
         if len(tokens) < 2:
             return _invalid("history_usage", share)
         return Request("history", " ".join(tokens[1:]), share=share)
+    if any(token.lower() in PACE for token in tokens):
+        return _pace([token for token in tokens if token.lower() not in PACE], share)
     if any(token.lower() in CHART for token in tokens):
         return _chart([token for token in tokens if token.lower() not in CHART], share)
     rest, as_of = _moment(tokens)
@@ -116,6 +124,16 @@ def _chart(tokens: list[str], share: bool) -> Request:
     named), the country or a municipality, and a year."""
     rest, year, _ = _year_and_page(tokens)
     return Request("chart", " ".join(rest), year=year, share=share)
+
+
+def _pace(tokens: list[str], share: bool) -> Request:
+    """`tempo [Trondheim | norge | fylke Vestland] [2023]`: the pace through the year of
+    a municipality or a scope (the network when nothing is named); with `graf`, the
+    municipality's chart through the year."""
+    chart = any(token.lower() in CHART for token in tokens)
+    rest, year, page = _year_and_page([token for token in tokens if token.lower() not in CHART])
+    kind = "pace_chart" if chart else "pace"
+    return Request(kind, " ".join(rest), year=year, page=page, share=share)
 
 
 def _export(tokens: list[str], share: bool) -> Request:
@@ -252,24 +270,33 @@ def _planning_year(tokens: list[str], share: bool) -> Request:
 
 
 def _role(kind: str, tokens: list[str], share: bool) -> Request:
-    """`grant @user admin` or `grant @user editor Trondheim`."""
+    """`grant @user admin` or `grant @user editor Trondheim`; the person may be named by
+    e-mail address (plain or Slack's `<mailto:…|…>`), which is looked up before the
+    grant (`bot.directory`)."""
     if len(tokens) < 2:
         return _invalid("grant_usage", share, " ".join(tokens), "word" if tokens else "")
     match = _USER.match(tokens[0])
+    user = match.group(1) if match else email_address(tokens[0])
     role = ROLE_WORDS.get(tokens[1].lower())
-    if not match or not role:
-        return _invalid("grant_usage", share, tokens[0] if not match else tokens[1], "word")
-    return Request(kind, " ".join(tokens[2:]), user=match.group(1), role=role, share=share)
+    if not user or not role:
+        return _invalid("grant_usage", share, tokens[0] if not user else tokens[1], "word")
+    return Request(kind, " ".join(tokens[2:]), user=user, role=role, share=share)
 
 
 # -- back to text ---------------------------------------------------------------------------
 
 
 def capacity_text(request: Request, query: str, number: str) -> str | None:
-    """A `/capacity` change again, with the municipality typed as `query` replaced by
-    `number` (a choice from "did you mean"); None for a question (its buttons show the
-    municipality) or when the request names no such municipality."""
-    if request.target != query or request.kind not in ("report", "grant", "revoke"):
+    """A `/capacity` change (or a pace) again, with the municipality typed as `query`
+    replaced by `number` (a choice from "did you mean"); None for another question (its
+    buttons show the municipality) or when the request names no such municipality."""
+    if request.target != query or request.kind not in (
+        "report",
+        "grant",
+        "revoke",
+        "pace",
+        "pace_chart",
+    ):
         return None
     return request_text(replace(request, target=number))
 
@@ -287,10 +314,14 @@ def request_text(request: Request) -> str | None:
         value = f"{request.value:,}".replace(",", ".")  # 1.900: one word, and never a year
         text = f"rapporter {request.target}{year} {value}" + (f" {reason}" if reason else "")
     elif request.kind in ("grant", "revoke"):
-        text = f"{request.kind} <@{request.user}> {request.role} {request.target}".rstrip()
+        who = request.user if "@" in request.user else f"<@{request.user}>"  # an e-mail
+        text = f"{request.kind} {who} {request.role} {request.target}".rstrip()
     elif request.kind == "room":
         year = f" {request.year}" if request.year is not None else ""
         text = f"ledig {request.value}{year}"
+    elif request.kind in ("pace", "pace_chart"):  # the pace asked for, of the one chosen
+        year = f" {request.year}" if request.year is not None else ""
+        text = f"tempo {request.target}{year}" + (" graf" if request.kind == "pace_chart" else "")
     else:
         return None
     return text + (" del" if request.share else "")

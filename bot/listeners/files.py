@@ -39,6 +39,7 @@ from bot.uploads import Upload, UploadFailed, upload_files, upload_png
 from capacity import errors
 from capacity.charts import render
 from capacity.charts.build import Built, build
+from capacity.charts.pace_build import build_pace
 from capacity.domain.rules import check_year
 from capacity.transfer.exports import export_year
 
@@ -100,9 +101,10 @@ class Files:
         if len(self.later.tasks) >= PENDING:
             await ack(**blocks.plain(t("files_busy")).payload())
             return
+        make = build_pace if request.kind == "pace_chart" else build
         try:
             built = await asyncio.to_thread(
-                build, self.deps.service, request.target, request.year, t.language
+                make, self.deps.service, request.target, request.year, t.language
             )
         except errors.CapacityError as error:
             await ack(**blocks.refusal(error, t, request.year).payload())

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -104,10 +103,6 @@ class Figure(Model):
     source_date: str = ""  # what the source says it is dated: "2020-09", "2023-09-25"
 
 
-Entity = Literal["figure", "batch", "allocation", "role", "setting", "scores"]
-"""What a history record is about: the entities the use cases record changes of."""
-
-
 class Change(Model):
     """An append-only history record: who changed what, when, why, before and after."""
 
@@ -117,7 +112,7 @@ class Change(Model):
     actor_name: str = ""
     source: str = ""
     reason: str = ""
-    entity: Entity
+    entity: str  # figure | batch | allocation | role | setting
     key: str
     before: object = None
     after: object = None

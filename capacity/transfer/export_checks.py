@@ -38,7 +38,9 @@ from capacity.transfer.row_checks import Found, Problems, Rows, json_text, row_i
 
 PLANNING_YEAR = "planning_year"  # the one setting the use cases keep
 # The keys history records are written under, per entity (`figure_key`, `batches.state`,
-# `assignments.reserve`, `access.grant`, `figures.set_planning_year`, `scores`).
+# `assignments.reserve`, `access.grant`, `figures.set_planning_year`, `scores`, `rounds`,
+# `snapshots`). The reads take a figure's and a batch's key apart ("as of"); a record of
+# another entity is read whole, so its name need only be a name.
 KEYS = {
     "figure": re.compile(r"(?P<number>\d{4})/(?P<year>\d{4})/(?P<measure>[a-z_]+)"),
     "batch": re.compile(r"batch/\d{1,16}"),
@@ -46,7 +48,11 @@ KEYS = {
     "role": re.compile(r"user/.+"),
     "setting": re.compile(PLANNING_YEAR),
     "scores": re.compile("scores"),
+    "round": re.compile(r"round/\d{1,16}"),
+    "round_answer": re.compile(r"round/\d{1,16}/\d{4}"),
+    "snapshot": re.compile(r"\d{4}-\d\d-\d\d"),  # the day of IMDi's table
 }
+ENTITY = re.compile(r"[a-z][a-z_]{0,39}")  # what another feature's records are about
 PREVIEW_KINDS = ("plan", "assign", "cancel")
 
 
@@ -113,10 +119,12 @@ def _changes(rows: Rows, found: Found, problems: Problems) -> None:
         if not row.failed:
             with row.check("entity"):
                 change = Change.model_validate({**values, **read})
-        if not row.failed:
+        if not row.failed and change.entity in KEYS:
             key = KEYS[change.entity].fullmatch(change.key)
             if key is None:
                 row.problem("key", f"{change.key[:40]!r} is not the key of a {change.entity}")
+        elif not row.failed and not ENTITY.fullmatch(change.entity):
+            row.problem("entity", f"{change.entity[:40]!r} is not what a record is about")
         if not row.failed and change.entity == "figure":  # what "as of" reads take
             with row.check("key"):
                 measure = Measure(key["measure"]).value  # type: ignore[index]

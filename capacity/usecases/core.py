@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from capacity.domain.clock import Clock, iso, utc_now
-from capacity.domain.events import CapacityExceeded, WeeklySummary
 from capacity.domain.rules import DEFAULT_LOW_RATIO
 from capacity.reference.geography import Geography
 from capacity.storage import outbox, repository
+from capacity.storage.outbox import Event
 from capacity.storage.store import Database, Store
 
 __all__ = ["Clock", "Core", "emit", "iso", "utc_now"]
@@ -42,7 +42,7 @@ class Core:
         self._geography = None
 
 
-def emit(core: Core, db: Database, events: Sequence[CapacityExceeded | WeeklySummary]) -> bool:
+def emit(core: Core, db: Database, events: Sequence[Event]) -> bool:
     """Queue events in the caller's transaction (the outbox); an event whose condition
     was announced before (same key) is not queued again. The adapter's worker is woken
     once the change has committed, never before and never if it rolled back. True when
