@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import listeners
@@ -22,6 +23,7 @@ from bot.pace import Pace
 from bot.round_delivery import PersonDelivery
 from bot.round_tracker import TrackerWorker
 from bot.settings import Settings
+from bot.user_directory import UserDirectory
 from bot.user_language import UserLanguages
 from capacity import Capacity, open_capacity
 from capacity.usecases.notify import OutboxWorker
@@ -111,6 +113,20 @@ def follow_user_locales(app: AsyncApp, settings: Settings) -> None:
         token=settings.slack_bot_token or None, base_url=settings.slack_api_url, timeout=5
     )
     deps.languages = UserLanguages(api, settings.capacity_language)
+
+
+def know_the_workspace(app: AsyncApp, settings: Settings) -> UserDirectory:
+    """The workspace's users' languages from `users.list`, at start and every hour, in a
+    thread (never delaying the start or an answer): call after `follow_user_locales`."""
+    deps: Deps = app.deps  # type: ignore[attr-defined]
+    assert deps.languages is not None
+    client = WebClient(
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],  # Tier 2: waits
+    )
+    return UserDirectory(client, deps.languages).start()
 
 
 def web_client(settings: Settings) -> WebClient:

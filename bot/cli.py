@@ -93,9 +93,10 @@ def serve(http: bool, host: str, port: int) -> None:
     app = create_app(settings)  # a database it cannot serve is refused (see main)
     app.deps.service.health()  # type: ignore[attr-defined]  # as /healthz: writes too
     worker = start_alerts(app, settings)
-    from bot.app import follow_user_locales
+    from bot.app import follow_user_locales, know_the_workspace
 
     follow_user_locales(app, settings)  # each user answered in their Slack locale's language
+    know_the_workspace(app, settings)  # users.list now and hourly, in a thread of its own
     if http:
         from bot.http import serve as serve_http
 

@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.stand_in_users import users_list
+
 
 @dataclass
 class Call:
@@ -63,6 +65,7 @@ class StandIn:
         self.deleted: set[str] = set()
         self.users_info_delay = 0.0
         self.users_info_error = ""
+        self.workspace: list[str] = []  # users.list's members (empty unless a test fills it)
         self.posted: list[dict[str, Any]] = []  # messages that reached the channel
         self._ts = 1_600_000_000.0
         # Uploads: file id -> what files.getUploadURLExternal was told, the bytes received at
@@ -345,6 +348,9 @@ class StandIn:
             if user is None:
                 return {"ok": False, "error": "users_not_found"}
             return {"ok": True, "user": {"id": user, "profile": {"email": body.get("email")}}}
+        if method == "users.list":
+            with self.lock:
+                return users_list(list(self.workspace), dict(self.locales), body)
         if method == "views.publish":
             if not body.get("user_id") or not body.get("view"):
                 return {"ok": False, "error": "invalid_arguments"}

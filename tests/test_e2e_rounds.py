@@ -185,7 +185,7 @@ def test_the_form_refuses_text_where_a_number_goes_and_saves_nothing(run):
     assert view["callback_id"] == "round_answer_modal"
     reply = run.bot.submit(view, {"spare": "sytti"}, user_id="U0OSLO")
     assert reply.json()["response_action"] == "errors"
-    assert "ledig kapasitet må være et helt tall" in reply.json()["errors"]["spare"]
+    assert "«sytti» er ikke et antall" in reply.json()["errors"]["spare"]
     wrong = run.bot.submit(view, {"spare": "10"}, user_id="U0BERGEN")  # not Oslo's editor
     assert "bare redaktørene for Oslo" in wrong.json()["errors"]["spare"]
     service = run.service()
