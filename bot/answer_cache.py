@@ -36,7 +36,7 @@ from bot.parse import Request, parse
 
 # The kinds of request that only read: the same request over the same data gets the
 # same message.
-QUESTIONS = frozenset({"help", "capacity", "overview", "room", "invalid"})
+QUESTIONS = frozenset({"help", "capacity", "overview", "room", "invalid", "choose", "pace"})
 SIZE = 512  # messages; a national overview page is the largest, about 20 KB
 
 
@@ -48,8 +48,14 @@ class _Kept:
 
 
 class AnswerCache:
-    def __init__(self, generation: Callable[[], int], size: int = SIZE) -> None:
+    def __init__(
+        self,
+        generation: Callable[[], int],
+        size: int = SIZE,
+        day: Callable[[], Hashable] | None = None,
+    ) -> None:
         self.generation = generation
+        self.day = day  # answers that say how old a figure is change with the day
         self.size = size
         self._kept: OrderedDict[Hashable, _Kept] = OrderedDict()
         self._lock = threading.Lock()
@@ -60,11 +66,11 @@ class AnswerCache:
     def keeps(request: Request) -> bool:
         return request.kind in QUESTIONS and not request.as_of
 
-    @staticmethod
-    def _key(request: Request, texts: Texts) -> Hashable:
+    def _key(self, request: Request, texts: Texts) -> Hashable:
         # `share` decides only where the answer goes, not what it says
         asked = replace(request, share=False) if request.share else request
-        return (asked, texts.language, texts.alert_channel)
+        day = self.day() if self.day is not None else None
+        return (asked, texts.language, texts.alert_channel, day)
 
     def _valid(self, key: Hashable, generation: int) -> _Kept | None:
         """The entry under `key` if it was made at `generation` (call with the lock)."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import listeners
 from bot.home_refresh import HomeRefresher
@@ -17,7 +19,11 @@ from bot.listeners.deps import Deps
 from bot.listeners.later import SLACK_TIMEOUT
 from bot.metrics import Metrics
 from bot.notifier import SlackNotifier
+from bot.pace import Pace
+from bot.round_delivery import PersonDelivery
+from bot.round_tracker import TrackerWorker
 from bot.settings import Settings
+from bot.user_directory import UserDirectory
 from bot.user_language import UserLanguages
 from bot.web_api import MeteredAsyncWebClient, MeteredWebClient
 from capacity import Capacity, open_capacity
@@ -32,6 +38,7 @@ LOCAL_SECRET = "local-only-signing-secret"  # noqa: S105 - `ask` signs its own r
 def open_service(settings: Settings) -> Capacity:
     return open_capacity(
         settings.capacity_db,
+        clock=settings.clock,
         low_ratio=settings.capacity_low_ratio,
         busy_timeout=settings.capacity_busy_timeout_ms / 1000,
     )
@@ -57,11 +64,13 @@ class SingleTokenAuthorize(AsyncAuthorize):
 
 
 class CapacityApp(AsyncApp):
-    """The Bolt app, carrying what its listeners and its edges need (`deps`), typed."""
+    """The Bolt app, carrying what its listeners and its edges need (`deps`), typed, and
+    the rounds' tracker when this process runs it (`start_alerts`)."""
 
     def __init__(self, deps: Deps, **options: Any) -> None:
         super().__init__(**options)
         self.deps = deps
+        self.round_tracker: TrackerWorker | None = None
 
 
 def create_app(settings: Settings, service: Capacity | None = None) -> CapacityApp:
@@ -77,7 +86,12 @@ def create_app(settings: Settings, service: Capacity | None = None) -> CapacityA
     the bot token instead of letting it call `auth.test` on the first request."""
     service = service or open_service(settings)
     texts = Texts(settings.capacity_language, alert_channel=bool(settings.capacity_alert_channel))
-    deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url)
+    deps = Deps(
+        service=service,
+        texts=texts,
+        api_url=settings.slack_api_url,
+        stale_days=settings.capacity_stale_days,
+    )
     client = MeteredAsyncWebClient(
         metrics=deps.metrics, base_url=settings.slack_api_url, timeout=int(SLACK_TIMEOUT)
     )
@@ -126,17 +140,69 @@ def follow_user_locales(app: CapacityApp, settings: Settings) -> None:
     deps.languages = UserLanguages(api, settings.capacity_language)
 
 
-def make_notifier(
-    settings: Settings, texts: Texts, metrics: Metrics | None = None
-) -> SlackNotifier:
+def know_the_workspace(app: CapacityApp, settings: Settings) -> UserDirectory:
+    """The workspace's users' languages from `users.list`, at start and every hour, in a
+    thread (never delaying the start or an answer): call after `follow_user_locales`."""
+    deps = app.deps
+    assert deps.languages is not None
     client = MeteredWebClient(
+        metrics=deps.metrics,
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],  # Tier 2: waits
+    )
+    return UserDirectory(client, deps.languages).start()
+
+
+def web_client(settings: Settings, metrics: Metrics | None = None) -> MeteredWebClient:
+    """The Web API client of the outbox and the tracker (worker threads), its calls
+    counted in `metrics` (the app's, for GET /metrics)."""
+    return MeteredWebClient(
         metrics=metrics or Metrics(),
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=5,
         retry_handlers=[],  # retries are the outbox's, with backoff, across restarts
     )
-    return SlackNotifier(client, settings.capacity_alert_channel, texts)
+
+
+def make_pace(settings: Settings) -> Pace:
+    """Slack's rate limits for what the bot sends by itself (`bot.pace`)."""
+    rate = settings.capacity_post_rate
+    return Pace({"chat.postMessage": rate, "conversations.open": rate, "chat.update": 50 / 60})
+
+
+def make_notifier(
+    settings: Settings,
+    texts: Texts,
+    service: Capacity | None = None,
+    pace: Pace | None = None,
+    metrics: Metrics | None = None,
+) -> SlackNotifier:
+    """Alerts to the channel; with `service`, a round's direct messages too."""
+    client = web_client(settings, metrics)
+    pace = pace or make_pace(settings)
+    persons = PersonDelivery(client, service, texts, pace) if service is not None else None
+    return SlackNotifier(client, settings.capacity_alert_channel, texts, persons=persons, pace=pace)
+
+
+def every(*jobs: Callable[[], object] | None) -> Callable[[], None]:
+    """Run each job at each poll; one failing does not hold up the others."""
+
+    def run() -> None:
+        failed: list[Exception] = []
+        for job in jobs:
+            if job is None:
+                continue
+            try:
+                job()
+            except Exception as error:
+                failed.append(error)
+        if failed:
+            raise failed[0]
+
+    return run
 
 
 def weekly_summaries(service: Capacity, settings: Settings) -> WeeklySummaries | None:
@@ -156,15 +222,29 @@ def start_alerts(app: CapacityApp, settings: Settings) -> OutboxWorker | None:
         log.warning("CAPACITY_ALERT_CHANNEL is not set: alerts wait in the outbox")
         return None
     deps = app.deps
+    pace = make_pace(settings)
     worker = OutboxWorker(
         deps.service.outbox,
-        make_notifier(settings, deps.texts, deps.metrics),
+        make_notifier(settings, deps.channel_texts, deps.service, pace, deps.metrics),
         poll_seconds=settings.capacity_alert_poll,
         lease_seconds=settings.capacity_alert_lease,
         backoff_max=settings.capacity_alert_retry_max,
-        schedule=weekly_summaries(deps.service, settings),
+        schedule=every(
+            weekly_summaries(deps.service, settings),
+            deps.service.round_reminders(settings.reminders),
+        ),
     )
     deps.service.on_alert_queued = worker.wake
+    # each round's tracker message in the channel, from this process's thread
+    app.round_tracker = TrackerWorker(
+        deps.service,
+        web_client(settings, deps.metrics),
+        settings.capacity_alert_channel,
+        deps.channel_texts,
+        pace,
+        interval=settings.capacity_tracker_interval,
+        poll=settings.capacity_alert_poll,
+    ).start()
     return worker.start()
 
 

@@ -105,6 +105,13 @@ def input_block(
     }
 
 
+def count_input(t: Texts) -> dict[str, Any]:
+    """A form's field for a count: a text input, so that the count is typed as people
+    write it (`1 000`, `1.000`) and read by `capacity.domain.numbers` when the form is sent."""
+    placeholder = {"type": "plain_text", "text": t.plain("count_placeholder")}
+    return {"type": "plain_text_input", "max_length": 30, "placeholder": placeholder}
+
+
 def button(text: str, action_id: str, value: str) -> dict[str, Any]:
     return {
         "action_id": _limit("action_id", action_id, MAX_ID),
@@ -119,7 +126,17 @@ def plain(text: str) -> Message:
 
 
 def help_message(t: Texts) -> Message:
-    return plain(t("help") + "\n" + t("help_files"))
+    return plain(
+        "\n".join(
+            (
+                t("help"),
+                t("help_files"),
+                t.text("pace", "help", {}),
+                t.text("rounds", "help", {}),
+                t("numbers_help"),
+            )
+        )
+    )
 
 
 def redo_value(command: str, text: str | None) -> str | None:
@@ -179,7 +196,61 @@ def _show_button(municipality: Municipality, year: int | None) -> dict[str, Any]
     )
 
 
-FULL_REFUSALS = {"permission", "busy"}  # texts that say "nothing was changed" themselves
+# Texts that say "nothing was changed" themselves.
+FULL_REFUSALS = {"permission", "busy", "disk_full", "read_only", "write_failed"}
+
+
+def not_understood(
+    t: Texts, usage: str, word: str = "", why: str = "", readings: tuple[int, ...] = ()
+) -> Message:
+    """A command not understood: what was not (the words as typed, and for a number
+    how it is no count, or its `readings`), then what a valid form looks like (the
+    usage text `usage`). Nothing was asked of the core, so nothing was changed."""
+    lines = []
+    if why in ("word", "no_count"):
+        lines.append(t("not_understood" if why == "word" else "no_count", word=word))
+    elif why:  # a count: the refusal that says how it is not one
+        refused = t.refusal(errors.InvalidInput(why, typed=word, readings=readings))
+        lines.append(t("invalid", message=Safe(refused.rstrip("."))))
+    lines.append(t(usage))
+    return plain("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One reading of a number typed: its value; what else the reading makes of the
+    command, as mrkdwn (a report's reason; "" when nothing); and the value of the
+    button that carries the command on with it (None when it does not fit a button)."""
+
+    value: int
+    detail: str
+    redo: str | None
+
+
+def choose_message(t: Texts, typed: str, choices: list[Choice]) -> Message:
+    """A number that reads more than one way (`1,000`, or `50 100` before a reason):
+    each reading as a button (the number) that carries the command on with it, and
+    what else it makes of the command (escaped, in the text: a button's label is plain).
+    Nothing is saved until one is chosen; a comma with one whole reading (`1,500`) asks
+    "did you mean"."""
+    if len(choices) == 1:
+        intro = t("choose_comma", typed=typed, value=t.number(choices[0].value))
+    else:
+        intro = t("choose_count", typed=typed)
+    if any(choice.redo is None for choice in choices):  # too long to carry on: type again
+        readings = tuple(choice.value for choice in choices)
+        code = "count_ambiguous" if len(readings) > 1 else "count_comma"
+        text = t.refusal(errors.InvalidInput(code, typed=typed, readings=readings))
+        return plain(t("invalid", message=Safe(text.rstrip("."))))
+    details = [f"• {choice.detail}" for choice in choices if choice.detail]
+    text = "\n".join([intro, *details])
+    buttons = [
+        button(t.plain.number(choice.value), f"{REDO_ACTION}:reading{i}", choice.redo or "")
+        for i, choice in enumerate(choices[:MAX_BUTTONS])
+    ]
+    return Message(
+        text=text.replace("*", ""), blocks=[section_block(text), actions_block(buttons, "readings")]
+    ).check()
 
 
 def refusal(

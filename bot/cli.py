@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from importlib.resources import files
 
 import click
 
+from bot.probe import PORT, probe
 from bot.settings import SettingsError, load_settings
 
 
@@ -65,7 +67,7 @@ def ask(text: tuple[str, ...], language: str | None, db: str | None, as_json: bo
     "--http", "http", is_flag=True, help="Serve HTTP (POST /slack/events) instead of Socket Mode."
 )
 @click.option("--host", default="0.0.0.0", show_default=True)
-@click.option("--port", type=int, default=3000, show_default=True)
+@click.option("--port", type=int, default=PORT, show_default=True)
 @click.option(
     "--health-port",
     type=click.IntRange(1, 65535),
@@ -96,10 +98,12 @@ def serve(http: bool, host: str, port: int, health_port: int | None) -> None:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
     app = create_app(settings)  # a database it cannot serve is refused (see main)
+    app.deps.service.health()  # as /healthz: writes too
     worker = start_alerts(app, settings)
-    from bot.app import follow_user_locales
+    from bot.app import follow_user_locales, know_the_workspace
 
     follow_user_locales(app, settings)  # each user answered in their Slack locale's language
+    know_the_workspace(app, settings)  # users.list now and hourly, in a thread of its own
     if http:
         from bot.http import serve as serve_http
 
@@ -128,6 +132,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         capacity-bot alerts --retry --deliver
     """
     from bot.app import open_service
+    from capacity.domain.rounds import RoundClosed, RoundMessage
     from capacity.models import WeeklySummary
 
     settings = _settings()
@@ -142,7 +147,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         from bot.i18n import Texts
         from capacity.usecases.notify import deliver_due
 
-        notifier = make_notifier(settings, Texts(settings.capacity_language))
+        notifier = make_notifier(settings, Texts(settings.capacity_language), service)
         done = deliver_due(
             service.outbox,
             notifier,
@@ -157,6 +162,10 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         e = alert.event
         if isinstance(e, WeeklySummary):
             what = f"weekly_summary {e.week}: {e.changed} change(s) since {e.since:%Y-%m-%d %H:%M}"
+        elif isinstance(e, RoundMessage):
+            what = f"round_message {e.purpose} «{e.round_name}» {e.name} to {e.user}"
+        elif isinstance(e, RoundClosed):
+            what = f"round_closed «{e.round_name}»: {e.answered} of {e.members} answered"
         else:
             what = (
                 f"{e.kind.value} {e.batch_name or e.scope_title}: {e.persons} vs {e.remaining} left"
@@ -245,6 +254,38 @@ def summary(now: bool, dry_run: bool, language: str | None, as_json: bool) -> No
         click.echo(f"Also delivered {done.sent - 1} other due alert(s)")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where the bot listens.")
+@click.option("--port", type=int, default=PORT, show_default=True)
+@click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to wait.")
+def health(host: str, port: int, timeout: float) -> None:
+    """Ask a bot serving HTTP (`serve --http`) whether it can serve: GET /healthz. Prints
+    its answer and exits 0 when it is healthy; 1, with the reason, when it answers 503
+    (the database cannot be served) or does not answer. The container's health check.
+
+    Example:
+
+        capacity-bot health --port 3000
+    """
+    found = probe(host, port, timeout)
+    click.echo(found.said, err=not found.ok)
+    if not found.ok:
+        raise SystemExit(1)
+
+
+@cli.command()
+def manifest() -> None:
+    """Print the Slack app manifest this version needs (Socket Mode), to create or
+    update the app at api.slack.com/apps. For HTTP mode, set `socket_mode_enabled:
+    false` and the request URLs to https://<your host>/slack/events.
+
+    Example:
+
+        capacity-bot manifest > manifest.yml
+    """
+    click.echo(files("bot").joinpath("manifest.yml").read_text(encoding="utf-8"), nl=False)
+
+
 def main() -> None:
     from capacity.errors import CapacityError
 
@@ -252,6 +293,7 @@ def main() -> None:
         cli()
     except KeyboardInterrupt:
         sys.exit(130)
-    except CapacityError as error:  # a database it cannot serve: damaged, of a newer schema
+    except CapacityError as error:  # a database it cannot serve: damaged, of a newer
+        # schema, not writable (the disk full, a read-only directory): one line, no traceback
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)

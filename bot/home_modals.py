@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks import input_block
+from bot.blocks import count_input, input_block
 from bot.i18n import Texts
 from capacity.domain.rules import MAX_YEAR, MIN_YEAR
 from capacity.models import Batch, Municipality
@@ -51,7 +51,7 @@ def report_modal(t: Texts, year: int, places: list[Municipality]) -> dict[str, A
                     "max_value": str(MAX_YEAR),
                 },
             ),
-            input_block("figure", p("field_figure"), {**number, "min_value": "0"}),
+            input_block("figure", p("field_figure"), count_input(t)),  # typed as written
             input_block(
                 "reason",
                 p("field_reason"),

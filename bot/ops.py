@@ -1,8 +1,10 @@
 """`GET /healthz` and `GET /metrics`, for whoever runs the bot, in both run modes.
 
 `/healthz` answers `200 {"ok": true}` when the bot can serve: the database opens, its
-schema is the one this version knows, a read succeeds (`Capacity.health`), and, in
-Socket Mode, the WebSocket to Slack is connected; else `503 {"ok": false, "reason": …}`.
+schema is the one this version knows, a read succeeds and a write would
+(`Capacity.health`), and, in Socket Mode, the WebSocket to Slack is connected; else
+`503 {"ok": false, "check": …, "reason": …}`, `check` naming what failed (open,
+database, write, or socket).
 `/metrics` answers the metrics (`bot.metrics`) in Prometheus' text format.
 
 Neither needs Slack's signature, and neither says anything of a token, a user's text or
@@ -23,11 +25,11 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.listeners.deps import Deps
+from bot.probe import HEALTH
 from capacity import errors
 
 log = logging.getLogger("bot.ops")
 
-HEALTH = "/healthz"
 METRICS = "/metrics"
 PATHS = (HEALTH, METRICS)
 JSON = "application/json"
@@ -60,15 +62,15 @@ class Ops:
     async def health(self) -> Reply:
         try:
             await asyncio.to_thread(self.deps.service.health)
-        except errors.CapacityError as problem:
-            return _unhealthy(str(problem))
+        except errors.CapacityError as problem:  # the check that failed (open, database,
+            return _unhealthy(str(problem), problem.facts.get("check", "database"))  # write)
         except Exception as problem:  # not foreseen: still a 503, and the log has it
             log.exception("Health check failed")
             return _unhealthy(f"health check failed: {type(problem).__name__}")
         if self.connected is not None:
             why = await self.connected()
             if why:
-                return _unhealthy(why)
+                return _unhealthy(why, "socket")
         return Reply(200, b'{"ok": true}', JSON)
 
     async def metrics(self, accept: str = "") -> Reply:
@@ -76,8 +78,13 @@ class Ops:
         return Reply(200, body, content_type)
 
 
-def _unhealthy(reason: str) -> Reply:
-    return Reply(503, json.dumps({"ok": False, "reason": reason}).encode(), JSON)
+def _unhealthy(reason: str, check: str | None = None) -> Reply:
+    """503 with why; `check` names the check that failed, when one did."""
+    body: dict[str, object] = {"ok": False}
+    if check is not None:
+        body["check"] = check
+    body["reason"] = reason
+    return Reply(503, json.dumps(body).encode(), JSON)
 
 
 class OpsServer:

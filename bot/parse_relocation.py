@@ -6,6 +6,11 @@ Keywords are accepted in Bokmål, Nynorsk and English whatever the reply languag
 `liste`/`list`, `vis`/`show`, `avlys`/`cancel`, `ankommet`/`ankome`/`arrived`,
 `bosatt`/`busett`/`settled`, `familier`/`familiar`/`hushald`/`families`, `år`/`year`,
 `omfang`/`scope`; `del`/`share` first or last shows the answer in the channel.
+
+Persons are counts as people type them (`capacity.domain.numbers`): `ny "Moria 2020" 1 000`,
+`tildel "Moria 2020" Oslo 1.000, Bergen 6`. A comma between digits belongs to a number
+(`1,000`, asked about; `1,5`, not understood), a comma elsewhere separates
+municipalities, and households keep their commas (`familier 5,4+3,6`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,14 @@ import shlex
 from dataclasses import dataclass, replace
 
 from capacity.domain.households import parse as parse_households
+from capacity.domain.numbers import (
+    Ambiguous,
+    Count,
+    NotUnderstood,
+    looks_numeric,
+    read_last,
+    read_words,
+)
 
 MAX_TEXT = 2000
 MAX_HOUSEHOLDS = 500
@@ -56,7 +69,8 @@ FAMILIES = {
 YEAR_WORDS = {"year", "år", "ar", "aar"}
 SCOPE_WORDS = {"scope", "omfang"}
 _YEAR = re.compile(r"^(19|20|21)[0-9][0-9]$")
-_COUNT = re.compile(r"[0-9]{1,6}")
+_GROUP_SPACE = re.compile(r"(?<=[0-9])[\u00a0\u202f](?=[0-9])")  # 1\u00a0000: 1 000
+_TARGETS = re.compile(r"(?<![0-9]),|,(?![0-9])")  # `Oslo 10, Bergen 6`; not `1,000`
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'"})
 
 Household = int | tuple[int, ...]  # a household, or linked households (4+3)
@@ -67,8 +81,9 @@ class Relocation:
     """A `/relocation` request."""
 
     kind: str  # modal | help | new | assign | plan | release | list | show | status | invalid
+    #            | choose
     name: str = ""
-    persons: int | None = None
+    persons: int | None = None  # a batch's; an assignment's (of several: a reading's choice)
     households: tuple[Household, ...] = ()
     year: int | None = None
     scope: str | None = None
@@ -80,6 +95,9 @@ class Relocation:
     allocation: int | None = None
     page: int = 1
     share: bool = False
+    word: str = ""  # what was not understood (invalid), or read two ways (choose), as typed
+    why: str = ""  # how `word` was not understood: a count refusal's code, or "word"
+    readings: tuple[Relocation, ...] = ()  # kind "choose": the request as each reading makes it
 
 
 def households(text: str) -> tuple[Household, ...] | None:
@@ -95,7 +113,7 @@ def households_text(sizes: tuple[Household, ...]) -> str:
 
 
 def parse_relocation(text: str | None) -> Relocation:
-    text = (text or "")[:MAX_TEXT].translate(_QUOTES).strip()
+    text = _GROUP_SPACE.sub(" ", (text or "")[:MAX_TEXT].translate(_QUOTES)).strip()
     if not text:
         return Relocation("modal")
     try:
@@ -110,7 +128,10 @@ def parse_relocation(text: str | None) -> Relocation:
     if not tokens:
         return Relocation("invalid", problem="relocation_usage")
     request = _parse(tokens[0].lower(), tokens[1:])
-    return replace(request, share=share) if share else request
+    if not share:
+        return request
+    readings = tuple(replace(reading, share=True) for reading in request.readings)
+    return replace(request, share=True, readings=readings)
 
 
 def _parse(head: str, rest: list[str]) -> Relocation:
@@ -135,7 +156,16 @@ def _parse(head: str, rest: list[str]) -> Relocation:
         return _new(rest)
     if head in ASSIGN:
         return _assign(rest)
-    return Relocation("invalid", problem="relocation_usage")
+    known = HELP | LIST | SHOW | PLAN | STATUS_WORDS.keys()
+    return _invalid() if head in known else _invalid(head)  # a known word, used wrongly
+
+
+def _invalid(word: str = "", why: str = "word", problem: str = "relocation_usage") -> Relocation:
+    return Relocation("invalid", problem=problem, word=word[:100], why=why if word else "")
+
+
+def _choose(request: Relocation, reading: Ambiguous, made: list[Relocation]) -> Relocation:
+    return replace(request, kind="choose", word=reading.typed, readings=tuple(made))
 
 
 def _options(tokens: list[str]) -> tuple[list[str], dict[str, str]] | None:
@@ -176,25 +206,29 @@ def _split(
 
 
 def _new(tokens: list[str]) -> Relocation:
+    """`ny "Moria 2020" 1 000 [familier 5,4] [år 2020] [omfang storbynettverket]`."""
     split = _split(tokens, {"families", "year", "scope"})
     if isinstance(split, Relocation):
         return split
     head, options, sizes = split
-    if len(head) != 2 or not _COUNT.fullmatch(head[1]):
-        return Relocation("invalid", problem="relocation_usage")
+    if len(head) < 2:
+        return _invalid()
+    if not looks_numeric(head[1]):
+        return _invalid(" ".join(head[1:]), "count_format")
+    reading = read_words(head, 1)
+    if isinstance(reading, NotUnderstood):
+        return _invalid(reading.typed, reading.problem)
+    if reading.end < len(head):
+        return _invalid(" ".join(head[reading.end :]))
     year = None
     if "year" in options:
         if not _YEAR.match(options["year"]):
             return Relocation("invalid", problem="bad_year")
         year = int(options["year"])
-    return Relocation(
-        "new",
-        name=head[0],
-        persons=int(head[1]),
-        households=sizes,
-        year=year,
-        scope=options.get("scope"),
-    )
+    made = Relocation("new", name=head[0], households=sizes, year=year, scope=options.get("scope"))
+    if isinstance(reading, Count):
+        return replace(made, persons=reading.value)
+    return _choose(made, reading, [replace(made, persons=r.value) for r in reading.readings])
 
 
 def _assign(tokens: list[str]) -> Relocation:
@@ -205,29 +239,59 @@ def _assign(tokens: list[str]) -> Relocation:
         return split
     head, _, sizes = split
     if len(head) < 2:
-        return Relocation("invalid", problem="relocation_usage")
-    segments = [s.split() for s in " ".join(head[1:]).split(",")]
-    if len(segments) > 1:
-        if sizes or len(segments) > MAX_TARGETS:
-            return Relocation("invalid", problem="relocation_usage")
-        if not all(len(s) >= 2 and _COUNT.fullmatch(s[-1]) for s in segments):
-            return Relocation("invalid", problem="relocation_usage")
-        targets = tuple((" ".join(s[:-1]), int(s[-1])) for s in segments)
-        return Relocation("assign", name=head[0], targets=targets)
-    words = segments[0]
-    persons = None
-    if len(words) >= 2 and _COUNT.fullmatch(words[-1]):
-        persons = int(words.pop())
-    if not words or (persons is None and not sizes):
-        return Relocation("invalid", problem="relocation_usage")
-    place = " ".join(words)
+        return _invalid()
+    segments = [s.split() for s in _TARGETS.split(" ".join(head[1:]))]
+    if len(segments) > 1 and (sizes or len(segments) > MAX_TARGETS):
+        return _invalid()
+    targets: list[tuple[str, Count | Ambiguous | None]] = []
+    for words in segments:
+        found = read_last(words)
+        if found is None:  # no count, or words after it
+            if len(segments) > 1 or not sizes or any(looks_numeric(w) for w in words):
+                return _invalid(" ".join(words) or ",")
+            targets.append((" ".join(words), None))
+            continue
+        reading, start = found
+        if isinstance(reading, NotUnderstood):
+            return _invalid(reading.typed, reading.problem)
+        targets.append((" ".join(words[:start]), reading))
+    return _assignment(head[0], targets, sizes)
+
+
+def _assignment(
+    name: str, targets: list[tuple[str, Count | Ambiguous | None]], sizes: tuple[Household, ...]
+) -> Relocation:
+    """The assignment of `targets` (places with their persons as read). A number with
+    two readings makes it a `choose` request, one assignment per reading; two such
+    numbers are not guessed at: the first is named, to be typed again."""
+    unclear = [(i, r) for i, (_, r) in enumerate(targets) if isinstance(r, Ambiguous)]
+    if len(unclear) > 1:
+        first = unclear[0][1]
+        code = "count_ambiguous" if len(first.readings) > 1 else "count_comma"
+        values = tuple(Relocation("assign", persons=r.value) for r in first.readings)
+        return replace(_invalid(first.typed, code), readings=values)
+    if unclear:
+        i, reading = unclear[0]
+        place = targets[i][0]
+        made = [  # each reading's persons beside its targets: the choice's label
+            replace(
+                _assignment(name, [*targets[:i], (place, r), *targets[i + 1 :]], sizes),
+                persons=r.value,
+            )
+            for r in reading.readings
+        ]
+        return _choose(made[0], reading, made)
+    persons = tuple((place, r.value if isinstance(r, Count) else None) for place, r in targets)
+    if len(persons) > 1:
+        return Relocation("assign", name=name, targets=persons)
+    place, count = persons[0]
     return Relocation(
         "assign",
-        name=head[0],
+        name=name,
         municipality=place,
-        persons=persons,
+        persons=count,
         households=sizes,
-        targets=((place, persons),),
+        targets=persons,
     )
 
 
@@ -243,11 +307,29 @@ def relocation_text(request: Relocation, query: str, number: str) -> str | None:
     (a choice from "did you mean"); None when the request names no such municipality."""
     if request.kind != "assign":
         return None
-    targets = [(number if place == query else place, persons) for place, persons in request.targets]
-    if targets == list(request.targets):
+    targets = tuple((number if place == query else place, n) for place, n in request.targets)
+    if targets == request.targets:
         return None
-    parts = [f"{place} {persons}" if persons is not None else place for place, persons in targets]
-    text = f"tildel {_quoted(request.name)} " + ", ".join(parts)
-    if request.households:
-        text += " familier " + households_text(request.households)
+    return request_text(replace(request, targets=targets))
+
+
+def request_text(request: Relocation) -> str | None:
+    """The text that asks for `request` and reads back as exactly it (persons in digits
+    alone): what a button that carries the command on runs. New batches and
+    assignments; None for the rest."""
+    if request.kind == "assign":
+        parts = [f"{place} {n}" if n is not None else place for place, n in request.targets]
+        text = f"tildel {_quoted(request.name)} " + ", ".join(parts)
+        if request.households:
+            text += " familier " + households_text(request.households)
+    elif request.kind == "new":
+        text = f"ny {_quoted(request.name)} {request.persons}"
+        if request.households:
+            text += " familier " + households_text(request.households)
+        if request.year is not None:
+            text += f" år {request.year}"
+        if request.scope:
+            text += f" omfang {request.scope}"
+    else:
+        return None
     return text + (" del" if request.share else "")

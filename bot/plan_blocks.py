@@ -327,8 +327,9 @@ def cancel_preview(preview: CancelPreview, t: Texts) -> Message:
 # -- room for a household -------------------------------------------------------------------
 
 
-def room_message(year: int, size: int, rooms: list[Room], t: Texts) -> Message:
-    """Where a household of `size` fits, most room first."""
+def room_message(year: int, persons: int, rooms: list[Room], t: Texts) -> Message:
+    """Where a household of `persons` fits, most room first."""
+    size = t.number(persons)  # 1 000, as the language writes it
     if not rooms:
         return Message(
             text=t("room_none", size=size, year=year),
@@ -338,8 +339,8 @@ def room_message(year: int, size: int, rooms: list[Room], t: Texts) -> Message:
     rows = [f"{t('col_municipality'):<{width}} {t('col_remaining'):>6}"]
     rows += [f"{escape(r.name):<{width}} {t.number(r.remaining):>6}" for r in rooms[:ROOMS_LISTED]]
     blocks = [
-        header_block(t.plain("room_title", size=size, year=year)),
-        section_block(t("room_intro", count=len(rooms), size=size, year=year)),
+        header_block(t.plain("room_title", size=t.plain.number(persons), year=year)),
+        section_block(t("room_intro", count=t.number(len(rooms)), size=size, year=year)),
         section_block("```\n" + "\n".join(rows) + "\n```"),
     ]
     if len(rooms) > ROOMS_LISTED:

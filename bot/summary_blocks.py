@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from bot.blocks import Message, context_block, header_block, section_block
 from bot.i18n import Safe, Texts
+from bot.round_blocks import summary_blocks as round_lines
 from capacity.models import SummaryChange, SummaryLine, WeeklySummary
+from capacity.texts.pace import network_line
 from capacity.usecases.summary import week_of
 
 MAX_LINES = 25
@@ -49,6 +51,11 @@ def _change(change: SummaryChange, t: Texts) -> str:
             what = t("summary_batch_new", batch=str(change.after.get("name", "")))
         else:
             what = t("summary_batch_status", status=t.status(str(change.after.get("status"))))
+    elif change.entity == "snapshot" and isinstance(change.after, dict):
+        what = t.text("pace", "summary_snapshot", {
+            "date": t.short_date(change.key), "year": change.after.get("year", ""),
+            "count": t.number(change.after.get("changed")),
+        })  # fmt: skip
     elif change.entity == "setting":
         before = "–" if change.before is None else str(change.before)
         what = t("summary_setting", before=before, after=str(change.after))
@@ -67,6 +74,8 @@ def summary_message(summary: WeeklySummary, t: Texts) -> Message:
                 spare=t.number(spare))]  # fmt: skip
     status += [_room(line, t) for line in summary.network]
     blocks = [header_block(title[:150]), section_block("\n".join(status)[:3000])]
+    if summary.pace is not None:  # the network's pace through the year, in one line
+        blocks.append(context_block(network_line(t, summary.pace)))
     if summary.changes:
         changes = [_change(change, t) for change in summary.changes[-MAX_LINES:]]
         count = 1 if summary.changed == 1 else t.number(summary.changed)  # 1: "1 endring"
@@ -74,6 +83,7 @@ def summary_message(summary: WeeklySummary, t: Texts) -> Message:
         blocks.append(section_block((f"*{heading}*\n" + "\n".join(changes))[:3000]))
     else:
         blocks.append(section_block(t("summary_no_changes", since=t.date(summary.since))))
+    blocks.extend(round_lines(summary.rounds, t))  # open collection rounds
     if summary.alerts:
         kinds = ", ".join(
             f"{t.alert_kind(kind)}: {count}" for kind, count in summary.alerts.items()

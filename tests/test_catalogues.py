@@ -130,14 +130,97 @@ def test_command_examples_use_the_same_commands():
                 assert text.count(command) == nb[key].count(command), f"{language} {key}"
 
 
+def forms(text: str) -> list[tuple[str, str]]:
+    """The plural forms of a text: (the count's name, "one|other") for each."""
+    return [
+        (name, spec)
+        for _, name, spec, _ in string.Formatter().parse(text)
+        if name is not None and spec
+    ]
+
+
 @pytest.mark.parametrize("language", languages())
 def test_every_text_is_a_valid_template(language):
+    catalogue = Catalogue(language)
     for key, text in texts(load(language)).items():
         if key in DATE_PATTERNS:
             continue
         names = placeholders(text)  # raises on a stray brace
         assert all(name.isidentifier() for name in names), f"{language} {key}: {names}"
-        text.format(**dict.fromkeys(names, "x"))
+        for _, spec in forms(text):  # the only format spec: a word's two forms
+            one, bar, other = spec.partition("|")
+            assert bar and one and other and "|" not in other, f"{language} {key}: {spec}"
+        for count in (1, 2):
+            catalogue.fill(text, {name: catalogue.number(count) for name in names})
+
+
+# Words whose form follows a count before them ("1 ledig plass", "2 ledige plasser"),
+# in every form, per language: a text that shows a count right before one of them
+# writes both forms (`{n} {n:ledig plass|ledige plasser}`).
+COUNTED = {
+    "nb": "plass plasser person personer kommune kommuner tildeling tildelinger gruppe "
+    "grupper familie familier husholdning husholdninger endring endringer feil rad rader "
+    "ledig ledige aktiv aktive piksel piksler tegn plassen plassene personen personene "
+    "kommunen kommunene tildelingen tildelingene gruppen gruppene husholdningen "
+    "husholdningene",
+    "nn": "plass plassar person personar kommune kommunar tildeling tildelingar gruppe "
+    "grupper familie familiar hushald endring endringar feil rad rader ledig ledige aktiv "
+    "aktive tildelt tildelte piksel pikslar teikn plassen plassane personen personane "
+    "kommunen kommunane tildelinga tildelingane gruppa gruppene hushalda",
+    "en": "place places person persons people municipality municipalities assignment "
+    "assignments batch batches family families household households change changes "
+    "problem problems row rows pixel pixels character characters",
+}
+
+
+def bare_counts(text: str, language: str) -> list[str]:
+    """Where a text shows a count (`{name}`, bold or not) right before a counted word
+    without giving both forms of it."""
+    counted = set(COUNTED[language].split())
+    found = []
+    for match in re.finditer(r"\{(\w+)\}\**\s+([a-zæøå]+)", text, re.IGNORECASE):
+        if match.group(2).lower() in counted:
+            found.append(match.group(0))
+    return found
+
+
+@pytest.mark.parametrize("language", languages())
+def test_every_count_next_to_a_word_has_its_singular_and_plural(language):
+    found = {
+        key: bare
+        for key, text in texts(load(language)).items()
+        if (bare := bare_counts(text, language))
+    }
+    assert found == {}
+
+
+def test_a_count_without_both_forms_is_caught():
+    assert bare_counts("*{remaining}* ledige plasser nå", "nb") == ["{remaining}* ledige"]
+    assert bare_counts("{over} (gruppene {batches})", "nb") == []
+    assert bare_counts("{count} kommunar har", "nn") == ["{count} kommunar"]
+    assert bare_counts("{persons} persons of", "en") == ["{persons} persons"]
+    assert bare_counts("*{remaining}* {remaining:ledig plass|ledige plasser} nå", "nb") == []
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "many"),
+    [
+        ("nb", "*1* ledig plass nå", "*1\u00a0000* ledige plasser nå"),
+        ("nn", "*1* ledig plass no", "*1\u00a0000* ledige plassar no"),
+        ("en", "*1* spare place now", "*1,000* spare places now"),
+    ],
+)
+def test_babels_plural_rule_chooses_the_form(language, one, many):
+    t = Catalogue(language)
+    values = {"name": "Oslo", "number": "0301", "year": 2020}
+    assert t("remaining_now", remaining=t.number(1), **values).endswith(one)
+    assert t("remaining_now", remaining=t.number(1000), **values).endswith(many)
+    assert t("remaining_now", remaining=t.number(0), **values).endswith(
+        many.replace("1\u00a0000", "0").replace("1,000", "0")
+    )
+    assert t("remaining_now", remaining=1, **values).endswith(one)  # an int, as facts are
+    unknown = t("remaining_now", remaining=t.number(None), **values)
+    assert unknown.endswith(many.replace("1\u00a0000", t("unknown")).replace("1,000", t("unknown")))
 
 
 @pytest.mark.parametrize("language", languages())

@@ -74,6 +74,51 @@ def test_report_spare_and_history(run):
     assert "e-post" in run("history", "Trondheim").output
 
 
+def spare_of(run, place: str) -> int:
+    return json.loads(run("show", place, "--json").output)["spare"]
+
+
+@pytest.mark.parametrize(
+    "typed", [("1 000",), ("1", "000"), ("1.000",), ("1\u00a0000",), ("1\u202f000",)]
+)
+def test_report_spare_reads_the_value_as_it_is_typed(run, typed):
+    result = run("report-spare", "Trondheim", *typed, "--source", "møte")
+    assert result.exit_code == 0, result.output
+    assert spare_of(run, "Trondheim") == 1000
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("1,000", "'1,000' can be read as 1,000 or 1;"),
+        ("1,500", "'1,500' is no whole number if the comma marks decimals; did you mean 1,500?"),
+        ("1,5", "'1,5' is not a whole number"),
+        ("1 00", "'1 00' is not a number I can read"),
+        ("²", "'²' is not written with the digits 0–9"),
+        ("mange", "'mange' is not a count"),
+    ],
+)
+def test_report_spare_refuses_a_count_not_understood_and_changes_nothing(run, typed, said):
+    result = run("report-spare", "Trondheim", typed, "--source", "x")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {said}")
+    assert spare_of(run, "Trondheim") == 115
+
+
+@pytest.mark.slow
+def test_batches_are_registered_and_assigned_with_counts_as_typed(run):
+    made = run("batch", "new", "Ukraina", "1", "000", "--year", "2020", "--scope", "norge")
+    assert made.exit_code == 0 and "1000 persons" in made.output
+    assert run("report-spare", "Oslo", "1 200", "--source", "x").exit_code == 0
+    assert run("batch", "new", "Stor", "1,000", "--year", "2020").exit_code == 1
+    refused = run("batch", "allocate", "Ukraina", "Oslo", "1,000")
+    assert refused.exit_code == 1 and "can be read as 1,000 or 1" in refused.output
+    assert spare_of(run, "Oslo") == 1200 and "Stor" not in run("batch", "list").output
+    placed = run("batch", "allocate", "Ukraina", "Oslo", "1.000")
+    assert placed.exit_code == 0 and "Reserved 1000 of 'Ukraina' in Oslo" in placed.output
+    assert json.loads(run("show", "Oslo", "--json").output)["remaining"] == 200
+
+
 def test_batch_lifecycle(run):
     assert run("batch", "new", "Moria 2020", "50", "--year", "2020").exit_code == 0
     assert run("batch", "allocate", "Moria 2020", "--auto").exit_code == 0

@@ -207,7 +207,7 @@ def test_vis_shows_a_page_with_release_per_assignment_and_liste_pages(app, fresh
     releases = [e for e in elements(page) if e["action_id"].startswith("relocation_release")]
     assert len(releases) == 10
     text = json.dumps(page, ensure_ascii=False)
-    assert "Side 1 av 2: 12 tildelinger, 12 aktive i 1 kommuner" in text
+    assert "Side 1 av 2: 12 tildelinger, 12 aktive i 1 kommune" in text  # singular
     value = ReleaseValue.model_validate_json(releases[0]["value"])
     after = buttons(app).release(value, LOCAL)
     assert after.blocks[0]["text"]["text"].startswith("Angret")

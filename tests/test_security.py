@@ -139,6 +139,16 @@ def test_a_ping_in_a_reason_and_a_batch_name_is_shown_escaped(app, fresh):
         assert "&lt;!here&gt; x" in json.dumps(message, ensure_ascii=False)
 
 
+@pytest.mark.parametrize("ping", PINGS)
+def test_a_ping_in_a_reason_read_two_ways_is_shown_escaped_and_carried_on_as_typed(app, ping):
+    message = ask(app, LOCAL_SECRET, f"rapporter Oslo 50 100 {ping} & co")
+    shown = [message["text"], *(b["text"]["text"] for b in message["blocks"] if "text" in b)]
+    assert live_markup("\n".join(shown)) == []
+    carried = [json.loads(e["value"])["t"] for b in message["blocks"] if b["type"] == "actions"
+               for e in b["elements"]]  # fmt: skip
+    assert carried == [f"rapporter Oslo 50.100 {ping} & co", f"rapporter Oslo 50 «100 {ping} & co»"]
+
+
 def ask_relocation(app, text: str) -> dict:
     import asyncio
 

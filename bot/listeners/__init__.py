@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, errors, home, relocation
+from bot.listeners import actions, commands, errors, home, pace, relocation, rounds
 from bot.listeners.deps import Deps
 from bot.listeners.front import Front, TakeFirst
 
@@ -17,6 +17,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
     actions.register(app, deps)
     relocation.register(app, deps)
     home.register(app, deps)
+    pace.register(app, deps)
+    rounds.register(app, deps)
     errors.register(app, deps)
 
 

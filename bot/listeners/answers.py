@@ -11,13 +11,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot import blocks, plan_blocks
+from bot import blocks, pace_blocks, plan_blocks
 from bot import capacity_blocks as render
 from bot.blocks import Message
+from bot.i18n import Texts
 from bot.listeners.deps import Deps, actor_from
 from bot.listeners.front import mark
 from bot.listeners.later import ANSWER_BUDGET
-from bot.parse import Request, capacity_text
+from bot.parse import Request, capacity_text, request_text
 from capacity import errors
 from capacity.models import Municipality
 
@@ -65,16 +66,21 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
     if request.kind == "help":
         return blocks.help_message(t)
     if request.kind == "invalid":
-        return blocks.plain(t(request.problem))
+        return blocks.not_understood(t, request.problem, request.word, request.why)
+    if request.kind == "choose":
+        return blocks.choose_message(t, request.word, [_choice(r, t) for r in request.readings])
     if request.kind == "overview":
         overview = service.overview(request.target, request.year, as_of=request.as_of)
-        return render.overview_message(overview, t, request.page)
+        return render.overview_message(overview, t, request.page, **_ages(deps))
     if request.kind == "capacity":
         if service.geography.group(request.target):
             overview = service.overview(request.target, request.year, as_of=request.as_of)
-            return render.overview_message(overview, t)
+            return render.overview_message(overview, t, **_ages(deps))
         line = service.capacity(request.target, request.year, as_of=request.as_of)
-        return render.capacity_message(line, t)
+        return render.capacity_message(line, t, **_ages(deps))
+    if request.kind == "pace":
+        found = service.pace(request.target or None, request.year)
+        return pace_blocks.pace_message(found, t, request.page)
     if request.kind == "room":
         year, rooms = service.room_for(request.value, request.year)
         return plan_blocks.room_message(year, request.value or 0, rooms, t)
@@ -92,6 +98,22 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
     if request.kind in ("grant", "revoke"):
         return _role(request, deps, user_id, user_name)
     return blocks.help_message(t)
+
+
+def _choice(reading: Request, t: Texts) -> blocks.Choice:
+    """A reading of a number typed, as a button that carries the command on with it."""
+    detail = ""
+    if reading.kind == "report":
+        reason = reading.reason if len(reading.reason) <= 200 else reading.reason[:199] + "…"
+        key = "reading_reason" if reason else "reading_no_reason"
+        detail = t(key, value=t.number(reading.value), reason=reason)
+    redo = blocks.redo_value("capacity", request_text(reading))
+    return blocks.Choice(reading.value or 0, detail, redo)
+
+
+def _ages(deps: Deps) -> dict[str, Any]:
+    """What an answer needs to say how old its reported figures are."""
+    return {"now": deps.service.clock(), "stale_days": deps.stale_days}
 
 
 def report(deps: Deps, request: Request, user_id: str, user_name: str, *, force: bool) -> Message:

@@ -18,7 +18,8 @@ from bot.listeners.deps import Deps
 from bot.listeners.payload import clicker, json_object
 from bot.parse import households
 from capacity import errors
-from capacity.domain.rules import MAX_BATCH_PERSONS, MAX_NAME_LENGTH, MAX_YEAR, MIN_YEAR
+from capacity.domain import numbers
+from capacity.domain.rules import MAX_NAME_LENGTH, MAX_YEAR, MIN_YEAR
 
 log = logging.getLogger("bot")
 
@@ -54,15 +55,8 @@ def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
             blocks.input_block(
                 "name", t("field_name"), {"type": "plain_text_input", "max_length": MAX_NAME_LENGTH}
             ),
-            blocks.input_block(
-                "persons",
-                t("field_persons"),
-                {
-                    "type": "number_input",
-                    "is_decimal_allowed": False,
-                    "min_value": "1",
-                    "max_value": str(MAX_BATCH_PERSONS),
-                },
+            blocks.input_block(  # text, so that it is typed as people write it: 1 000
+                "persons", t("field_persons"), blocks.count_input(t)
             ),
             blocks.input_block(
                 "families",
@@ -107,18 +101,11 @@ class RelocationModal:
         values = (view.get("state") or {}).get("values") or {}
         actor = clicker(body)
         problems: dict[str, str] = {}
-        persons = _field(values, "persons")
-        if not re.fullmatch(r"[0-9]{1,6}", persons):
-            problems["persons"] = _error(
-                t,
-                errors.InvalidInput(
-                    "count_range",
-                    field="persons",
-                    value=persons,
-                    minimum=1,
-                    maximum=MAX_BATCH_PERSONS,
-                ),
-            )
+        persons: int | None = None
+        try:
+            persons = numbers.count(_field(values, "persons"), "persons")
+        except errors.InvalidInput as error:  # not understood, or two readings: ask again
+            problems["persons"] = _error(t, error)
         sizes = households(_field(values, "families")) if _field(values, "families") else ()
         if sizes is None:
             problems["families"] = t.plain("bad_households")
@@ -134,7 +121,7 @@ class RelocationModal:
             result = await asyncio.to_thread(
                 service.create_batch,
                 _field(values, "name"),
-                int(persons),
+                persons,
                 actor,
                 year=int(year) if year else None,
                 households=sizes or (),

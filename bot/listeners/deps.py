@@ -15,6 +15,8 @@ from bot.metrics import Metrics
 from bot.settings import SLACK_API_URL
 from bot.user_language import RequestTexts, UserLanguages, speak
 from capacity import Actor, Capacity
+from capacity.domain.freshness import DEFAULT_STALE_DAYS
+from capacity.texts.i18n import OSLO
 
 
 @dataclass
@@ -28,12 +30,16 @@ class Deps:
     api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
     background: Background = field(default_factory=Background)  # work after the answer
     metrics: Metrics = field(default_factory=Metrics)  # this app's, for GET /metrics
+    stale_days: int = DEFAULT_STALE_DAYS  # a reported figure older than this is marked old
     answers: AnswerCache = field(init=False)  # questions' messages, per data generation
     responses: ResponseUrls = field(init=False)  # the one way to post to a response_url
     _by_language: dict[str, Texts] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.answers = AnswerCache(self.service.generation)
+        # an answer says how old its figures are: kept for one day (Norwegian) at most
+        self.answers = AnswerCache(
+            self.service.generation, day=lambda: self.service.clock().astimezone(OSLO).date()
+        )
         self.responses = ResponseUrls(self.api_url, self.metrics)
         self.metrics.read_when_scraped(lambda: self.service.monitoring(), self._homes)
 

@@ -24,7 +24,7 @@ from bot.listeners.deps import Deps
 from bot.listeners.payload import clicker
 from bot.listeners.relocation import PLAN_SECONDS
 from capacity import errors
-from capacity.domain.rules import MAX_FIGURE
+from capacity.domain import numbers
 
 log = logging.getLogger("bot.home")
 
@@ -49,7 +49,7 @@ class HomePublisher:
         t = await self.deps.texts_for(user_id)
         service = self.deps.service
         home = await asyncio.to_thread(service.home, user_id)
-        view = home_view(home, t, service.clock())
+        view = home_view(home, t, service.clock(), self.deps.stale_days)
         await asyncio.wait_for(
             self.client.views_publish(user_id=user_id, view=view), PUBLISH_SECONDS
         )
@@ -129,13 +129,11 @@ class HomeListeners:
         place, year = home_modals.field(values, "municipality"), home_modals.field(values, "year")
         figure, reason = home_modals.field(values, "figure"), home_modals.field(values, "reason")
         problems: dict[str, str] = {}
-        if not re.fullmatch(r"[0-9]{1,6}", figure):
-            problems["figure"] = _error(
-                t,
-                errors.InvalidInput(
-                    "count_range", field="spare", value=figure, minimum=0, maximum=MAX_FIGURE
-                ),
-            )
+        value: int | None = None
+        try:
+            value = numbers.count(figure, "spare")  # 1 000, 1.000; 1,000 is asked about
+        except errors.InvalidInput as error:
+            problems["figure"] = _error(t, error)
         if year and not re.fullmatch(r"[0-9]{4}", year):
             problems["year"] = _error(
                 t, errors.InvalidInput("year_range", year=year, minimum=2000, maximum=2100)
@@ -148,7 +146,7 @@ class HomeListeners:
             result = await asyncio.to_thread(
                 service.report_spare,
                 place,
-                int(figure),
+                value,
                 actor,
                 year=int(year) if year else None,
                 source=source,

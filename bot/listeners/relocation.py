@@ -17,7 +17,7 @@ from bot.listeners import batch_buttons, batch_modal, front, later, plan_buttons
 from bot.listeners.answers import answer_command
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import Relocation, parse_relocation
-from bot.parse_relocation import relocation_text
+from bot.parse_relocation import relocation_text, request_text
 from capacity import errors
 from capacity.models import Municipality
 
@@ -63,7 +63,14 @@ class RelocationCommand:
         t, service = self.deps.texts, self.deps.service
         actor = actor_from(command.get("user_id", ""), command.get("user_name", ""))
         if request.kind == "invalid":
-            return blocks.plain(t(request.problem))
+            readings = tuple(reading.persons or 0 for reading in request.readings)
+            return blocks.not_understood(t, request.problem, request.word, request.why, readings)
+        if request.kind == "choose":
+            choices = [
+                blocks.Choice(r.persons or 0, "", blocks.redo_value("relocation", request_text(r)))
+                for r in request.readings
+            ]
+            return blocks.choose_message(t, request.word, choices)
         if request.kind == "list":
             page = service.batches_page(request.year, request.page)
             titles = {b.scope: service.scope_title(b.scope) for b in page.batches}

@@ -10,6 +10,7 @@ from capacity.cli.common import (
     actor,
     by_option,
     cli,
+    count_argument,
     db_option,
     json_option,
     parse_households,
@@ -39,7 +40,7 @@ def batch() -> None:
 
 @batch.command("new")
 @click.argument("name")
-@click.argument("persons", type=int)
+@click.argument("persons", nargs=-1, required=True)
 @click.option(
     "--households",
     help="Household sizes, comma-separated; 4+3 for households who must live in the same "
@@ -58,7 +59,7 @@ def batch() -> None:
 def batch_new(
     ctx: click.Context,
     name: str,
-    persons: int,
+    persons: tuple[str, ...],
     households: str | None,
     year: int | None,
     scope: str,
@@ -66,14 +67,18 @@ def batch_new(
 ) -> None:
     """Register a relocation batch and check it against the scope's remaining capacity.
 
+    PERSONS is written as people write it: 1200, 1 200 or 1.200.
+
     Example:
 
         capacity batch new "Moria 2020" 50 --year 2020 --scope storbynettverket
         capacity batch new "Familier" 12 --households 5,4+3 --year 2020
+        capacity batch new "Ukraina" 1 000 --year 2022 --scope norge
     """
     sizes = parse_households(households)
+    count = count_argument(persons, "persons")
     result = service(ctx).create_batch(
-        name, persons, actor(by), year=year, households=sizes, scope=scope
+        name, count, actor(by), year=year, households=sizes, scope=scope
     )
     print_batch_result(result)
 
@@ -81,7 +86,7 @@ def batch_new(
 @batch.command("allocate")
 @click.argument("batch_ref")
 @click.argument("municipality", required=False)
-@click.argument("persons", type=int, required=False)
+@click.argument("persons", nargs=-1)
 @click.option(
     "--households", help="Household sizes being placed, comma-separated (4+3: linked ones)."
 )
@@ -93,7 +98,7 @@ def batch_allocate(
     ctx: click.Context,
     batch_ref: str,
     municipality: str | None,
-    persons: int | None,
+    persons: tuple[str, ...],
     households: str | None,
     auto: bool,
     by: str | None,
@@ -102,6 +107,8 @@ def batch_allocate(
 
     --auto plans the batch with the planner (the most persons placed, then the lowest
     highest share of room used) and reserves it all, or nothing when not everyone fits.
+
+    PERSONS is written as people write it: 20, 1 200 or 1.200.
 
     Example:
 
@@ -122,10 +129,11 @@ def batch_allocate(
         return
     if not municipality:
         raise click.ClickException("Name a municipality, or use --auto")
-    if households is None and persons is not None:
+    count = count_argument(persons, "persons") if persons else None
+    if households is None and count is not None:
         # As `/relocation tildel` does: households that add up to exactly PERSONS are
         # picked (linked ones whole), or the refusal names the nearest totals that can be met.
-        preview = svc.preview_assignment(batch_ref, [(municipality, persons, ())], actor(by))
+        preview = svc.preview_assignment(batch_ref, [(municipality, count, ())], actor(by))
         if preview.refused is not None:
             print_allocation(preview.refused)
             raise SystemExit(1)
@@ -138,7 +146,7 @@ def batch_allocate(
             raise SystemExit(1)
         return
     result = svc.allocate(
-        batch_ref, municipality, persons, actor(by), households=parse_households(households)
+        batch_ref, municipality, count, actor(by), households=parse_households(households)
     )
     print_allocation(result)
     if not result.granted:

@@ -29,6 +29,12 @@ from capacity.texts.i18n import catalogue, languages
     show_default=True,
     help="Language of the chart's texts.",
 )
+@click.option(
+    "--pace",
+    is_flag=True,
+    help="A municipality's settled through the year against the straight line to its "
+    "decision (as `/capacity Trondheim tempo graf`).",
+)
 @click.option("--width", type=click.IntRange(600, 4000), default=1200, show_default=True)
 @click.option("--height", type=click.IntRange(400, 4000), default=700, show_default=True)
 @db_option
@@ -39,6 +45,7 @@ def chart(
     year: int | None,
     out: Path,
     language: str,
+    pace: bool,
     width: int,
     height: int,
 ) -> None:
@@ -54,11 +61,14 @@ def chart(
 
         capacity chart Trondheim --out trondheim.png
         capacity chart storbynettverket --year 2021 --language en --out network.png
+        capacity chart Trondheim --pace --year 2023 --out trondheim-tempo.png
     """
     from capacity.charts import render
     from capacity.charts.build import build
+    from capacity.charts.pace_build import build_pace
 
-    built = build(service(ctx), " ".join(target), year, language)
+    make = build_pace if pace else build
+    built = make(service(ctx), " ".join(target), year, language)
     rendered = render(built.chart, width=width, height=height)
     out.write_bytes(rendered.png)
     t = catalogue("en", "plain")

@@ -11,12 +11,18 @@ from typing import Any, TypeVar
 import click
 
 from capacity import errors
-from capacity.domain import households
+from capacity.domain import households, numbers
 from capacity.models import Actor
 from capacity.service import Capacity, open_capacity
 from capacity.storage.store import default_db_path
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+DB_HELP = (
+    "SQLite database file (default: $CAPACITY_DB; else data/capacity.db in a checkout, "
+    "and $XDG_STATE_HOME/capacity-bot/capacity.db, ~/.local/state/… by default, when "
+    "installed)."
+)
 
 
 class Refused(click.ClickException):
@@ -26,6 +32,13 @@ class Refused(click.ClickException):
         message = str(error)
         if isinstance(error, errors.InvalidImportFile):
             message += "".join(f"\n  line {line}: {reason}" for line, reason in error.problems)
+        if isinstance(error, errors.InvalidExport):
+            message += "".join(
+                f"\n  {p.table}" + (f" row {p.row}" if p.row else "") + f", {p.column}: {p.what}"
+                for p in error.problems
+            )
+            if error.facts["count"] > len(error.problems):
+                message += f"\n  … and {error.facts['count'] - len(error.problems)} more"
         super().__init__(message)
 
 
@@ -55,7 +68,7 @@ def db_option(func: F) -> F:
         expose_value=False,
         is_eager=True,
         callback=_remember_db,
-        help="SQLite database file (default: $CAPACITY_DB or data/capacity.db).",
+        help=DB_HELP,
     )(func)
 
 
@@ -69,8 +82,8 @@ def json_option(func: F) -> F:
 
 def db_path(ctx: click.Context, *, must_exist: bool = True) -> Path:
     """The database file the command works on: --db (before or after the subcommand),
-    else CAPACITY_DB, else data/capacity.db. With `must_exist`, a file that is not there
-    is an error, not a new database (a mistyped path)."""
+    else CAPACITY_DB, else the default (`store.default_db_path`). With `must_exist`, a
+    file that is not there is an error, not a new database (a mistyped path)."""
     path = Path(ctx.find_root().obj.get("db") or default_db_path())
     if must_exist and not path.exists():
         raise click.ClickException(
@@ -95,6 +108,13 @@ def actor(by: str | None) -> Actor:
     return Actor(id=f"cli:{user}", name=by or user, trusted=True)
 
 
+def count_argument(words: tuple[str, ...], field: str) -> int:
+    """A count as people write it (`1200`, `"1 200"`, `1.200`), over one argument or the
+    several a shell makes of `1 000` unquoted; a count not understood, or `1,000` (a
+    thousand, or 1 with decimals?), is refused with what was typed and nothing changes."""
+    return numbers.count(" ".join(words), field)
+
+
 def parse_households(text: str | None) -> tuple[int | tuple[int, ...], ...]:
     """`5,4+3,6`: household sizes, linked ones (who must live in the same place) by `+`."""
     if not text:
@@ -114,7 +134,7 @@ def parse_households(text: str | None) -> tuple[int | tuple[int, ...], ...]:
     type=click.Path(dir_okay=False),
     envvar="CAPACITY_DB",
     default=None,
-    help="SQLite database file (default: $CAPACITY_DB or data/capacity.db).",
+    help=DB_HELP,
 )
 @click.version_option(package_name="capacity-bot")
 @click.pass_context

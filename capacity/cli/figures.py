@@ -11,6 +11,7 @@ from capacity.cli.common import (
     actor,
     by_option,
     cli,
+    count_argument,
     db_option,
     db_path,
     json_option,
@@ -82,7 +83,7 @@ def show(
 
 @cli.command("report-spare")
 @click.argument("municipality")
-@click.argument("spare", type=int)
+@click.argument("spare", nargs=-1, required=True)
 @click.option(
     "--source", required=True, help="Where the figure comes from (a letter, an e-mail, a meeting)."
 )
@@ -99,7 +100,7 @@ def show(
 def report_spare(
     ctx: click.Context,
     municipality: str,
-    spare: int,
+    spare: tuple[str, ...],
     source: str,
     by: str | None,
     year: int | None,
@@ -108,13 +109,18 @@ def report_spare(
 ) -> None:
     """Record the spare capacity a municipality reports for a year.
 
+    SPARE is written as people write it: 1200, 1 200 or 1.200 (1,200 is refused: a
+    thousand in English, 1.2 in Norwegian).
+
     Example:
 
         capacity report-spare Trondheim 120 --source "e-mail from the municipality" --by "Kari"
+        capacity report-spare Oslo 1 000 --source "KS letter"
     """
     who = actor(by)
+    value = count_argument(spare, "spare")
     result = service(ctx).report_spare(
-        municipality, spare, who, year=year, source=source, reason=reason, force=force
+        municipality, value, who, year=year, source=source, reason=reason, force=force
     )
     before = number(result.before) if result.before is not None else "none"
     line = result.line
@@ -172,11 +178,28 @@ def history(ctx: click.Context, municipality: str, limit: int | None, as_json: b
 @click.option(
     "--source-date", help="The date the source gives (default: a date in the file's name)."
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    help="IMDi's download: the day its figures are from, 2023-09-25 or 25.09.2023 "
+    "(default: the date in the file's name).",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="IMDi's download: replace the figures of a snapshot of the same day.",
+)
 @by_option
 @db_option
 @click.pass_context
 def import_(
-    ctx: click.Context, file: Path, years: str | None, source_date: str | None, by: str | None
+    ctx: click.Context,
+    file: Path,
+    years: str | None,
+    source_date: str | None,
+    as_of: str | None,
+    replace: bool,
+    by: str | None,
 ) -> None:
     """Import settlement figures from IMDi's download or a wide CSV, or load a whole
     JSON export into a new database.
@@ -189,6 +212,13 @@ def import_(
     row imports nothing; each invalid row is listed with its line number. Importing the
     same file again changes nothing.
 
+    IMDi's download is a snapshot: its figures as they stood on a day (--as-of, or the
+    date in its name; a file with neither is refused). They are recorded at the end of
+    that day, so `/capacity tempo` follows the year through its snapshots; an older
+    snapshot imported after a newer one is kept in the history and never replaces the
+    newer figures. A second file of the same day with other figures is refused unless
+    --replace. A day in the future, or outside the file's newest year, is refused.
+
     A .json file from `capacity export --format json` is loaded whole: figures, history
     (same ids, times and actors), batches, roles and alerts. The database is created, or
     must hold nothing but the bundled data (`capacity init`); one with data of its own is
@@ -197,6 +227,7 @@ def import_(
     Example:
 
         capacity import imdi_bosatt_anmodede_2023-09-25.csv --years 2021-2023
+        capacity import bosatt_anmodede.csv --as-of 2023-06-30
         capacity import capacity-export.json --db restored.db
     """
     if file.suffix.lower() == ".json":
@@ -213,8 +244,20 @@ def import_(
             click.echo(f"The database it replaced is kept as {loaded.replaced}")
         return
 
+    from capacity import errors
+    from capacity.cli.pace import print_snapshot
     from capacity.transfer.imports import import_file
+    from capacity.transfer.snapshots import import_snapshot_file, is_imdi
 
+    if is_imdi(file.read_bytes(), file.name):
+        found = import_snapshot_file(
+            service(ctx), file, actor(by), as_of=as_of or source_date,
+            years=parse_years(years), replace=replace,
+        )  # fmt: skip
+        print_snapshot(file.name, found)
+        return
+    if as_of or replace:
+        raise errors.InvalidInput("snapshot_format", field="path", name=file.name)
     summary = import_file(
         service(ctx), file, actor(by), years=parse_years(years), source_date=source_date
     )

@@ -8,6 +8,8 @@ from enum import StrEnum
 from typing import Literal
 
 from capacity.domain.figures import Model
+from capacity.domain.pace_scope import ScopePace
+from capacity.domain.round_events import RoundClosed, RoundLine, RoundMessage
 
 
 class Kind(StrEnum):
@@ -99,6 +101,8 @@ class WeeklySummary(Model):
     changed: int  # how many records there were in all
     alerts: dict[str, int]  # alerts queued since, by kind
     least_room: tuple[SummaryLine, ...]
+    pace: ScopePace | None = None  # the network's pace through the planning year
+    rounds: tuple[RoundLine, ...] = ()  # open collection rounds and who has not answered
 
     @property
     def dedupe_key(self) -> str:
@@ -111,7 +115,7 @@ class Alert(Model):
     id: int
     created_at: datetime
     dedupe_key: str
-    event: CapacityExceeded | WeeklySummary
+    event: CapacityExceeded | WeeklySummary | RoundMessage | RoundClosed
     status: Literal["pending", "sent", "failed"]
     attempts: int
     next_attempt_at: datetime | None

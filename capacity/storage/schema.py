@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from capacity.storage.snapshots import adopt, rebuild_all
+
 migrations = Migrations("capacity")
 
 
@@ -184,8 +186,9 @@ def m004_reservation_totals(db: Database) -> None:
     rebuild_totals(db)
 
 
-# What triggers derive from other rows (m004): left out of a dump and rebuilt after a load.
-DERIVED_TABLES = frozenset({"reserved"})
+# What triggers derive from other rows (m004), and what snapshot imports derive from the
+# history (pace_snapshots): left out of a dump and rebuilt after a load.
+DERIVED_TABLES = frozenset({"reserved", "snapshots", "snapshot_points", "snapshot_paces"})
 DERIVED_COLUMNS = {"batches": frozenset({"allocated"})}
 
 
@@ -199,6 +202,8 @@ def rebuild_derived(db: Database) -> None:
     """Recompute what triggers keep, if the schema has it yet (after a bulk load)."""
     if db.table("reserved").exists():
         rebuild_totals(db)
+    if db.table("snapshots").exists():
+        rebuild_all(db)
 
 
 def rebuild_totals(db: Database) -> None:
@@ -257,4 +262,123 @@ def m006_linked_households_previews_scores(db: Database) -> None:
             source TEXT NOT NULL,
             imported_at TEXT NOT NULL,
             imported_by TEXT NOT NULL)"""
+    )
+
+
+@migrations()
+def pace_snapshots(db: Database) -> None:
+    # Snapshots of IMDi's figures (issue 19): each import of one, with its day and the
+    # year it is about; its figures are history records dated the end of that day.
+    db.execute(
+        """CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            day TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            digest TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            replaced INTEGER NOT NULL DEFAULT 0,
+            years TEXT NOT NULL DEFAULT '[]')"""
+    )
+    db.execute("CREATE INDEX snapshots_by_year ON snapshots (year, day)")
+    # Derived from the history at each import: settled and decision per municipality at
+    # each of the year's snapshots (NULL: unknown or none), and the country's change
+    # between consecutive snapshots, so that a national answer never reads the history.
+    db.execute(
+        """CREATE TABLE snapshot_points (
+            year INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            number TEXT NOT NULL,
+            settled INTEGER,
+            decision INTEGER,
+            PRIMARY KEY (year, day, number))"""
+    )
+    db.execute("CREATE INDEX snapshot_points_by_number ON snapshot_points (year, number, day)")
+    db.execute(
+        """CREATE TABLE snapshot_paces (
+            year INTEGER NOT NULL,
+            start TEXT NOT NULL,
+            end TEXT NOT NULL,
+            delta INTEGER NOT NULL,
+            PRIMARY KEY (year, start))"""
+    )
+    adopt(db)  # the dated IMDi figures a database holds already (the bundled table)
+
+
+@migrations()
+def rounds_tables(db: Database) -> None:
+    # Collection rounds (innhenting): a round's municipalities are frozen when it opens;
+    # each has at most one answer, changed in place until the round closes (every
+    # change is in the history). `version` moves with each change its tracker shows.
+    db.execute(
+        """CREATE TABLE rounds (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL UNIQUE,
+            year INTEGER NOT NULL,
+            scope TEXT NOT NULL,
+            scope_title TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            opened_at TEXT NOT NULL,
+            opened_by TEXT NOT NULL,
+            opened_by_name TEXT NOT NULL DEFAULT '',
+            closed_at TEXT,
+            closed_by TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 0)"""
+    )
+    db.execute(
+        """CREATE TABLE round_members (
+            round_id INTEGER NOT NULL REFERENCES rounds(id),
+            number TEXT NOT NULL CHECK (length(number) = 4),
+            PRIMARY KEY (round_id, number))"""
+    )
+    db.execute(
+        """CREATE TABLE round_answers (
+            round_id INTEGER NOT NULL REFERENCES rounds(id),
+            number TEXT NOT NULL,
+            spare INTEGER NOT NULL CHECK (spare >= 0),
+            decision INTEGER CHECK (decision >= 0),
+            decision_expected TEXT,
+            extra INTEGER CHECK (extra >= 0),
+            comment TEXT NOT NULL DEFAULT '',
+            answered_by TEXT NOT NULL,
+            answered_by_name TEXT NOT NULL DEFAULT '',
+            answered_at TEXT NOT NULL,
+            late INTEGER NOT NULL DEFAULT 0,
+            change_id INTEGER REFERENCES changes(id),
+            PRIMARY KEY (round_id, number))"""
+    )
+    # "Remind me tomorrow": a person's reminders of a round held until `until`
+    db.execute(
+        """CREATE TABLE round_snoozes (
+            round_id INTEGER NOT NULL REFERENCES rounds(id),
+            user_id TEXT NOT NULL,
+            snoozed_at TEXT NOT NULL,
+            until TEXT NOT NULL,
+            PRIMARY KEY (round_id, user_id))"""
+    )
+    # The tracker message in the coordination channel: which message it is, what it
+    # shows (the round's version), when it was last written (wall-clock seconds, for
+    # Slack's rate limit), and which process may write it (a lease).
+    db.execute(
+        """CREATE TABLE round_trackers (
+            round_id INTEGER PRIMARY KEY REFERENCES rounds(id),
+            channel TEXT NOT NULL,
+            ts TEXT NOT NULL DEFAULT '',
+            posts INTEGER NOT NULL DEFAULT 0,
+            shown TEXT NOT NULL DEFAULT '',
+            written_at REAL NOT NULL DEFAULT 0,
+            lease_owner TEXT NOT NULL DEFAULT '',
+            lease_until REAL NOT NULL DEFAULT 0)"""
+    )
+    # A person's direct-message channel with the bot (conversations.open), opened once
+    db.execute(
+        """CREATE TABLE dm_channels (
+            user_id TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            opened_at TEXT NOT NULL)"""
     )

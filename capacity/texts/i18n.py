@@ -5,11 +5,18 @@ Adding a language is adding a file. A refusal from the core (a code and its fact
 turned into a sentence here, and only here. For Slack (`markup="mrkdwn"`) every value
 filled into a text is escaped (`&`, `<`, `>`), so that nothing a user typed can become
 a mention, a link or `@channel`; values that are already mrkdwn are marked `Safe`.
+
+A text that shows a count next to a word that follows it in number writes both forms
+after the count's name: `{remaining} {remaining:ledig plass|ledige plasser}` is
+"1 ledig plass" and "2 ledige plasser". The form is chosen by the language's plural
+rule (Babel's CLDR data: `one` for 1 in nb, nn and en, `other` for the rest; an unknown
+count takes `other`), from the value `number()` gave or the int passed.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -17,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import get_group_symbol
 
@@ -38,6 +46,58 @@ class Safe(str):
     """Text that is already Slack mrkdwn (a mention, a built text): not escaped again."""
 
     __slots__ = ()
+
+
+class Number(str):
+    """A number as a language writes it ("1\u00a0000"), keeping its value: a text's
+    plural forms are chosen by it."""
+
+    value: int
+
+    def __new__(cls, text: str, value: int) -> Number:
+        number = super().__new__(cls, text)
+        number.value = value
+        return number
+
+
+_FORMS = re.compile(r"\{(\w+):([^{}|]*)\|([^{}|]*)\}")  # {count:one|other}
+
+
+class _Plurals:
+    """Chooses, in a template, the form of each word that goes with a count:
+    `{name:one|other}` becomes `one` or `other` by the count `name` and the language's
+    plural rule, before the template is filled (only the word: the count is `{name}`).
+    Templates are the catalogues' (a few hundred), so what is worked out for one is kept."""
+
+    def __init__(self, language: str) -> None:
+        self.rule = functools.lru_cache(maxsize=4096)(Locale.parse(language).plural_form)
+
+    def choose(self, template: str, values: dict[str, Any]) -> str:
+        ones = frozenset(
+            name for name in _counts_in(template) if self.category(values.get(name)) == "one"
+        )
+        return _chosen(template, ones)
+
+    def category(self, value: Any) -> str:
+        if isinstance(value, Number):
+            value = value.value
+        elif isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return self.rule(value)
+        return "other"  # unknown, or not a count
+
+
+@functools.lru_cache(maxsize=1024)
+def _counts_in(template: str) -> tuple[str, ...]:
+    """The counts a template gives a word's two forms for."""
+    return tuple(dict.fromkeys(match.group(1) for match in _FORMS.finditer(template)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _chosen(template: str, ones: frozenset[str]) -> str:
+    """The template with each word in its form: `one` for the counts in `ones`."""
+    return _FORMS.sub(lambda m: m.group(2) if m.group(1) in ones else m.group(3), template)
 
 
 def escape(text: str) -> str:
@@ -72,6 +132,7 @@ class Catalogue:
         # dozens of numbers, and Babel's format_decimal parses its pattern each time
         # (for these languages, groups of three, as Python's "," format gives them).
         self._group = get_group_symbol(self.language)
+        self._plurals = _Plurals(self.language)
 
     @property
     def plain(self) -> Catalogue:
@@ -80,14 +141,28 @@ class Catalogue:
 
     def _value(self, value: Any) -> Any:
         if self.markup == "mrkdwn" and isinstance(value, str) and not isinstance(value, Safe):
-            return escape(value)
+            return value if isinstance(value, Number) else escape(value)
         return value
 
     def text(self, table: str | None, key: str, values: dict[str, Any]) -> str:
         entries = self.entries if table is None else self.entries[table]
-        if "count" in values and values["count"] == 1 and f"{key}_one" in entries:
-            key = f"{key}_one"
-        template = entries[key]
+        return self.fill(entries[key], values)
+
+    def feature_table(self, kind: str, key: str) -> dict[str, Any]:
+        """The `[kind]` texts holding `key`: the catalogue's own table, or a feature's
+        `[<feature>.<kind>]` (a feature keeps its texts in a table of its own)."""
+        own = self.entries.get(kind, {})
+        if key in own:
+            return own
+        for value in self.entries.values():
+            if isinstance(value, dict) and key in (found := value.get(kind) or {}):
+                return found
+        return own
+
+    def fill(self, template: str, values: dict[str, Any]) -> str:
+        """A template filled with values (escaped for Slack), plural forms chosen."""
+        if "|" in template:  # a word that goes with a count: both forms, one chosen
+            template = self._plurals.choose(template, values)
         filled = template.format(**{name: self._value(v) for name, v in values.items()})
         return Safe(filled) if self.markup == "mrkdwn" else filled
 
@@ -109,13 +184,13 @@ class Catalogue:
         return self.plain("national_title") if title == NATIONAL_TITLE else title
 
     def field(self, name: str) -> str:
-        return self.entries["field"].get(name, name)
+        return self.feature_table("field", name).get(name, name)
 
     def number(self, value: int | None) -> str:
         """4 838 in Norwegian (a non-breaking space), 4,838 in English; unknown as a word."""
         if value is None:
             return self("unknown")
-        return f"{value:,}".replace(",", self._group)
+        return Number(f"{value:,}".replace(",", self._group), value)
 
     def signed(self, value: int | None) -> str:
         if value is None:
@@ -152,6 +227,12 @@ class Catalogue:
         """When a figure is from: the date its source gives, else when it was recorded."""
         return self.source_date(figure_date) if figure_date else self.date(recorded)
 
+    def either(self, choices: list[str]) -> str:
+        """Alternatives as the language lists them: "a, b eller c"."""
+        if len(choices) < 2:
+            return "".join(choices)
+        return ", ".join(choices[:-1]) + f" {self.plain('or')} " + choices[-1]
+
     def names(self, municipalities: Iterable[Municipality]) -> str:
         return ", ".join(m.label for m in municipalities)
 
@@ -166,7 +247,7 @@ class Catalogue:
                 facts["needs"] = self("needs_editor", name=place.name_no)
             else:
                 facts["needs"] = self("needs_admin")
-        text = self.text("refusal", error.code, facts)
+        text = self.fill(self.feature_table("refusal", error.code)[error.code], facts)
         suggestions = error.facts.get("suggestions")
         if suggestions:
             text += self.text("refusal", "did_you_mean", {"names": facts["suggestions"]})
@@ -175,6 +256,10 @@ class Catalogue:
     def _fact(self, key: str, value: Any) -> Any:
         if isinstance(value, Municipality):
             return value.name_no
+        if isinstance(value, Measure):
+            return self.measure(value).lower()
+        if isinstance(value, datetime):
+            return self.date(value)
         if key in ("candidates", "suggestions"):
             return self.names(value)
         if key == "field":
@@ -182,7 +267,8 @@ class Catalogue:
         if key in ("status", "target"):
             return self.status(value)
         if key == "action":  # newer actions may name themselves as top-level `action_<name>`
-            return self.entries["action"].get(value) or self.entries.get(f"action_{value}", value)
+            actions = self.feature_table("action", value)
+            return actions.get(value) or self.entries.get(f"action_{value}", value)
         if key == "changes":  # [{municipality, now, planned}, …]: one sentence each
             return Safe(
                 "; ".join(
@@ -190,6 +276,8 @@ class Catalogue:
                     for c in value
                 )
             )
+        if key == "readings":  # what a number typed can mean: "1 000 eller 1"
+            return self.either([self.number(v) for v in value])
         if isinstance(value, tuple | list) and all(isinstance(v, int) for v in value):
             return ",".join(map(str, value))
         return value

@@ -21,6 +21,7 @@ from capacity.models import Actor, Measure
 from capacity.reference import imdi
 from capacity.storage import figures as figures_db
 from capacity.storage import repository
+from capacity.storage import snapshots as snapshots_db
 from capacity.storage.store import data_dir
 from capacity.usecases.core import Core, iso
 from capacity.usecases.queries import PLANNING_YEAR
@@ -96,6 +97,7 @@ def seed(core: Core, directory: Path | None = None, *, figures: bool = True) -> 
                     source=IMDI_SOURCE,
                     source_date=IMDI_DATE,
                 )
+        snapshots_db.adopt(db)  # IMDi's table as of its date is that day's snapshot
         at = recorded_at(KS_DATE)
         for r in rows(KS_FILE, directory):
             figures_db.set_figure(

@@ -19,9 +19,14 @@ from capacity.charts.model import (
 )
 from capacity.charts.municipality import municipality
 from capacity.charts.network import network
+from capacity.charts.pace_draw import pace_figure
+from capacity.charts.pace_model import PaceChart
+from capacity.charts.pace_model import alt_text as pace_alt_text
 
 
-def render(chart: Chart, *, width: int = 1200, height: int = 700, dpi: int = 120) -> Rendered:
+def render(
+    chart: Chart | PaceChart, *, width: int = 1200, height: int = 700, dpi: int = 120
+) -> Rendered:
     """The chart as a PNG of `width` × `height` pixels (a network chart of many rows grows
     taller), with its alt text. Safe to call from several threads at once."""
     fig = figure(chart, width=width, height=height, dpi=dpi)
@@ -31,7 +36,9 @@ def render(chart: Chart, *, width: int = 1200, height: int = 700, dpi: int = 120
     return Rendered(png=buffer.getvalue(), width=w, height=h, alt_text=alt_text(chart))
 
 
-def figure(chart: Chart, *, width: int = 1200, height: int = 700, dpi: int = 120) -> Figure:
+def figure(
+    chart: Chart | PaceChart, *, width: int = 1200, height: int = 700, dpi: int = 120
+) -> Figure:
     """The chart as a matplotlib Figure (with an Agg canvas), for inspection or other output.
 
     Bars carry gids `bar:<key>:<series>`, unknown marks `unknown:<key>:<series>`."""
@@ -39,12 +46,16 @@ def figure(chart: Chart, *, width: int = 1200, height: int = 700, dpi: int = 120
         return municipality(chart, width, height, dpi)
     if isinstance(chart, NetworkChart):
         return network(chart, width, height, dpi)
+    if isinstance(chart, PaceChart):
+        return pace_figure(chart, width, height, dpi)
     raise TypeError(f"not a chart: {type(chart).__name__}")
 
 
-def alt_text(chart: Chart) -> str:
+def alt_text(chart: Chart | PaceChart) -> str:
     """A sentence or a few naming every number, in the labels' language; at most 1000
     characters (later rows are summarised as "and N more")."""
+    if isinstance(chart, PaceChart):
+        return pace_alt_text(chart)
     lab = chart.labels
     if isinstance(chart, MunicipalityChart):
         head = f"{lab.bar_chart}: {chart.title}."
