@@ -18,7 +18,9 @@ an answer shown to the asker, one for `del`/`share`). Whether a slash command's 
 is answered from it is decided once per request, by the front of the request path
 (`bot.listeners.front.Front`, `kept`): a repeated question then costs a few lookups, not
 Bolt's dispatch, the parse, the rendering and the JSON encoding. When it is not kept,
-the listener makes the answer and `keep`s it under the generation that check read.
+the listener makes the answer and `keep`s it where that check looked (`Looked`: the key,
+with the day it read, and the generation), so that an answer made as the day or the data
+changed is never kept as the newer one's.
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ from bot.parse import Request, parse
 # same message.
 QUESTIONS = frozenset({"help", "capacity", "overview", "room", "invalid", "choose", "pace"})
 SIZE = 512  # messages; a national overview page is the largest, about 20 KB
+
+
+@dataclass(frozen=True, slots=True)
+class Looked:
+    """Where a question's kept answer was looked for, at which generation of the data:
+    the answer made after the look is kept there (`AnswerCache.keep`)."""
+
+    key: Hashable
+    generation: int
 
 
 @dataclass
@@ -87,47 +98,41 @@ class AnswerCache:
         is never hidden behind it)."""
         if not self.keeps(request):
             return make()
-        key = self._key(request, texts)
-        generation = self.generation()
+        looked = Looked(self._key(request, texts), self.generation())
         with self._lock:
-            kept = self._valid(key, generation)
+            kept = self._valid(looked.key, looked.generation)
         if kept is not None:
             return kept.message
         message = make()
-        self.keep(request, texts, generation, message)
+        self.keep(looked, message)
         return message
 
-    def keep(self, request: Request, texts: Texts, generation: int, message: Message) -> None:
-        """Keep `message`, made after the data's `generation` was read, as the answer
-        to `request` (a request that is not a question is not kept)."""
-        if not self.keeps(request):
-            return
+    def keep(self, looked: Looked, message: Message) -> None:
+        """Keep `message`, made after the look, where it looked."""
         with self._lock:
             self.misses += 1
-            key = self._key(request, texts)
-            self._kept[key] = _Kept(generation, message)
-            self._kept.move_to_end(key)
+            self._kept[looked.key] = _Kept(looked.generation, message)
+            self._kept.move_to_end(looked.key)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
 
-    def kept(self, request: Request, texts: Texts) -> tuple[int | None, str | None]:
-        """For a question: the data's generation now and, when the message for `request`
-        made at that generation is kept, the JSON of the slash command's response (else
-        None: the listener answers, and keeps its message under that generation). For
+    def kept(self, request: Request, texts: Texts) -> tuple[Looked | None, str | None]:
+        """For a question: where its answer was looked for and, when the message made
+        at the data's generation now is kept there, the JSON of the slash command's
+        response (else None: the listener answers, and keeps its message there). For
         any other request: (None, None)."""
         if not self.keeps(request):
             return None, None
-        generation = self.generation()
-        key = self._key(request, texts)
+        looked = Looked(self._key(request, texts), self.generation())
         with self._lock:
-            kept = self._valid(key, generation)
+            kept = self._valid(looked.key, looked.generation)
             if kept is None:
-                return generation, None
+                return looked, None
             body = kept.bodies.get(request.share)
             if body is None:
                 body = json.dumps(kept.message.payload(share=request.share))
                 kept.bodies[request.share] = body
-            return generation, body
+            return looked, body
 
     def __len__(self) -> int:
         return len(self._kept)

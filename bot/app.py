@@ -115,6 +115,7 @@ def create_app(settings: Settings, service: Capacity | None = None) -> CapacityA
         listeners.home.HomePublisher(deps, api).publish, generation=service.generation
     )
     service.on_change = deps.home.changed
+    service.on_solved = deps.metrics.solved  # the planner's solves, timed by the core
     # the listeners' `client` (Bolt's per request is not counted in the metrics)
     deps.client = MeteredAsyncWebClient(
         metrics=deps.metrics,

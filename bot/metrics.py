@@ -3,7 +3,8 @@
 Counted in this process (they start at zero at each start, as Prometheus expects of a
 counter): the requests from Slack by kind (command, action, view, event) and outcome,
 the time to each answer, the calls to Slack's Web API (and to `response_url`s) by
-method and result, the time plans take. Read when scraped: the outbox's backlog and the
+method and result, the planner's solves (timed at the core's solver port,
+`Capacity.on_solved`). Read when scraped: the outbox's backlog and the
 last backup (from the database, one cheap snapshot: `Capacity.monitoring`) and the
 users whose Home tab this process keeps published.
 
@@ -14,9 +15,7 @@ in one process (tests) count apart.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import time
 from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -29,7 +28,7 @@ log = logging.getLogger("bot.metrics")
 
 KINDS = ("command", "action", "view", "event", "other", "unknown")
 ANSWER_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 3, 5)
-PLAN_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+SOLVE_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
 class _AtScrape:
@@ -63,10 +62,12 @@ class Metrics:
             ["method", "result"],
             registry=self.registry,
         )
-        self._plans = Histogram(
-            "capacity_plan_seconds",
-            "Time to make a batch's plan for Slack (the planner's solve and its reads)",
-            buckets=PLAN_BUCKETS,
+        self._solves = Histogram(
+            "capacity_planner_solve_seconds",
+            "Time the planner's solves take, by solve (plan: a batch's plan; choose: the "
+            "households picked for an assignment)",
+            ["solve"],
+            buckets=SOLVE_BUCKETS,
             registry=self.registry,
         )
         self._by_outcome: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
@@ -88,14 +89,9 @@ class Metrics:
     def slack_call(self, method: str, result: str) -> None:
         self._calls.labels(method, result).inc()
 
-    @contextlib.contextmanager
-    def plan_timer(self) -> Iterator[None]:
-        """Times the plan made inside (a refusal too: the solve is what takes time)."""
-        began = time.perf_counter()
-        try:
-            yield
-        finally:
-            self._plans.observe(time.perf_counter() - began)
+    def solved(self, which: str, seconds: float) -> None:
+        """A solve of the planner (`Capacity.on_solved`: on the thread that solved)."""
+        self._solves.labels(which).observe(seconds)
 
     # -- read when scraped ---------------------------------------------------------------
 

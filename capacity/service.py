@@ -40,7 +40,7 @@ from capacity.usecases import rounds as round_cases
 from capacity.usecases import scores as score_cases
 from capacity.usecases import snapshots as snapshot_cases
 from capacity.usecases import summary as summaries
-from capacity.usecases.core import Clock, Core, utc_now
+from capacity.usecases.core import Clock, Core, Solved, utc_now
 from capacity.usecases.seed import ensure_seeded
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -99,6 +99,16 @@ class Capacity:
     @on_change.setter
     def on_change(self, callback: Callable[[], None] | None) -> None:
         self.core.store.on_commit = callback
+
+    @property
+    def on_solved(self) -> Solved | None:
+        """Told of each of the planner's solves, which and how long it took (an adapter's
+        metrics); called on the thread that solved."""
+        return self.core.solver.on_solved
+
+    @on_solved.setter
+    def on_solved(self, callback: Solved | None) -> None:
+        self.core.solver.on_solved = callback
 
     def reload(self) -> None:
         self.core.reload()

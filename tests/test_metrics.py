@@ -167,14 +167,21 @@ def test_the_homes_kept_published_are_counted(app, edge, slack):
     assert value(text, "capacity_slack_calls_total", method="views.publish", result="ok") == 3
 
 
-def test_a_plan_made_in_slack_is_timed(edge, on_disk):
+def test_the_planners_solves_for_slack_are_timed_at_the_cores_solver(edge, on_disk):
     on_disk.create_batch("Moria", 20, ADMIN, year=2020, households=(5, 5, 4, 6))
     body = command_body('fordel "Moria"', command="/relocation", user_id=ADMIN.id)
     answer = asyncio.run(signed(edge, SECRET, body))
     assert answer.status == 200 and "Moria" in json.loads(answer.body)["text"]
     text = metrics(edge)
-    assert value(text, "capacity_plan_seconds_count") == 1
-    assert 0 < (value(text, "capacity_plan_seconds_sum") or 0) < 5
+    assert value(text, "capacity_planner_solve_seconds_count", solve="plan") == 1
+    assert 0 < (value(text, "capacity_planner_solve_seconds_sum", solve="plan") or 0) < 5
+    assert value(text, "capacity_planner_solve_seconds_count", solve="choose") is None
+    body = command_body('tildel "Moria" Trondheim 10', command="/relocation", user_id=ADMIN.id)
+    answer = asyncio.run(signed(edge, SECRET, body))
+    assert answer.status == 200 and "Trondheim" in json.loads(answer.body)["text"]
+    text = metrics(edge)
+    assert value(text, "capacity_planner_solve_seconds_count", solve="choose") == 1
+    assert value(text, "capacity_planner_solve_seconds_count", solve="plan") == 1
 
 
 def test_with_a_health_port_the_main_port_serves_neither_endpoint(app):

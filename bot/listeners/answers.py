@@ -13,6 +13,7 @@ from typing import Any
 
 from bot import blocks, pace_blocks, plan_blocks
 from bot import capacity_blocks as render
+from bot.answer_cache import Looked
 from bot.blocks import Message
 from bot.i18n import Texts
 from bot.listeners.deps import Deps, actor_from
@@ -26,21 +27,26 @@ log = logging.getLogger("bot")
 
 
 def answer(
-    request: Request, deps: Deps, user_id: str, user_name: str = "", *, checked: int | None = None
+    request: Request,
+    deps: Deps,
+    user_id: str,
+    user_name: str = "",
+    *,
+    checked: Looked | None = None,
 ) -> Message:
     """Answer one request; the core's refusals become messages. A bug is not a refusal:
     it goes on to Bolt's error handler with its traceback.
 
     A question is answered from the answer cache when its answer is kept. `checked`: the
-    front of the request path looked already, at that generation of the data, and found
-    none; the answer is made and kept under it, without looking again."""
+    front of the request path looked already (`Looked`: where, at which generation of
+    the data) and found none; the answer is made and kept there, without looking again."""
     try:
         if checked is None:
             return deps.answers.answer(
                 request, deps.texts, lambda: _answer(request, deps, user_id, user_name)
             )
         message = _answer(request, deps, user_id, user_name)
-        deps.answers.keep(request, deps.texts, checked, message)
+        deps.answers.keep(checked, message)
         return message
     except errors.CapacityError as error:
         message = blocks.refusal(error, deps.texts, request.year, redo=redo(request))

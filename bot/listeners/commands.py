@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answer_cache import QUESTIONS, parsed
+from bot.answer_cache import QUESTIONS, Looked, parsed
 from bot.blocks import Message
 from bot.listeners import files as file_listeners
 from bot.listeners import front
@@ -22,12 +22,12 @@ from bot.listeners.rounds import RoundListeners
 from bot.parse import MAX_TEXT, Request
 
 
-def question(command: dict[str, Any]) -> tuple[Request, int | None]:
-    """The command's text as the front parsed it, and the data's generation at which it
-    found no kept answer (None when no front took the request: parsed here, once)."""
+def question(command: dict[str, Any]) -> tuple[Request, Looked | None]:
+    """The command's text as the front parsed it, and where it found no kept answer
+    (None when no front took the request: parsed here, once)."""
     taken = front.taken()
     if taken is not None and taken.question is not None:
-        return taken.question, taken.generation
+        return taken.question, taken.looked
     return parsed(str(command.get("text", ""))[:MAX_TEXT]), None
 
 

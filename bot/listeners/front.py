@@ -12,7 +12,7 @@ hands it to `Front.take` once, after the signature and replay checks:
   (`AnswerCache.kept`): the edge answers with it, and Bolt never sees the request.
 
 What was decided (`Taken`) stays the request's for the rest of its path (`taken()`): the
-listener reads the parsed text and the generation the kept-answer check read, the error
+listener reads the parsed text and where the kept-answer check looked, the error
 handler marks the outcome, and the edge writes the request's log line and its metrics
 from it (`Front.done`). A request that reaches Bolt without an edge (`capacity-bot
 ask`, tests that dispatch in process) is taken by `TakeFirst`, the app's first global
@@ -34,7 +34,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import extract_channel_id, extract_user_id
 
 from bot import logs
-from bot.answer_cache import parsed
+from bot.answer_cache import Looked, parsed
 from bot.i18n import Texts
 from bot.listeners.deps import Deps
 from bot.listeners.shape import event_problem, problem
@@ -59,7 +59,7 @@ class Taken:
     problem: str | None = None  # what is wrong with its shape; None when it can be read
     question: Request | None = None  # `/capacity`'s text, parsed
     relocation: Relocation | None = None  # `/relocation`'s text, parsed
-    generation: int | None = None  # the data's generation the kept-answer check read
+    looked: Looked | None = None  # where the kept-answer check looked, and when
     kept: str | None = None  # the kept answer (a response's JSON) that serves it
     outcome: str = ""  # how it ended: ok, kept, malformed, error, deferred, …
     in_bolt: bool = False  # Bolt's dispatch of it has begun (`TakeFirst`)
@@ -135,7 +135,7 @@ class Front:
         command = body.get("command")
         if command == "/capacity":
             question = request.question = parsed(body.get("text", "")[:MAX_TEXT])
-            request.generation, request.kept = self.deps.answers.kept(question, texts)
+            request.looked, request.kept = self.deps.answers.kept(question, texts)
             request.asked = f"/capacity {question.kind}"
         elif command == "/relocation":
             relocation = request.relocation = parse_relocation(body.get("text", ""))

@@ -170,10 +170,9 @@ class HomeListeners:
             await ack(response_action="errors", errors={"batch": t.plain("plan_modal_none")})
             return
         try:
-            with self.deps.metrics.plan_timer():
-                plan = await asyncio.to_thread(
-                    service.plan_batch, int(chosen), actor, time_limit=PLAN_SECONDS
-                )
+            plan = await asyncio.to_thread(
+                service.plan_batch, int(chosen), actor, time_limit=PLAN_SECONDS
+            )
         except errors.CapacityError as error:
             await ack(response_action="errors", errors={"batch": _error(t, error)})
             return

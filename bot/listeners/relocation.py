@@ -96,8 +96,7 @@ class RelocationCommand:
             )
             return batch_blocks.batch_created(result, t, service.scope_title(result.batch.scope))
         if request.kind == "plan":
-            with self.deps.metrics.plan_timer():
-                plan = service.plan_batch(request.name, actor, time_limit=PLAN_SECONDS)
+            plan = service.plan_batch(request.name, actor, time_limit=PLAN_SECONDS)
             return plan_blocks.plan_preview(plan, t, service.scope_title(plan.batch.scope))
         if request.kind == "assign":
             targets = [
