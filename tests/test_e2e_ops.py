@@ -251,4 +251,5 @@ def test_socket_mode_healthz_is_503_with_the_reason_while_the_socket_is_down(soc
     assert code == 503
     answer = json.loads(body)
     assert answer["ok"] is False and "Socket Mode connection to Slack is down" in answer["reason"]
+    assert answer["check"] == "socket"
     assert get(health + "/metrics")[0] == 200  # metrics still answer

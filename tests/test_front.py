@@ -106,6 +106,34 @@ def test_the_listener_reads_the_text_the_front_parsed(edge, monkeypatch):
     assert answer.status == 200
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "asked"),
+    [
+        ("Trondheim tempo", "pace", "/capacity pace"),
+        ("rapporter Oslo 50 100 nye boliger", "choose", "/capacity choose"),
+        ("rapporter Oslo 1,5", "invalid", "/capacity invalid"),
+        ("innhenting status", "round", "/capacity round status"),
+    ],
+)
+def test_each_kind_of_question_is_parsed_once_in_the_front_and_read_by_its_listener(
+    edge, counted, monkeypatch, text, kind, asked
+):
+    def parsed_again(*_: object) -> None:
+        raise AssertionError("a listener parsed the text again")
+
+    monkeypatch.setattr(commands, "parsed", parsed_again)
+    monkeypatch.setattr(commands, "parse_round", parsed_again)
+    seen = []
+    monkeypatch.setattr(front.Front, "done", lambda self, taken, seconds: seen.append(taken))
+    answer = command(edge, text)
+    assert answer.status == 200 and json.loads(answer.body)["text"]
+    [taken] = seen
+    assert taken.question is not None and taken.question.kind == kind
+    assert taken.asked == asked and taken.outcome in ("", "deferred")
+    assert (taken.round is not None) == (kind == "round")
+    assert counted["parsed"] == 1 and counted["shape"] == 1
+
+
 def test_a_relocation_is_parsed_once(edge, counted, monkeypatch):
     seen = []
     parse_relocation = front.parse_relocation

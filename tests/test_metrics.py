@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import timedelta
 
 import pytest
 
-from bot.app import create_app, follow_user_locales
+from bot.app import create_app, follow_user_locales, know_the_workspace, web_client
 from bot.http import SlackAsgi
 from bot.settings import load_settings
 from bot.terminal import command_body
@@ -167,6 +168,7 @@ def test_the_homes_kept_published_are_counted(app, edge, slack):
     assert value(text, "capacity_slack_calls_total", method="views.publish", result="ok") == 3
 
 
+@pytest.mark.slow  # two solves (HiGHS imported at the first): about 0.2 s
 def test_the_planners_solves_for_slack_are_timed_at_the_cores_solver(edge, on_disk):
     on_disk.create_batch("Moria", 20, ADMIN, year=2020, households=(5, 5, 4, 6))
     body = command_body('fordel "Moria"', command="/relocation", user_id=ADMIN.id)
@@ -203,3 +205,27 @@ def test_refused_requests_are_all_counted_but_logged_at_the_1st_10th_and_100th(e
     assert lines[1].endswith("(10 so far)") and lines[2].endswith("(100 so far)")
     text = metrics(edge)
     assert value(text, "capacity_requests_total", kind="unknown", outcome="unverified") == 120
+
+
+def test_the_web_api_clients_of_rounds_and_the_workspace_are_counted_too(app, edge, slack):
+    """`users.lookupByEmail` (a grant by e-mail, through the listeners' client), the
+    outbox's and the tracker's client (`web_client`), and `users.list`
+    (`know_the_workspace`, in its own thread)."""
+    settings = load_settings(slack_bot_token=TOKEN, slack_api_url=slack.api_url)
+    slack.emails["kari.nordmann@trondheim.kommune.no"] = "U0KARI"
+    body = command_body(
+        "grant kari.nordmann@trondheim.kommune.no editor Trondheim", user_id=ADMIN.id
+    )
+    assert asyncio.run(signed(edge, SECRET, body)).status == 200
+    web_client(settings, app.deps.metrics).chat_postMessage(channel="C1", text="x")
+    follow_user_locales(app, settings)
+    directory = know_the_workspace(app, settings)
+    try:
+        deadline = time.monotonic() + 10
+        while directory.passes == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the pass runs in the directory's thread
+    finally:
+        directory.stop()
+    text = metrics(edge)
+    for method in ("users.lookupByEmail", "chat.postMessage", "users.list"):
+        assert value(text, "capacity_slack_calls_total", method=method, result="ok") == 1, method

@@ -20,6 +20,7 @@ from bot.listeners.deps import Deps
 from bot.listeners.relocation import RelocationCommand
 from bot.listeners.rounds import RoundListeners
 from bot.parse import MAX_TEXT, Request
+from bot.parse_rounds import RoundRequest, parse_round
 
 
 def question(command: dict[str, Any]) -> tuple[Request, Looked | None]:
@@ -29,6 +30,15 @@ def question(command: dict[str, Any]) -> tuple[Request, Looked | None]:
     if taken is not None and taken.question is not None:
         return taken.question, taken.looked
     return parsed(str(command.get("text", ""))[:MAX_TEXT]), None
+
+
+def round_asked(request: Request) -> RoundRequest:
+    """What a `/capacity innhenting …` asks of collection rounds, as the front parsed it
+    (parsed here when no front took the request)."""
+    taken = front.taken()
+    if taken is not None and taken.round is not None:
+        return taken.round
+    return parse_round(request.target)
 
 
 class CapacityCommand:
@@ -47,7 +57,7 @@ class CapacityCommand:
         if request.kind == "export":  # answered at once; the CSV comes in a DM
             return await self.files.export_command(ack, command, client, request)
         if request.kind == "round":  # collection rounds: bot.listeners.rounds
-            return await self.rounds.command(ack, command, request)
+            return await self.rounds.command(ack, command, round_asked(request), request.share)
         if request.kind in ("grant", "revoke") and "@" in request.user:  # by e-mail
             found = await self.rounds.with_user_id(request, client)
             if isinstance(found, Message):

@@ -6,7 +6,8 @@ hands it to `Front.take` once, after the signature and replay checks:
 * its shape is checked (`shape.event_problem`, `shape.problem`): a payload the listeners
   could not read is refused here, and nothing looks at its shape again;
 * its user's language is found (`Deps.texts_for`) and spoken for the rest of it;
-* a slash command's text is parsed, once (`/capacity` into a `Request`, `/relocation`
+* a slash command's text is parsed, once (`/capacity` into a `Request`, and the words
+  of a collection round's `/capacity innhenting …` into a `RoundRequest`; `/relocation`
   into a `Relocation`);
 * for a `/capacity` question, whether a kept answer serves it is decided, once
   (`AnswerCache.kept`): the edge answers with it, and Bolt never sees the request.
@@ -39,6 +40,7 @@ from bot.i18n import Texts
 from bot.listeners.deps import Deps
 from bot.listeners.shape import event_problem, problem
 from bot.parse import MAX_TEXT, Relocation, Request, parse_relocation
+from bot.parse_rounds import RoundRequest, parse_round
 
 JSON = "application/json;charset=utf-8"
 REFUSED = frozenset({"malformed", "unverified", "too_large", "copy_refused"})
@@ -58,6 +60,7 @@ class Taken:
     asked: str = ""  # what was asked, in the bot's words: `/capacity capacity`, an action id
     problem: str | None = None  # what is wrong with its shape; None when it can be read
     question: Request | None = None  # `/capacity`'s text, parsed
+    round: RoundRequest | None = None  # `/capacity innhenting …`'s words, parsed
     relocation: Relocation | None = None  # `/relocation`'s text, parsed
     looked: Looked | None = None  # where the kept-answer check looked, and when
     kept: str | None = None  # the kept answer (a response's JSON) that serves it
@@ -137,6 +140,9 @@ class Front:
             question = request.question = parsed(body.get("text", "")[:MAX_TEXT])
             request.looked, request.kept = self.deps.answers.kept(question, texts)
             request.asked = f"/capacity {question.kind}"
+            if question.kind == "round":  # the rest of its words are the round's
+                request.round = parse_round(question.target)
+                request.asked = f"/capacity round {request.round.action}"
         elif command == "/relocation":
             relocation = request.relocation = parse_relocation(body.get("text", ""))
             request.asked = f"/relocation {relocation.kind}"
