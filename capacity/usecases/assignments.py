@@ -225,7 +225,7 @@ def _pick(resolved, pool: tuple[Unit, ...], batch: Batch) -> dict[str, tuple[Uni
             persons=unmet.target,
             below=unmet.below,
             above=unmet.above,
-            households=households.text(pool),
+            households=households.said(pool),
         )
     return {pick.number: pick.units for pick in choice.picks}
 
