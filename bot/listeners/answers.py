@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot import blocks, pace_blocks, plan_blocks
+from bot import blocks, history_blocks, pace_blocks, plan_blocks
 from bot import capacity_blocks as render
 from bot.blocks import Message
 from bot.i18n import Texts
@@ -19,6 +19,7 @@ from bot.listeners.deps import Deps, actor_from
 from bot.listeners.later import ANSWER_BUDGET, post
 from bot.parse import Request, capacity_text, request_text
 from capacity import errors
+from capacity.domain.history import history
 from capacity.models import Municipality
 
 log = logging.getLogger("bot")
@@ -75,9 +76,10 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
         return plan_blocks.room_message(year, request.value or 0, rooms, t)
     if request.kind == "report":
         return report(deps, request, user_id, user_name, force=False)
-    if request.kind == "history":
+    if request.kind == "history":  # the planning year first, a page at a time
         place = service.municipality(request.target)
-        return render.history_message(place, service.history(request.target), t)
+        found = history(service.history(request.target), service.planning_year())
+        return history_blocks.history_message(place, found, t, request.page)
     if request.kind == "planning_year":
         if request.value is None:
             return render.planning_year_message(service.planning_year(), t)
