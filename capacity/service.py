@@ -22,7 +22,7 @@ from capacity.storage import repository
 from capacity.storage.outbox import Outbox
 from capacity.storage.schema import migrations
 from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
-from capacity.usecases import access, assignments, figures, planning, queries
+from capacity.usecases import access, assignments, figures, planning, queries, releases
 from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
 from capacity.usecases import pace as paces
@@ -168,6 +168,9 @@ class Capacity:
     preview_assignment = _use_case(assignments.preview_assignment)
     confirm_assignment = _use_case(assignments.confirm_assignment)
     release = _use_case(assignments.release)
+    preview_release = _use_case(releases.preview_release)
+    confirm_release = _use_case(releases.confirm_release)
+    undo_release = _use_case(releases.undo_release)
 
     plan_batch = _use_case(planning.plan_batch)
     apply_plan = _use_case(planning.apply_plan)

@@ -17,7 +17,9 @@ from bot.app import LOCAL_SECRET, create_app
 from bot.i18n import Texts
 from bot.listeners.payload import KeyValue, RedoValue, ReleaseValue
 from bot.listeners.plan_buttons import PlanButtons
+from bot.listeners.releases import ReleaseKeyValue, Releases
 from bot.listeners.relocation import RelocationCommand
+from bot.release_blocks import CONFIRM_ACTION
 from bot.settings import load_settings
 from bot.terminal import ask
 from capacity import Actor, Measure
@@ -209,8 +211,13 @@ def test_vis_shows_a_page_with_release_per_assignment_and_liste_pages(app, fresh
     text = json.dumps(page, ensure_ascii=False)
     assert "Side 1 av 2: 12 tildelinger, 12 aktive i 1 kommune" in text  # singular
     value = ReleaseValue.model_validate_json(releases[0]["value"])
-    after = buttons(app).release(value, LOCAL)
-    assert after.blocks[0]["text"]["text"].startswith("Angret")
+    asked = Releases(app.deps).ask(value, LOCAL)  # asks first, releases nothing yet
+    assert asked.blocks[0]["text"]["text"].startswith("Frigi tildeling")
+    assert fresh.capacity("Trondheim").reserved == 12
+    found = button_with({"blocks": asked.blocks}, CONFIRM_ACTION)
+    confirm = ReleaseKeyValue.model_validate_json(found["value"])
+    after = Releases(app.deps).confirm(confirm, LOCAL)
+    assert after.blocks[0]["text"]["text"].startswith("Frigitt av")  # never "Angret"
     assert fresh.capacity("Trondheim").reserved == 11
     for i in range(11):
         fresh.create_batch(f"B{i}", 5, ADMIN, year=2020)

@@ -11,9 +11,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import batch_blocks, blocks, plan_blocks
+from bot import batch_blocks, blocks, plan_blocks, release_blocks
 from bot.blocks import Message
-from bot.listeners import batch_buttons, batch_modal, later, plan_buttons
+from bot.listeners import batch_buttons, batch_modal, later, plan_buttons, releases
 from bot.listeners.answers import answer_command
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import Relocation, parse_relocation
@@ -103,21 +103,14 @@ class RelocationCommand:
             ]
             preview = service.preview_assignment(request.name, targets, actor)
             return plan_blocks.assignment_preview(preview, t)
-        if request.kind == "release":
-            batch = service.release(request.allocation, actor, reason="released in Slack")
-            place = next(
-                (
-                    f"{a.municipality} ({a.number})"
-                    for a in batch.allocations
-                    if a.id == request.allocation
-                ),
-                "?",
-            )
-            return batch_blocks.undone(batch, place, t, actor.id)
+        if request.kind == "release":  # asks first: Release, then Undo
+            found = service.preview_release(request.allocation, actor)
+            return release_blocks.release_preview(found, t)
         return blocks.plain(t("relocation_usage"))
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     batch_buttons.register(app, deps)
+    releases.register(app, deps)
     batch_modal.register(app, deps)
     plan_buttons.register(app, deps, RelocationCommand(deps))
