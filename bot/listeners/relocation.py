@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import batch_blocks, blocks, plan_blocks, release_blocks
+from bot import batch_blocks, batch_names, blocks, plan_blocks, release_blocks
 from bot.blocks import Message
 from bot.listeners import batch_buttons, batch_modal, later, plan_buttons, releases
 from bot.listeners.answers import answer_command
@@ -52,10 +52,33 @@ class RelocationCommand:
         )
 
     def answer(self, request: Relocation, command: dict[str, Any]) -> Message:
+        typed = str(command.get("text") or "")
+        if request.kind == "invalid" and typed:  # `fordel Moria 2020`: a name unquoted?
+            found = batch_names.read(typed, self._batch_names())
+            request = parse_relocation(found.only) if found.only else request
         try:
             return self._answer(request, command)
         except errors.CapacityError as error:
+            if error.code == "batch_not_found" and typed:
+                return self._unknown_batch(error, typed, command)
             return blocks.refusal(error, self.deps.texts, redo=redo(request))
+
+    def _batch_names(self) -> list[str]:
+        return [batch.name for batch in self.deps.service.batches()]
+
+    def _unknown_batch(
+        self, error: errors.CapacityError, typed: str, command: dict[str, Any]
+    ) -> Message:
+        """A batch name typed without quotes (`tildel Moria 2020 Trondheim 5`): the
+        command as if quoted when one batch's whole name starts it, else "did you mean"."""
+        found = batch_names.read(typed, self._batch_names())
+        if found.only is None:
+            return batch_names.suggestions(error, found, self.deps.texts)
+        request = parse_relocation(found.only)
+        try:
+            return self._answer(request, command)
+        except errors.CapacityError as again:
+            return blocks.refusal(again, self.deps.texts, redo=redo(request))
 
     def _answer(self, request: Relocation, command: dict[str, Any]) -> Message:
         t, service = self.deps.texts, self.deps.service
