@@ -26,6 +26,7 @@ from capacity.usecases import access, assignments, figures, planning, queries, r
 from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
 from capacity.usecases import pace as paces
+from capacity.usecases import plan_file as plan_files
 from capacity.usecases import scores as score_cases
 from capacity.usecases import snapshots as snapshot_cases
 from capacity.usecases import summary as summaries
@@ -176,6 +177,7 @@ class Capacity:
     apply_plan = _use_case(planning.apply_plan)
     undo_plan = _use_case(planning.undo_plan)
     allocate_auto = _use_case(planning.allocate_auto)
+    plan_file = _use_case(plan_files.plan_file)
 
     import_scores = _use_case(score_cases.import_scores)
     scores = _use_case(score_cases.scores)

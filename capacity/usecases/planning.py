@@ -108,12 +108,16 @@ def plan_batch(
             raise errors.InvalidInput("nothing_to_plan", field="batch", batch=batch.name)
         rooms, result, source = _plan(core, db, batch, time_limit)
         lines = _lines(core, batch, result)
+        given = {line.municipality.number for line in lines}
+        idle = tuple(room for room in rooms if room.number not in given and room.remaining > 0)
+        smallest = min((sum(unit) for unit in units_of(batch)), default=0)
         key = None
         if keep and lines:
             stored = [
                 previews.line(ln.municipality.number, ln.persons, ln.units, ln.room) for ln in lines
             ]
-            key = previews.keep(core, db, "plan", batch, stored, actor)
+            facts = {"idle": [[room.number, room.remaining] for room in idle], "smallest": smallest}
+            key = previews.keep(core, db, "plan", batch, stored, actor, facts)
     return PlanResult(
         batch=batch,
         key=key,
@@ -127,6 +131,8 @@ def plan_batch(
         missing=result.missing,
         left=tuple(u for u in result.unplaced if batch.units),
         scores=source,
+        idle=idle,
+        smallest=smallest,
     )
 
 
