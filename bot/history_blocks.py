@@ -50,7 +50,7 @@ def history_message(place: Municipality, found: History, t: Texts, page: int = 1
     buttons = _page_buttons(t, place, page, found.pages())
     if buttons:
         blocks.append(actions_block(buttons, f"history-{page}"))
-    text = " ".join(line.replace("*", "") for line in lines[:3])
+    text = "\n".join(line.replace("*", "") for line in lines)  # the page, for notifications
     return Message(text=text[:3000], blocks=blocks).check()
 
 

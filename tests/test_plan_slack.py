@@ -19,6 +19,8 @@ from bot.listeners.payload import KeyValue, RedoValue, ReleaseValue
 from bot.listeners.plan_buttons import PlanButtons
 from bot.listeners.releases import ReleaseKeyValue, Releases
 from bot.listeners.relocation import RelocationCommand
+from bot.plan_file import plan_csv
+from bot.plan_notes_blocks import FIRST_ROWS
 from bot.release_blocks import CONFIRM_ACTION
 from bot.settings import load_settings
 from bot.terminal import ask
@@ -102,8 +104,11 @@ def test_the_largest_plan_the_data_allows_fits_one_message(fresh, language):
     within_limits(payload)
     texts = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
     table = "\n".join(text for text in texts if text.startswith("```"))
-    for line in plan.lines:
+    for line in plan.lines[:FIRST_ROWS]:  # the first rows; every line in the plan's file
         assert re.search(rf"^{re.escape(line.municipality.name_no)} ", table, re.M), line
+    _, csv_text = plan_csv(fresh.plan_file(plan.key), t)
+    for line in plan.lines:
+        assert re.search(rf"^{re.escape(line.municipality.name_no)};", csv_text, re.M), line
     assert json.loads(button_with(payload, plan_blocks.PLAN_CONFIRM_ACTION)["value"]) == {
         "k": plan.key
     }
