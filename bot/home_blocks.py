@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.age_blocks import stale_note
 from bot.batch_blocks import unassigned
 from bot.blocks import (
     actions_block,
@@ -24,6 +25,7 @@ from bot.blocks import (
 from bot.capacity_blocks import _table, _what, total_text
 from bot.chart_blocks import chart_button
 from bot.i18n import Texts
+from bot.round_forms import home_blocks as round_blocks
 from capacity.models import Alert
 from capacity.texts.pace import network_line
 from capacity.usecases.home import Home, Place
@@ -69,7 +71,7 @@ def _place(place: Place, t: Texts) -> list[Block]:
     return [heading, context_block(note)]
 
 
-def _network(home: Home, t: Texts) -> list[Block]:
+def _network(home: Home, t: Texts, now: Any = None, stale_days: int | None = None) -> list[Block]:
     overview = home.network
     totals = overview.totals
     blocks = [
@@ -93,6 +95,9 @@ def _network(home: Home, t: Texts) -> list[Block]:
             f"{line.municipality.name_no} ({t.number(line.overbooked)})" for line in overbooked
         )
         blocks.append(context_block(t("overbooked_note", places=places)))
+    if now is not None and stale_days is not None:
+        old = stale_note(list(overview.lines), t, now, stale_days)
+        blocks.extend([context_block(old)] if old else [])
     return blocks
 
 
@@ -154,10 +159,11 @@ def _alerts(home: Home, t: Texts) -> list[Block]:
     return blocks
 
 
-def home_view(home: Home, t: Texts, updated: Any) -> dict[str, Any]:
-    """The Home tab of one user, as of `updated` (a datetime), with only the buttons
-    their role can use: reporting for an editor or an admin, batches and plans for an
-    admin, the network's chart for everyone."""
+def home_view(home: Home, t: Texts, updated: Any, stale_days: int | None = None) -> dict[str, Any]:
+    """The Home tab of one user, as of `updated` (a datetime); with `stale_days`, the
+    network's figures older than that are counted. Only the buttons the user's role can
+    use: reporting for an editor or an admin, batches and plans for an admin, the
+    network's chart for everyone."""
     buttons = []
     if home.admin or home.places:
         buttons.append(button(t.plain("home_report"), REPORT_ACTION, str(home.year)))
@@ -177,9 +183,13 @@ def home_view(home: Home, t: Texts, updated: Any) -> dict[str, Any]:
             blocks.extend(_place(place, t))
     elif not home.admin:
         blocks.append(section_block(t("home_no_places")))
-    if home.places or not home.admin:
+    rounds = home.rounds
+    waiting = [(w.round, w.municipality) for w in rounds.waiting]
+    open_rounds = [(o.round, o.answered, o.members) for o in rounds.open]
+    blocks.extend(round_blocks(t, waiting, open_rounds, home.admin))
+    if home.places or not home.admin or waiting:
         blocks.append(_divider())
-    blocks.extend(_network(home, t))
+    blocks.extend(_network(home, t, updated, stale_days))
     blocks.append(_divider())
     blocks.extend(_batches(home, t))
     blocks.extend(_alerts(home, t))

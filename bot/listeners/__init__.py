@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, errors, history, home, pace, plan_file, relocation
+from bot.listeners import (
+    actions,
+    commands,
+    errors,
+    history,
+    home,
+    pace,
+    plan_file,
+    relocation,
+    rounds,
+)
 from bot.listeners.deps import Deps
 from bot.listeners.language import UserLanguage
 from bot.listeners.shape import RejectMalformed
@@ -17,6 +27,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     relocation.register(app, deps)
     home.register(app, deps)
     pace.register(app, deps)
+    rounds.register(app, deps)
     history.register(app, deps)
     plan_file.register(app, deps)
     errors.register(app, deps)

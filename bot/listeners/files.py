@@ -36,8 +36,7 @@ from bot.listeners.deps import Deps, actor_from
 from bot.listeners.payload import Value, button_value, clicker
 from bot.parse import Request
 from bot.uploads import Upload, UploadFailed, upload_files, upload_png
-from capacity import errors
-from capacity.charts import render
+from capacity import charts, errors
 from capacity.charts.build import Built, build
 from capacity.charts.pace_build import build_pace
 from capacity.domain.rules import check_year
@@ -169,7 +168,7 @@ class Files:
             if not channel:  # clicked outside a conversation (the App Home): a DM
                 channel = await _direct(client, user)
             loop = asyncio.get_running_loop()
-            rendered = await loop.run_in_executor(self.pool, render, built.chart)
+            rendered = await loop.run_in_executor(self.pool, charts.render, built.chart)
             await upload_png(
                 client,
                 channel=channel,

@@ -9,6 +9,7 @@ from typing import Literal
 
 from capacity.domain.figures import Model
 from capacity.domain.pace_scope import ScopePace
+from capacity.domain.round_events import RoundClosed, RoundLine, RoundMessage
 
 
 class Kind(StrEnum):
@@ -101,6 +102,7 @@ class WeeklySummary(Model):
     alerts: dict[str, int]  # alerts queued since, by kind
     least_room: tuple[SummaryLine, ...]
     pace: ScopePace | None = None  # the network's pace through the planning year
+    rounds: tuple[RoundLine, ...] = ()  # open collection rounds and who has not answered
 
     @property
     def dedupe_key(self) -> str:
@@ -113,7 +115,7 @@ class Alert(Model):
     id: int
     created_at: datetime
     dedupe_key: str
-    event: CapacityExceeded | WeeklySummary
+    event: CapacityExceeded | WeeklySummary | RoundMessage | RoundClosed
     status: Literal["pending", "sent", "failed"]
     attempts: int
     next_attempt_at: datetime | None
