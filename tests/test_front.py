@@ -113,6 +113,7 @@ def test_the_listener_reads_the_text_the_front_parsed(edge, monkeypatch):
         ("rapporter Oslo 50 100 nye boliger", "choose", "/capacity choose"),
         ("rapporter Oslo 1,5", "invalid", "/capacity invalid"),
         ("innhenting status", "round", "/capacity round status"),
+        ("Oslo, Bergen", "several", "/capacity several"),
     ],
 )
 def test_each_kind_of_question_is_parsed_once_in_the_front_and_read_by_its_listener(
