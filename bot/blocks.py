@@ -196,7 +196,8 @@ def _show_button(municipality: Municipality, year: int | None) -> dict[str, Any]
     )
 
 
-FULL_REFUSALS = {"permission", "busy"}  # texts that say "nothing was changed" themselves
+# Texts that say "nothing was changed" themselves.
+FULL_REFUSALS = {"permission", "busy", "disk_full", "read_only", "write_failed"}
 
 
 def not_understood(

@@ -57,10 +57,14 @@ class BotServer:
         language: str = "nb",
         env: dict[str, str] | None = None,
         log: Path | None = None,
+        health_port: int | None = None,
     ) -> None:
         self.db = db
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # with a health port, /healthz and /metrics are served there only (--health-port)
+        self.health_port = health_port
+        self.health_url = f"http://127.0.0.1:{health_port}" if health_port else self.url
         self.env = {
             **os.environ,
             "SLACK_BOT_TOKEN": "xoxb-e2e",
@@ -83,7 +87,7 @@ class BotServer:
                 if self.process.poll() is not None:  # type: ignore[union-attr]
                     break
                 try:
-                    if self.get("/healthz").status == 200:
+                    if self.health("/healthz").status == 200:
                         return self
                 except OSError:
                     pass
@@ -94,10 +98,14 @@ class BotServer:
                 break
             self.port = free_port()
             self.url = f"http://127.0.0.1:{self.port}"
+            if not self.health_port:
+                self.health_url = self.url
         raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
 
     def _launch(self) -> None:
         argv = ["-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.health_port:
+            argv += ["--health-port", str(self.health_port)]
         # Forked from the session's fork server (the bot's imports made once), or else
         # started as `python -m bot …`: the same process either way (tests/forkserver.py)
         self.process = forkserver.spawn(argv, env=self.env, output=self.log)
@@ -131,9 +139,10 @@ class BotServer:
         headers: dict[str, str] | None = None,
         method: str | None = None,
         timeout: float = 10.0,
+        base: str | None = None,
     ) -> Reply:
         req = urllib.request.Request(
-            self.url + path, data=body, headers=headers or {}, method=method
+            (base or self.url) + path, data=body, headers=headers or {}, method=method
         )
         try:
             with urllib.request.urlopen(req, timeout=timeout) as response:
@@ -143,6 +152,10 @@ class BotServer:
 
     def get(self, path: str) -> Reply:
         return self.request(path)
+
+    def health(self, path: str) -> Reply:
+        """GET `path` (/healthz, /metrics) where the bot serves it."""
+        return self.request(path, base=self.health_url)
 
     def post_signed(
         self,

@@ -32,6 +32,7 @@ MAX_FIGURE = 100_000
 MAX_BATCH_PERSONS = 10_000
 MAX_NAME_LENGTH = 80
 MAX_TEXT = 500
+MAX_ID = 2**53 - 1  # row ids stay exact wherever they travel as JSON numbers (JavaScript)
 DEFAULT_LOW_RATIO = 0.10
 OPEN_STATUSES = (BatchStatus.PLANNED, BatchStatus.ALLOCATED)  # places can still change
 DEFAULT_PLANNING_YEAR = 2020  # the year of the KS letter's figures
@@ -194,7 +195,7 @@ def check_assignment(
     households.take(units, batch.unplaced_units)
     if not picked and persons - households.persons(units) > batch.singles_left:
         raise errors.InvalidInput(
-            "split", field="households", households=households.text(batch.unplaced_units)
+            "split", field="households", households=households.said(batch.unplaced_units)
         )
 
 

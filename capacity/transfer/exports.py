@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -73,6 +75,9 @@ BATCH_COLUMNS = (
     "allocated_by",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The start of the cell, or of a line inside it, followed by a formula's first character.
+_FORMULA_LINE = re.compile("(^|[\r\n])(?=[" + re.escape("".join(FORMULA_STARTS)) + "])")
+CRLF = "\r\n"
 EXCEL_DELIMITER = ";"  # Excel in Norwegian settings: the comma is the decimal sign
 BOM = "\ufeff"  # tells Excel the file is UTF-8
 
@@ -158,15 +163,21 @@ def _batches(service: Capacity) -> list[Batch]:
 
 
 def _write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]], *, excel: bool) -> str:
-    """CSV with every text cell defused (`_text`); for Excel: `;`, CRLF and a BOM."""
-    buffer = io.StringIO()
-    delimiter, newline = (EXCEL_DELIMITER, "\r\n") if excel else (",", "\n")
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
-    writer.writerow(columns)
-    writer.writerows(
-        [_text(cell) if isinstance(cell, str) else cell for cell in row] for row in rows
-    )
-    return (BOM if excel else "") + buffer.getvalue()
+    """CSV with every text cell defused (`_text`); for Excel: `;`, CRLF and a BOM.
+
+    Rows are written with the CRLF terminator and, for the plain CSV, ended with LF
+    after: Python's writer quotes a cell holding a character of its terminator, so a
+    cell with a carriage return as well as one with a line feed is quoted either way (a
+    spreadsheet would end the row at an unquoted carriage return)."""
+    out, row_text = io.StringIO(), io.StringIO()
+    writer = csv.writer(row_text, delimiter=EXCEL_DELIMITER if excel else ",", lineterminator=CRLF)
+    newline = CRLF if excel else "\n"
+    for row in itertools.chain([columns], rows):
+        row_text.seek(0)
+        row_text.truncate()
+        writer.writerow([_text(cell) if isinstance(cell, str) else cell for cell in row])
+        out.write(row_text.getvalue().removesuffix(CRLF) + newline)
+    return (BOM if excel else "") + out.getvalue()
 
 
 def _name(service: Capacity, number: str, year: int) -> str:
@@ -260,9 +271,10 @@ def _batch_rows(batch: Batch) -> Iterator[list[object]]:
 
 def _text(value: str) -> str:
     """A text cell for a spreadsheet (`_write_csv` passes every one through here): one
-    starting like a formula gets a leading `'`, so that opening the export does not run
-    what someone typed (CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    starting like a formula gets a leading `'`, and so does every line inside it that
+    starts like one (after a carriage return or a line feed), so that opening the export
+    never runs what someone typed (CSV injection)."""
+    return _FORMULA_LINE.sub(r"\1'", value)
 
 
 CSV_EXPORTS: dict[str, Callable[[Capacity], Rows]] = {

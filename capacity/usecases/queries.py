@@ -160,19 +160,7 @@ def scope(core: Core, text: str | None) -> tuple[str, str, list[Municipality] | 
 
 def scope_members(core: Core, key: str, year: int) -> list[Municipality]:
     """The municipalities a scope key stands for in a year's structure."""
-    geography, structure = core.geography, structure_for(year)
-    if key == NATIONAL:
-        return geography.all(structure)
-    group = geography.groups.get(key)
-    if group:
-        return geography.members(group, year)
-    found = geography.get(key, structure)
-    if found:
-        return [found]
-    for other in (2020, 2024):
-        if (place := geography.get(key, other)) is not None:
-            return geography.project(place, structure)
-    return []
+    return core.geography.scope_members(key, year)
 
 
 def scope_title(core: Core, key: str) -> str:
