@@ -20,10 +20,12 @@ from bot.blocks import (
     header_block,
     section_block,
 )
-from bot.capacity_blocks import _table, _what, total_text
+from bot.capacity_blocks import _what
 from bot.chart_blocks import chart_button
 from bot.i18n import Texts
+from bot.standing_blocks import table, table_notes
 from capacity.models import Alert
+from capacity.texts import standing
 from capacity.texts.pace import network_line
 from capacity.usecases.home import Home, Place
 
@@ -44,15 +46,17 @@ def _place(place: Place, t: Texts) -> list[Block]:
     line = place.line
     m = line.municipality
     values = {"name": m.name_no, "number": m.number}
-    spare, reserved = t.number(line.spare), t.number(line.reserved)
+    spare, held = t.number(line.spare), standing.held(t, line.reserved_open, line.settled)
     if line.remaining is None:
         text = t("home_place_no_report", year=line.year, **values)
     elif line.overbooked:
         over = t.number(line.overbooked)
-        text = t("home_place_overbooked", over=over, spare=spare, reserved=reserved, **values)
+        text = standing.text(
+            t, "home_place_overbooked", over=over, spare=spare, held=held, **values
+        )
     else:
         left = t.number(line.remaining)
-        text = t("home_place", remaining=left, spare=spare, reserved=reserved, **values)
+        text = standing.text(t, "home_place", remaining=left, spare=spare, held=held, **values)
     change = place.last_change
     if change is None:
         note = t("home_no_change")
@@ -71,27 +75,26 @@ def _place(place: Place, t: Texts) -> list[Block]:
 def _network(home: Home, t: Texts) -> list[Block]:
     overview = home.network
     totals = overview.totals
+    label = t.scope(overview.title)
     blocks = [
-        section_block(t("home_network", title=t.scope(overview.title), year=overview.year)),
+        section_block(t("home_network", title=label, year=overview.year)),
         section_block(
-            t(
-                "overview_total",
-                remaining=total_text(totals["remaining"], t),
-                spare=total_text(totals["spare"], t),
-                reserved=t.number(totals["reserved"].value),
+            standing.total_line(
+                t,
+                totals,
+                standing.overbooked_of(overview.lines),
+                overview.year,
+                standing.text(t, "total_label"),
             )
         ),
     ]
     if overview.lines:
-        blocks.append(section_block(_table(list(overview.lines), t)))
+        blocks.append(section_block(table(list(overview.lines), t)))
     if home.pace is not None:  # the network's pace through the year, in one line
         blocks.append(context_block(network_line(t, home.pace)))
-    overbooked = [line for line in overview.lines if line.overbooked]
-    if overbooked:
-        places = ", ".join(
-            f"{line.municipality.name_no} ({t.number(line.overbooked)})" for line in overbooked
-        )
-        blocks.append(context_block(t("overbooked_note", places=places)))
+    notes = table_notes(list(overview.lines), totals, t)
+    if notes:
+        blocks.append(context_block("\n".join(notes)))
     return blocks
 
 

@@ -26,6 +26,7 @@ from capacity.usecases import access, assignments, figures, planning, queries
 from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
 from capacity.usecases import pace as paces
+from capacity.usecases import people as people_cases
 from capacity.usecases import scores as score_cases
 from capacity.usecases import snapshots as snapshot_cases
 from capacity.usecases import summary as summaries
@@ -143,6 +144,7 @@ class Capacity:
     history = _use_case(queries.history)
     room_for = _use_case(queries.room_for)
     pace = _use_case(paces.pace_of)
+    people = _use_case(people_cases.names)
 
     report_spare = _use_case(figures.report_spare)
     set_figures = _use_case(figures.set_figures)

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from capacity.domain.figures import Model
+from capacity.domain.figures import Model, Total
 from capacity.domain.pace_scope import ScopePace
 
 
@@ -64,13 +64,24 @@ class CapacityExceeded(Model):
 
 
 class SummaryLine(Model):
-    """A municipality in a summary: reported, reserved, remaining (None: no report)."""
+    """A municipality in a summary: reported, reserved (for batches not yet settled),
+    settled via batches, remaining (never below 0; None: no report) and overbooked.
+    (A summary queued before these were apart has `reserved` with the settled in it and
+    a negative `remaining` when overbooked: `shown` reads it as today's.)"""
 
     number: str
     name: str
     spare: int | None
     reserved: int
     remaining: int | None
+    settled: int = 0
+    overbooked: int = 0
+
+    @property
+    def shown(self) -> SummaryLine:
+        if self.remaining is None or self.remaining >= 0:
+            return self
+        return self.model_copy(update={"remaining": 0, "overbooked": -self.remaining})
 
 
 class SummaryChange(Model):
@@ -83,6 +94,7 @@ class SummaryChange(Model):
     before: object = None
     after: object = None
     place: str = ""  # the municipality's name, when the record is about one
+    subject: str = ""  # the name of the user a role change is about, when known
 
 
 class WeeklySummary(Model):
@@ -101,6 +113,7 @@ class WeeklySummary(Model):
     alerts: dict[str, int]  # alerts queued since, by kind
     least_room: tuple[SummaryLine, ...]
     pace: ScopePace | None = None  # the network's pace through the planning year
+    totals: dict[str, Total] | None = None  # the network's (`rules.totals`); None: queued before
 
     @property
     def dedupe_key(self) -> str:

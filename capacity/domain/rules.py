@@ -24,6 +24,7 @@ from capacity.domain.figures import (
     Municipality,
     Role,
     Total,
+    places_left,
 )
 from capacity.domain.households import Unit
 
@@ -254,7 +255,7 @@ def low_capacity_events(
     if spare is None or remaining is None:
         return []
     m = line.municipality
-    if remaining < 0:
+    if line.overbooked:
         return [
             CapacityExceeded(
                 kind=Kind.OVERBOOKED,
@@ -262,7 +263,7 @@ def low_capacity_events(
                 scope=m.number,
                 scope_title=m.name_no,
                 persons=line.reserved,
-                remaining=remaining,
+                remaining=-line.overbooked,  # the event's own form; shown as "overbooked by"
                 actor=actor.id,
                 actor_name=actor.name,
                 batches=tuple(f"{name} ({persons})" for name, persons in line.overbooking),
@@ -316,7 +317,16 @@ def refused_event(
 
 
 def totals(lines: Sequence[CapacityLine]) -> dict[str, Total]:
-    """Sums that never count an unknown figure as 0: each says how many were unknown."""
+    """Sums that never count an unknown figure as 0: each says how many were unknown,
+    and a sum of no known value is unknown (None).
+
+    One definition of what is left, for every surface: `remaining` is the reported
+    places less every place held in the municipalities that reported (reserved, and
+    used by settled batches), never below 0, so that the total line adds up on its face
+    ("201 ledige av 221 rapportert (20 reservert; Trondheim overbooket med 10)"): an
+    overbooked municipality's persons beyond its places need places of the others.
+    `reserved` counts the reservations of batches not yet settled, `settled_by_batches`
+    the places settled batches use: two columns, never one."""
     result: dict[str, Total] = {}
     for measure in (*IMDI_MEASURES, Measure.SPARE):
         value = counted = unknown = missing = 0
@@ -330,17 +340,18 @@ def totals(lines: Sequence[CapacityLine]) -> dict[str, Total]:
                 value += figure.value
                 counted += 1
         result[measure.value] = Total(
-            value=value, counted=counted, unknown=unknown, missing=missing
+            value=value if counted else None, counted=counted, unknown=unknown, missing=missing
         )
     with_spare = [line for line in lines if line.spare is not None]
     result["reserved"] = Total(
-        value=sum(line.reserved for line in lines), counted=len(lines), unknown=0, missing=0
+        value=sum(line.reserved_open for line in lines), counted=len(lines), unknown=0, missing=0
     )
     result["settled_by_batches"] = Total(
         value=sum(line.settled for line in lines), counted=len(lines), unknown=0, missing=0
     )
-    result["remaining"] = Total(  # an overbooked place has no room left, not less than none
-        value=sum(max(0, line.remaining or 0) for line in with_spare),
+    spare, held = sum(line.spare or 0 for line in with_spare), sum(ln.reserved for ln in with_spare)
+    result["remaining"] = Total(
+        value=places_left(spare, held) if with_spare else None,
         counted=len(with_spare),
         unknown=0,
         missing=len(lines) - len(with_spare),
@@ -353,3 +364,9 @@ def totals(lines: Sequence[CapacityLine]) -> dict[str, Total]:
         missing=0,
     )
     return result
+
+
+def room_left(lines: Sequence[CapacityLine]) -> int:
+    """The places left in the municipalities that have any (each one's `remaining`):
+    what the total's `remaining` is before the overbooked ones' persons are placed."""
+    return sum(line.remaining or 0 for line in lines)
