@@ -105,7 +105,7 @@ def test_the_worker_posts_the_summary_once_with_user_text_escaped(on_disk, clock
             worker.stop()
         posts = [p for p in slack.posted if p["channel"] == "CSUMMARY"]
     [post] = posts
-    assert post["text"].startswith("Vekeoppsummering 2026-W49")
+    assert post["text"].startswith("Vekeoppsummering veke 49, 2026 (planleggingsår 2020)")
     assert post["metadata"]["event_payload"]["alert_key"].endswith(":summary:2026-W49")
     blob = str(post["blocks"])
     assert "&lt;!channel&gt; &amp; &lt;@U999&gt;" in blob
