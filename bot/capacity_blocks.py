@@ -20,7 +20,7 @@ from bot.blocks import (
 from bot.chart_blocks import chart_actions
 from bot.i18n import Safe, Texts
 from bot.list_blocks import list_button
-from bot.standing_blocks import named_note, table, table_notes
+from bot.standing_blocks import table, table_notes
 from capacity.models import (
     IMDI_MEASURES,
     CapacityLine,
@@ -108,7 +108,7 @@ def capacity_message(line: CapacityLine, t: Texts) -> Message:
     ]
     blocks = [section_block(headline), section_block("\n".join(details))]
     if line.named is not None:  # the name typed is another municipality in the year's structure
-        blocks.append(context_block(named_note(line, t)))
+        blocks.append(context_block(standing.named(t, line)))
     if figures:
         if line.partial:
             date = t.short_date(line.partial)

@@ -1,7 +1,6 @@
 """Block Kit pieces that say what is left, the same on every surface (pure): the table
 of municipalities (remaining, reported, reserved; settled via batches and overbooked in
-columns of their own), its notes, and why an answer is about another municipality than
-the one named."""
+columns of their own) and its notes."""
 
 from __future__ import annotations
 
@@ -52,23 +51,3 @@ def table_notes(lines: list[CapacityLine], totals: dict[str, Total], t: Texts) -
 
 def cell(value: int | None, t: Texts) -> str:
     return "–" if value is None else t.number(value)
-
-
-def named_note(line: CapacityLine, t: Texts) -> str:
-    """Why the answer is about another municipality than the one named: the name or
-    number typed is of another structure (Haram, 1580 from 2024, was part of Ålesund,
-    1507, in 2020; Tromsø's 5501 is its 2024 number, 5401 before)."""
-    named, found = line.named, line.municipality
-    assert named is not None
-    values = {
-        "named": named.name_no,
-        "named_number": named.number,
-        "found": found.name_no,
-        "number": found.number,
-        "structure": named.structure,
-        "year": line.year,
-    }
-    if line.split:
-        return standing.text(t, "named_split", **values)
-    key = "named_renumbered" if named.name_no == found.name_no else "named_renamed"
-    return standing.text(t, key, **values)

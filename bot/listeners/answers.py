@@ -20,6 +20,7 @@ from bot.listeners.later import ANSWER_BUDGET, post
 from bot.parse import Request, capacity_text, request_text
 from capacity import errors
 from capacity.models import Municipality
+from capacity.reference.geography import NATIONAL
 
 log = logging.getLogger("bot")
 
@@ -72,7 +73,9 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
         return pace_blocks.pace_message(found, t, request.page)
     if request.kind == "room":
         year, rooms = service.room_for(request.value, request.year)
-        return plan_blocks.room_message(year, request.value or 0, rooms, t)
+        # no room anywhere: because nothing is reported for the year, or all is taken?
+        reported = bool(rooms) or service.overview(NATIONAL, year).totals["spare"].known
+        return plan_blocks.room_message(year, request.value or 0, rooms, t, reported=reported)
     if request.kind == "report":
         return report(deps, request, user_id, user_name, force=False)
     if request.kind == "history":

@@ -46,6 +46,7 @@ class CapacityExceeded(Model):
     actor_name: str = ""
     threshold: int | None = None  # for CAPACITY_LOW
     batches: tuple[str, ...] = ()  # for OVERBOOKED: the batches holding the places
+    reported: bool = True  # False: no spare places are reported in the scope for the year
 
     @property
     def dedupe_key(self) -> str:

@@ -228,12 +228,23 @@ def batch_event(
 
 
 def fit_events(
-    batch: Batch, rooms: Sequence[Room], actor: Actor, scope_title: str
+    batch: Batch,
+    rooms: Sequence[Room],
+    actor: Actor,
+    scope_title: str,
+    remaining: int | None = None,
 ) -> list[CapacityExceeded]:
-    """What does not fit: more persons than room, or a household larger than any room."""
+    """What does not fit: more persons than what remains in the scope (`remaining`, its
+    total by the one definition of `totals`; None: no spare places are reported there
+    for the year, which is said as such), or a household larger than any room."""
     events: list[CapacityExceeded] = []
     need = batch.unallocated
-    room = sum(r.remaining for r in rooms)
+    if remaining is None and not rooms:
+        if need:
+            event = batch_event(Kind.BATCH_EXCEEDS, batch, rooms, actor, need, 0, scope_title)
+            events.append(event.model_copy(update={"reported": False}))
+        return events
+    room = sum(r.remaining for r in rooms) if remaining is None else remaining
     if need > room:
         events.append(batch_event(Kind.BATCH_EXCEEDS, batch, rooms, actor, need, room, scope_title))
     largest = max((r.remaining for r in rooms), default=0)

@@ -84,6 +84,15 @@ def room_note(t: Catalogue, totals: dict[str, Total], room: int) -> str:
     return text(t, "room_note", room=t.number(room), over=t.number(over))
 
 
+def room(t: Catalogue, remaining: int | None, year: int) -> str:
+    """What remains in a scope: a number, or that no spare places are reported for the
+    year (never "0")."""
+    if remaining is None:
+        found = text(t, "batch_room_none", year=year)
+        return Safe(found) if t.markup == "mrkdwn" else found
+    return t.number(remaining)
+
+
 def remaining_now(t: Catalogue, line: CapacityLine) -> str:
     """A municipality's places left as a value: "95", or "0, overbooket med 10"."""
     if line.overbooked:
@@ -94,3 +103,23 @@ def remaining_now(t: Catalogue, line: CapacityLine) -> str:
 def role(t: Catalogue, name: str) -> str:
     """A role as the language names it: `editor` is "redaktør" in Norwegian."""
     return t.entries["surfaces_role"].get(str(name), str(name))
+
+
+def named(t: Catalogue, line: CapacityLine) -> str:
+    """Why the answer is about another municipality than the one named: the name or
+    number typed is of another structure (Haram, 1580 from 2024, was part of Ålesund,
+    1507, in 2020; Tromsø's 5501 is its 2024 number, 5401 before)."""
+    named, found = line.named, line.municipality
+    assert named is not None
+    values = {
+        "named": named.name_no,
+        "named_number": named.number,
+        "found": found.name_no,
+        "number": found.number,
+        "structure": named.structure,
+        "year": line.year,
+    }
+    if line.split:
+        return text(t, "named_split", **values)
+    key = "named_renumbered" if named.name_no == found.name_no else "named_renamed"
+    return text(t, key, **values)

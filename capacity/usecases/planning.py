@@ -225,9 +225,9 @@ def allocate_auto(core: Core, batch_ref: str | int, actor: Actor) -> list[Alloca
     require_admin(core, actor, "distribute_batches")
     with core.store.write() as db:
         batch = find(core, db, batch_ref)
-        rooms = queries.rooms(core, db, batch)
+        rooms, remaining = queries.room_and_remaining(core, db, batch)
         title = queries.scope_title(core, batch.scope)
-        events = fit_events(batch, rooms, actor, title)
+        events = fit_events(batch, rooms, actor, title, remaining)
         if events:
             emit(core, db, events)
             return []

@@ -208,13 +208,20 @@ def overview(
 
 def rooms(core: Core, db: Database, batch: Batch) -> list[Room]:
     """Remaining room per municipality of the batch's scope, most first."""
+    return room_and_remaining(core, db, batch)[0]
+
+
+def room_and_remaining(core: Core, db: Database, batch: Batch) -> tuple[list[Room], int | None]:
+    """The rooms of the batch's scope (most first) and what remains there in all, by the
+    one definition (`rules.totals`: None when no spare places are reported for the year)."""
     lines = figures_db.lines(db, scope_members(core, batch.scope, batch.year), batch.year)
     found = [
         Room(number=line.municipality.number, name=line.municipality.name_no, remaining=left)
         for line in lines
         if (left := line.remaining) is not None and left > 0
     ]
-    return sorted(found, key=lambda r: (-r.remaining, r.name))
+    remaining = totals(lines)["remaining"].value
+    return sorted(found, key=lambda r: (-r.remaining, r.name)), remaining
 
 
 def history(core: Core, query: str | None = None, *, limit: int | None = None) -> list[Change]:
