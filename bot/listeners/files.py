@@ -106,8 +106,8 @@ class Files:
             built = await asyncio.to_thread(
                 make, self.deps.service, request.target, request.year, t.language
             )
-        except errors.CapacityError as error:
-            await ack(**blocks.refusal(error, t, request.year).payload())
+        except errors.CapacityError as error:  # a question: nothing to say was not changed
+            await ack(**blocks.refusal(error, t, request.year, question=True).payload())
             return
         await ack(**blocks.plain(t("chart_making", what=built.what)).payload())
         self.later.spawn(
@@ -138,7 +138,8 @@ class Files:
         try:
             built = await asyncio.to_thread(build, self.deps.service, value.t, value.y, t.language)
         except errors.CapacityError as error:
-            await self.later.tell(response_url, blocks.refusal(error, t, value.y).text)
+            refused = blocks.refusal(error, t, value.y, question=True)
+            await self.later.tell(response_url, refused.text)
             return
         container = body.get("container") or {}
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")

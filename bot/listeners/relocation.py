@@ -55,7 +55,8 @@ class RelocationCommand:
         try:
             return self._answer(request, command)
         except errors.CapacityError as error:
-            return blocks.refusal(error, self.deps.texts, redo=redo(request))
+            question = request.kind in ("list", "show", "plan")  # nothing is changed by these
+            return blocks.refusal(error, self.deps.texts, redo=redo(request), question=question)
 
     def _answer(self, request: Relocation, command: dict[str, Any]) -> Message:
         t, service = self.deps.texts, self.deps.service

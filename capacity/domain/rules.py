@@ -6,6 +6,7 @@ Use cases call these with what they read from the repository; every refusal is a
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from capacity.domain.figures import (
     places_left,
 )
 from capacity.domain.households import Unit
+from capacity.domain.role_words import role_of
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_FIGURE = 100_000
@@ -84,13 +86,26 @@ def parse_moment(text: str) -> datetime:
         raise errors.InvalidInput("moment_format", field="as_of", value=value[:40])
     iso_form = date_part.group(1) is not None
     year, month, day = date_part.group(1, 2, 3) if iso_form else reversed(date_part.group(4, 5, 6))
-    try:
-        day_start = datetime(int(year), int(month), int(day), tzinfo=OSLO)
-        if clock:
-            return day_start.replace(hour=int(clock.group(1)), minute=int(clock.group(2)))
-    except ValueError:
-        raise errors.InvalidInput("moment_format", field="as_of", value=value[:40]) from None
+    if not 1 <= int(year) < 9999:  # a day whose end Python's datetime can hold
+        raise errors.InvalidInput("moment_format", field="as_of", value=value[:40])
+    _check_day(value[:40], int(year), int(month), int(day))
+    day_start = datetime(int(year), int(month), int(day), tzinfo=OSLO)
+    if clock:
+        if int(clock.group(1)) > 23 or int(clock.group(2)) > 59:
+            raise errors.InvalidInput("moment_no_time", field="as_of", value=value[:40])
+        return day_start.replace(hour=int(clock.group(1)), minute=int(clock.group(2)))
     return day_start + timedelta(days=1) - timedelta(microseconds=1)
+
+
+def _check_day(value: str, year: int, month: int, day: int) -> None:
+    """A date that reads as one but does not exist (31.2.2020) says why."""
+    if not 1 <= month <= 12:
+        raise errors.InvalidInput("moment_no_month", field="as_of", value=value)
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise errors.InvalidInput(
+            "moment_no_day", field="as_of", value=value, month=f"{year:04d}-{month:02d}", days=days
+        )
 
 
 def check_report(line: CapacityLine, value: int, force: bool) -> None:
@@ -130,10 +145,11 @@ def assignment_persons(persons: int | None, units: tuple[Unit, ...]) -> int:
 
 
 def parse_role(role: Role | str) -> Role:
-    try:
-        return Role(str(role).strip().lower())
-    except ValueError:
-        raise errors.InvalidInput("unknown_role", field="role", value=str(role)) from None
+    """A role by its name in any of the three languages (`redaktør` is `editor`)."""
+    found = role if isinstance(role, Role) else role_of(str(role))
+    if found is None:
+        raise errors.InvalidInput("unknown_role", field="role", value=str(role))
+    return found
 
 
 def parse_status(status: BatchStatus | str) -> BatchStatus:
