@@ -24,10 +24,11 @@ from bot.capacity_blocks import _what
 from bot.chart_blocks import chart_button
 from bot.i18n import Texts
 from bot.standing_blocks import table, table_notes
-from capacity.models import Alert
+from capacity.models import Alert, WeeklySummary
 from capacity.texts import standing
 from capacity.texts.pace import network_line
 from capacity.usecases.home import Home, Place
+from capacity.usecases.summary import week_of
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
 REPORT_ACTION = "home_report"
@@ -127,7 +128,10 @@ def _batches(home: Home, t: Texts) -> list[Block]:
 def _alert_line(alert: Alert, t: Texts) -> str:
     event = alert.event
     what = getattr(event, "batch_name", "") or getattr(event, "scope_title", "")
-    what = what or getattr(event, "week", "")
+    if not what and isinstance(event, WeeklySummary):  # "uke 50, 2026", not "2026-W50"
+        what = standing.week(
+            t, week_of(event.until) if event.week.startswith("now-") else event.week
+        )
     kind = event.kind.value if hasattr(event.kind, "value") else str(event.kind)
     error = t("home_alert_error", error=alert.last_error[:200]) if alert.last_error else ""
     return t(

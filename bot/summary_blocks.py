@@ -111,9 +111,8 @@ def _change(change: SummaryChange, t: Texts) -> str:
 def summary_message(summary: WeeklySummary, t: Texts) -> Message:
     # one asked for at once is keyed by its moment ("now-…"); people read its ISO week
     week = week_of(summary.until) if summary.week.startswith("now-") else summary.week
-    week_year, _, number = week.partition("-W")
     title = standing.text(
-        t.plain, "summary_title", week=int(number), week_year=week_year, year=summary.year
+        t.plain, "summary_title", week=standing.week(t.plain, week), year=summary.year
     )
     overbooked = [(line.name, line.shown.overbooked) for line in summary.network]
     label = t.scope(summary.title)

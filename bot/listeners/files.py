@@ -1,5 +1,5 @@
 """Files posted after the answer: `/capacity Trondheim graf` (a chart) and `/capacity
-eksport` (an admin's CSV export in a direct message).
+eksport` (an admin's CSV export in a direct message, in their language: `bot.sheets`).
 
 The slash command is answered at once (Slack waits 3 s): a name that is no municipality,
 or a user who may not export, gets the usual refusal in that answer and nothing is
@@ -35,13 +35,14 @@ from bot.i18n import mention
 from bot.listeners.deps import Deps, actor_from
 from bot.listeners.payload import Value, button_value, clicker
 from bot.parse import Request
+from bot.sheets import year_files
 from bot.uploads import Upload, UploadFailed, upload_files, upload_png
 from capacity import errors
 from capacity.charts import render
 from capacity.charts.build import Built, build
 from capacity.charts.pace_build import build_pace
 from capacity.domain.rules import check_year
-from capacity.transfer.exports import export_year
+from capacity.texts import standing
 
 log = logging.getLogger("bot.files")
 
@@ -168,7 +169,7 @@ class Files:
         t = self.deps.texts
         try:
             if not channel:  # clicked outside a conversation (the App Home): a DM
-                channel = await _direct(client, user)
+                channel = await direct_channel(client, user)
             loop = asyncio.get_running_loop()
             rendered = await loop.run_in_executor(self.pool, render, built.chart)
             await upload_png(
@@ -188,7 +189,7 @@ class Files:
             )
         except Exception as error:
             log.exception("Chart %s not posted", built.filename)
-            reason = _reason(error)
+            reason = failure_reason(error)
             await self.later.tell(response_url, t("chart_failed", what=built.what, error=reason))
 
     # -- exports ---------------------------------------------------------------------
@@ -218,10 +219,10 @@ class Files:
         user = str(command.get("user_id") or "")
         actor = actor_from(user, command.get("user_name", ""))
         try:
-            year, files = await asyncio.to_thread(export_year, service, actor, year)
-            channel = await _direct(client, user)
+            year, files = await asyncio.to_thread(year_files, service, actor, t, year)
+            channel = await direct_channel(client, user)
             uploads = [Upload(name, name, text.encode("utf-8")) for name, text in files]
-            comment = t("export_comment", year=year, when=t.date(service.clock()))
+            comment = standing.text(t, "export_comment", year=year, when=t.date(service.clock()))
             await upload_files(
                 client, channel=channel, thread_ts=None, files=uploads, comment=comment
             )
@@ -230,11 +231,11 @@ class Files:
         except Exception as error:
             log.exception("Export for %s not sent", user)
             await self.later.tell(
-                command.get("response_url"), t("export_failed", error=_reason(error))
+                command.get("response_url"), t("export_failed", error=failure_reason(error))
             )
 
 
-async def _direct(client: AsyncWebClient, user: str) -> str:
+async def direct_channel(client: AsyncWebClient, user: str) -> str:
     """The channel of the direct message between the bot and `user` (conversations.open)."""
     try:
         opened = await client.conversations_open(users=user)
@@ -248,7 +249,7 @@ async def _direct(client: AsyncWebClient, user: str) -> str:
     return str(channel)
 
 
-def _reason(error: Exception) -> str:
+def failure_reason(error: Exception) -> str:
     return error.error if isinstance(error, UploadFailed) else type(error).__name__
 
 

@@ -100,6 +100,14 @@ def remaining_now(t: Catalogue, line: CapacityLine) -> str:
     return t.number(line.remaining)
 
 
+def week(t: Catalogue, key: str) -> str:
+    """An ISO week as people say it: "2026-W50" is "uke 50, 2026"."""
+    year, _, number = key.partition("-W")
+    if not (year.isdigit() and number.isdigit()):
+        return key
+    return text(t, "week", week=int(number), year=year)
+
+
 def role(t: Catalogue, name: str) -> str:
     """A role as the language names it: `editor` is "redaktør" in Norwegian."""
     return t.entries["surfaces_role"].get(str(name), str(name))

@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from capacity import errors
-from capacity.domain.rules import check_year
-from capacity.models import Actor, Batch, Change, Measure
+from capacity.models import Batch, Change, Measure
 from capacity.reference.geography import structure_for
 from capacity.reference.imdi import shown
 from capacity.service import Capacity
@@ -97,7 +96,7 @@ def export(service: Capacity, fmt: str, what: str = "all", *, excel: bool = Fals
             return document_text(document(service))
         if fmt == "json":
             return _json_view(service, what)
-        return _write_csv(*CSV_EXPORTS[what](service), excel=excel)
+        return write_csv(*CSV_EXPORTS[what](service), excel=excel)
 
 
 def document(service: Capacity) -> dict[str, Any]:
@@ -157,8 +156,9 @@ def _batches(service: Capacity) -> list[Batch]:
     return sorted(service.batches(), key=lambda batch: batch.id)
 
 
-def _write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]], *, excel: bool) -> str:
-    """CSV with every text cell defused (`_text`); for Excel: `;`, CRLF and a BOM."""
+def write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]], *, excel: bool) -> str:
+    """CSV with every text cell defused (`_text`); for Excel: `;`, CRLF and a BOM (the
+    Slack export and list, `bot.sheets`, write theirs with it too)."""
     buffer = io.StringIO()
     delimiter, newline = (EXCEL_DELIMITER, "\r\n") if excel else (",", "\n")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
@@ -259,7 +259,7 @@ def _batch_rows(batch: Batch) -> Iterator[list[object]]:
 
 
 def _text(value: str) -> str:
-    """A text cell for a spreadsheet (`_write_csv` passes every one through here): one
+    """A text cell for a spreadsheet (`write_csv` passes every one through here): one
     starting like a formula gets a leading `'`, so that opening the export does not run
     what someone typed (CSV injection)."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
@@ -270,25 +270,3 @@ CSV_EXPORTS: dict[str, Callable[[Capacity], Rows]] = {
     "history": _history_csv,
     "batches": _batches_csv,
 }
-
-
-YEAR_TABLES = ("figures", "batches")
-YEAR_COLUMN = {"figures": WIDE_YEAR, "batches": "year"}
-
-
-def export_year(
-    service: Capacity, actor: Actor, year: int | None = None
-) -> tuple[int, list[tuple[str, str]]]:
-    """An admin's export of one year (the planning year unless told): its figures and
-    its batches as CSV for Excel (`;`, UTF-8 with a BOM, formula-safe), with the same
-    columns as `export(service, "csv", what, excel=True)`, as (year, [(file name, text)])."""
-    service.require_admin(actor, "export")
-    year = check_year(year) if year is not None else service.planning_year()
-    files = []
-    with service.snapshot():
-        for what in YEAR_TABLES:
-            columns, rows = CSV_EXPORTS[what](service)
-            at = list(columns).index(YEAR_COLUMN[what])
-            kept = (row for row in rows if row[at] == year)
-            files.append((f"capacity-{what}-{year}.csv", _write_csv(columns, kept, excel=True)))
-    return year, files
