@@ -206,7 +206,7 @@ def test_a_bad_report_is_explained_and_changes_nothing(bot, db):
 
 def test_an_admin_grants_a_role_in_slack(bot, db):
     body = bot.command("grant <@U_NEW|nils> editor Bergen", user_id="U_ADMIN").json()
-    assert "<@U_NEW> har nå rollen editor for Bergen" in body["text"]
+    assert "<@U_NEW> har nå rollen redaktør for Bergen" in body["text"]
     assert "ikke lov" in bot.command("grant <@U_X|x> admin", user_id="U_NEW").json()["text"]
     assert "Bergen" in bot.command("rapporter Bergen 55", user_id="U_NEW").json()["text"]
     assert spare(db, "Bergen") == 55
