@@ -76,7 +76,7 @@ def test_opening_home_publishes_the_users_numbers_and_a_report_refreshes_it(db, 
         assert "KAPASITET" in text.upper() and "planleggingsår 2020" in text
         assert "*Trondheim* (5001): *115* ledige – 115 rapportert, 0 reservert" in text
         assert "KS storbynettverk" in text  # the network's table, with its total
-        assert "*Totalt*: 398 ledige plasser av 398 rapportert, 0 reservert" in text
+        assert "*Totalt*: 398 ledige av 398 rapportert (0 reservert)" in text
         assert "Rapporter ledig kapasitet" in text and "Varsler" not in text  # not an admin
 
         # The admin opens theirs too (in English: their locale is en-US)

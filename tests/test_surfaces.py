@@ -33,7 +33,7 @@ def overbooked(fresh):
     fresh.create_batch("Moria 2020", 20, ADMIN, year=2020)
     fresh.allocate("Moria 2020", "Trondheim", 20, ADMIN)
     fresh.report_spare("Trondheim", 10, ADMIN, force=True)
-    fresh.create_batch("Lesvos 2020", 15, ADMIN, year=2020)
+    fresh.create_batch("Lesvos 2020", 15, ADMIN, year=2020)  # 15 persons, no households
     fresh.allocate("Lesvos 2020", "Bergen", 15, ADMIN)
     fresh.set_status("Lesvos 2020", "arrived", ADMIN)
     fresh.set_status("Lesvos 2020", "settled", ADMIN)

@@ -213,14 +213,15 @@ class NetworkChart:
             values = list(values)
             return Column(sum(v for v in values if v is not None), sum(v is None for v in values))
 
-        reported = [r for r in self.rows if r.reported is not None]
-        held = sum((r.reserved or 0) + r.settled for r in reported)
-        spare = sum(r.reported or 0 for r in reported)
+        known = [r for r in self.rows if r.remaining is not None]  # the reported ones
+        held = sum((r.reserved or 0) + r.settled for r in known)
+        spare = sum(r.reported or 0 for r in known)
+        unknown = len(self.rows) - len(known)
         return NetworkTotals(
             reported=column(r.reported for r in self.rows),
             reserved=column(r.reserved for r in self.rows),
             settled=column(r.settled for r in self.rows),
-            remaining=Column(places_left(spare, held)) if reported else Column(0, len(self.rows)),
+            remaining=Column(places_left(spare, held), unknown) if known else Column(0, unknown),
             overbooked=sum(r.overbooked for r in self.rows),
         )
 
