@@ -5,7 +5,7 @@ columns of their own) and its notes."""
 from __future__ import annotations
 
 from bot.i18n import Texts
-from capacity.domain.rules import room_left
+from capacity.domain.totals import room_left
 from capacity.models import CapacityLine, Total
 from capacity.texts import standing
 

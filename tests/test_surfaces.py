@@ -20,7 +20,8 @@ from capacity import errors
 from capacity.charts import Labels, NetworkChart, NetworkRow, Planning, alt_text
 from capacity.cli import cli
 from capacity.domain.role_words import role_of
-from capacity.domain.rules import parse_moment, parse_role, room_left, totals
+from capacity.domain.rules import parse_moment, parse_role
+from capacity.domain.totals import room_left, totals
 from capacity.models import Role
 from capacity.texts import standing
 from capacity.texts.i18n import catalogue

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.domain.households import text
-from capacity.domain.rules import room_left
+from capacity.domain.totals import room_left
 from capacity.models import (
     IMDI_MEASURES,
     Batch,

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from capacity.domain.rules import OSLO, totals
+from capacity.domain.rules import OSLO
+from capacity.domain.totals import totals
 from capacity.models import CapacityLine, Change, SummaryChange, SummaryLine, WeeklySummary
 from capacity.storage import figures as figures_db
 from capacity.storage import people, repository
