@@ -7,9 +7,11 @@
 In one run it starts, each as a subprocess on 127.0.0.1:
 
 * the bot: `python -m bot serve --http` (async Bolt app under uvicorn) over a
-  temporary copy of a seeded database, with SLACK_API_URL on an unused local port (the
-  slash-command path makes no Web API call; one would fail, and show as a bad answer)
-  and an alert channel, so that the outbox worker runs beside it as it does deployed;
+  temporary copy of a seeded database, with SLACK_API_URL at a Slack stand-in on
+  127.0.0.1 (`tests/stand_in.py`) whose workspace holds the 97 users who ask, with
+  their locales (`users.info`, `users.list`), and an alert channel, so that the outbox
+  worker runs beside it as it does deployed. Half the users ask in the warm-up, all of
+  them in the measured requests: about half are first seen by the bot while measured;
 * bare Bolt apps (`bench/bare_app.py`) whose `/capacity` listener only does
   `ack("constant text")`, one per set-up: Bolt's built-in `app.start()` server, waitress
   with the same WSGI adapter and thread count as the bot, and, when their packages are
@@ -49,6 +51,7 @@ import json
 import math
 import os
 import platform
+import random
 import shutil
 import signal
 import subprocess
@@ -68,6 +71,7 @@ from bare_app import ANSWER, MULTI_PROCESS, NEEDS, SETUPS  # noqa: E402
 
 from bot.terminal import command_body, signed_headers  # noqa: E402
 from tests.bot_server import free_port  # noqa: E402
+from tests.stand_in import StandIn  # noqa: E402
 
 SECRET = "bench-http-signing-secret"
 BOT_TOKEN = "xoxb-bench-http"
@@ -112,6 +116,7 @@ class Server:
     is_bot: bool = False
     process: subprocess.Popen[bytes] | None = None
     sent: int = 0  # every request sent, warm-up included
+    users_seen: set[str] = field(default_factory=set)  # users who have asked it
     phases: dict[int, list[Phase]] = field(default_factory=dict)
 
     def start(self, cwd: Path, timeout: float = 30.0) -> None:
@@ -174,6 +179,7 @@ class Server:
 
 
 _started: list[Server] = []
+_stand_ins: list[StandIn] = []
 
 
 def stop_all() -> None:
@@ -183,6 +189,9 @@ def stop_all() -> None:
         except Exception as error:  # keep stopping the others
             print(f"warning: could not stop {server.name}: {error}", file=sys.stderr)
     _started.clear()
+    for slack in _stand_ins:
+        slack.__exit__(None, None, None)
+    _stand_ins.clear()
 
 
 atexit.register(stop_all)
@@ -210,7 +219,17 @@ def validate_bare(status: int, body: bytes) -> str | None:
 
 # -- load ------------------------------------------------------------------------------
 
-BODY = command_body(QUERY, user_id="U_BENCH", user_name="bench")
+# The workspace's users who ask: the warm-up's requests come from the first half, the
+# measured ones from all of them (shuffled), so that about half the users are first seen
+# by the bot during the measured requests, as after a start or in a new hour of the day.
+USERS = [f"U_BENCH{i:03d}" for i in range(97)]
+WARM_USERS = USERS[: len(USERS) // 2]
+MEASURED_USERS = random.Random(97).sample(USERS, len(USERS))
+LOCALES = {
+    u: "en-US" if i % 5 == 0 else "nn-NO" if i % 7 == 0 else "nb-NO" for i, u in enumerate(USERS)
+}
+
+BODY = command_body(QUERY, user_id=USERS[0], user_name="bench")
 BODY_BYTES = BODY.encode()
 EXPECTED = {QUERY: EXPECT, "tempo": "Tempo 2020: KS storbynettverk:"}
 
@@ -223,10 +242,12 @@ def use_query(query: str, expect: str | None) -> None:
     BODY_BYTES = BODY.encode()
 
 
-def bodies(count: int) -> list[tuple[str, bytes]]:
+def bodies(count: int, users: list[str]) -> list[tuple[str, bytes]]:
     """Distinct bodies, as Slack sends them (each has its own trigger_id): the bot
-    refuses a signed request sent twice as a replay."""
-    made = [command_body(QUERY, user_id="U_BENCH", user_name="bench") for _ in range(count)]
+    refuses a signed request sent twice as a replay. The users take turns."""
+    made = [
+        command_body(QUERY, user_id=users[i % len(users)], user_name="bench") for i in range(count)
+    ]
     return [(body, body.encode()) for body in made]
 
 
@@ -243,6 +264,7 @@ def post_once(port: int, timeout: float = 5.0) -> tuple[int, bytes]:
 @dataclass
 class Phase:
     latencies_ns: list[int]
+    first_ns: list[int]  # the requests that were a user's first to this server
     elapsed: float
     errors: int  # connection errors
     bad: int  # wrong answers
@@ -251,7 +273,12 @@ class Phase:
 
 
 def run_load(
-    server: Server, requests: int, concurrency: int, time_limit: float, stop: threading.Event
+    server: Server,
+    requests: int,
+    concurrency: int,
+    time_limit: float,
+    stop: threading.Event,
+    users: list[str] = MEASURED_USERS,
 ) -> Phase:
     """`requests` signed POSTs from `concurrency` threads, each on its own keep-alive
     connection, or fewer if `time_limit` seconds pass first. The answers are checked
@@ -259,6 +286,7 @@ def run_load(
     ticket = itertools.count()
     barrier = threading.Barrier(concurrency + 1)
     per_thread: list[list[int]] = [[] for _ in range(concurrency)]
+    numbers: list[list[int]] = [[] for _ in range(concurrency)]
     answers: list[list[tuple[int, bytes]]] = [[] for _ in range(concurrency)]
     errors_per_thread = [0] * concurrency
     problems: list[str] = []
@@ -267,11 +295,11 @@ def run_load(
     port = server.port
     sign = signed_headers
     clock = time.perf_counter_ns
-    prepared = bodies(requests)
+    prepared = bodies(requests, users)
     socket_timeout = max(1.0, min(10.0, time_limit))
 
     def client(index: int) -> None:
-        latencies = per_thread[index]
+        latencies, sent = per_thread[index], numbers[index]
         got = answers[index]
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=socket_timeout)
         barrier.wait()
@@ -296,6 +324,7 @@ def run_load(
                     conn.close()
                     continue
                 latencies.append(clock() - t0)
+                sent.append(number)
                 got.append((response.status, data))
         finally:
             conn.close()
@@ -323,9 +352,20 @@ def run_load(
                 if len(problems) < 3:
                     problems.append(seen[answer])  # type: ignore[arg-type]
     server.sent += len(latencies) + errors
+    first = []
+    for number, latency in sorted(
+        (n, x)
+        for ns, xs in zip(numbers, per_thread, strict=True)
+        for n, x in zip(ns, xs, strict=True)
+    ):
+        user = users[number % len(users)]
+        if user not in server.users_seen:
+            server.users_seen.add(user)
+            first.append(latency)
     return Phase(
-        latencies, elapsed, errors, bad, problems[0] if problems else None, timed_out.is_set()
-    )
+        latencies, first, elapsed, errors, bad, problems[0] if problems else None,
+        timed_out.is_set(),
+    )  # fmt: skip
 
 
 @dataclass
@@ -511,6 +551,12 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
             return port
 
         api_url = f"http://127.0.0.1:{unused_port()}/api/"  # nothing listens there
+        # The bot's Web API: a stand-in whose workspace holds the users who ask (users.info
+        # and users.list answer for them, with their locales), on loopback (~1 ms a call).
+        slack = StandIn().__enter__()
+        _stand_ins.append(slack)
+        slack.workspace = list(USERS)
+        slack.locales.update(LOCALES)
         base_env = {
             k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CAPACITY_"))
         }
@@ -535,7 +581,7 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
                     **base_env,
                     "SLACK_BOT_TOKEN": BOT_TOKEN,
                     "SLACK_SIGNING_SECRET": SECRET,
-                    "SLACK_API_URL": api_url,
+                    "SLACK_API_URL": slack.api_url,
                     "CAPACITY_DB": str(bot_db),
                     "CAPACITY_LANGUAGE": "nb",
                     # as deployed: the outbox worker runs (and polls) beside the answers
@@ -594,11 +640,12 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
         for server in servers:
             for concurrency in CONCURRENCIES:
                 n = min(warm, server.cap or warm)
-                phase = run_load(server, n, concurrency, args.phase_limit, stop)
+                phase = run_load(server, n, concurrency, args.phase_limit, stop, WARM_USERS)
                 if phase.bad or phase.errors:
                     print(f"warning: {server.name} warm-up: {phase.problem}")
         bot = servers[0]
         rss_warm = bot.memory()
+        looked_up = {m: len(slack.calls_to(m)) for m in ("users.list", "users.info")}
 
         for concurrency in CONCURRENCIES:
             for r in range(args.rounds):
@@ -619,6 +666,12 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
             if phase.bad or phase.errors:
                 bot.phases.setdefault(0, []).append(phase)  # counted in the answer check
         rss = bot.memory()
+        print(
+            f"{len(USERS)} users ask ({len(WARM_USERS)} in the warm-up, the others first in "
+            f"the measured requests); the bot's Web API calls to the stand-in: in the start "
+            f"and warm-up {looked_up}, in all "
+            f"{ {m: len(slack.calls_to(m)) for m in ('users.list', 'users.info')} }"
+        )
 
         return report(args, servers, rss_warm, rss)
 
@@ -699,6 +752,21 @@ def report(
                 )
     else:
         print("no bare set-up measured: no ratios")
+
+    print()
+    for server in [bot, *sorted(bare, key=score, reverse=True)[:1]]:
+        firsts = sorted(
+            x for c in CONCURRENCIES for p in server.phases.get(c, []) for x in p.first_ns
+        )
+        others = sorted(
+            x for c in CONCURRENCIES[:1] for p in server.phases.get(c, []) for x in p.latencies_ns
+        )
+        if firsts:
+            print(
+                f"{server.name}: the {len(firsts)} measured requests that were a user's first: "
+                f"median {percentile(firsts, 50):.2f} ms, max {firsts[-1] / 1e6:.2f} ms "
+                f"(all at concurrency 1: median {percentile(others, 50):.2f} ms)"
+            )
 
     rss_mib = rss["VmRSS"] / 1024
     rss_mb = rss["VmRSS"] * 1024 / 1e6

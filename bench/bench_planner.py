@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_planner.py            # full run (about a minute)
     .venv/bin/python bench/bench_planner.py --quick    # smoke run (a few seconds)
+    .venv/bin/python bench/bench_planner.py --compare  # and stage 3 against the solver alone
 
 Every batch is drawn with a fixed seed, so each run plans the same instances:
 
@@ -12,18 +13,19 @@ Every batch is drawn with a fixed seed, so each run plans the same instances:
   in data/imdi_bosetting_2020_2023.csv; `:` or empty = no room), and households of 1-9
   persons (mostly small), 5 % of them linked in pairs: a week (~700 persons), a month
   (~3,500) and the whole year at once (~35,000). Target: stages 1 and 2 proven optimal,
-  < 1 s median. One more run per batch adds stage 3 with a synthetic predicted
-  employment rate per municipality (uniform 0.30-0.80, fixed seed) as the score.
+  < 1 s median; stage 3 proven optimal (gap 0), for the year in < 1 s. Each batch is planned again
+  with stage 3, with a synthetic predicted employment rate per municipality (uniform
+  0.30-0.80, fixed seed) as the score.
 * adversarial: exact packings (households dealt out to municipalities at random, each
   room = what it was dealt, so a packing of everyone exists) on which the greedy packing
   says "does not fit". Target: 0 such answers from the planner.
 
 Printed: the median time of --runs runs (plan() from units and rooms to the finished
-Plan, model building included) with the last run's time per stage, persons placed, the
-highest share of room used, whether stages 1-2 were proven optimal, and the score with
-its proven relative gap; greedy beside it on the same instances ("no fit" where it gives
-up); then PASS or MISS per target. Stage 3 stops at --score-seconds, so its score and gap
-can differ from run to run when the limit is reached.
+Plan, model building included; with scores as well) with the last run's time per stage,
+persons placed, the highest share of room used, whether stages 1-2 were proven optimal,
+and the score with its proven relative gap; greedy beside it on the same instances ("no
+fit" where it gives up); then PASS or MISS per target. Stage 3 stops at --score-seconds,
+so its score and gap could differ from run to run if the limit were reached.
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ import random
 import statistics
 import sys
 import time
+from fractions import Fraction
 from importlib.metadata import version
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from capacity.planner import placement  # noqa: E402
 from capacity.planner.placement import Plan, Unit, greedy, plan  # noqa: E402
 
 KS_2020 = {"0301": 73, "4601": 50, "5001": 115, "1103": 50, "3024": 30, "4204": 30, "5401": 50}
@@ -139,7 +143,9 @@ def header() -> None:
     )
 
 
-def compare(name, units, rooms, runs, scores=None, score_seconds=5.0) -> tuple[float, Plan]:
+def compare(
+    name, units, rooms, runs, scores=None, score_seconds=5.0
+) -> tuple[float, Plan, Plan | None]:
     seconds, result = timed(lambda: plan(units, rooms), runs)
     t = result.seconds
     row(name, "planner", seconds, result.placed, f"{result.max_share:.4f}", str(result.optimal))
@@ -147,19 +153,78 @@ def compare(name, units, rooms, runs, scores=None, score_seconds=5.0) -> tuple[f
         f"  {'':<14} {'':<8} last run: build {ms(t.build)}, stage 1 {ms(t.stage1)}, "
         f"stage 2 {ms(t.stage2)} ({t.steps} solver runs)"
     )
+    scored = None
     if scores is not None:
-        start = time.perf_counter()
-        scored = plan(units, rooms, scores=scores, time_limit=score_seconds)
-        took = time.perf_counter() - start
+        took, scored = timed(
+            lambda: plan(units, rooms, scores=scores, time_limit=score_seconds), runs
+        )
         row(name, "+score", took, scored.placed, f"{scored.max_share:.4f}", str(scored.optimal),
             scored.score, scored.gap)  # fmt: skip
-        print(f"  {'':<14} {'':<8} stage 3 {ms(scored.seconds.stage3)}")
+        print(f"  {'':<14} {'':<8} last run: stage 3 {ms(scored.seconds.stage3)}")
     g_seconds, figures = timed(lambda: greedy_figures(units, rooms, scores), runs)
     if figures is None:
         row(name, "greedy", g_seconds, "no fit", "-")
     else:
         row(name, "greedy", g_seconds, figures[0], f"{figures[1]:.4f}", "", figures[2])
-    return seconds, result
+    return seconds, result, scored
+
+
+def scored_instances(rooms, scores) -> list[tuple[str, list[Unit], dict, dict]]:
+    """Scored instances of every shape: surge batches of 150-3,500 persons, and exact
+    packings with and without spare room, with scores of few distinct values (ties)."""
+    cases = [(f"surge {p}", surge_batch(p, seed=p), rooms, scores) for p in (700, 3_500)]
+    for persons in (150, 400, 1_200):
+        for seed in range(3):
+            rng = random.Random(seed)
+            drawn = {n: round(rng.uniform(0.3, 0.8), 2) for n in rooms}
+            cases.append(
+                (f"surge {persons}/{seed}", surge_batch(persons, persons + seed), rooms, drawn)
+            )
+    rng = random.Random(7)
+    for family, munis, households, singles, count in [
+        ("small", (3, 12), (10, 60), False, 40),
+        ("large", (20, 40), (100, 200), False, 15),
+        ("w/ singles", (3, 12), (10, 60), True, 8),
+    ]:
+        found, _ = exact_packings(rng, count, munis, households, singles, tries=40 * count)
+        for i, (units, exact) in enumerate(found):
+            drawn = {n: rng.choice([0.1, 0.2, 0.3, 0.5, 0.7, 0.9]) for n in exact}
+            spare = {n: r + rng.randint(0, 3) for n, r in exact.items()}
+            cases += [
+                (f"{family} {i}", units, exact, drawn),
+                (f"{family} {i}+", units, spare, drawn),
+            ]
+    return cases
+
+
+def compare_stage3(rooms, scores) -> bool:
+    """Stage 3 as it is (loads packed, the integer program when they cannot be) against
+    the integer program alone (as before: `_pack` made to find nothing), same instances:
+    the objective values (persons, exact highest share, score, gap) must be identical."""
+
+    def objectives(result: Plan):
+        share = max((Fraction(ln.persons, ln.room) for ln in result.lines), default=Fraction(0))
+        return result.placed, share, round(result.score, 6), result.gap, result.optimal
+
+    pack = placement._pack
+    same, times = 0, {"now": 0.0, "before": 0.0}
+    cases = scored_instances(rooms, scores)
+    for name, units, case_rooms, case_scores in cases:
+        found = {}
+        for who in ("now", "before"):
+            placement._pack = pack if who == "now" else (lambda *_: None)
+            result = plan(units, case_rooms, scores=case_scores)
+            times[who] += result.seconds.stage3
+            found[who] = objectives(result)
+        placement._pack = pack
+        same += found["now"] == found["before"]
+        if found["now"] != found["before"]:
+            print(f"  DIFFERENT {name}: now {found['now']}, before {found['before']}")
+    print(
+        f"  {len(cases)} scored instances: objective values identical in {same}; stage 3 "
+        f"{times['now']:.2f} s in all now, {times['before']:.2f} s with the integer program alone"
+    )
+    return same == len(cases)
 
 
 def main() -> None:
@@ -167,6 +232,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smoke run: fewer instances")
     parser.add_argument("--runs", type=int, default=5, help="runs per timing (median)")
     parser.add_argument("--score-seconds", type=float, default=5.0, help="stage 3 limit")
+    parser.add_argument(
+        "--compare", action="store_true", help="stage 3 against the integer program alone"
+    )
     args = parser.parse_args()
     runs = 2 if args.quick else args.runs
     print(
@@ -177,7 +245,7 @@ def main() -> None:
 
     print("\nseed scenario: KS network 2020 (398 places), Moria batch (50 persons)")
     header()
-    seconds, result = compare("seed", MORIA, KS_2020, max(runs, 5))
+    seconds, result, _ = compare("seed", MORIA, KS_2020, max(runs, 5))
     targets = [("seed: < 50 ms, everyone placed", seconds < 0.05 and result.placed == 50)]
 
     rooms = rooms_2022()
@@ -193,8 +261,14 @@ def main() -> None:
     for name, persons in batches[:2] if args.quick else batches:
         units = surge_batch(persons, seed=persons)
         print(f"  {name}: {persons:,} persons in {len(units):,} units")
-        seconds, result = compare(name, units, rooms, runs, scores, args.score_seconds)
+        seconds, result, scored = compare(name, units, rooms, runs, scores, args.score_seconds)
         targets.append((f"{name}: stages 1-2 proven, < 1 s median", seconds < 1 and result.optimal))
+        stage3 = scored.seconds.stage3
+        if name == "year":
+            text, met = f"{name}: stage 3 proven (gap 0), < 1 s", scored.gap == 0 and stage3 < 1
+        else:
+            text, met = f"{name}: stage 3 proven (gap 0)", scored.gap == 0
+        targets.append((f"{text} (last run {stage3 * 1000:.1f} ms)", met))
 
     print("\nadversarial: exact packings (a packing of everyone exists) greedy misses")
     rng = random.Random(7)
@@ -223,6 +297,10 @@ def main() -> None:
             f"{ms(statistics.median(times) if times else 0)} {ms(max(times, default=0))}"
         )
         targets.append((f"adversarial {name}: the planner places everyone", misses == 0))
+    if args.compare:
+        print("\nstage 3: packed loads against the integer program alone (before)")
+        same = compare_stage3(rooms, scores)
+        targets.append(("stage 3: the same objective values as the integer program alone", same))
     print("\ntargets:")
     for text, met in targets:
         print(f"  {'PASS' if met else 'MISS'}  {text}")

@@ -53,8 +53,14 @@ class _Kept:
 
 
 class AnswerCache:
-    def __init__(self, generation: Callable[[], int], size: int = SIZE) -> None:
+    def __init__(
+        self,
+        generation: Callable[[], int],
+        size: int = SIZE,
+        day: Callable[[], Hashable] | None = None,
+    ) -> None:
         self.generation = generation
+        self.day = day  # answers that say how old a figure is change with the day
         self.size = size
         self._kept: OrderedDict[Hashable, _Kept] = OrderedDict()
         self._lock = threading.Lock()
@@ -65,11 +71,11 @@ class AnswerCache:
     def keeps(request: Request) -> bool:
         return request.kind in QUESTIONS and not request.as_of
 
-    @staticmethod
-    def _key(request: Request, texts: Texts) -> Hashable:
+    def _key(self, request: Request, texts: Texts) -> Hashable:
         # `share` decides only where the answer goes, not what it says
         asked = replace(request, share=False) if request.share else request
-        return (asked, texts.language, getattr(texts, "alert_channel", None))
+        day = self.day() if self.day is not None else None
+        return (asked, texts.language, getattr(texts, "alert_channel", None), day)
 
     def _valid(self, key: Hashable, generation: int) -> _Kept | None:
         """The entry under `key` if it was made at `generation` (call with the lock)."""

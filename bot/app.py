@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import listeners
@@ -17,7 +19,11 @@ from bot.i18n import Texts
 from bot.listeners.deps import Deps
 from bot.listeners.later import SLACK_TIMEOUT
 from bot.notifier import SlackNotifier
+from bot.pace import Pace
+from bot.round_delivery import PersonDelivery
+from bot.round_tracker import TrackerWorker
 from bot.settings import Settings
+from bot.user_directory import UserDirectory
 from bot.user_language import UserLanguages
 from capacity import Capacity, open_capacity
 from capacity.usecases.notify import OutboxWorker
@@ -31,6 +37,7 @@ LOCAL_SECRET = "local-only-signing-secret"  # noqa: S105 - `ask` signs its own r
 def open_service(settings: Settings) -> Capacity:
     return open_capacity(
         settings.capacity_db,
+        clock=settings.clock,
         low_ratio=settings.capacity_low_ratio,
         busy_timeout=settings.capacity_busy_timeout_ms / 1000,
     )
@@ -79,7 +86,12 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
         logger=log,
     )
     texts = Texts(settings.capacity_language, alert_channel=bool(settings.capacity_alert_channel))
-    deps = Deps(service=service, texts=texts, api_url=settings.slack_api_url)
+    deps = Deps(
+        service=service,
+        texts=texts,
+        api_url=settings.slack_api_url,
+        stale_days=settings.capacity_stale_days,
+    )
     # The Home tabs: published with the bot token outside requests too, refreshed after
     # a change (`Capacity.on_change`) and when another process changed the data
     api = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=5)
@@ -103,14 +115,62 @@ def follow_user_locales(app: AsyncApp, settings: Settings) -> None:
     deps.languages = UserLanguages(api, settings.capacity_language)
 
 
-def make_notifier(settings: Settings, texts: Texts) -> SlackNotifier:
+def know_the_workspace(app: AsyncApp, settings: Settings) -> UserDirectory:
+    """The workspace's users' languages from `users.list`, at start and every hour, in a
+    thread (never delaying the start or an answer): call after `follow_user_locales`."""
+    deps: Deps = app.deps  # type: ignore[attr-defined]
+    assert deps.languages is not None
     client = WebClient(
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],  # Tier 2: waits
+    )
+    return UserDirectory(client, deps.languages).start()
+
+
+def web_client(settings: Settings) -> WebClient:
+    """The Web API client of the outbox and the tracker (worker threads)."""
+    return WebClient(
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=5,
         retry_handlers=[],  # retries are the outbox's, with backoff, across restarts
     )
-    return SlackNotifier(client, settings.capacity_alert_channel, texts)
+
+
+def make_pace(settings: Settings) -> Pace:
+    """Slack's rate limits for what the bot sends by itself (`bot.pace`)."""
+    rate = settings.capacity_post_rate
+    return Pace({"chat.postMessage": rate, "conversations.open": rate, "chat.update": 50 / 60})
+
+
+def make_notifier(
+    settings: Settings, texts: Texts, service: Capacity | None = None, pace: Pace | None = None
+) -> SlackNotifier:
+    """Alerts to the channel; with `service`, a round's direct messages too."""
+    client = web_client(settings)
+    pace = pace or make_pace(settings)
+    persons = PersonDelivery(client, service, texts, pace) if service is not None else None
+    return SlackNotifier(client, settings.capacity_alert_channel, texts, persons=persons, pace=pace)
+
+
+def every(*jobs: Callable[[], object] | None) -> Callable[[], None]:
+    """Run each job at each poll; one failing does not hold up the others."""
+
+    def run() -> None:
+        failed: list[Exception] = []
+        for job in jobs:
+            if job is None:
+                continue
+            try:
+                job()
+            except Exception as error:
+                failed.append(error)
+        if failed:
+            raise failed[0]
+
+    return run
 
 
 def weekly_summaries(service: Capacity, settings: Settings) -> WeeklySummaries | None:
@@ -130,15 +190,29 @@ def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
         log.warning("CAPACITY_ALERT_CHANNEL is not set: alerts wait in the outbox")
         return None
     deps: Deps = app.deps  # type: ignore[attr-defined]
+    pace = make_pace(settings)
     worker = OutboxWorker(
         deps.service.outbox,
-        make_notifier(settings, deps.texts),
+        make_notifier(settings, deps.channel_texts, deps.service, pace),
         poll_seconds=settings.capacity_alert_poll,
         lease_seconds=settings.capacity_alert_lease,
         backoff_max=settings.capacity_alert_retry_max,
-        schedule=weekly_summaries(deps.service, settings),
+        schedule=every(
+            weekly_summaries(deps.service, settings),
+            deps.service.round_reminders(settings.reminders),
+        ),
     )
     deps.service.on_alert_queued = worker.wake
+    # each round's tracker message in the channel, from this process's thread
+    app.round_tracker = TrackerWorker(  # type: ignore[attr-defined]
+        deps.service,
+        web_client(settings),
+        settings.capacity_alert_channel,
+        deps.channel_texts,
+        pace,
+        interval=settings.capacity_tracker_interval,
+        poll=settings.capacity_alert_poll,
+    ).start()
     return worker.start()
 
 

@@ -127,7 +127,15 @@ def plain(text: str) -> Message:
 
 def help_message(t: Texts) -> Message:
     return plain(
-        "\n".join((t("help"), t("help_files"), t.text("pace", "help", {}), t("numbers_help")))
+        "\n".join(
+            (
+                t("help"),
+                t("help_files"),
+                t.text("pace", "help", {}),
+                t.text("rounds", "help", {}),
+                t("numbers_help"),
+            )
+        )
     )
 
 
@@ -188,7 +196,8 @@ def _show_button(municipality: Municipality, year: int | None) -> dict[str, Any]
     )
 
 
-FULL_REFUSALS = {"permission", "busy"}  # texts that say "nothing was changed" themselves
+# Texts that say "nothing was changed" themselves.
+FULL_REFUSALS = {"permission", "busy", "disk_full", "read_only", "write_failed"}
 
 
 def not_understood(

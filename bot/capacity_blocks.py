@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime
 from typing import Any
 
+from bot.age_blocks import age_text, stale_note
 from bot.blocks import (
     Message,
     actions_block,
@@ -70,9 +72,12 @@ def _other_year(item: YearFigures, t: Texts) -> str:
     )
 
 
-def capacity_message(line: CapacityLine, t: Texts) -> Message:
+def capacity_message(
+    line: CapacityLine, t: Texts, *, now: datetime | None = None, stale_days: int | None = None
+) -> Message:
     """One municipality: spare places (or how far it is overbooked), the figures
-    behind them with their source and date, and IMDi's figures of the other years."""
+    behind them with their source and date (and, given `now`, how old the reported
+    figure is, marked old past `stale_days`), and IMDi's figures of the other years."""
     m = line.municipality
     others = [_other_year(item, t) for item in line.other_years]
     if not line.figures:
@@ -95,6 +100,8 @@ def capacity_message(line: CapacityLine, t: Texts) -> Message:
                 date=t.when(report.source_date, report.changed_at),
             )
         )
+        if now is not None and stale_days is not None and line.as_of is None:
+            details[-1] += " " + age_text(report, t, now, stale_days)
     details.append(t("reserved_line", reserved=t.number(line.reserved_open)))
     if line.settled:
         details.append(t("settled_line", settled=t.number(line.settled)))
@@ -149,7 +156,14 @@ def total_text(total: Total, t: Texts) -> str:
     return t("unknown_total", count=t.number(total.unknown + total.missing))
 
 
-def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
+def overview_message(
+    overview: Overview,
+    t: Texts,
+    page: int = 1,
+    *,
+    now: datetime | None = None,
+    stale_days: int | None = None,
+) -> Message:
     """A group (every member) or the country (those with reported spare capacity, most
     remaining first, a page at a time, with buttons to the other pages)."""
     totals = overview.totals
@@ -193,6 +207,9 @@ def overview_message(overview: Overview, t: Texts, page: int = 1) -> Message:
     if shown:
         blocks.append(section_block(table(shown, t)))
     notes = _overview_notes(overview, lines, shown, page, pages, t)
+    if now is not None and stale_days is not None and overview.as_of is None:
+        old = stale_note(list(overview.lines), t, now, stale_days)
+        notes += [old] if old else []
     if notes:
         blocks.append(context_block("\n".join(notes)))
     buttons = []

@@ -91,10 +91,12 @@ def serve(http: bool, host: str, port: int) -> None:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
     app = create_app(settings)  # a database it cannot serve is refused (see main)
+    app.deps.service.health()  # type: ignore[attr-defined]  # as /healthz: writes too
     worker = start_alerts(app, settings)
-    from bot.app import follow_user_locales
+    from bot.app import follow_user_locales, know_the_workspace
 
     follow_user_locales(app, settings)  # each user answered in their Slack locale's language
+    know_the_workspace(app, settings)  # users.list now and hourly, in a thread of its own
     if http:
         from bot.http import serve as serve_http
 
@@ -122,6 +124,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         capacity-bot alerts --retry --deliver
     """
     from bot.app import open_service
+    from capacity.domain.rounds import RoundClosed, RoundMessage
     from capacity.models import WeeklySummary
 
     settings = _settings()
@@ -136,7 +139,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         from bot.i18n import Texts
         from capacity.usecases.notify import deliver_due
 
-        notifier = make_notifier(settings, Texts(settings.capacity_language))
+        notifier = make_notifier(settings, Texts(settings.capacity_language), service)
         done = deliver_due(
             service.outbox,
             notifier,
@@ -151,6 +154,10 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         e = alert.event
         if isinstance(e, WeeklySummary):
             what = f"weekly_summary {e.week}: {e.changed} change(s) since {e.since:%Y-%m-%d %H:%M}"
+        elif isinstance(e, RoundMessage):
+            what = f"round_message {e.purpose} «{e.round_name}» {e.name} to {e.user}"
+        elif isinstance(e, RoundClosed):
+            what = f"round_closed «{e.round_name}»: {e.answered} of {e.members} answered"
         else:
             what = f"{e.kind.value} {e.batch_name or e.scope_title}: {e.persons} vs " + (
                 f"overbooked by {-e.remaining}" if e.remaining < 0 else f"{e.remaining} left"
@@ -278,6 +285,7 @@ def main() -> None:
         cli()
     except KeyboardInterrupt:
         sys.exit(130)
-    except CapacityError as error:  # a database it cannot serve: damaged, of a newer schema
+    except CapacityError as error:  # a database it cannot serve: damaged, of a newer
+        # schema, not writable (the disk full, a read-only directory): one line, no traceback
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)

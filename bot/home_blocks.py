@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.age_blocks import stale_note
 from bot.batch_blocks import unassigned
 from bot.blocks import (
     actions_block,
@@ -23,6 +24,7 @@ from bot.blocks import (
 from bot.capacity_blocks import _what
 from bot.chart_blocks import chart_button
 from bot.i18n import Texts
+from bot.round_forms import home_blocks as round_blocks
 from bot.standing_blocks import table, table_notes
 from capacity.models import Alert, WeeklySummary
 from capacity.texts import standing
@@ -73,7 +75,7 @@ def _place(place: Place, t: Texts) -> list[Block]:
     return [heading, context_block(note)]
 
 
-def _network(home: Home, t: Texts) -> list[Block]:
+def _network(home: Home, t: Texts, now: Any = None, stale_days: int | None = None) -> list[Block]:
     overview = home.network
     totals = overview.totals
     label = t.scope(overview.title)
@@ -96,6 +98,9 @@ def _network(home: Home, t: Texts) -> list[Block]:
     notes = table_notes(list(overview.lines), totals, t)
     if notes:
         blocks.append(context_block("\n".join(notes)))
+    if now is not None and stale_days is not None:
+        old = stale_note(list(overview.lines), t, now, stale_days)
+        blocks.extend([context_block(old)] if old else [])
     return blocks
 
 
@@ -160,8 +165,9 @@ def _alerts(home: Home, t: Texts) -> list[Block]:
     return blocks
 
 
-def home_view(home: Home, t: Texts, updated: Any) -> dict[str, Any]:
-    """The Home tab of one user, as of `updated` (a datetime)."""
+def home_view(home: Home, t: Texts, updated: Any, stale_days: int | None = None) -> dict[str, Any]:
+    """The Home tab of one user, as of `updated` (a datetime); with `stale_days`, the
+    network's figures older than that are counted."""
     buttons = [
         button(t.plain("home_report"), REPORT_ACTION, str(home.year)),
         button(t.plain("home_new_batch"), NEW_BATCH_ACTION, str(home.year)),
@@ -180,9 +186,13 @@ def home_view(home: Home, t: Texts, updated: Any) -> dict[str, Any]:
             blocks.extend(_place(place, t))
     elif not home.admin:
         blocks.append(section_block(t("home_no_places")))
-    if home.places or not home.admin:
+    rounds = home.rounds
+    waiting = [(w.round, w.municipality) for w in rounds.waiting]
+    open_rounds = [(o.round, o.answered, o.members) for o in rounds.open]
+    blocks.extend(round_blocks(t, waiting, open_rounds, home.admin))
+    if home.places or not home.admin or waiting:
         blocks.append(_divider())
-    blocks.extend(_network(home, t))
+    blocks.extend(_network(home, t, updated, stale_days))
     blocks.append(_divider())
     blocks.extend(_batches(home, t))
     blocks.extend(_alerts(home, t))

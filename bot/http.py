@@ -165,8 +165,9 @@ class SlackAsgi:
     async def _health(self, send: Send) -> None:
         try:
             await asyncio.to_thread(self.app.deps.service.health)  # type: ignore[attr-defined]
-        except errors.CapacityError as problem:
-            body = json.dumps({"ok": False, "reason": str(problem)}).encode()
+        except errors.CapacityError as problem:  # the check that failed (open, database,
+            check = problem.facts.get("check", "database")  # write) and why
+            body = json.dumps({"ok": False, "check": check, "reason": str(problem)}).encode()
             return await respond(send, 503, body, "application/json")
         except Exception as problem:  # not foreseen: still a 503, and the log has it
             log.exception("Health check failed")

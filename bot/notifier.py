@@ -20,9 +20,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.alerts import alert_message
 from bot.i18n import Texts
+from bot.pace import Pace
+from bot.round_blocks import closing_message
 from bot.summary_blocks import summary_message
+from capacity.domain.rounds import RoundClosed, RoundMessage
 from capacity.models import Alert, WeeklySummary
-from capacity.usecases.notify import PermanentFailure, TemporaryFailure
+from capacity.usecases.notify import Notifier, PermanentFailure, TemporaryFailure
 
 log = logging.getLogger("bot.alerts")
 
@@ -38,6 +41,11 @@ PERMANENT = {
     "no_permission",
     "invalid_arguments",
     "msg_too_long",
+    # a direct message: the person cannot be written to
+    "user_not_found",
+    "user_disabled",
+    "cannot_dm_bot",
+    "not_allowed_token_type",
 }
 HISTORY_PAGES = 3  # with the client timeout, bounds one delivery well inside the lease
 
@@ -47,12 +55,29 @@ def alert_key(alert: Alert) -> str:
 
 
 class SlackNotifier:
-    def __init__(self, client: WebClient, channel: str, texts: Texts) -> None:
+    """Alerts, the weekly summary and a round's closing summary to the coordination
+    channel; a round's direct messages through `persons` (`bot.round_delivery`)."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        channel: str,
+        texts: Texts,
+        *,
+        persons: Notifier | None = None,
+        pace: Pace | None = None,
+    ) -> None:
         self.client = client
         self.channel = channel
         self.texts = texts
+        self.persons = persons
+        self.pace = pace
 
     def deliver(self, alert: Alert) -> str:
+        if isinstance(alert.event, RoundMessage):
+            if self.persons is None:
+                raise TemporaryFailure("direct messages are not delivered from this process")
+            return self.persons.deliver(alert)
         if not self.channel:
             raise PermanentFailure("CAPACITY_ALERT_CHANNEL is not set")
         key = alert_key(alert)
@@ -63,8 +88,12 @@ class SlackNotifier:
                 return found
         if isinstance(alert.event, WeeklySummary):
             message = summary_message(alert.event, self.texts)
+        elif isinstance(alert.event, RoundClosed):
+            message = closing_message(alert.event, self.texts)
         else:
             message = alert_message(alert.event, self.texts)
+        if self.pace is not None:
+            self.pace.wait("chat.postMessage", self.channel)
         response = self._call(
             "chat_postMessage",
             channel=self.channel,
@@ -77,52 +106,75 @@ class SlackNotifier:
 
     def _find(self, alert: Alert, key: str) -> str | None:
         """The ts of a message already posted for this alert, searched since it was queued."""
-        oldest = (alert.created_at - timedelta(minutes=1)).timestamp()
-        cursor = None
-        for _ in range(HISTORY_PAGES):
-            response = self._call(
-                "conversations_history",
-                channel=self.channel,
-                oldest=f"{oldest:.6f}",
-                include_all_metadata=True,
-                limit=200,
-                cursor=cursor,
-            )
-            for message in response.get("messages") or []:
-                metadata = message.get("metadata") or {}
-                if (
-                    metadata.get("event_type") == EVENT_TYPE
-                    and (metadata.get("event_payload") or {}).get("alert_key") == key
-                ):
-                    return str(message.get("ts", "found"))
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not response.get("has_more") or not cursor:
-                return None
-        raise TemporaryFailure("could not search the whole channel history for the alert")
+        return find_posted(self.client, self.channel, alert.created_at, key)
 
     def _call(self, method: str, **kwargs: Any) -> Any:
+        if self.pace is None:
+            return slack_call(self.client, method, **kwargs)
         try:
-            return getattr(self.client, method)(**kwargs)
-        except SlackApiError as error:
-            response = error.response
-            status = getattr(response, "status_code", 0)
-            data = response.data if isinstance(getattr(response, "data", None), dict) else {}
-            code = data.get("error") or f"HTTP {status}"
-            if status == 429 or code == "ratelimited":
-                retry_after = _seconds(
-                    response.headers.get("Retry-After") if response.headers else None
-                )
-                raise TemporaryFailure("ratelimited", retry_after=retry_after) from None
-            if code in PERMANENT:
-                raise PermanentFailure(code) from None
-            raise TemporaryFailure(code) from None
-        except (
-            OSError,
-            TimeoutError,
-            ValueError,
-            HTTPException,
-        ) as error:  # refused, reset, timeout, bad body
-            raise TemporaryFailure(f"{type(error).__name__}: {error}") from None
+            return slack_call(self.client, method, **kwargs)
+        except TemporaryFailure as error:
+            if str(error) == "ratelimited":  # no call of the method until Retry-After
+                self.pace.limited(method.replace("_", "."), error.retry_after)
+            raise
+
+
+def find_posted(
+    client: WebClient, channel: str, since: Any, key: str, event_type: str = EVENT_TYPE
+) -> str | None:
+    """The ts of a message in `channel` carrying `key` in its metadata, posted since a
+    minute before `since`; None when there is none; TemporaryFailure when the history
+    could not be searched whole."""
+    oldest = (since - timedelta(minutes=1)).timestamp()
+    cursor = None
+    for _ in range(HISTORY_PAGES):
+        response = slack_call(
+            client,
+            "conversations_history",
+            channel=channel,
+            oldest=f"{oldest:.6f}",
+            include_all_metadata=True,
+            limit=200,
+            cursor=cursor,
+        )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == event_type
+                and (metadata.get("event_payload") or {}).get("alert_key") == key
+            ):
+                return str(message.get("ts", "found"))
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not response.get("has_more") or not cursor:
+            return None
+    raise TemporaryFailure("could not search the whole channel history for the message")
+
+
+def slack_call(client: WebClient, method: str, **kwargs: Any) -> Any:
+    """A Web API call, its failures as the outbox's: temporary (retried with backoff;
+    `ratelimited` with Retry-After) or permanent (named by Slack's error code)."""
+    try:
+        return getattr(client, method)(**kwargs)
+    except SlackApiError as error:
+        response = error.response
+        status = getattr(response, "status_code", 0)
+        data = response.data if isinstance(getattr(response, "data", None), dict) else {}
+        code = data.get("error") or f"HTTP {status}"
+        if status == 429 or code == "ratelimited":
+            retry_after = _seconds(
+                response.headers.get("Retry-After") if response.headers else None
+            )
+            raise TemporaryFailure("ratelimited", retry_after=retry_after) from None
+        if code in PERMANENT:
+            raise PermanentFailure(code) from None
+        raise TemporaryFailure(code) from None
+    except (
+        OSError,
+        TimeoutError,
+        ValueError,
+        HTTPException,
+    ) as error:  # refused, reset, timeout, bad body
+        raise TemporaryFailure(f"{type(error).__name__}: {error}") from None
 
 
 def _seconds(value: Any) -> float | None:

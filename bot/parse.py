@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from bot.parse_rounds import ROUND_WORDS
 from capacity.domain.numbers import Count, NotUnderstood, looks_numeric, read_words
 from capacity.domain.role_words import role_of
+from capacity.domain.rounds import email_address
 from capacity.reference.geography import NATIONAL, NATIONAL_WORDS
 from capacity.reference.names import normalize
 
@@ -50,7 +52,8 @@ class Request:
     """What a coordinator asked for."""
 
     kind: str  # help | capacity | overview | room | report | grant | revoke | history |
-    #            planning_year | chart | export | pace | pace_chart | invalid | choose
+    #            planning_year | chart | export | pace | pace_chart | round | invalid |
+    #            choose
     target: str = ""  # a municipality text, a group name or "norge"
     year: int | None = None
     value: int | None = None
@@ -81,6 +84,8 @@ def parse(text: str | None) -> Request:
         return Request("help", share=share)
     if head in REPORT:
         return _report(tokens[1:], share)
+    if head in ROUND_WORDS:  # collection rounds: the rest is bot.parse_rounds'
+        return Request("round", " ".join(tokens[1:]), share=share)
     if head in GRANT or head in REVOKE:
         return _role("grant" if head in GRANT else "revoke", tokens[1:], share)
     if head in ROOM:
@@ -257,14 +262,17 @@ def _planning_year(tokens: list[str], share: bool) -> Request:
 
 
 def _role(kind: str, tokens: list[str], share: bool) -> Request:
-    """`grant @user admin` or `grant @user editor Trondheim`."""
+    """`grant @user admin` or `grant @user editor Trondheim`; the person may be named by
+    e-mail address (plain or Slack's `<mailto:…|…>`), which is looked up before the
+    grant (`bot.directory`)."""
     if len(tokens) < 2:
         return _invalid("grant_usage", share, " ".join(tokens), "word" if tokens else "")
     match = _USER.match(tokens[0])
+    user = match.group(1) if match else email_address(tokens[0])
     role = role_of(tokens[1])  # in any of the three languages: redaktør, editor
-    if not match or not role:
-        return _invalid("grant_usage", share, tokens[0] if not match else tokens[1], "word")
-    return Request(kind, " ".join(tokens[2:]), user=match.group(1), role=role.value, share=share)
+    if not user or not role:
+        return _invalid("grant_usage", share, tokens[0] if not user else tokens[1], "word")
+    return Request(kind, " ".join(tokens[2:]), user=user, role=role.value, share=share)
 
 
 # -- back to text ---------------------------------------------------------------------------
@@ -298,7 +306,8 @@ def request_text(request: Request) -> str | None:
         value = f"{request.value:,}".replace(",", ".")  # 1.900: one word, and never a year
         text = f"rapporter {request.target}{year} {value}" + (f" {reason}" if reason else "")
     elif request.kind in ("grant", "revoke"):
-        text = f"{request.kind} <@{request.user}> {request.role} {request.target}".rstrip()
+        who = request.user if "@" in request.user else f"<@{request.user}>"  # an e-mail
+        text = f"{request.kind} {who} {request.role} {request.target}".rstrip()
     elif request.kind == "room":
         year = f" {request.year}" if request.year is not None else ""
         text = f"ledig {request.value}{year}"

@@ -10,6 +10,9 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.rehearsal import FileClock
+from capacity.domain.clock import Clock, utc_now
+from capacity.domain.rounds import DEFAULT_REMINDERS, Reminder, parse_reminders
 from capacity.usecases.summary import DEFAULT_AT, SummaryTime, parse_summary_time
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -42,6 +45,35 @@ class Settings(BaseSettings):
     capacity_alert_poll: float = Field(default=0.5, gt=0, le=60)
     # the weekly summary to CAPACITY_ALERT_CHANNEL: a weekday and a time, Norwegian time
     capacity_summary_at: str = Field(default=DEFAULT_AT, description="'mon 08:00' or 'off'")
+
+    # collection rounds: reminders before the deadline (days before its date, at a time,
+    # Norwegian time), the tracker's least seconds between two updates, and how many
+    # chat.postMessage a second the bot sends across the workspace (Slack: several
+    # hundred a minute; one a second per channel is kept besides)
+    capacity_round_reminders: str = Field(
+        default=DEFAULT_REMINDERS, description="'7d 09:00, 2d 09:00, 0d 09:00' or 'off'"
+    )
+    capacity_tracker_interval: float = Field(default=5.0, ge=0.1, le=3600)
+    capacity_post_rate: float = Field(default=4.0, gt=0, le=100)
+    # a reported figure older than this many days is marked old
+    capacity_stale_days: int = Field(default=60, ge=1, le=3650)
+    # rehearsing a schedule: the bot's "now" from this file (bot/rehearsal.py)
+    capacity_clock_file: str = ""
+
+    @field_validator("capacity_round_reminders")
+    @classmethod
+    def _reminders(cls, value: str) -> str:
+        parse_reminders(value)  # a ValueError names what is accepted
+        return value.strip()
+
+    @property
+    def reminders(self) -> tuple[Reminder, ...]:
+        return parse_reminders(self.capacity_round_reminders)
+
+    @property
+    def clock(self) -> Clock:
+        """The core's clock: real time, or CAPACITY_CLOCK_FILE's for a rehearsal."""
+        return FileClock(self.capacity_clock_file) if self.capacity_clock_file else utc_now
 
     @field_validator("capacity_summary_at")
     @classmethod

@@ -2,7 +2,7 @@
 batches (`/capacity eksport`, admins) and the whole list of a country overview (the
 button under `/capacity norge`).
 
-Headers and values are the user's language's (`[surfaces_sheet]` and `[measure]` in the
+Headers and values are the user's language's (`[surfaces.sheet]` and `[measure]` in the
 catalogues), what is left by the one definition every answer uses (0 and overbooked
 apart, reserved and settled via batches apart), households as typed (`5,4+3,6`), times
 in Norwegian time (`07.12.2026 20:41`), and people by name beside their id
@@ -34,9 +34,8 @@ from capacity.models import (
 from capacity.reference.geography import NATIONAL
 from capacity.service import Capacity
 from capacity.texts.i18n import OSLO, Catalogue
-from capacity.transfer.exports import write_csv
+from capacity.transfer.exports import _write_csv
 
-SHEET = "surfaces_sheet"
 MEASURES = (
     *IMDI_MEASURES,
     Measure.MINORS_REQUEST,
@@ -61,13 +60,18 @@ BATCH_COLUMNS = ("batch_id", "batch", "year", "persons", "households", "scope", 
 Rows = tuple[list[str], Iterable[Sequence[object]]]
 
 
+def sheet(t: Catalogue) -> dict[str, str]:
+    """The language's words for spreadsheets (`[surfaces.sheet]`)."""
+    return t.entries["surfaces"]["sheet"]
+
+
 def word(t: Catalogue, key: str, **values: Any) -> str:
-    return t.text(SHEET, key, values)
+    return t.fill(sheet(t)[key], values)
 
 
 def when(t: Catalogue, moment: datetime) -> str:
     """`07.12.2026 20:41`: Norwegian time, as a spreadsheet in the language reads it."""
-    return format_datetime(moment, t.entries[SHEET]["time"], tzinfo=OSLO, locale=t.language)
+    return format_datetime(moment, sheet(t)["time"], tzinfo=OSLO, locale=t.language)
 
 
 def person(actor: str, names: dict[str, str]) -> str:
@@ -164,8 +168,8 @@ def year_files(
         batches = [b for b in service.batches(year) if b.year == year]
         names = service.people()
     scopes = {b.scope: service.scope_title(b.scope) for b in batches}
-    figures = write_csv(*figures_rows(lines, t, records), excel=True)
-    batch_sheet = write_csv(*batches_rows(batches, t, names, scopes), excel=True)
+    figures = _write_csv(*figures_rows(lines, t, records), excel=True)
+    batch_sheet = _write_csv(*batches_rows(batches, t, names, scopes), excel=True)
     return year, [
         (word(t, "file_figures", year=year), figures),
         (word(t, "file_batches", year=year), batch_sheet),
@@ -176,6 +180,6 @@ def overview_file(service: Capacity, overview: Overview, t: Catalogue) -> tuple[
     """The whole list of an overview (every municipality with a figure), as (file name,
     CSV text) in `t`'s language."""
     records = _spare_records(service, overview.year)
-    text = write_csv(*figures_rows(overview.lines, t, records), excel=True)
+    text = _write_csv(*figures_rows(overview.lines, t, records), excel=True)
     scope = re.sub(r"[^a-z0-9]+", "-", unidecode(t.scope(overview.title)).lower()).strip("-")
     return word(t, "file_list", scope=scope or "liste", year=overview.year), text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.blocks import Message, context_block, header_block, section_block
 from bot.i18n import Safe, Texts
+from bot.round_blocks import summary_blocks as round_lines
 from capacity.domain.figures import places_left
 from capacity.models import SummaryChange, SummaryLine, Total, WeeklySummary
 from capacity.texts import standing
@@ -130,6 +131,7 @@ def summary_message(summary: WeeklySummary, t: Texts) -> Message:
         blocks.append(section_block((f"*{heading}*\n" + "\n".join(changes))[:3000]))
     else:
         blocks.append(section_block(t("summary_no_changes", since=t.date(summary.since))))
+    blocks.extend(round_lines(summary.rounds, t))  # open collection rounds
     if summary.alerts:
         kinds = ", ".join(
             f"{t.alert_kind(kind)}: {count}" for kind, count in summary.alerts.items()

@@ -1,10 +1,12 @@
 """Each user's own language: their Slack locale (`users.info` with `include_locale`),
 kept for a while, mapped onto the catalogues there are (`capacity/texts/locales/*.toml`).
 
-A lookup never makes an answer slow: a known user costs a dict lookup; the first
-lookup of a user waits at most `limit` seconds and then answers in the default
-language (CAPACITY_LANGUAGE) while the lookup finishes in the background and fills
-the cache for next time. A failed lookup is remembered briefly, so that a Slack that
+A lookup never makes an answer slow: a known user costs a dict lookup. The serving bot
+knows the workspace's users before they ask (`bot.user_directory`: `users.list` at
+start and every hour, handed over with `learn`); a user it does not know yet (one who
+joined since) is looked up with `users.info`, waiting at most `limit` seconds and then
+answering in the default language (CAPACITY_LANGUAGE) while the lookup finishes in the
+background and fills the cache for next time. A failed lookup is remembered briefly, so that a Slack that
 is down is not asked again on every request. Alerts and the weekly summary do not come
 through here: they are in the channel's language.
 """
@@ -63,8 +65,17 @@ class UserLanguages:
         self.clock = clock
         self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._pending: dict[str, asyncio.Task[str]] = {}
+        self._workspace: dict[str, str] = {}  # from users.list; replaced whole, never changed
+
+    def learn(self, workspace: dict[str, str]) -> None:
+        """Every user of the workspace and their language, replacing what was known
+        (from any thread: one assignment of a dict no one changes afterwards)."""
+        self._workspace = dict(workspace)
 
     def cached(self, user_id: str) -> str | None:
+        known = self._workspace.get(user_id)
+        if known is not None:
+            return known
         found = self._cache.get(user_id)
         if found is None or found[1] <= self.clock():
             return None

@@ -86,6 +86,13 @@ class Busy(CapacityError):
     code = "busy"
 
 
+class Unwritable(CapacityError):
+    """The file system refused a write (the disk full, the database read-only); nothing
+    was changed. The code says which: `disk_full`, `read_only`, `write_failed`."""
+
+    code = "write_failed"
+
+
 class InvalidImportFile(CapacityError):
     """An import file has invalid rows; nothing was imported"""
 
@@ -100,3 +107,14 @@ class DatabaseProblem(CapacityError):
     """The database file is missing, not ours, damaged or of a newer schema"""
 
     code = "database"
+
+
+class InvalidExport(CapacityError):
+    """A JSON export holds rows the domain's rules refuse; nothing was imported. The
+    first problems (table, row, column, what) are kept, and how many there were."""
+
+    code = "export_invalid"
+
+    def __init__(self, name: str, problems: list[Any], count: int) -> None:
+        super().__init__(name=name, count=count)
+        self.problems = problems

@@ -21,12 +21,22 @@ from capacity.storage import figures as figures_db
 from capacity.storage import repository
 from capacity.storage.outbox import Outbox
 from capacity.storage.schema import migrations
-from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
-from capacity.usecases import access, assignments, figures, planning, queries
+from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store, checking
+from capacity.usecases import (
+    access,
+    assignments,
+    figures,
+    planning,
+    queries,
+    round_answers,
+    round_messages,
+    round_trackers,
+)
 from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
 from capacity.usecases import pace as paces
 from capacity.usecases import people as people_cases
+from capacity.usecases import rounds as round_cases
 from capacity.usecases import scores as score_cases
 from capacity.usecases import snapshots as snapshot_cases
 from capacity.usecases import summary as summaries
@@ -105,10 +115,12 @@ class Capacity:
         """A read that proves the database answers; raises a refusal when it does not."""
         repository.ping(self.core.store.db)
 
-    def health(self) -> None:
+    def health(self, *, writes: bool = True) -> None:
         """Whether this version can serve the database: it opens, its schema is the one
-        this version knows, a read succeeds. Raises `DatabaseProblem` with the reason."""
-        self.core.store.check()
+        this version knows, a read succeeds and (unless `writes=False`) a write would.
+        Raises `DatabaseProblem` with the reason, and the check that failed as its
+        `check` fact: open, database (schema and read) or write."""
+        self.core.store.check(writes=writes)
 
     def version(self) -> int:
         """The schema version: how many migrations are applied."""
@@ -186,6 +198,29 @@ class Capacity:
     summary = _use_case(summaries.build)
     queue_summary = _use_case(summaries.queue)
 
+    open_round = _use_case(round_cases.open_round)
+    close_round = _use_case(round_cases.close_round)
+    round = _use_case(round_cases.find)
+    round_by_id = _use_case(round_cases.by_id)
+    rounds = _use_case(round_cases.rounds)
+    round_counts = _use_case(round_cases.counts)
+    round_status = _use_case(round_cases.status)
+    round_status_by_id = _use_case(round_cases.status_by_id)
+    answer_round = _use_case(round_answers.answer_round)
+    round_answer = _use_case(round_answers.current_answer)
+    round_scope = _use_case(round_cases.scope_members)
+    remind_round = _use_case(round_messages.remind)
+    snooze_round = _use_case(round_messages.snooze)
+    round_message_wanted = _use_case(round_messages.wanted)
+    dm_channel = _use_case(round_messages.dm_channel)
+    remember_dm = _use_case(round_messages.remember_dm)
+    round_reminders = _use_case(round_messages.reminders_for)
+    trackers_due = _use_case(round_trackers.due)
+    take_tracker_lease = _use_case(round_trackers.take_lease)
+    tracker_posting = _use_case(round_trackers.posting)
+    tracker_written = _use_case(round_trackers.written)
+    tracker_replaced = _use_case(round_trackers.replaced)
+
     # -- the outbox ------------------------------------------------------------------
 
     def alerts(self, status: str | None = None) -> list[Any]:
@@ -202,9 +237,14 @@ def open_capacity(
     low_ratio: float = DEFAULT_LOW_RATIO,
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
 ) -> Capacity:
-    """Open the database at `path`, creating, migrating and seeding it as needed."""
-    service = Capacity(Store(path, busy_timeout=busy_timeout), clock=clock, low_ratio=low_ratio)
-    ensure_seeded(service.core)
+    """Open the database at `path`, creating, migrating and seeding it as needed; a
+    database that cannot be served (`Capacity.health`) is refused."""
+    with checking("open", str(path or "")):
+        store = Store(path, busy_timeout=busy_timeout)
+    service = Capacity(store, clock=clock, low_ratio=low_ratio)
+    with checking("open", store.path):
+        ensure_seeded(service.core)
+    service.health(writes=False)  # the schema exactly as the migrations make it, and a read
     return service
 
 

@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.stand_in_users import users_list
+
 
 @dataclass
 class Call:
@@ -45,8 +47,25 @@ class StandIn:
         # users.info: each user's Slack locale ("en-US", "nn-NO", …; missing: none given),
         # and fault modes: a delay before answering, or an error answer.
         self.locales: dict[str, str] = {}
+        # users.lookupByEmail: address -> user id (unknown: users_not_found)
+        self.emails: dict[str, str] = {}
+        # Slack's rate limits, by method: every nth call answered 429 `ratelimited` with
+        # Retry-After (`ratelimit[method] = (n, "1")`), and a cap of calls a second
+        # (`rate_caps[method] = 20`: more within a second are answered 429, Retry-After 1)
+        self.ratelimit: dict[str, tuple[int, str]] = {}
+        self.rate_caps: dict[str, float] = {}
+        self.limited: dict[str, int] = {}  # 429s answered, by method
+        # (method, when, Retry-After, the caller's Authorization header) of each 429
+        self.limited_at: list[tuple[str, float, float, str]] = []
+        self._counts: dict[str, int] = {}
+        self._recent: dict[str, deque[float]] = {}
+        # conversations.open: users Slack does not know (user_not_found)
+        self.unknown_users: set[str] = set()
+        # chat.update: messages deleted in Slack (message_not_found)
+        self.deleted: set[str] = set()
         self.users_info_delay = 0.0
         self.users_info_error = ""
+        self.workspace: list[str] = []  # users.list's members (empty unless a test fills it)
         self.posted: list[dict[str, Any]] = []  # messages that reached the channel
         self._ts = 1_600_000_000.0
         # Uploads: file id -> what files.getUploadURLExternal was told, the bytes received at
@@ -171,6 +190,13 @@ class StandIn:
                     self.close_connection = True
                     self.connection.close()
                     return
+                retry_after = stand_in._rate_limited(method, call)
+                if retry_after is not None:
+                    with contextlib.suppress(OSError):
+                        self._send(
+                            429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after}
+                        )
+                    return
                 with stand_in.lock:
                     scripted = (
                         stand_in.script.popleft()
@@ -265,10 +291,48 @@ class StandIn:
             self.posted.append({**body, "ts": ts})
         return ts
 
+    def _rate_limited(self, method: str, call: Call) -> str | None:
+        """Retry-After when this call of `method` is refused as rate-limited, else None."""
+        with self.lock:
+            count = self._counts[method] = self._counts.get(method, 0) + 1
+            every = self.ratelimit.get(method)
+            retry_after = every[1] if every and count % every[0] == 0 else None
+            cap = self.rate_caps.get(method)
+            if retry_after is None and cap:
+                now = time.monotonic()
+                recent = self._recent.setdefault(method, deque())
+                while recent and recent[0] <= now - 1.0:
+                    recent.popleft()
+                if len(recent) >= cap:
+                    retry_after = "1"
+                else:
+                    recent.append(now)
+            if retry_after is not None:
+                self.limited[method] = self.limited.get(method, 0) + 1
+                who = call.headers.get("Authorization", "")
+                self.limited_at.append((method, call.at, float(retry_after), who))
+            return retry_after
+
+    def _update(self, body: dict[str, Any]) -> dict[str, Any]:
+        ts, channel = body.get("ts"), body.get("channel")
+        with self.lock:
+            found = [m for m in self.posted if m["ts"] == ts and m.get("channel") == channel]
+            if ts in self.deleted or not found:
+                return {"ok": False, "error": "message_not_found"}
+            found[0].update(text=body.get("text"), blocks=body.get("blocks"))
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def dms(self, user: str) -> list[dict[str, Any]]:
+        """The messages posted to a user's direct-message channel (D<user>), in order."""
+        with self.lock:
+            return [m for m in self.posted if m.get("channel") == f"D{user}"]
+
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "chat.postMessage":
             ts = self._post(body)
             return {"ok": True, "channel": body.get("channel"), "ts": ts}
+        if method == "chat.update":
+            return self._update(body)
         if method == "conversations.history":
             with self.lock:
                 messages = [
@@ -279,6 +343,14 @@ class StandIn:
             return {"ok": True, "messages": messages, "has_more": False}
         if method == "users.info":
             return self._user_info(body)
+        if method == "users.lookupByEmail":
+            user = self.emails.get(str(body.get("email", "")).lower())
+            if user is None:
+                return {"ok": False, "error": "users_not_found"}
+            return {"ok": True, "user": {"id": user, "profile": {"email": body.get("email")}}}
+        if method == "users.list":
+            with self.lock:
+                return users_list(list(self.workspace), dict(self.locales), body)
         if method == "views.publish":
             if not body.get("user_id") or not body.get("view"):
                 return {"ok": False, "error": "invalid_arguments"}
@@ -287,6 +359,8 @@ class StandIn:
             users = str(body.get("users") or "")
             if not users or "," in users:
                 return {"ok": False, "error": "invalid_arguments"}
+            if users in self.unknown_users:
+                return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "channel": {"id": f"D{users}"}}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"}

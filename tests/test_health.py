@@ -64,8 +64,40 @@ def corrupt(db: Path) -> None:
     db.write_bytes(bytes(data))
 
 
+# A trigger no migration makes: every history record (every report) makes its actor admin.
+PLANTED_TRIGGER = """CREATE TRIGGER grant_admin AFTER INSERT ON changes BEGIN
+    INSERT OR IGNORE INTO roles (user_id, role, number, granted_at, granted_by)
+    VALUES (NEW.actor, 'admin', '', NEW.at, 'nobody'); END"""
+# One of the migrations' triggers, by its name, with another body: the history deletable.
+ALTERED_TRIGGER = """DROP TRIGGER changes_append_only_delete;
+    CREATE TRIGGER changes_append_only_delete BEFORE DELETE ON changes BEGIN SELECT 1; END"""
+
+
 def test_a_sound_database_is_healthy(db):
     assert healthz(db) == (200, {"ok": True})
+
+
+def test_sqlites_own_statistics_tables_are_allowed(db):
+    assert healthz(db, alter("ANALYZE")) == (200, {"ok": True})
+
+
+@pytest.mark.parametrize(
+    ("sql", "names"),
+    [
+        (PLANTED_TRIGGER, "TRIGGER grant_admin"),
+        (ALTERED_TRIGGER, "TRIGGER changes_append_only_delete"),
+    ],
+)
+def test_a_database_with_objects_the_migrations_do_not_make_is_not_opened(db, sql, names):
+    alter(sql)(db)
+    before = db.read_bytes()
+
+    with pytest.raises(errors.DatabaseProblem) as refused:
+        open_capacity(db)
+
+    assert refused.value.code in ("foreign_objects", "altered_objects")
+    assert names in str(refused.value)
+    assert db.read_bytes() == before
 
 
 @pytest.mark.parametrize(
@@ -87,6 +119,12 @@ def test_a_sound_database_is_healthy(db):
             alter("DELETE FROM _sqlite_migrations WHERE name LIKE 'm006%'"),
             "lacks migrations",
         ),
+        (alter(PLANTED_TRIGGER), "TRIGGER grant_admin, which capacity-bot's migrations do not"),
+        (alter(ALTERED_TRIGGER), "TRIGGER changes_append_only_delete with other SQL"),
+        (alter("CREATE VIEW everyone AS SELECT * FROM roles"), "VIEW everyone"),
+        (alter("CREATE TABLE notes (body TEXT)"), "TABLE notes"),
+        (alter("CREATE INDEX roles_by_role ON roles (role)"), "INDEX roles_by_role"),
+        (alter("DROP INDEX changes_by_key_time"), "lacks INDEX changes_by_key_time"),
     ],
     ids=[
         "corrupt",
@@ -96,6 +134,12 @@ def test_a_sound_database_is_healthy(db):
         "missing-trigger",
         "newer-schema",
         "older-schema",
+        "planted-trigger",
+        "altered-trigger",
+        "planted-view",
+        "planted-table",
+        "planted-index",
+        "missing-index",
     ],
 )
 def test_a_database_that_cannot_be_served_is_a_503_with_the_reason(db, change, words):

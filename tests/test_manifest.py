@@ -37,6 +37,8 @@ def test_manifest_asks_only_for_the_scopes_the_app_uses(manifest):
         "users:read",
         "files:write",  # charts and exports (the upload flow)
         "im:write",  # an export in a direct message (conversations.open)
+        "users:read.email",  # rounds: roles granted by e-mail (users.lookupByEmail)
+        "im:history",  # rounds: a direct message looked for before it is sent again
     }
     assert {"files:write", "im:write", "chat:write"} <= set(
         manifest["oauth_config"]["scopes"]["bot"]
@@ -69,3 +71,8 @@ def test_the_manifest_declares_the_home_tab_and_its_event(manifest):
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
     assert "users:read" in manifest["oauth_config"]["scopes"]["bot"]  # users.info's locale
+
+
+def test_the_manifest_declares_the_scopes_of_collection_rounds(manifest):
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"users:read.email", "im:history", "im:write", "chat:write"} <= scopes

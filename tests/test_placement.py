@@ -238,6 +238,30 @@ def test_scores_never_cost_a_person_or_a_higher_share():
     assert without.score is None and with_scores.score is not None
 
 
+def best_loads_score(result: Plan, rooms, scores) -> float:
+    """The score no plan of that share and that many persons can pass: each municipality
+    filled to its cap under the share, best scored first (households left out)."""
+    share, left, best = exact_share(result), result.placed, 0.0
+    for number in sorted((n for n in rooms if rooms[n] > 0), key=lambda n: -scores[n]):
+        take = min(left, int(share * rooms[number]))
+        best, left = best + take * scores[number], left - take
+    return best
+
+
+def test_a_large_scored_batch_reaches_the_highest_score_any_loads_could_give_proven():
+    rng = random.Random(3)
+    rooms = {f"{i:04d}": rng.randint(1, 60) for i in range(120)}
+    units = [(rng.choice([1, 1, 1, 2, 2, 3, 4, 5, 6, 7, 9]),) for _ in range(1000)]
+    units += [(2, 3)] * 20
+    scores = {n: round(rng.uniform(0.3, 0.8), 2) for n in rooms}  # many ties
+    result = plan(units, rooms, scores=scores)
+    assert_sound(result, units, rooms)
+    assert result.optimal and result.gap == 0.0
+    assert result.placed == result.persons
+    assert result.score == pytest.approx(best_loads_score(result, rooms, scores))
+    assert result.score == pytest.approx(sum(ln.persons * scores[ln.number] for ln in result.lines))
+
+
 def test_a_plan_stopped_by_its_time_limit_is_still_sound_and_says_what_it_proved():
     rng = random.Random(1)
     rooms = {f"{i:04d}": 5 + i % 40 for i in range(300)}

@@ -222,9 +222,9 @@ def _not_a_value(document):
         (_unknown_table, "export_table"),
         (_unknown_column, "export_column"),
         (_derived_column, "export_column"),
-        (_broken_reference, "export_links"),
+        (_broken_reference, "export_invalid"),  # the domain's checks find it first
         (_duplicate, "export_rows"),
-        (_not_a_value, "export_value"),
+        (_not_a_value, "export_invalid"),
     ],
 )
 @pytest.mark.slow

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
 from capacity import errors
 from capacity.models import Actor
-from capacity.transfer.exports import BOM, EXPORT_TABLES, FORMULA_STARTS, export
+from capacity.transfer.exports import BOM, EXPORT_TABLES, FORMULA_STARTS, _text, export
 from capacity.transfer.imports import empty_database, import_bytes
 from tests.conftest import ADMIN, CLI
 
@@ -53,6 +54,35 @@ def test_text_that_looks_like_a_formula_keeps_its_text_behind_a_quote(typed):
     assert (bergen["actor_name"], bergen["reason"]) == ("'@channel", "'-1 ok")
     tromso = next(row for row in history if row["key"] == "5401/2020/spare" and row["reason"])
     assert (tromso["source"], tromso["reason"]) == ("'@kommunen", "'=1+1")
+
+
+CARRIAGE = Actor(id="U_CR", name="Kari\r=cmd|' /C calc'!A0")  # a name with a line break
+
+
+@pytest.mark.parametrize("excel", [False, True])
+@pytest.mark.slow
+def test_a_cell_with_a_line_break_is_quoted_and_no_line_inside_it_starts_like_a_formula(
+    fresh, excel
+):
+    fresh.grant(CARRIAGE.id, "admin", ADMIN)
+    fresh.report_spare("Bergen", 44, CARRIAGE, year=2020, source="e-post")
+    delimiter = ";" if excel else ","
+
+    text = export(fresh, "csv", "history", excel=excel)
+
+    rows = cells(text, delimiter)
+    assert {len(row) for row in rows} == {len(rows[0])}  # no row ended inside a cell
+    records = csv.DictReader(io.StringIO(text.removeprefix(BOM), newline=""), delimiter=delimiter)
+    kari = next(row for row in records if row["actor"] == CARRIAGE.id)
+    assert kari["actor_name"] == "Kari\r'=cmd|' /C calc'!A0"
+    assert "\"Kari\r'=cmd|" in text  # quoted: a spreadsheet reads the CR inside the cell
+    lines = [line for row in rows for cell in row for line in re.split(r"[\r\n]+", cell)]
+    assert not [line for line in lines if line.startswith(FORMULA_STARTS)]
+
+
+def test_every_line_of_a_text_cell_that_starts_like_a_formula_gets_a_quote():
+    assert _text("e-post\n@kommunen\r\n=1+1\r-2") == "e-post\n'@kommunen\r\n'=1+1\r'-2"
+    assert _text("=A1") == "'=A1" and _text("Kari Nordmann") == "Kari Nordmann"
 
 
 def test_the_figures_csv_names_each_municipality_in_its_years_structure(fresh):

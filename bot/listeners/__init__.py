@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, errors, home, pace, relocation
+from bot.listeners import actions, commands, errors, home, pace, relocation, rounds
 from bot.listeners.deps import Deps
 from bot.listeners.language import UserLanguage
 from bot.listeners.shape import RejectMalformed
@@ -17,6 +17,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     relocation.register(app, deps)
     home.register(app, deps)
     pace.register(app, deps)
+    rounds.register(app, deps)
     errors.register(app, deps)
     # Global middleware run in the order added, all before any listener: after the shape
     # check, every request is answered in its user's language (`Deps.texts`)

@@ -81,13 +81,13 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
         return blocks.choose_message(t, request.word, [_choice(r, t) for r in request.readings])
     if request.kind == "overview":
         overview = service.overview(request.target, request.year, as_of=request.as_of)
-        return render.overview_message(overview, t, request.page)
+        return render.overview_message(overview, t, request.page, **_ages(deps))
     if request.kind == "capacity":
         if service.geography.group(request.target):
             overview = service.overview(request.target, request.year, as_of=request.as_of)
-            return render.overview_message(overview, t)
+            return render.overview_message(overview, t, **_ages(deps))
         line = service.capacity(request.target, request.year, as_of=request.as_of)
-        return render.capacity_message(line, t)
+        return render.capacity_message(line, t, **_ages(deps))
     if request.kind == "pace":
         found = service.pace(request.target or None, request.year)
         return pace_blocks.pace_message(found, t, request.page)
@@ -121,6 +121,11 @@ def _choice(reading: Request, t: Texts) -> blocks.Choice:
         detail = t(key, value=t.number(reading.value), reason=reason)
     redo = blocks.redo_value("capacity", request_text(reading))
     return blocks.Choice(reading.value or 0, detail, redo)
+
+
+def _ages(deps: Deps) -> dict[str, Any]:
+    """What an answer needs to say how old its reported figures are."""
+    return {"now": deps.service.clock(), "stale_days": deps.stale_days}
 
 
 def report(deps: Deps, request: Request, user_id: str, user_name: str, *, force: bool) -> Message:

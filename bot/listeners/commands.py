@@ -8,10 +8,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer_cache import QUESTIONS, KeptAnswer
+from bot.blocks import Message
 from bot.listeners import files as file_listeners
 from bot.listeners import list_file
 from bot.listeners.answers import answer, answer_command
 from bot.listeners.deps import Deps
+from bot.listeners.rounds import RoundListeners
 from bot.parse import parse
 
 
@@ -22,6 +24,7 @@ class CapacityCommand:
     def __init__(self, deps: Deps, files: file_listeners.Files | None = None) -> None:
         self.deps = deps
         self.files = files or file_listeners.Files(deps)
+        self.rounds = RoundListeners(deps)
 
     async def handle(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         request = parse(command.get("text", ""))
@@ -29,6 +32,13 @@ class CapacityCommand:
             return await self.files.chart_command(ack, command, client, request)
         if request.kind == "export":  # answered at once; the CSV comes in a DM
             return await self.files.export_command(ack, command, client, request)
+        if request.kind == "round":  # collection rounds: bot.listeners.rounds
+            return await self.rounds.command(ack, command, request)
+        if request.kind in ("grant", "revoke") and "@" in request.user:  # by e-mail
+            found = await self.rounds.with_user_id(request, client)
+            if isinstance(found, Message):
+                return await ack(**found.payload())
+            request = found
         user_id, user_name = command.get("user_id", ""), command.get("user_name", "")
         if request.kind in QUESTIONS:  # a few reads, or a kept answer: on the loop
             message = answer(request, self.deps, user_id, user_name)

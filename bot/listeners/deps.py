@@ -12,6 +12,8 @@ from bot.listeners.later import Background
 from bot.settings import SLACK_API_URL
 from bot.user_language import RequestTexts, UserLanguages, speak
 from capacity import Actor, Capacity
+from capacity.domain.freshness import DEFAULT_STALE_DAYS
+from capacity.texts.i18n import OSLO
 
 
 @dataclass
@@ -23,10 +25,14 @@ class Deps:
     home: HomeRefresher | None = None  # the Home tabs' refresher, when wired
     api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
     background: Background = field(default_factory=Background)  # work after the answer
+    stale_days: int = DEFAULT_STALE_DAYS  # a reported figure older than this is marked old
     answers: AnswerCache = field(init=False)  # questions' messages, per data generation
 
     def __post_init__(self) -> None:
-        self.answers = AnswerCache(self.service.generation)
+        # an answer says how old its figures are: kept for one day (Norwegian) at most
+        self.answers = AnswerCache(
+            self.service.generation, day=lambda: self.service.clock().astimezone(OSLO).date()
+        )
 
     def allowed_url(self, url: str) -> bool:
         """Whether a `response_url` is Slack's: https on a slack.com host, or the same

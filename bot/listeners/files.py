@@ -37,8 +37,7 @@ from bot.listeners.payload import Value, button_value, clicker
 from bot.parse import Request
 from bot.sheets import year_files
 from bot.uploads import Upload, UploadFailed, upload_files, upload_png
-from capacity import errors
-from capacity.charts import render
+from capacity import charts, errors
 from capacity.charts.build import Built, build
 from capacity.charts.pace_build import build_pace
 from capacity.domain.rules import check_year
@@ -171,7 +170,7 @@ class Files:
             if not channel:  # clicked outside a conversation (the App Home): a DM
                 channel = await direct_channel(client, user)
             loop = asyncio.get_running_loop()
-            rendered = await loop.run_in_executor(self.pool, render, built.chart)
+            rendered = await loop.run_in_executor(self.pool, charts.render, built.chart)
             await upload_png(
                 client,
                 channel=channel,

@@ -49,7 +49,7 @@ class HomePublisher:
         t = await self.deps.texts_for(user_id)
         service = self.deps.service
         home = await asyncio.to_thread(service.home, user_id)
-        view = home_view(home, t, service.clock())
+        view = home_view(home, t, service.clock(), self.deps.stale_days)
         await asyncio.wait_for(
             self.client.views_publish(user_id=user_id, view=view), PUBLISH_SECONDS
         )

@@ -10,10 +10,16 @@ the global rcParams, so that several threads can render at once: each call build
 figure and shares no state with the others (matplotlib keys its font cache on the thread).
 
 Modules: `model` (the charts' data and labels), `draw` (shared drawing pieces),
-`municipality` and `network` (the two kinds), `render` (PNG and alt text), `build`.
+`municipality` and `network` (the two kinds), `png` (PNG and alt text), `build`.
+
+`render`, `figure` and `alt_text` are `png`'s, imported with matplotlib (and numpy) the
+first time one is used: importing the package, or building a chart's data, does not
+load them (a question to the bot never draws; they would add ~0.3 s to every start).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from capacity.charts.model import (
     ALT_TEXT_LIMIT,
@@ -26,7 +32,11 @@ from capacity.charts.model import (
     Rendered,
     YearFigures,
 )
-from capacity.charts.render import alt_text, figure, render
+
+if TYPE_CHECKING:
+    from capacity.charts.png import alt_text, figure, render
+
+_DRAWING = ("alt_text", "figure", "render")
 
 __all__ = [
     "ALT_TEXT_LIMIT",
@@ -42,3 +52,12 @@ __all__ = [
     "figure",
     "render",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`render`, `figure`, `alt_text`: from `png`, with matplotlib, when first asked for."""
+    if name in _DRAWING:
+        from capacity.charts import png
+
+        return getattr(png, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

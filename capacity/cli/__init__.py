@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import sys
 
-from capacity.cli import admin, batches, charts, figures, pace, scores  # noqa: F401 - they register
+from capacity.cli import (  # noqa: F401 - they register
+    admin,
+    batches,
+    charts,
+    figures,
+    pace,
+    rounds,
+    scores,
+)
 from capacity.cli.common import cli
 
 

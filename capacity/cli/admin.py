@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from capacity.cli.common import actor, by_option, cli, db_option, db_path, service
+from capacity.cli.people import slack_user
 from capacity.cli.render import number
 from capacity.domain.role_words import ROLE_WORDS
 from capacity.reference.geography import NATIONAL
@@ -132,6 +133,7 @@ def _role_command(name: str, doc: str) -> None:
     ) -> None:
         use_case = getattr(service(ctx), name)
         role = ROLE_WORDS[role.lower()].value  # redaktør is editor
+        user_id = slack_user(user_id)  # an e-mail address is looked up in Slack
         done = use_case(user_id, role, actor(by), municipality)
         what = f"{role} of {municipality}" if municipality else role
         if name == "grant":
@@ -143,7 +145,10 @@ def _role_command(name: str, doc: str) -> None:
 _role_command(
     "grant",
     "Grant a Slack user a role: admin (every municipality) or editor of one municipality."
-    "\n\nExample:\n\n    capacity grant U012ABCDEF editor Trondheim",
+    " USER_ID is a Slack user id, or an e-mail address looked up in Slack"
+    " (users.lookupByEmail, with SLACK_BOT_TOKEN at SLACK_API_URL)."
+    "\n\nExample:\n\n    capacity grant U012ABCDEF editor Trondheim"
+    "\n\n    capacity grant kari.nordmann@trondheim.kommune.no editor Trondheim",
 )
 _role_command(
     "revoke",

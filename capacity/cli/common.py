@@ -32,6 +32,13 @@ class Refused(click.ClickException):
         message = str(error)
         if isinstance(error, errors.InvalidImportFile):
             message += "".join(f"\n  line {line}: {reason}" for line, reason in error.problems)
+        if isinstance(error, errors.InvalidExport):
+            message += "".join(
+                f"\n  {p.table}" + (f" row {p.row}" if p.row else "") + f", {p.column}: {p.what}"
+                for p in error.problems
+            )
+            if error.facts["count"] > len(error.problems):
+                message += f"\n  … and {error.facts['count'] - len(error.problems)} more"
         super().__init__(message)
 
 

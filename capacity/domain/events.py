@@ -9,6 +9,7 @@ from typing import Literal
 
 from capacity.domain.figures import Model, Total
 from capacity.domain.pace_scope import ScopePace
+from capacity.domain.round_events import RoundClosed, RoundLine, RoundMessage
 
 
 class Kind(StrEnum):
@@ -114,7 +115,8 @@ class WeeklySummary(Model):
     alerts: dict[str, int]  # alerts queued since, by kind
     least_room: tuple[SummaryLine, ...]
     pace: ScopePace | None = None  # the network's pace through the planning year
-    totals: dict[str, Total] | None = None  # the network's (`rules.totals`); None: queued before
+    rounds: tuple[RoundLine, ...] = ()  # open collection rounds and who has not answered
+    totals: dict[str, Total] | None = None  # the network's (`totals`); None: queued before
 
     @property
     def dedupe_key(self) -> str:
@@ -127,7 +129,7 @@ class Alert(Model):
     id: int
     created_at: datetime
     dedupe_key: str
-    event: CapacityExceeded | WeeklySummary
+    event: CapacityExceeded | WeeklySummary | RoundMessage | RoundClosed
     status: Literal["pending", "sent", "failed"]
     attempts: int
     next_attempt_at: datetime | None

@@ -32,6 +32,7 @@ MAX_FIGURE = 100_000
 MAX_BATCH_PERSONS = 10_000
 MAX_NAME_LENGTH = 80
 MAX_TEXT = 500
+MAX_ID = 2**53 - 1  # row ids stay exact wherever they travel as JSON numbers (JavaScript)
 DEFAULT_LOW_RATIO = 0.10
 OPEN_STATUSES = (BatchStatus.PLANNED, BatchStatus.ALLOCATED)  # places can still change
 DEFAULT_PLANNING_YEAR = 2020  # the year of the KS letter's figures

@@ -40,99 +40,38 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from capacity.planner.model import FOUND as _FOUND
 from capacity.planner.model import INF as _INF
 from capacity.planner.model import Counts as _Counts
+from capacity.planner.plans import (
+    Choice,
+    Line,
+    Missing,
+    Pick,
+    Plan,
+    Timings,
+    TooLarge,
+    Unit,
+    Unmet,
+)
 
-Unit = tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Line:
-    """What one municipality receives."""
-
-    number: str
-    units: tuple[Unit, ...]
-    persons: int
-    room: int
-    room_after: int
-    share: float  # persons / room
-
-
-@dataclass(frozen=True)
-class TooLarge:
-    """A unit that fits in no municipality: its size is above every single room."""
-
-    unit: Unit
-    size: int
-    largest_room: int
-
-
-@dataclass(frozen=True)
-class Missing:
-    """What does not fit, computed: persons left out, how far the total room falls short
-    of the persons asked, the units left, and those that fit nowhere at all."""
-
-    persons: int
-    room_short: int
-    units: tuple[Unit, ...]
-    too_large: tuple[TooLarge, ...]
-
-
-@dataclass(frozen=True)
-class Timings:
-    build: float
-    stage1: float
-    stage2: float
-    stage3: float
-    steps: int  # solver runs in stage 2: LP bounds and integer feasibility checks
-
-
-@dataclass(frozen=True)
-class Plan:
-    lines: tuple[Line, ...]
-    unplaced: tuple[Unit, ...]
-    persons: int
-    placed: int
-    max_share: float
-    score: float | None
-    gap: float | None  # proven relative gap of the score; 0.0 when closed
-    missing: Missing | None  # None when everyone is placed
-    optimal: bool  # stages 1 and 2 proven optimal
-    seconds: Timings
-
-
-@dataclass(frozen=True)
-class Pick:
-    number: str
-    units: tuple[Unit, ...]
-    persons: int
-
-
-@dataclass(frozen=True)
-class Unmet:
-    """A target that cannot be met beside the met ones, and the nearest totals that can
-    (None: no total on that side; a room given caps the total above)."""
-
-    number: str
-    target: int
-    below: int | None
-    above: int | None
-
-
-@dataclass(frozen=True)
-class Choice:
-    picks: tuple[Pick, ...]
-    unmet: tuple[Unmet, ...]
-    left: tuple[Unit, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.unmet
+__all__ = [
+    "Choice",
+    "Line",
+    "Missing",
+    "Pick",
+    "Plan",
+    "Timings",
+    "TooLarge",
+    "Unit",
+    "Unmet",
+    "choose",
+    "greedy",
+    "plan",
+]
 
 
 def _units(units: Sequence[Sequence[int]]) -> tuple[Unit, ...]:
@@ -197,14 +136,7 @@ def plan(
     if scores is not None:
         weights = np.array([scores[n] for n in numbers], dtype=float)
         if placed:
-            model.bound_groups(
-                np.full(model.ng, -_INF), model.col_caps, open=np.ones(model.n, dtype=bool)
-            )
-            model.bound_total(placed, placed)
-            model.objective(model.size_of * weights[model.g_of])
-            status, better = model.solve(time_limit, start=x)
-            x = x if better is None else better
-            gap = 0.0 if status == _FOUND else float(model.h.getInfo().mip_gap)
+            x, gap = _score(model, placed, counts[1], weights, x, time_limit)
         score, gap = float(model.loads(x) @ weights), gap or 0.0
     stage3 = lap() if scores is not None else 0.0
     given, unplaced = _hand_out(model, x, units, numbers)
@@ -244,21 +176,8 @@ def _spread(model: _Counts, room, placed: int, ones: int, x, time_limit: float):
     def index(x) -> int:
         return int(np.searchsorted(share, float(np.max(model.loads(x) / room))))
 
-    # The units of one person fit in any gap: `placed` persons fit under the caps iff
-    # the others can fill `need` of them (capped there: reaching it closes the search).
-    need = max(0, placed - ones)
-    model.bound_total(-_INF, need)
-
     def check(i: int):  # (True, counts) when they fit; (None, None) when undecided
-        if caps(i).sum() < placed:
-            return False, None
-        model.bound_groups(np.full(model.ng, -_INF), caps(i))
-        if not need:
-            return True, np.zeros_like(x)
-        status, y = model.solve(deadline - time.perf_counter())
-        if y is not None and model.h.getInfo().objective_function_value >= need - 1e-6:
-            return True, y
-        return (False if status == _FOUND else None), None
+        return _fits(model, caps(i), placed, ones, deadline)
 
     lo, hi, steps, proven = 0, index(x), 0, True
     model.relax(True)
@@ -277,7 +196,6 @@ def _spread(model: _Counts, room, placed: int, ones: int, x, time_limit: float):
         fits, y = check(mid)
         steps += 1
         if fits:
-            y = model.fill_ones(y, placed - int(model.loads(y).sum()))
             x, hi = y, min(mid, index(y))
         elif fits is False:
             lo, jump = mid + 1, 2 * jump + 1
@@ -286,6 +204,86 @@ def _spread(model: _Counts, room, placed: int, ones: int, x, time_limit: float):
             break
     model.bound_groups(np.full(model.ng, -_INF), caps(hi))
     return x, proven, steps
+
+
+def _fits(model: _Counts, caps, placed: int, ones: int, deadline: float):
+    """Whether ``placed`` persons fit under ``caps`` (one per group): (True, counts with
+    the units of one person filled in), (False, None), or (None, None) when the deadline
+    stopped the search undecided.
+
+    The units of one person fit in any gap, so the model leaves them out (stage 1 closed
+    their columns): ``placed`` persons fit iff the others can fill ``need`` of them, with
+    the persons placed as the objective capped there (reaching it closes the search)."""
+    if caps.sum() < placed:
+        return False, None
+    need = max(0, placed - ones)
+    model.bound_total(-_INF, need)
+    model.bound_groups(np.full(model.ng, -_INF), caps)
+    if not need:
+        return True, model.fill_ones(np.zeros(model.cols, np.int64), placed)
+    status, y = model.solve(deadline - time.perf_counter())
+    if y is not None and model.h.getInfo().objective_function_value >= need - 1e-6:
+        return True, model.fill_ones(y, placed - int(model.loads(y).sum()))
+    return (False if status == _FOUND else None), None
+
+
+def _pack(model: _Counts, caps, placed: int, ones: int):
+    """Counts placing exactly ``caps`` persons in each group (``sum(caps) == placed``),
+    found without a solver, or None. The households of two or more persons go in largest
+    first, each size into the groups with the least room left that still take it (best
+    fit) or, failing that, the most (worst fit); the units of one person then fill the
+    gaps, which they can exactly when the others reach ``placed - ones``."""
+    need = max(0, placed - ones)
+    for fullest_first in (True, False):
+        x, left = np.zeros(model.cols, np.int64), caps.astype(np.int64)
+        for si in range(model.ns - 1, -1, -1):
+            size = int(model.sizes[si])
+            if size == 1:
+                continue
+            cols = np.nonzero((model.s_of == si) & (left[model.g_of] >= size))[0]
+            groups = model.g_of[cols]
+            order = np.lexsort((groups, left[groups] if fullest_first else -left[groups]))
+            cols, groups = cols[order], groups[order]
+            fit = left[groups] // size
+            before = np.cumsum(fit) - fit
+            take = np.clip(int(model.available[si]) - before, 0, fit)
+            x[cols] = take
+            left[groups] -= take * size
+        if int(model.loads(x).sum()) >= need:
+            model.bound_groups(np.full(model.ng, -_INF), caps)
+            return model.fill_ones(x, placed - int(model.loads(x).sum()))
+    return None
+
+
+def _score(model: _Counts, placed: int, ones: int, weights, x, time_limit: float):
+    """Stage 3: the highest score ``sum_g load_g * weight_g`` with ``placed`` persons
+    under the stage-2 caps. Returns (counts, proven relative gap: 0.0 when optimal).
+
+    Leaving the households out, the best loads are plain: fill the groups in order of
+    score (ties in group order), each to its cap, until ``placed`` persons. That score
+    bounds every plan's from above, so when the households fit those loads exactly (one
+    feasibility check, as in stage 2) the plan is proven optimal without a search over
+    scores. The households are packed largest first (`_pack`); with units of one person
+    to fill the gaps, that nearly always succeeds (the 35,000-person year: milliseconds,
+    where the integer program could not close its gap in 10 s). When it does not (few
+    units of one person, sizes that cannot make up a cap; proving that no packing exists
+    can take longer than the search itself), the integer program decides, started from
+    stage 2's plan."""
+    deadline = time.perf_counter() + time_limit
+    caps = model.col_caps.copy()
+    order = np.lexsort((np.arange(model.ng), -weights))
+    filled = np.minimum(np.cumsum(caps[order]), placed)
+    target = np.empty_like(caps)
+    target[order] = np.diff(filled, prepend=0)
+    y = _pack(model, target, placed, ones)
+    if y is not None:
+        return y, 0.0
+    model.bound_groups(np.full(model.ng, -_INF), caps, open=np.ones(model.n, dtype=bool))
+    model.bound_total(placed, placed)
+    model.objective(model.size_of * weights[model.g_of])
+    status, better = model.solve(deadline - time.perf_counter(), start=x)
+    x = x if better is None else better
+    return x, (0.0 if status == _FOUND else float(model.h.getInfo().mip_gap))
 
 
 def choose(

@@ -110,6 +110,23 @@ class Geography:
         structure = structure_for(year)
         return unique(p for m in group.members for p in self.project(m, structure))
 
+    def scope_members(self, key: str, year: int) -> list[Municipality]:
+        """The municipalities a batch's scope key (a group, the country, a municipality's
+        number) stands for in a year's structure."""
+        structure = structure_for(year)
+        if key == NATIONAL:
+            return self.all(structure)
+        group = self.groups.get(key)
+        if group:
+            return self.members(group, year)
+        found = self.get(key, structure)
+        if found:
+            return [found]
+        for other in STRUCTURES:
+            if (place := self.get(key, other)) is not None:
+                return self.project(place, structure)
+        return []
+
     # -- counties ------------------------------------------------------------------------
 
     def county_of(self, municipality: Municipality) -> County | None:

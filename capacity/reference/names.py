@@ -12,7 +12,6 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
 from capacity.models import Municipality
@@ -127,6 +126,8 @@ class NameIndex:
 
     def suggest(self, key: str, limit: int = 8) -> list[Municipality]:
         """The closest municipalities to a misspelled key, best first."""
+        from rapidfuzz import fuzz, process  # a misspelling's first: not every start's cost
+
         found: list[Municipality] = []
         results = process.extract(
             key, self._choices, scorer=fuzz.QRatio, limit=limit * 3, score_cutoff=70

@@ -27,6 +27,7 @@ from sqlite_utils import Database
 from capacity import errors
 from capacity.domain.clock import Clock, utc_now
 from capacity.storage import dump as dump_repository
+from capacity.storage import health
 from capacity.storage.schema import known_migrations, migrations
 from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
 
@@ -111,8 +112,10 @@ def _is_sqlite(path: Path, shown: str) -> None:
 
 
 def inspect(path: Path, *, name: Path | None = None, newer_ok: bool = True) -> DatabaseInfo:
-    """Check that `path` is a capacity database that passes `PRAGMA integrity_check` and
-    whose foreign keys hold; with `newer_ok=False`, also that this code knows every
+    """Check that `path` is a capacity database that passes `PRAGMA integrity_check`,
+    whose foreign keys hold and, when this code knows every migration it has applied,
+    whose schema is exactly what they make (`health.check_schema`: no trigger, view,
+    table or index of anyone else's); with `newer_ok=False`, that this code knows every
     migration it has applied. `name` is the file the refusal names (a copy's original)."""
     shown = str(name or path)
     _is_sqlite(path, shown)
@@ -129,6 +132,8 @@ def inspect(path: Path, *, name: Path | None = None, newer_ok: bool = True) -> D
             unknown = [migration for migration in applied if migration not in known]
             if unknown and not newer_ok:
                 raise errors.DatabaseProblem("newer_schema", path=shown, names=", ".join(unknown))
+            if not unknown:  # a schema this code knows: exactly what its migrations make
+                health.check_schema(db, shown)
             broken = conn.execute("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise errors.DatabaseProblem("damaged", path=shown, problems=broken[:10])

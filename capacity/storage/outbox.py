@@ -13,6 +13,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from capacity.domain.clock import Clock, iso
+from capacity.domain.round_events import RoundClosed, RoundMessage
 from capacity.models import Alert, CapacityExceeded, WeeklySummary
 from capacity.storage.repository import marks, rows_of
 from capacity.storage.store import Store
@@ -20,7 +21,18 @@ from capacity.storage.store import Store
 MAX_ERROR = 500
 
 
-def queue(db: Database, events: Sequence[CapacityExceeded | WeeklySummary], now: str) -> bool:
+Event = CapacityExceeded | WeeklySummary | RoundMessage | RoundClosed
+# An event's model by its kind (every other kind is a CapacityExceeded)
+EVENTS: dict[str, type[Event]] = {
+    "weekly_summary": WeeklySummary,
+    "round_message": RoundMessage,
+    "round_closed": RoundClosed,
+}
+# Kinds that are not alerts: messages of collection rounds, listed with their round
+ROUND_KINDS = ("round_message", "round_closed")
+
+
+def queue(db: Database, events: Sequence[Event], now: str) -> bool:
     """Queue events in the caller's transaction; one whose key is there already is not
     queued again. True when a row was added."""
     queued = False
@@ -54,8 +66,8 @@ def alerts_between(db: Database, since: str, until: str) -> dict[str, int]:
     return dict(
         db.conn.execute(
             "SELECT kind, count(*) FROM outbox WHERE created_at > ? AND created_at <= ? "
-            "AND kind != 'weekly_summary' GROUP BY kind ORDER BY kind",
-            [since, until],
+            "AND kind != 'weekly_summary' AND kind NOT IN (?, ?) GROUP BY kind ORDER BY kind",
+            [since, until, *ROUND_KINDS],
         ).fetchall()
     )
 
@@ -71,9 +83,7 @@ def _alert(row: dict[str, Any]) -> Alert:
         id=row["id"],
         created_at=row["created_at"],
         dedupe_key=row["dedupe_key"],
-        event=(
-            WeeklySummary if row["kind"] == "weekly_summary" else CapacityExceeded
-        ).model_validate_json(row["payload"]),
+        event=EVENTS.get(row["kind"], CapacityExceeded).model_validate_json(row["payload"]),
         status=row["status"],
         attempts=row["attempts"],
         next_attempt_at=row["next_attempt_at"],
@@ -119,8 +129,9 @@ class Outbox:
             rows = list(
                 rows_of(
                     db,
+                    # alerts first: a round's hundreds of direct messages never hold one up
                     "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? "
-                    "ORDER BY id LIMIT ?",
+                    "ORDER BY kind = 'round_message', id LIMIT ?",
                     [now, limit],
                 )
             )
@@ -176,10 +187,14 @@ class Outbox:
 
 def alert_counts(db: Database) -> dict[str, int]:
     """How many alerts are in each state (pending, sent, failed)."""
-    return dict(db.conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
+    sql = "SELECT status, count(*) FROM outbox WHERE kind NOT IN (?, ?) GROUP BY status"
+    return dict(db.conn.execute(sql, ROUND_KINDS).fetchall())
 
 
 def latest_alerts(db: Database, statuses: Sequence[str], limit: int) -> list[Alert]:
     """The newest alerts in some states, newest first."""
-    sql = f"SELECT * FROM outbox WHERE status IN ({marks(list(statuses))}) ORDER BY id DESC LIMIT ?"
-    return [_alert(row) for row in rows_of(db, sql, [*statuses, limit])]
+    sql = (
+        f"SELECT * FROM outbox WHERE status IN ({marks(list(statuses))}) "
+        "AND kind NOT IN (?, ?) ORDER BY id DESC LIMIT ?"
+    )
+    return [_alert(row) for row in rows_of(db, sql, [*statuses, *ROUND_KINDS, limit])]

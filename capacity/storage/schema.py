@@ -306,3 +306,79 @@ def pace_snapshots(db: Database) -> None:
             PRIMARY KEY (year, start))"""
     )
     adopt(db)  # the dated IMDi figures a database holds already (the bundled table)
+
+
+@migrations()
+def rounds_tables(db: Database) -> None:
+    # Collection rounds (innhenting): a round's municipalities are frozen when it opens;
+    # each has at most one answer, changed in place until the round closes (every
+    # change is in the history). `version` moves with each change its tracker shows.
+    db.execute(
+        """CREATE TABLE rounds (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            name_key TEXT NOT NULL UNIQUE,
+            year INTEGER NOT NULL,
+            scope TEXT NOT NULL,
+            scope_title TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            opened_at TEXT NOT NULL,
+            opened_by TEXT NOT NULL,
+            opened_by_name TEXT NOT NULL DEFAULT '',
+            closed_at TEXT,
+            closed_by TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 0)"""
+    )
+    db.execute(
+        """CREATE TABLE round_members (
+            round_id INTEGER NOT NULL REFERENCES rounds(id),
+            number TEXT NOT NULL CHECK (length(number) = 4),
+            PRIMARY KEY (round_id, number))"""
+    )
+    db.execute(
+        """CREATE TABLE round_answers (
+            round_id INTEGER NOT NULL REFERENCES rounds(id),
+            number TEXT NOT NULL,
+            spare INTEGER NOT NULL CHECK (spare >= 0),
+            decision INTEGER CHECK (decision >= 0),
+            decision_expected TEXT,
+            extra INTEGER CHECK (extra >= 0),
+            comment TEXT NOT NULL DEFAULT '',
+            answered_by TEXT NOT NULL,
+            answered_by_name TEXT NOT NULL DEFAULT '',
+            answered_at TEXT NOT NULL,
+            late INTEGER NOT NULL DEFAULT 0,
+            change_id INTEGER REFERENCES changes(id),
+            PRIMARY KEY (round_id, number))"""
+    )
+    # "Remind me tomorrow": a person's reminders of a round held until `until`
+    db.execute(
+        """CREATE TABLE round_snoozes (
+            round_id INTEGER NOT NULL REFERENCES rounds(id),
+            user_id TEXT NOT NULL,
+            snoozed_at TEXT NOT NULL,
+            until TEXT NOT NULL,
+            PRIMARY KEY (round_id, user_id))"""
+    )
+    # The tracker message in the coordination channel: which message it is, what it
+    # shows (the round's version), when it was last written (wall-clock seconds, for
+    # Slack's rate limit), and which process may write it (a lease).
+    db.execute(
+        """CREATE TABLE round_trackers (
+            round_id INTEGER PRIMARY KEY REFERENCES rounds(id),
+            channel TEXT NOT NULL,
+            ts TEXT NOT NULL DEFAULT '',
+            posts INTEGER NOT NULL DEFAULT 0,
+            shown TEXT NOT NULL DEFAULT '',
+            written_at REAL NOT NULL DEFAULT 0,
+            lease_owner TEXT NOT NULL DEFAULT '',
+            lease_until REAL NOT NULL DEFAULT 0)"""
+    )
+    # A person's direct-message channel with the bot (conversations.open), opened once
+    db.execute(
+        """CREATE TABLE dm_channels (
+            user_id TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            opened_at TEXT NOT NULL)"""
+    )

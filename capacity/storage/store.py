@@ -4,8 +4,10 @@ One connection per thread (Slack Bolt runs listeners in worker threads and a SQL
 connection must not cross threads), WAL so readers never wait for the writer, and every
 write use case in one `BEGIN IMMEDIATE` transaction so that concurrent writers queue
 instead of racing (read-check-write for reservations cannot overbook). A write that
-cannot get the lock in time raises `errors.Busy`, and nothing was changed; the adapters
-never see `sqlite3`.
+cannot get the lock in time raises `errors.Busy`, one the file system refuses (the disk
+full, the file read-only) `errors.Unwritable`, and nothing was changed either way; a file
+that cannot be opened at all is a `DatabaseProblem` naming it. The adapters never see
+`sqlite3`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from capacity import errors
-from capacity.storage import health
+from capacity.storage import disk, health
 from capacity.storage.schema import migrations
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -71,6 +73,55 @@ def busy_as_refusal() -> Iterator[None]:
         raise
 
 
+@contextlib.contextmanager
+def writing(path: str) -> Iterator[None]:
+    """A write's failures as the core's refusals: the lock not had in time (`Busy`), the
+    file system refusing it (`Unwritable`: the disk full, the database read-only)."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if _is_busy(error):
+            raise errors.Busy() from error
+        why = disk.why_unwritable(error, path)
+        if why is None:
+            raise
+        raise errors.Unwritable(why, detail=str(error)) from error
+
+
+@contextlib.contextmanager
+def opening(path: str) -> Iterator[None]:
+    """Why a database file cannot be opened, as a refusal naming it: its directory cannot
+    be made or written, the disk is full, or it is not a SQLite database (its header
+    damaged, say)."""
+    try:
+        with writing(path):  # opening sets WAL mode, which writes
+            yield
+    except OSError as error:  # its directory cannot be made
+        raise errors.DatabaseProblem("cannot_open", path=path, detail=error.strerror) from None
+    except sqlite3.DatabaseError as error:
+        code = disk.primary_code(error)
+        if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+            raise errors.DatabaseProblem("unreadable", path=path, detail=str(error)) from None
+        raise errors.DatabaseProblem("cannot_open", path=path, detail=str(error)) from None
+
+
+@contextlib.contextmanager
+def checking(check: str, path: str) -> Iterator[None]:
+    """A database problem found by `check` (open, database, write), said so; a write the
+    file system refused while opening (migrating, seeding) as a problem of the database,
+    naming its file."""
+    try:
+        yield
+    except errors.Unwritable as refused:
+        free = (disk.free_space(path) or 0) // 1024
+        raise errors.DatabaseProblem(
+            f"cannot_write_{refused.code}", path=path, check=check, free=free, **refused.facts
+        ) from None
+    except errors.DatabaseProblem as problem:
+        problem.facts.setdefault("check", check)
+        raise
+
+
 class Store:
     """Opens per-thread sqlite-utils databases on one file and runs transactions."""
 
@@ -91,7 +142,8 @@ class Store:
         # shows from the data (the Slack app's Home tabs). Keep it quick and non-blocking.
         self.on_commit: Callable[[], None] | None = None
         if not self.memory:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            with opening(self.path):
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
 
     # -- connections -----------------------------------------------------------------
 
@@ -105,8 +157,13 @@ class Store:
             return self._memory_db
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
-            db = self._prepare(conn)
+            with opening(self.path):
+                conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+                try:
+                    db = self._prepare(conn)
+                except BaseException:
+                    conn.close()
+                    raise
             self._local.db = db
         return db
 
@@ -114,8 +171,7 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         if not self.memory:
-            with busy_as_refusal():
-                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         self._all.append(conn)
         return Database(conn, execute_plugins=False)
@@ -174,14 +230,14 @@ class Store:
                     left = max(1, int((self.busy_timeout - waited) * 1000))
                     db.conn.execute(f"PRAGMA busy_timeout = {left}")
                 try:
-                    with busy_as_refusal():
+                    with writing(self.path):
                         db.conn.execute("BEGIN IMMEDIATE")
                 finally:
                     if shortened:
                         db.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
                 self._local.after_commit = []
                 try:
-                    with busy_as_refusal():
+                    with writing(self.path):
                         yield db  # nested db.atomic() blocks become savepoints
                 except BaseException:
                     self._local.after_commit = []
@@ -189,9 +245,9 @@ class Store:
                         db.conn.execute("ROLLBACK")
                     raise
                 try:
-                    with busy_as_refusal():
+                    with writing(self.path):
                         db.conn.execute("COMMIT")
-                except errors.Busy:
+                except (errors.Busy, errors.Unwritable):  # not committed: nothing changed
                     self._local.after_commit = []
                     if db.conn.in_transaction:
                         db.conn.execute("ROLLBACK")
@@ -231,19 +287,23 @@ class Store:
                 if db.conn.in_transaction:
                     db.conn.execute("COMMIT")
 
-    def check(self) -> None:
-        """Whether this version can serve the database (`health.check`): raises a
-        `DatabaseProblem` naming the reason, a file too damaged to open included."""
-        try:
+    def check(self, *, writes: bool = True) -> None:
+        """Whether this version can serve the database (`health.check`, and unless
+        `writes=False` `health.check_writes`): raises a `DatabaseProblem` naming the
+        reason, and the check that failed as its `check` fact (open, database, write)."""
+        with checking("open", self.path):
             db = self.db
-        except sqlite3.DatabaseError as error:
-            raise errors.DatabaseProblem("damaged", path=self.path, problems=[str(error)]) from None
-        health.check(db, self.path)
+        with checking("database", self.path):
+            health.check(db, self.path)
+        if writes and not self.memory:
+            with checking("write", self.path):
+                health.check_writes(db, self.path)
 
     def migrate(self) -> bool:
         """Apply pending migrations; True if the schema changed."""
         with self.write() as db:
             health.refuse_newer(db, self.path)  # never run on a schema it does not know
+            health.refuse_foreign(db, self.path)  # nor on objects no migration made
             pending = migrations.pending(db)
             migrations.apply(db)
         return bool(pending)

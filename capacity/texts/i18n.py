@@ -148,6 +148,17 @@ class Catalogue:
         entries = self.entries if table is None else self.entries[table]
         return self.fill(entries[key], values)
 
+    def feature_table(self, kind: str, key: str) -> dict[str, Any]:
+        """The `[kind]` texts holding `key`: the catalogue's own table, or a feature's
+        `[<feature>.<kind>]` (a feature keeps its texts in a table of its own)."""
+        own = self.entries.get(kind, {})
+        if key in own:
+            return own
+        for value in self.entries.values():
+            if isinstance(value, dict) and key in (found := value.get(kind) or {}):
+                return found
+        return own
+
     def fill(self, template: str, values: dict[str, Any]) -> str:
         """A template filled with values (escaped for Slack), plural forms chosen."""
         if "|" in template:  # a word that goes with a count: both forms, one chosen
@@ -173,7 +184,7 @@ class Catalogue:
         return self.plain("national_title") if title == NATIONAL_TITLE else title
 
     def field(self, name: str) -> str:
-        return self.entries["field"].get(name, name)
+        return self.feature_table("field", name).get(name, name)
 
     def number(self, value: int | None) -> str:
         """4 838 in Norwegian (a non-breaking space), 4,838 in English; unknown as a word."""
@@ -236,26 +247,19 @@ class Catalogue:
                 facts["needs"] = self("needs_editor", name=place.name_no)
             else:
                 facts["needs"] = self("needs_admin")
-        text = self.text(self._refusals(error.code), error.code, facts)
+        text = self.fill(self.feature_table("refusal", error.code)[error.code], facts)
         suggestions = error.facts.get("suggestions")
         if suggestions:
             text += self.text("refusal", "did_you_mean", {"names": facts["suggestions"]})
         return text
-
-    def _refusals(self, code: str) -> str:
-        """The table of a refusal's text: `[refusal]`, or a feature's own `[<feature>_refusal]`
-        (kept at the end of the catalogue with the feature's other texts)."""
-        if code not in self.entries["refusal"]:
-            for name, table in self.entries.items():
-                if name.endswith("_refusal") and isinstance(table, dict) and code in table:
-                    return name
-        return "refusal"
 
     def _fact(self, key: str, value: Any) -> Any:
         if isinstance(value, Municipality):
             return value.name_no
         if isinstance(value, Measure):
             return self.measure(value).lower()
+        if isinstance(value, datetime):
+            return self.date(value)
         if key in ("candidates", "suggestions"):
             return self.names(value)
         if key == "field":
@@ -263,7 +267,8 @@ class Catalogue:
         if key in ("status", "target"):
             return self.status(value)
         if key == "action":  # newer actions may name themselves as top-level `action_<name>`
-            return self.entries["action"].get(value) or self.entries.get(f"action_{value}", value)
+            actions = self.feature_table("action", value)
+            return actions.get(value) or self.entries.get(f"action_{value}", value)
         if key == "changes":  # [{municipality, now, planned}, …]: one sentence each
             return Safe(
                 "; ".join(

@@ -110,7 +110,7 @@ def week(t: Catalogue, key: str) -> str:
 
 def role(t: Catalogue, name: str) -> str:
     """A role as the language names it: `editor` is "redaktør" in Norwegian."""
-    return t.entries["surfaces_role"].get(str(name), str(name))
+    return t.entries[TABLE]["role"].get(str(name), str(name))
 
 
 def named(t: Catalogue, line: CapacityLine) -> str:

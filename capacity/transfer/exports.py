@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -72,6 +74,9 @@ BATCH_COLUMNS = (
     "allocated_by",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The start of the cell, or of a line inside it, followed by a formula's first character.
+_FORMULA_LINE = re.compile("(^|[\r\n])(?=[" + re.escape("".join(FORMULA_STARTS)) + "])")
+CRLF = "\r\n"
 EXCEL_DELIMITER = ";"  # Excel in Norwegian settings: the comma is the decimal sign
 BOM = "\ufeff"  # tells Excel the file is UTF-8
 
@@ -96,7 +101,7 @@ def export(service: Capacity, fmt: str, what: str = "all", *, excel: bool = Fals
             return document_text(document(service))
         if fmt == "json":
             return _json_view(service, what)
-        return write_csv(*CSV_EXPORTS[what](service), excel=excel)
+        return _write_csv(*CSV_EXPORTS[what](service), excel=excel)
 
 
 def document(service: Capacity) -> dict[str, Any]:
@@ -156,17 +161,23 @@ def _batches(service: Capacity) -> list[Batch]:
     return sorted(service.batches(), key=lambda batch: batch.id)
 
 
-def write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]], *, excel: bool) -> str:
+def _write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]], *, excel: bool) -> str:
     """CSV with every text cell defused (`_text`); for Excel: `;`, CRLF and a BOM (the
-    Slack export and list, `bot.sheets`, write theirs with it too)."""
-    buffer = io.StringIO()
-    delimiter, newline = (EXCEL_DELIMITER, "\r\n") if excel else (",", "\n")
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
-    writer.writerow(columns)
-    writer.writerows(
-        [_text(cell) if isinstance(cell, str) else cell for cell in row] for row in rows
-    )
-    return (BOM if excel else "") + buffer.getvalue()
+    Slack export and list, `bot.sheets`, write theirs with it too).
+
+    Rows are written with the CRLF terminator and, for the plain CSV, ended with LF
+    after: Python's writer quotes a cell holding a character of its terminator, so a
+    cell with a carriage return as well as one with a line feed is quoted either way (a
+    spreadsheet would end the row at an unquoted carriage return)."""
+    out, row_text = io.StringIO(), io.StringIO()
+    writer = csv.writer(row_text, delimiter=EXCEL_DELIMITER if excel else ",", lineterminator=CRLF)
+    newline = CRLF if excel else "\n"
+    for row in itertools.chain([columns], rows):
+        row_text.seek(0)
+        row_text.truncate()
+        writer.writerow([_text(cell) if isinstance(cell, str) else cell for cell in row])
+        out.write(row_text.getvalue().removesuffix(CRLF) + newline)
+    return (BOM if excel else "") + out.getvalue()
 
 
 def _name(service: Capacity, number: str, year: int) -> str:
@@ -259,10 +270,11 @@ def _batch_rows(batch: Batch) -> Iterator[list[object]]:
 
 
 def _text(value: str) -> str:
-    """A text cell for a spreadsheet (`write_csv` passes every one through here): one
-    starting like a formula gets a leading `'`, so that opening the export does not run
-    what someone typed (CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """A text cell for a spreadsheet (`_write_csv` passes every one through here): one
+    starting like a formula gets a leading `'`, and so does every line inside it that
+    starts like one (after a carriage return or a line feed), so that opening the export
+    never runs what someone typed (CSV injection)."""
+    return _FORMULA_LINE.sub(r"\1'", value)
 
 
 CSV_EXPORTS: dict[str, Callable[[Capacity], Rows]] = {

@@ -5,8 +5,10 @@ migrations the database had applied. Loading builds a new database beside the ta
 the schema as far as the document's migrations, every row in one transaction (the history
 with its own ids, times, actors, sources, before and after: the append-only table takes
 inserts), the reservation totals rebuilt from the allocations, then the later migrations
-of this code, if any. Only a checked database is put in place (`backup.install`), the one
-it replaces kept beside it; so a document that fails anywhere changes nothing.
+of this code, if any. Every row is first checked with the domain's rules (`export_checks`:
+the models and limits the use cases apply), so that nothing a use case would refuse is
+loaded. Only a checked database is put in place (`backup.install`), the one it replaces
+kept beside it; so a document that fails anywhere changes nothing.
 
 The target must be new, or hold nothing but the bundled data `capacity init` loads: a
 database with data of its own is refused, and left as it was.
@@ -25,6 +27,7 @@ from capacity.storage import backup
 from capacity.storage import dump as dump_repository
 from capacity.storage.schema import known_migrations, migrations, rebuild_derived
 from capacity.storage.store import Store
+from capacity.transfer import export_checks
 from capacity.usecases.seed import IMDI, KS, SEED_ACTOR
 
 FORMAT = "capacity-bot export"
@@ -119,9 +122,12 @@ def import_json(data: bytes, name: str, target: Path, *, clock: Clock = utc_now)
     """Load the JSON export `data` (a file called `name`) into the database at `target`:
     created when missing; an existing one must hold nothing but the bundled data and is
     kept beside it (`.replaced-<UTC time>`). Refused, with nothing changed, when the
-    document is not an export, is of a newer schema, or does not fit the schema."""
+    document is not an export, is of a newer schema, has rows the domain's rules refuse
+    (`export_checks`: every problem found, with its table, row and column), or does
+    not fit the schema."""
     target = Path(target)
     found = document(data, name)
+    export_checks.check(found.tables, found.sequences, name)  # every row, before any file
     _check_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = backup.beside(target, "importing", clock)

@@ -18,7 +18,6 @@ from capacity.domain.rules import (
     refused_event,
 )
 from capacity.models import Actor, Allocation, Batch, CapacityLine, Municipality
-from capacity.planner.placement import choose
 from capacity.reference.geography import structure_for
 from capacity.storage import batches as batches_db
 from capacity.storage import figures as figures_db
@@ -157,6 +156,11 @@ def _refused(
     )
 
 
+Resolved = tuple[Municipality, int, tuple[Unit, ...], CapacityLine]
+PREVIEW_TRIES = 3
+"""Picks `preview_assignment` makes outside its write; the last one is made inside."""
+
+
 def preview_assignment(
     core: Core, batch_ref: str | int, targets: Sequence[Target], actor: Actor
 ) -> AssignmentPreview:
@@ -164,38 +168,46 @@ def preview_assignment(
     as a preview for one Confirm. A target without households, in a batch with
     households, gets households that add up to exactly its persons (linked ones whole);
     when none do, the refusal gives the nearest totals that can be met. A target that
-    does not fit its municipality's room is refused with the numbers (and an event)."""
+    does not fit its municipality's room is refused with the numbers (and an event).
+
+    The households are picked (a solve) after a read, with no lock held; the write that
+    keeps the preview reads everything again, and when something changed meanwhile the
+    pick is made again (the last time inside the write, so that an answer comes)."""
     wanted = []
     for query, persons, given in targets:
         units = as_units(given)
         wanted.append((query, assignment_persons(persons, units), units))
+    for _ in range(PREVIEW_TRIES - 1):
+        with core.store.read() as db:
+            seen = _resolve(core, db, batch_ref, wanted, actor)
+        picks = _pick(core, *seen) if _fit(seen) else None
+        kept = _keep_preview(core, batch_ref, wanted, actor, seen, picks)
+        if kept is not None:
+            return kept
+    kept = _keep_preview(core, batch_ref, wanted, actor, None, None)
+    assert kept is not None  # nothing seen before: nothing to have changed
+    return kept
+
+
+def _keep_preview(
+    core: Core,
+    batch_ref: str | int,
+    wanted,
+    actor: Actor,
+    seen: tuple[Batch, tuple[Resolved, ...]] | None,
+    picks: dict[str, tuple[Unit, ...]] | None,
+) -> AssignmentPreview | None:
+    """The preview kept (or refused with the numbers) in one write; None when what was
+    `seen` changed meanwhile. Households are picked here when `picks` is None."""
     with core.store.write() as db:
-        batch = find(core, db, batch_ref)
-        check_open(batch)
-        members = queries.scope_members(core, batch.scope, batch.year)
-        title = queries.scope_title(core, batch.scope)
-        resolved: list[tuple[Municipality, int, tuple[Unit, ...], CapacityLine]] = []
-        for query, persons, units in wanted:
-            place = queries.municipality(core, query, batch.year)
-            if any(place == other for other, *_ in resolved):
-                raise errors.InvalidInput("same_place_twice", field="municipality", name=place)
-            require_editor(core, actor, place)
-            picked = not units and bool(batch.unplaced_units)
-            check_assignment(batch, place, members, persons, units, title, picked=picked)
-            resolved.append((place, persons, units, _room(db, place, batch.year)))
-        named = [unit for _, _, units, _ in resolved for unit in units]
-        pool = households.take(named, batch.unplaced_units)
-        total = sum(persons for _, persons, _, _ in resolved)
-        if total > batch.unallocated:
-            raise errors.InvalidInput(
-                "over_unallocated", field="persons", unallocated=batch.unallocated,
-                persons=batch.persons,
-            )  # fmt: skip
+        batch, resolved = now = _resolve(core, db, batch_ref, wanted, actor)
+        if seen is not None and now != seen:
+            return None
         for place, persons, _, line in resolved:
             if persons > (line.remaining or 0):
                 refused = _refused(core, db, batch, place, persons, line.remaining or 0, actor)
                 return AssignmentPreview(batch, None, (), refused=refused)
-        picks = _pick(resolved, pool, batch)
+        picks = _pick(core, *now) if picks is None else picks
         lines = tuple(
             PlanLine(place, picks.get(place.number, units), persons, line.remaining or 0)
             for place, persons, units, line in resolved
@@ -207,13 +219,47 @@ def preview_assignment(
     return AssignmentPreview(batch, key, lines, picked=bool(picks))
 
 
-def _pick(resolved, pool: tuple[Unit, ...], batch: Batch) -> dict[str, tuple[Unit, ...]]:
+def _resolve(
+    core: Core, db: Database, batch_ref: str | int, wanted, actor: Actor
+) -> tuple[Batch, tuple[Resolved, ...]]:
+    """The batch and each target checked: place, persons, households, room line."""
+    batch = find(core, db, batch_ref)
+    check_open(batch)
+    members = queries.scope_members(core, batch.scope, batch.year)
+    title = queries.scope_title(core, batch.scope)
+    resolved: list[Resolved] = []
+    for query, persons, units in wanted:
+        place = queries.municipality(core, query, batch.year)
+        if any(place == other for other, *_ in resolved):
+            raise errors.InvalidInput("same_place_twice", field="municipality", name=place)
+        require_editor(core, actor, place)
+        picked = not units and bool(batch.unplaced_units)
+        check_assignment(batch, place, members, persons, units, title, picked=picked)
+        resolved.append((place, persons, units, _room(db, place, batch.year)))
+    named = [unit for _, _, units, _ in resolved for unit in units]
+    households.take(named, batch.unplaced_units)
+    total = sum(persons for _, persons, _, _ in resolved)
+    if total > batch.unallocated:
+        raise errors.InvalidInput(
+            "over_unallocated", field="persons", unallocated=batch.unallocated,
+            persons=batch.persons,
+        )  # fmt: skip
+    return batch, tuple(resolved)
+
+
+def _fit(seen: tuple[Batch, tuple[Resolved, ...]]) -> bool:
+    return all(persons <= (line.remaining or 0) for _, persons, _, line in seen[1])
+
+
+def _pick(core: Core, batch: Batch, resolved: tuple[Resolved, ...]) -> dict[str, tuple[Unit, ...]]:
     """Households adding up to each target named without households, when the batch has
     households; {} when there is nothing to pick (persons without a household)."""
     targets = {place.number: persons for place, persons, units, _ in resolved if not units}
     if not targets or not batch.unplaced_units:
         return {}
-    choice = choose(pool, targets, time_limit=PICK_SECONDS)
+    named = [unit for _, _, units, _ in resolved for unit in units]
+    pool = households.take(named, batch.unplaced_units)
+    choice = core.solver.choose(pool, targets, time_limit=PICK_SECONDS)
     if choice.unmet:
         unmet = choice.unmet[0]
         place = next(place for place, *_ in resolved if place.number == unmet.number)

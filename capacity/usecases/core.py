@@ -7,16 +7,51 @@ One `Core` per process, safe to share across threads; the use-case modules
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from capacity.domain.clock import Clock, iso, utc_now
-from capacity.domain.events import CapacityExceeded, WeeklySummary
 from capacity.domain.rules import DEFAULT_LOW_RATIO
 from capacity.reference.geography import Geography
 from capacity.storage import outbox, repository
+from capacity.storage.outbox import Event
 from capacity.storage.store import Database, Store
 
-__all__ = ["Clock", "Core", "emit", "iso", "utc_now"]
+if TYPE_CHECKING:
+    from capacity.planner.plans import Choice, Plan
+
+__all__ = ["Clock", "Core", "Solver", "emit", "iso", "utc_now"]
+
+
+class Solver:
+    """The placement planner's solves (`capacity.planner.placement`, HiGHS): a port, so
+    that a test can hold a solve. The planner is imported with HiGHS and numpy when the
+    first solve is made: a question never needs them (they add ~0.3 s and ~50 MiB to a
+    start)."""
+
+    def plan(
+        self,
+        units: Sequence[Sequence[int]],
+        rooms: Mapping[str, int],
+        *,
+        scores: Mapping[str, float] | None = None,
+        time_limit: float = 10.0,
+    ) -> Plan:
+        from capacity.planner import placement
+
+        return placement.plan(units, rooms, scores=scores, time_limit=time_limit)
+
+    def choose(
+        self,
+        units: Sequence[Sequence[int]],
+        targets: Mapping[str, int],
+        rooms: Mapping[str, int] | None = None,
+        *,
+        time_limit: float = 10.0,
+    ) -> Choice:
+        from capacity.planner import placement
+
+        return placement.choose(units, targets, rooms, time_limit=time_limit)
 
 
 class Core:
@@ -27,6 +62,7 @@ class Core:
         self.clock = clock
         self.low_ratio = low_ratio
         self.on_alert_queued: Callable[[], None] | None = None  # set by an adapter
+        self.solver = Solver()
         self._geography: Geography | None = None
 
     def now(self) -> str:
@@ -42,7 +78,7 @@ class Core:
         self._geography = None
 
 
-def emit(core: Core, db: Database, events: Sequence[CapacityExceeded | WeeklySummary]) -> bool:
+def emit(core: Core, db: Database, events: Sequence[Event]) -> bool:
     """Queue events in the caller's transaction (the outbox); an event whose condition
     was announced before (same key) is not queued again. The adapter's worker is woken
     once the change has committed, never before and never if it rolled back. True when

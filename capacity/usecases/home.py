@@ -10,6 +10,7 @@ The adapters render it (`bot.home_blocks`); nothing here knows about Slack.
 from __future__ import annotations
 
 from capacity.domain.pace_scope import ScopePace
+from capacity.domain.rounds import RoundsHome
 from capacity.domain.rules import totals
 from capacity.models import Actor, Alert, Batch, CapacityLine, Change, Model, Overview, Role
 from capacity.reference.geography import structure_for
@@ -28,6 +29,7 @@ from capacity.usecases.queries import (
     scope_members,
     scope_title,
 )
+from capacity.usecases.rounds import home as rounds_home
 
 MAX_PLACES = 10  # an editor's municipalities shown (a few, in practice)
 MAX_BATCHES = 10  # open batches shown; the count says how many there are
@@ -65,6 +67,7 @@ class Home(Model):
     open_batches: int  # how many there are in all (more than shown when many)
     alerts: AlertsState | None = None  # admins only
     pace: ScopePace | None = None  # the network's pace through the year
+    rounds: RoundsHome = RoundsHome()  # collection rounds waiting for answers, open ones
 
 
 def _editor_places(core: Core, user_id: str, year: int) -> list:
@@ -134,6 +137,7 @@ def home(core: Core, user_id: str) -> Home:
         open_batches=len(ids),
         alerts=alerts,
         pace=network_pace(core, year),
+        rounds=rounds_home(core, user_id, admin),
     )
 
 

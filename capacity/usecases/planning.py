@@ -6,10 +6,18 @@ A batch's year decides its rooms: the remaining room of every municipality of it
 in that year. Its unassigned households are the units (linked ones together), and
 persons without a known household are units of one. Scores, when imported
 (`capacity scores import`), are the plan's third stage.
+
+The solver never runs inside a write transaction: a plan is made from one read (the
+batch, the rooms, the scores), solved with no lock held, and kept as a preview in a
+short write that first reads the batch and the rooms again; when they changed
+meanwhile, the plan is refused with the numbers (as a Confirm is) and nothing is kept.
+Other writers (a report, an assignment) never wait for a solve.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from statistics import fmean
 
 from capacity import errors
@@ -17,7 +25,7 @@ from capacity.domain import households
 from capacity.domain.households import Unit
 from capacity.domain.rules import batch_event, check_open, fit_events, low_capacity_events
 from capacity.models import Actor, Batch, Kind, Room
-from capacity.planner import placement
+from capacity.planner.plans import Plan
 from capacity.reference.geography import structure_for
 from capacity.storage import batches as batches_db
 from capacity.storage import figures as figures_db
@@ -66,19 +74,55 @@ def scores_for(core: Core, db: Database, rooms: list[Room], year: int):
     return {room.number: found.get(room.number, mean) for room in rooms}, source
 
 
-def _plan(core: Core, db: Database, batch: Batch, time_limit: float):
+@dataclass(frozen=True)
+class Inputs:
+    """What a plan is made from, as one read saw it."""
+
+    batch: Batch
+    rooms: tuple[Room, ...]
+    scores: Mapping[str, float] | None
+    source: str | None
+
+
+def inputs(core: Core, db: Database, batch: Batch) -> Inputs:
     rooms = queries.rooms(core, db, batch)
     scores, source = scores_for(core, db, rooms, batch.year)
-    result = placement.plan(
-        units_of(batch),
-        {r.number: r.remaining for r in rooms},
-        scores=scores,
-        time_limit=time_limit,
-    )
-    return rooms, result, source
+    return Inputs(batch, tuple(rooms), scores, source)
 
 
-def _lines(core: Core, batch: Batch, result: placement.Plan) -> tuple[PlanLine, ...]:
+def solve(core: Core, seen: Inputs, time_limit: float) -> Plan:
+    """The planner over what was read; called outside any transaction."""
+    rooms = {r.number: r.remaining for r in seen.rooms}
+    return core.solver.plan(units_of(seen.batch), rooms, scores=seen.scores, time_limit=time_limit)
+
+
+def check_still(core: Core, db: Database, seen: Inputs) -> Batch:
+    """In the write that acts on a plan: the batch as it is now, when it is still open
+    and its households and its scope's rooms are what the plan was made from; else the
+    refusal with the numbers (the scores only order equally fair plans: a plan made
+    with the scores it names stands)."""
+    batch = load(core, db, seen.batch.id)
+    check_open(batch)
+    was = seen.batch
+    if (batch.unplaced_units, batch.singles_left) != (was.unplaced_units, was.singles_left):
+        raise errors.InvalidInput("plan_stale", field="plan", batch=batch.name)
+    before = {r.number: r.remaining for r in seen.rooms}
+    now = {r.number: r.remaining for r in queries.rooms(core, db, batch)}
+    changes = [
+        {
+            "municipality": place_of(core, number, batch.year),
+            "now": now.get(number, 0),
+            "planned": before.get(number, 0),
+        }
+        for number in [*before, *(n for n in now if n not in before)]
+        if now.get(number, 0) != before.get(number, 0)
+    ]
+    if changes:
+        raise errors.InvalidInput("room_changed", field="plan", batch=batch.name, changes=changes)
+    return batch
+
+
+def _lines(core: Core, batch: Batch, result: Plan) -> tuple[PlanLine, ...]:
     """The planner's lines as plan lines: households (none for persons without one)."""
     lines = []
     for line in sorted(result.lines, key=lambda ln: (-ln.persons, ln.number)):
@@ -101,15 +145,18 @@ def plan_batch(
     the lowest highest share of room used, then (with scores) the best score; kept as a
     preview to confirm (unless `keep` is False) when it places anyone."""
     require_admin(core, actor, "distribute_batches")
-    with core.store.write() as db:
+    with core.store.read() as db:
         batch = find(core, db, batch_ref, year)
         check_open(batch)
         if batch.unallocated <= 0:
             raise errors.InvalidInput("nothing_to_plan", field="batch", batch=batch.name)
-        rooms, result, source = _plan(core, db, batch, time_limit)
-        lines = _lines(core, batch, result)
-        key = None
-        if keep and lines:
+        seen = inputs(core, db, batch)
+    result = solve(core, seen, time_limit)  # no transaction: no writer waits for it
+    lines = _lines(core, batch, result)
+    key = None
+    if keep and lines:
+        with core.store.write() as db:
+            check_still(core, db, seen)
             stored = [
                 previews.line(ln.municipality.number, ln.persons, ln.units, ln.room) for ln in lines
             ]
@@ -120,13 +167,13 @@ def plan_batch(
         lines=lines,
         persons=batch.unallocated,
         placed=result.placed,
-        room=sum(r.remaining for r in rooms),
-        municipalities=len(rooms),
+        room=sum(r.remaining for r in seen.rooms),
+        municipalities=len(seen.rooms),
         max_share=result.max_share,
         optimal=result.optimal,
         missing=result.missing,
         left=tuple(u for u in result.unplaced if batch.units),
-        scores=source,
+        scores=seen.source,
     )
 
 
@@ -218,26 +265,47 @@ def undo_plan(core: Core, key: str, actor: Actor) -> PlanUndone:
     return PlanUndone(batch, len(active), sum(persons for _, persons in active))
 
 
+AUTO_TRIES = 3
+"""Plans `allocate_auto` makes before it gives up on a scope whose room keeps changing."""
+STALE = ("room_changed", "plan_stale")
+
+
 def allocate_auto(core: Core, batch_ref: str | int, actor: Actor) -> list[AllocationResult]:
     """Spread a batch's unassigned persons over its scope with the planner, households
     whole. All or nothing: when the batch does not fit, nothing is reserved and what is
-    missing is raised as an event."""
+    missing is raised as an event. The plan is solved outside the write; when the room
+    or the batch changed meanwhile, it is made again from what is there now (at most
+    `AUTO_TRIES` times, then refused with the numbers)."""
     require_admin(core, actor, "distribute_batches")
-    with core.store.write() as db:
+    for _ in range(AUTO_TRIES - 1):
+        try:
+            return _allocate_auto(core, batch_ref, actor)
+        except errors.InvalidInput as error:
+            if error.code not in STALE:
+                raise
+    return _allocate_auto(core, batch_ref, actor)
+
+
+def _allocate_auto(core: Core, batch_ref: str | int, actor: Actor) -> list[AllocationResult]:
+    with core.store.read() as db:
         batch = find(core, db, batch_ref)
-        rooms, remaining = queries.room_and_remaining(core, db, batch)
-        title = queries.scope_title(core, batch.scope)
-        events = fit_events(batch, rooms, actor, title, remaining)
-        if events:
-            emit(core, db, events)
+        seen = inputs(core, db, batch)
+        remaining = queries.room_and_remaining(core, db, batch)[1]  # the scope's total left
+    title = queries.scope_title(core, batch.scope)
+    rooms = list(seen.rooms)
+    fits = not fit_events(batch, rooms, actor, title, remaining)
+    result = solve(core, seen, PLAN_SECONDS) if fits else None
+    with core.store.write() as db:
+        batch = check_still(core, db, seen)
+        if result is None:
+            emit(core, db, fit_events(batch, rooms, actor, title, remaining))
             return []
-        _, result, _ = _plan(core, db, batch, PLAN_SECONDS)
         if result.missing is not None:  # each fits, but not all at once
             total = sum(r.remaining for r in rooms)
-            event = batch_event(
-                Kind.HOUSEHOLDS_DO_NOT_FIT, batch, rooms, actor, batch.unallocated, total, title
+            kind = Kind.HOUSEHOLDS_DO_NOT_FIT
+            emit(
+                core, db, [batch_event(kind, batch, rooms, actor, batch.unallocated, total, title)]
             )
-            emit(core, db, [event])
             return []
         return [
             allocate(

@@ -14,7 +14,7 @@ from capacity.domain.rules import (
     totals,
 )
 from capacity.models import Batch, CapacityLine, Change, Municipality, Overview, Room
-from capacity.reference.geography import NATIONAL, NATIONAL_TITLE, NATIONAL_WORDS, structure_for
+from capacity.reference.geography import NATIONAL, NATIONAL_TITLE, NATIONAL_WORDS
 from capacity.reference.names import MAX_QUERY_LENGTH, Resolution, normalize
 from capacity.storage import figures as figures_db
 from capacity.storage import repository
@@ -156,19 +156,7 @@ def scope(core: Core, text: str | None) -> tuple[str, str, list[Municipality] | 
 
 def scope_members(core: Core, key: str, year: int) -> list[Municipality]:
     """The municipalities a scope key stands for in a year's structure."""
-    geography, structure = core.geography, structure_for(year)
-    if key == NATIONAL:
-        return geography.all(structure)
-    group = geography.groups.get(key)
-    if group:
-        return geography.members(group, year)
-    found = geography.get(key, structure)
-    if found:
-        return [found]
-    for other in (2020, 2024):
-        if (place := geography.get(key, other)) is not None:
-            return geography.project(place, structure)
-    return []
+    return core.geography.scope_members(key, year)
 
 
 def scope_title(core: Core, key: str) -> str:

@@ -18,7 +18,7 @@ from capacity.models import (
 )
 
 if TYPE_CHECKING:
-    from capacity.planner.placement import Missing
+    from capacity.planner.plans import Missing
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from capacity.storage.outbox import alerts_between, has_key, last_summary_at
 from capacity.usecases.core import Core, emit, iso
 from capacity.usecases.pace import network_pace
 from capacity.usecases.queries import DEFAULT_SCOPE, planning_year, scope, scope_members
+from capacity.usecases.rounds import summary_lines
 from capacity.usecases.seed import SEED_ACTOR
 
 SUMMARY_CHANGES = 25  # the latest changes listed; the count says how many in all
@@ -114,6 +115,7 @@ def build(core: Core, now: datetime | None = None, *, week: str | None = None) -
         alerts=alerts,
         least_room=tuple(_line(line) for line in least[:LEAST_ROOM]),
         pace=network_pace(core, year),
+        rounds=summary_lines(core),
         totals=totals(network),
     )
 
