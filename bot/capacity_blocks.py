@@ -217,12 +217,19 @@ def overview_message(
         buttons.append(_page_button(t("previous"), overview, page - 1))
     if national and page < pages:
         buttons.append(_page_button(t("next"), overview, page + 1))
-    if national and lines and overview.as_of is None:  # the whole list, as a file
+    if _whole_list(overview):  # every municipality with figures, as a file
         buttons.append(list_button(t, overview.scope, overview.year))
     if buttons:
         blocks.append(actions_block(buttons, f"pages-{page}"))
     text = f"{title}: " + total.replace("*", "")
     return Message(text=text, blocks=blocks).check()
+
+
+def _whole_list(overview: Overview) -> bool:
+    """Whether the country's answer offers its whole list as a file: any municipality has
+    figures (IMDi's, when none reported spare places), and it is now, not "as of"."""
+    national = overview.scope == NATIONAL
+    return national and overview.as_of is None and any(ln.figures for ln in overview.lines)
 
 
 def _overview_notes(
@@ -247,8 +254,8 @@ def _overview_notes(
                 count=len(lines),
             )
         )
-        if overview.as_of is None:
-            notes.append(standing.text(t, "list_hint"))
+    if _whole_list(overview):
+        notes.append(standing.text(t, "list_hint"))
     totals = overview.totals
     unknown = {m: totals[m.value].unknown for m in (Measure.DECISION, Measure.SETTLED)}
     if national and any(unknown.values()):

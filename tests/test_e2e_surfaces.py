@@ -331,6 +331,7 @@ def test_a_year_with_nothing_reported_says_so(bot, user, said):
         assert "0 ledige" not in answer
     room = shown(ask(bot, "ledig 6 2022", user=user))
     assert said[0].upper() + said[1:] in room
+    assert LIST_ACTION in buttons(ask(bot, "norge 2022", user=user))  # IMDi's figures, as a file
 
 
 @pytest.mark.parametrize(
