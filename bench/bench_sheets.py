@@ -51,9 +51,9 @@ SECONDS_TARGET = 1.0  # the national database's files, written after the answer
 
 def moria(path: Path) -> None:
     service = Capacity.open(str(path))
-    service.create_batch("Moria 2020", 50, ADMIN, year=2020, households=(5, (4, 3), 6) * 4
-                         + (5, 5, 3, 3))  # fmt: skip
-    service.allocate("Moria 2020", "Trondheim", 20, ADMIN, households=(5, (4, 3), 6, 2))
+    households = (5, (4, 3), 6, 5, 5, 6, 4, 5, 5, 2)  # the Moria 50, as typed 5,4+3,6,…
+    service.create_batch("Moria 2020", 50, ADMIN, year=2020, households=households)
+    service.allocate("Moria 2020", "Trondheim", 20, ADMIN, households=(5, 5, 5, 5))
     service.report_spare("Trondheim", 10, ADMIN, force=True)
     service.create_batch("Lesvos 2020", 15, ADMIN, year=2020, households=(6, (4, 3), 2))
     service.allocate("Lesvos 2020", "Bergen", 15, ADMIN, households=(6, (4, 3), 2))
