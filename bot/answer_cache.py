@@ -41,7 +41,9 @@ from bot.parse import MAX_TEXT, Request, parse
 
 # The kinds of request that only read: the same request over the same data gets the
 # same message.
-QUESTIONS = frozenset({"help", "capacity", "overview", "room", "invalid", "choose", "pace"})
+QUESTIONS = frozenset(
+    {"help", "capacity", "overview", "room", "invalid", "choose", "pace", "several"}
+)
 SIZE = 512  # messages; a national overview page is the largest, about 20 KB
 
 

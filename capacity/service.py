@@ -28,6 +28,7 @@ from capacity.usecases import (
     figures,
     planning,
     queries,
+    releases,
     round_answers,
     round_messages,
     round_trackers,
@@ -36,6 +37,7 @@ from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
 from capacity.usecases import pace as paces
 from capacity.usecases import people as people_cases
+from capacity.usecases import plan_file as plan_files
 from capacity.usecases import rounds as round_cases
 from capacity.usecases import scores as score_cases
 from capacity.usecases import snapshots as snapshot_cases
@@ -182,11 +184,15 @@ class Capacity:
     preview_assignment = _use_case(assignments.preview_assignment)
     confirm_assignment = _use_case(assignments.confirm_assignment)
     release = _use_case(assignments.release)
+    preview_release = _use_case(releases.preview_release)
+    confirm_release = _use_case(releases.confirm_release)
+    undo_release = _use_case(releases.undo_release)
 
     plan_batch = _use_case(planning.plan_batch)
     apply_plan = _use_case(planning.apply_plan)
     undo_plan = _use_case(planning.undo_plan)
     allocate_auto = _use_case(planning.allocate_auto)
+    plan_file = _use_case(plan_files.plan_file)
 
     import_scores = _use_case(score_cases.import_scores)
     scores = _use_case(score_cases.scores)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, errors, home, pace, relocation, rounds
+from bot.listeners import (
+    actions,
+    commands,
+    errors,
+    history,
+    home,
+    pace,
+    plan_file,
+    relocation,
+    rounds,
+)
 from bot.listeners.deps import Deps
 from bot.listeners.language import UserLanguage
 from bot.listeners.shape import RejectMalformed
@@ -18,6 +28,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
     home.register(app, deps)
     pace.register(app, deps)
     rounds.register(app, deps)
+    history.register(app, deps)
+    plan_file.register(app, deps)
     errors.register(app, deps)
     # Global middleware run in the order added, all before any listener: after the shape
     # check, every request is answered in its user's language (`Deps.texts`)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot import blocks, pace_blocks, plan_blocks
+from bot import blocks, history_blocks, pace_blocks, plan_blocks, several_blocks
 from bot import capacity_blocks as render
 from bot.blocks import Message
 from bot.i18n import Texts
@@ -19,6 +19,7 @@ from bot.listeners.deps import Deps, actor_from
 from bot.listeners.later import ANSWER_BUDGET, post
 from bot.parse import Request, capacity_text, request_text
 from capacity import errors
+from capacity.domain.history import history
 from capacity.models import Municipality
 from capacity.reference.geography import NATIONAL
 from capacity.texts import standing
@@ -88,6 +89,8 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
             return render.overview_message(overview, t, **_ages(deps))
         line = service.capacity(request.target, request.year, as_of=request.as_of)
         return render.capacity_message(line, t, **_ages(deps))
+    if request.kind == "several":  # `Oslo, Bergen`: one short answer each
+        return _several(request, deps)
     if request.kind == "pace":
         found = service.pace(request.target or None, request.year)
         return pace_blocks.pace_message(found, t, request.page)
@@ -98,9 +101,10 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
         return plan_blocks.room_message(year, request.value or 0, rooms, t, reported=reported)
     if request.kind == "report":
         return report(deps, request, user_id, user_name, force=False)
-    if request.kind == "history":
+    if request.kind == "history":  # the planning year first, a page at a time
         place = service.municipality(request.target)
-        return render.history_message(place, service.history(request.target), t)
+        found = history(service.history(request.target), service.planning_year())
+        return history_blocks.history_message(place, found, t, request.page)
     if request.kind == "planning_year":
         if request.value is None:
             return render.planning_year_message(service.planning_year(), t)
@@ -110,6 +114,20 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
     if request.kind in ("grant", "revoke"):
         return _role(request, deps, user_id, user_name)
     return blocks.help_message(t)
+
+
+def _several(request: Request, deps: Deps) -> Message:
+    """Each name asked, answered on its own; a name not found does not stop the rest."""
+    names = several_blocks.names_in(request.target)
+    asked = []
+    for name in names[: several_blocks.MAX_NAMES]:
+        try:
+            line = deps.service.capacity(name, request.year, as_of=request.as_of)
+            asked.append(several_blocks.Asked(name, line=line))
+        except errors.CapacityError as error:
+            asked.append(several_blocks.Asked(name, refused=error))
+    more = max(0, len(names) - several_blocks.MAX_NAMES)
+    return several_blocks.several_message(asked, deps.texts, request.year, more)
 
 
 def _choice(reading: Request, t: Texts) -> blocks.Choice:

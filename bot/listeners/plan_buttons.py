@@ -1,5 +1,5 @@
 """The buttons of plans and pages: Confirm and Undo of a plan, Confirm of a
-cancellation, Release on a batch's page, the pages of `vis` and `liste`, and a
+cancellation, the pages of `vis` and `liste` (Release is `releases`), and a
 "did you mean" choice that carries the original command on. Each replaces the message
 it came from through `response_url`; values carry keys and ids, never the lines."""
 
@@ -20,7 +20,6 @@ from bot.listeners.payload import (
     BatchPageValue,
     KeyValue,
     RedoValue,
-    ReleaseValue,
     V,
     answer_click,
     button_value,
@@ -65,16 +64,6 @@ class PlanButtons:
         status = batch_blocks.status_word(t, batch)
         return blocks.plain(t("status_changed", batch=batch.name, status=status))
 
-    def release(self, value: ReleaseValue, actor: Actor) -> Message:
-        t, service = self.deps.texts, self.deps.service
-        batch = service.release(value.a, actor, reason="released in Slack")
-        place = next(
-            (f"{a.municipality} ({a.number})" for a in batch.allocations if a.id == value.a), "?"
-        )
-        notice = batch_blocks.undone(batch, place, t, actor.id).blocks[0]["text"]["text"]
-        page = service.batch_page(batch.id, value.p)
-        return batch_blocks.batch_page(page, t, service.scope_title(batch.scope), notice)
-
     def page(self, value: BatchPageValue, actor: Actor) -> Message:
         t, service = self.deps.texts, self.deps.service
         if value.b is not None:
@@ -98,7 +87,6 @@ def register(app: AsyncApp, deps: Deps, relocation: Any) -> None:
         (plan_blocks.PLAN_CONFIRM_ACTION, KeyValue, buttons.plan_confirm),
         (plan_blocks.PLAN_UNDO_ACTION, KeyValue, buttons.plan_undo),
         (plan_blocks.CANCEL_CONFIRM_ACTION, KeyValue, buttons.cancel_confirm),
-        (batch_blocks.RELEASE_ACTION, ReleaseValue, buttons.release),
         (batch_blocks.BATCH_PAGE_ACTION, BatchPageValue, buttons.page),
         (blocks.REDO_ACTION, RedoValue, buttons.redo),
     ):
