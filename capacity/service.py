@@ -35,6 +35,7 @@ from capacity.usecases import (
 )
 from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
+from capacity.usecases import monitoring as monitoring_cases
 from capacity.usecases import pace as paces
 from capacity.usecases import people as people_cases
 from capacity.usecases import plan_file as plan_files
@@ -42,7 +43,7 @@ from capacity.usecases import rounds as round_cases
 from capacity.usecases import scores as score_cases
 from capacity.usecases import snapshots as snapshot_cases
 from capacity.usecases import summary as summaries
-from capacity.usecases.core import Clock, Core, utc_now
+from capacity.usecases.core import Clock, Core, Solved, utc_now
 from capacity.usecases.seed import ensure_seeded
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -102,6 +103,16 @@ class Capacity:
     def on_change(self, callback: Callable[[], None] | None) -> None:
         self.core.store.on_commit = callback
 
+    @property
+    def on_solved(self) -> Solved | None:
+        """Told of each of the planner's solves, which and how long it took (an adapter's
+        metrics); called on the thread that solved."""
+        return self.core.solver.on_solved
+
+    @on_solved.setter
+    def on_solved(self, callback: Solved | None) -> None:
+        self.core.solver.on_solved = callback
+
     def reload(self) -> None:
         self.core.reload()
 
@@ -123,6 +134,8 @@ class Capacity:
         Raises `DatabaseProblem` with the reason, and the check that failed as its
         `check` fact: open, database (schema and read) or write."""
         self.core.store.check(writes=writes)
+
+    monitoring = _use_case(monitoring_cases.monitoring)  # the outbox's backlog, the last backup
 
     def version(self) -> int:
         """The schema version: how many migrations are applied."""

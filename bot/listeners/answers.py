@@ -13,10 +13,12 @@ from typing import Any
 
 from bot import blocks, history_blocks, pace_blocks, plan_blocks, several_blocks
 from bot import capacity_blocks as render
+from bot.answer_cache import Looked
 from bot.blocks import Message
 from bot.i18n import Texts
 from bot.listeners.deps import Deps, actor_from
-from bot.listeners.later import ANSWER_BUDGET, post
+from bot.listeners.front import mark
+from bot.listeners.later import ANSWER_BUDGET
 from bot.parse import Request, capacity_text, request_text
 from capacity import errors
 from capacity.domain.history import history
@@ -27,13 +29,28 @@ from capacity.texts import standing
 log = logging.getLogger("bot")
 
 
-def answer(request: Request, deps: Deps, user_id: str, user_name: str = "") -> Message:
+def answer(
+    request: Request,
+    deps: Deps,
+    user_id: str,
+    user_name: str = "",
+    *,
+    checked: Looked | None = None,
+) -> Message:
     """Answer one request; the core's refusals become messages. A bug is not a refusal:
-    it goes on to Bolt's error handler with its traceback."""
+    it goes on to Bolt's error handler with its traceback.
+
+    A question is answered from the answer cache when its answer is kept. `checked`: the
+    front of the request path looked already (`Looked`: where, at which generation of
+    the data) and found none; the answer is made and kept there, without looking again."""
     try:
-        return deps.answers.answer(
-            request, deps.texts, lambda: _answer(request, deps, user_id, user_name)
-        )
+        if checked is None:
+            return deps.answers.answer(
+                request, deps.texts, lambda: _answer(request, deps, user_id, user_name)
+            )
+        message = _answer(request, deps, user_id, user_name)
+        deps.answers.keep(checked, message)
+        return message
     except errors.CapacityError as error:
         message = blocks.refusal(
             error, deps.texts, request.year, redo=redo(request), question=is_question(request)
@@ -193,6 +210,7 @@ async def answer_command(
         await ack(**task.result().payload(share=share))
         return
     await ack(**blocks.plain(deps.texts("working")).payload())
+    mark("deferred")
     url = command.get("response_url")
 
     async def finish() -> None:
@@ -201,9 +219,6 @@ async def answer_command(
         except Exception:
             log.exception("Unhandled error in a listener")
             message = blocks.plain(deps.texts("error"))
-        if isinstance(url, str) and deps.allowed_url(url):
-            await post(url, message.payload(share=share))
-        else:
-            log.info("Slash command without a response_url of Slack's: answer not sent")
+        await deps.responses.post(url, message.payload(share=share), "A command's answer")
 
     deps.background.start(finish(), name="command")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
@@ -25,14 +25,21 @@ from bot.listeners.payload import (
     button_value,
     clicker,
 )
-from bot.parse import parse, parse_relocation
+from bot.parse import Relocation, parse, parse_relocation
 from capacity import Actor
 
 Handler = Callable[..., Awaitable[None]]
 
 
+class AnswersRelocation(Protocol):
+    """The `/relocation` command (`relocation.RelocationCommand`), which registers these
+    buttons: its answer to a request, for a "did you mean" choice carried on."""
+
+    def answer(self, request: Relocation, command: dict[str, Any]) -> Message: ...
+
+
 class PlanButtons:
-    def __init__(self, deps: Deps, relocation: Any) -> None:
+    def __init__(self, deps: Deps, relocation: AnswersRelocation) -> None:
         self.deps = deps
         self.relocation = relocation  # the /relocation command, for "did you mean"
 
@@ -81,7 +88,7 @@ class PlanButtons:
         return self.relocation.answer(request, {"user_id": actor.id, "user_name": actor.name})
 
 
-def register(app: AsyncApp, deps: Deps, relocation: Any) -> None:
+def register(app: AsyncApp, deps: Deps, relocation: AnswersRelocation) -> None:
     buttons = PlanButtons(deps, relocation)
     for action, model, work in (
         (plan_blocks.PLAN_CONFIRM_ACTION, KeyValue, buttons.plan_confirm),

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import batch_blocks, batch_names, blocks, plan_blocks, release_blocks
 from bot.blocks import Message
-from bot.listeners import batch_buttons, batch_modal, later, plan_buttons, releases
+from bot.listeners import batch_buttons, batch_modal, front, later, plan_buttons, releases
 from bot.listeners.answers import answer_command
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import Relocation, parse_relocation
@@ -40,7 +40,9 @@ class RelocationCommand:
         self.deps = deps
 
     async def handle(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
-        request = parse_relocation(command.get("text", ""))
+        taken = front.taken()  # the text as the front parsed it (once)
+        found = taken.relocation if taken is not None else None
+        request = found or parse_relocation(command.get("text", ""))
         if request.kind == "modal":  # answered first; the form opens after the answer
             await ack()
             view = batch_modal.modal(self.deps.texts, command)
