@@ -167,8 +167,8 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         elif isinstance(e, RoundClosed):
             what = f"round_closed «{e.round_name}»: {e.answered} of {e.members} answered"
         else:
-            what = (
-                f"{e.kind.value} {e.batch_name or e.scope_title}: {e.persons} vs {e.remaining} left"
+            what = f"{e.kind.value} {e.batch_name or e.scope_title}: {e.persons} vs " + (
+                f"overbooked by {-e.remaining}" if e.remaining < 0 else f"{e.remaining} left"
             )
         click.echo(
             f"#{alert.id} {alert.status:<7} {alert.created_at:%Y-%m-%d %H:%M} {what}; "

@@ -101,7 +101,7 @@ def test_the_seed_scenario_in_slack(db):
             response = assign(bot, slack, "Moria 2020", city, persons, url=f"moria-{i}")
             assert response.body["text"].startswith("Tildelt"), response.body["text"]
         assert remaining_in_network(db) == 348
-        assert "348 ledige plasser av 398" in bot.command("").json()["text"]
+        assert "348 ledige av 398 rapportert (50 reservert)" in bot.command("").json()["text"]
         wait_delivered(db)  # anything queued with the changes has reached Slack
         assert alerts_to_channel(slack) == []  # it fits: no alert
 
