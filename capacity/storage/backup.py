@@ -26,8 +26,8 @@ from sqlite_utils import Database
 
 from capacity import errors
 from capacity.domain.clock import Clock, utc_now
+from capacity.storage import copy_errors, health
 from capacity.storage import dump as dump_repository
-from capacity.storage import health
 from capacity.storage.schema import known_migrations, migrations
 from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
 
@@ -152,13 +152,19 @@ def _copy(source: Path, target: Path, *, page_size: int | None = None) -> None:
     try:
         open(target, "xb").close()  # a new file, and a clear error where none can be made
     except OSError as error:
-        raise OSError(f"Cannot write {target}: {error.strerror}") from None
-    with _connect(source) as src, _connect(target) as dst:
-        src.backup(dst)
-        dst.execute("PRAGMA journal_mode = DELETE")
-        if page_size and dst.execute("PRAGMA page_size").fetchone()[0] != page_size:
-            dst.execute(f"PRAGMA page_size = {int(page_size)}")
-            dst.execute("VACUUM")
+        raise (copy_errors.refusal(error, target) or error) from None
+    try:
+        with _connect(source) as src, _connect(target) as dst:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            if page_size and dst.execute("PRAGMA page_size").fetchone()[0] != page_size:
+                dst.execute(f"PRAGMA page_size = {int(page_size)}")
+                dst.execute("VACUUM")
+    except sqlite3.DatabaseError as error:  # the disk full under the copy: not the source
+        refused = copy_errors.refusal(error, target)
+        if refused is None:
+            raise
+        raise refused from None
 
 
 def backup(source: Path, target: Path, *, clock: Clock = utc_now) -> BackupResult:
