@@ -129,7 +129,7 @@ def _batches(home: Home, t: Texts) -> list[Block]:
 def _alert_line(alert: Alert, t: Texts) -> str:
     event = alert.event
     what = getattr(event, "batch_name", "") or getattr(event, "scope_title", "")
-    what = what or getattr(event, "week", "")
+    what = what or getattr(event, "week", "") or getattr(event, "directory", "")
     kind = event.kind.value if hasattr(event.kind, "value") else str(event.kind)
     error = t("home_alert_error", error=alert.last_error[:200]) if alert.last_error else ""
     return t(

@@ -32,6 +32,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.answer_cache import parsed
+from bot.backups import health_warnings
 from bot.listeners import shape
 from bot.listeners.shape import Refusals, problem
 from bot.parse import MAX_TEXT
@@ -174,7 +175,9 @@ class SlackAsgi:
             reason = f"health check failed: {type(problem).__name__}"
             body = json.dumps({"ok": False, "reason": reason}).encode()
             return await respond(send, 503, body, "application/json")
-        await respond(send, 200, b'{"ok": true}', "application/json")
+        warnings = await asyncio.to_thread(health_warnings, self.app.deps.service)  # type: ignore[attr-defined]
+        body = {"ok": True, **({"warnings": warnings} if warnings else {})}  # served all the same
+        await respond(send, 200, json.dumps(body).encode(), "application/json")
 
 
 def _delivery(body: bytes) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Scheduled backups, as rules: which backups a retention keeps (`CAPACITY_BACKUP_KEEP`,
-by default the newest of each of the last 7 days and of the last 4 weeks that have one),
-what the last backup says of itself, and the alert a failed one raises.
+by default the newest of each of the last 7 days and of the last 4 weeks that have one).
+What the last backup says of itself and the alert a failed one raises are in
+`backup_events` (which `events.py` names without importing the rules).
 
 Days and weeks are Norwegian days and ISO weeks. Only days and weeks that have a backup
 count, as restic's `--keep-daily` counts them: a week without backups (the disk full,
@@ -13,10 +14,8 @@ import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import TypeVar
 
-from capacity.domain.clock import iso
-from capacity.domain.figures import Model
 from capacity.domain.rules import OSLO
 
 T = TypeVar("T")
@@ -96,39 +95,3 @@ def kept(items: Sequence[T], moment: Callable[[T], datetime], keep: Keep | None)
             seen.append(period)
             chosen.add(index)
     return [item for index, item in enumerate(ordered) if index in chosen]
-
-
-class BackupFailed(Model):
-    """A scheduled backup failed: the coordination channel is told once (its key is the
-    time it was due). The older backups are untouched; the next one is tried at its
-    time. `problem` and `facts` are the refusal that says why (its code and facts)."""
-
-    kind: Literal["backup_failed"] = "backup_failed"
-    due: datetime
-    at: datetime
-    directory: str
-    problem: str
-    facts: dict[str, str | int | None] = {}
-    following: datetime | None = None  # when the next backup is due
-
-    @property
-    def dedupe_key(self) -> str:
-        return f"backup_failed:{iso(self.due)}"
-
-
-class LastBackup(Model):
-    """The newest scheduled backup that finished: when it was due and when it finished,
-    where it went and how big it is, or why it failed (a refusal's code and facts)."""
-
-    due: datetime
-    at: datetime
-    ok: bool
-    path: str = ""
-    size: int = 0
-    seconds: float = 0.0
-    problem: str = ""
-    facts: dict[str, str | int | None] = {}
-    directory: str = ""
-
-    def age_seconds(self, now: datetime) -> float:
-        return max(0.0, (now - self.at).total_seconds())

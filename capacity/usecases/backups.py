@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Literal
 
 from capacity import errors
-from capacity.domain.backups import BackupFailed, Keep, LastBackup, kept
-from capacity.domain.schedule import At
+from capacity.domain.backup_events import BackupFailed, LastBackup
+from capacity.domain.backups import Keep, kept
+from capacity.domain.schedule import At, parse_at
 from capacity.storage import backup_files, backup_runs
 from capacity.storage.backup import BackupResult
 from capacity.storage.backup_files import BackupFile
@@ -36,6 +37,19 @@ LEASE = 900.0
 database takes about a second); one that dies leaves it to run out."""
 
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+DEFAULT_AT = "03:00"
+
+
+def parse_backup_time(text: str) -> At | None:
+    """`03:00` (every day), `søn 03:00` (once a week), Norwegian time; `off` for no
+    scheduled backups (None). Raises ValueError saying what is accepted."""
+    return parse_at(
+        text,
+        daily=True,
+        example="'03:00' (every day) or 'søn 03:00' (once a week)",
+        off="no scheduled backups",
+    )
 
 
 @dataclass(frozen=True)
