@@ -37,7 +37,10 @@ def plan(path: Path) -> MigrationPlan:
     with open(path, "rb") as handle:
         if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise errors.DatabaseProblem("not_sqlite", path=str(path))
-    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    # Read only; with no write-ahead log beside it (no process has it open), immutable,
+    # so that not even the empty `-wal` and `-shm` files a reader makes are made.
+    wal = Path(f"{path}-wal").exists()
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?{'mode=ro' if wal else 'immutable=1'}"
     try:
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
             applied = tuple(m.name for m in migrations.applied(Database(conn)))
