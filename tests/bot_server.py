@@ -56,8 +56,10 @@ class BotServer:
         language: str = "nb",
         env: dict[str, str] | None = None,
         log: Path | None = None,
+        prefix: list[str] | None = None,
     ) -> None:
         self.db = db
+        self.prefix = prefix or []  # a command to run the bot under (setpriv …)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -78,6 +80,7 @@ class BotServer:
         handle = open(self.log, "ab")  # noqa: SIM115 - kept open for the process's life
         self.process = subprocess.Popen(
             [
+                *self.prefix,
                 sys.executable,
                 "-m",
                 "bot",

@@ -185,6 +185,9 @@ def backup(source: Path, target: Path, *, clock: Clock = utc_now) -> BackupResul
     try:
         try:
             _copy(source, partial)
+        except errors.DatabaseProblem as refused:  # the copy's file: the backup it was to be
+            refused.facts["path"] = str(target)
+            raise
         except sqlite3.DatabaseError as error:
             raise errors.DatabaseProblem(
                 "damaged", path=str(source), problems=[str(error)]
