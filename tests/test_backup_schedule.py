@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from bot.app import create_app
 from bot.backup_blocks import backup_failed_message
+from bot.cli import cli as bot_cli
 from bot.http import SlackAsgi
 from bot.i18n import Texts
 from bot.settings import load_settings
@@ -183,6 +184,12 @@ def test_a_missing_directory_fails_and_the_next_scheduled_time_tries_again(on_di
     assert outcome.status == "failed" and outcome.problem.code == "copy_no_directory"
     assert not backups.exists()  # never made: a backup would land on the wrong disk
     assert f"{backups} is not there" in health_warning(on_disk.last_backup())
+
+    listed = CliRunner().invoke(bot_cli, ["alerts"], env={"CAPACITY_DB": str(on_disk.store.path)})
+    assert listed.exit_code == 0, listed.output
+    assert (
+        f"backup_failed, due 2026-12-02 02:00 UTC: copy_no_directory ({backups})" in listed.output
+    )
 
     away.rename(backups)
     clock.advance(days=1)
