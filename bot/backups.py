@@ -3,8 +3,10 @@ backup of the latest scheduled time if no process has (`capacity.usecases.backup
 and logs what became of it. Apart from the outbox's thread, so that a backup (about a
 second for a national-scale database) never holds up an alert; in both run modes.
 
-At exit the thread is stopped after the backup it is taking, if any, so that no copy
-is left half-written (one a killed process leaves is swept at a later backup).
+Each backup is made by a process of its own at the lowest CPU priority
+(`capacity.storage.backup_process`): it shares no GIL with the answers and leaves them
+the CPU. At exit the thread is stopped after the backup it is waiting for, if any, so
+that no copy is left half-written (one a killed process leaves is swept later).
 """
 
 from __future__ import annotations

@@ -87,7 +87,8 @@ class Settings(BaseSettings):
         if not self.capacity_backup_dir or at is None:
             return None
         directory = Path(self.capacity_backup_dir).expanduser()
-        return backups.BackupPlan(directory, at, parse_keep(self.capacity_backup_keep))
+        keep = parse_keep(self.capacity_backup_keep)
+        return backups.BackupPlan(directory, at, keep, isolated=True)
 
     @field_validator("capacity_round_reminders")
     @classmethod

@@ -7,9 +7,12 @@ language; `capacity backup --list/--prune`."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,12 +26,12 @@ from bot.cli import cli as bot_cli
 from bot.http import SlackAsgi
 from bot.i18n import Texts
 from bot.settings import load_settings
-from capacity import Capacity
+from capacity import Capacity, errors
 from capacity.cli import cli
 from capacity.domain.backup_events import BackupFailed
 from capacity.domain.backups import Keep
 from capacity.domain.schedule import At
-from capacity.storage import backup_runs
+from capacity.storage import backup_process, backup_runs
 from capacity.storage.backup import inspect
 from capacity.storage.schema import known_migrations
 from capacity.storage.store import Store
@@ -286,3 +289,23 @@ def test_capacity_backup_prune_applies_the_retention_by_hand(on_disk, backups):
     assert names(backups) == ["capacity-20261202T020000.db", "capacity-20261203T020000.db"]
     missing = CliRunner().invoke(cli, ["backup", "--list", str(backups / "nope")], env=env)
     assert missing.exit_code == 1 and "is not there" in missing.output
+
+
+@pytest.mark.slow  # two processes (0.5 s each)
+def test_the_served_bot_backs_up_in_a_process_of_its_own_at_the_lowest_priority(on_disk, backups):
+    target = backups / "copy.db"
+    done = subprocess.run(
+        [sys.executable, "-c", backup_process.CHILD, on_disk.store.path, str(target)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    said = json.loads(done.stdout.splitlines()[-1])
+    assert said["idle"] or said["nice"] == backup_process.NICE
+    assert said["target"] == str(target) and said["size"] == target.stat().st_size
+    assert inspect(target).migrations == known_migrations()
+    assert done.stderr == ""
+    with pytest.raises(errors.DatabaseProblem) as refused:  # a refusal comes back as itself
+        backup_process.take(Path(on_disk.store.path), target, timeout=60)
+    assert refused.value.code == "backup_exists" and refused.value.facts["path"] == str(target)

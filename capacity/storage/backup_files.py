@@ -17,6 +17,7 @@ from pathlib import Path
 
 from capacity import errors
 from capacity.domain.clock import Clock, utc_now
+from capacity.storage import backup_process
 from capacity.storage.backup import STAMP, BackupResult, DatabaseInfo, backup, beside, inspect
 
 PARTIAL_AGE = 3600.0
@@ -89,10 +90,16 @@ def _new_name(directory: Path, database: Path, moment: datetime) -> Path:
     return candidate
 
 
-def take(database: Path, directory: Path, *, clock: Clock = utc_now) -> BackupResult:
+def take(
+    database: Path, directory: Path, *, clock: Clock = utc_now, isolated: float | None = None
+) -> BackupResult:
     """A checked online backup of `database` into `directory` (which must be there),
-    named by the time it is taken; a file that is there is never overwritten."""
+    named by the time it is taken; a file that is there is never overwritten. With
+    `isolated` (seconds it may take), made by a process of its own at the lowest CPU
+    priority (`backup_process`), as the served bot makes its scheduled ones."""
     target = _new_name(directory_of(directory), database, clock())
+    if isolated is not None:
+        return backup_process.take(database, target, timeout=isolated)
     return backup(database, target, clock=clock)
 
 

@@ -54,11 +54,14 @@ def parse_backup_time(text: str) -> At | None:
 
 @dataclass(frozen=True)
 class BackupPlan:
-    """Where the scheduled backups go, when, and what the retention keeps (None: all)."""
+    """Where the scheduled backups go, when, and what the retention keeps (None: all);
+    `isolated`: each made by a process of its own at the lowest CPU priority (the served
+    bot's, so that a backup never slows its answers)."""
 
     directory: Path
     at: At
     keep: Keep | None
+    isolated: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,12 @@ def run(core: Core, plan: BackupPlan, due: datetime) -> Outcome:
         if not backup_runs.take(db, key, OWNER, core.now(), wall, wall + LEASE):
             return Outcome(due, "running")
     try:
-        result = backup_files.take(Path(core.store.path), plan.directory, clock=core.clock)
+        result = backup_files.take(
+            Path(core.store.path),
+            plan.directory,
+            clock=core.clock,
+            isolated=LEASE * 0.9 if plan.isolated else None,
+        )
     except errors.CapacityError as problem:
         return _failed(core, plan, due, problem)
     except Exception as error:  # not foreseen: recorded and alerted as a failure all the same
