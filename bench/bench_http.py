@@ -33,6 +33,11 @@ under 150 MB. The fastest bare set-up is the single-process one with the highest
 geometric mean of its two throughputs; multi-process set-ups are shown for information
 (the bot serves from one process).
 
+With `--scrape SECONDS`, a thread GETs the bot's `/metrics` every SECONDS throughout
+the run (warm-up and measured phases), as Prometheus would (more often: its default is
+every 15-60 s), so that the bot's ratios with and without scraping can be compared;
+each scrape is checked (200, the request counter there) and the scrapes are reported.
+
 Everything is bounded: a request count and a wall-clock limit per server and
 concurrency, and a watchdog for the whole run (exit status 3). All subprocesses are
 stopped on exit, Ctrl-C or error. The exit status is 0 whether the targets pass or miss,
@@ -218,6 +223,49 @@ def validate_bare(status: int, body: bytes) -> str | None:
 
 
 # -- load ------------------------------------------------------------------------------
+
+
+class Scraper(threading.Thread):
+    """GET /metrics every `every` seconds until told to finish (as Prometheus does)."""
+
+    def __init__(self, port: int, every: float, stop: threading.Event) -> None:
+        super().__init__(daemon=True, name="scraper")
+        self.port, self.every, self.stop = port, every, stop
+        self.done = threading.Event()
+        self.times_ms: list[float] = []
+        self.failures: list[str] = []
+        self.size = 0
+
+    def run(self) -> None:
+        while not (self.done.wait(self.every) or self.stop.is_set()):
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", "/metrics")
+                response = conn.getresponse()
+                body = response.read()
+                if response.status != 200 or b"capacity_requests_total" not in body:
+                    self.failures.append(f"status {response.status}")
+                self.size = len(body)
+            except (OSError, http.client.HTTPException) as error:
+                self.failures.append(f"{type(error).__name__}: {error}")
+            finally:
+                conn.close()
+            self.times_ms.append((time.perf_counter() - t0) * 1000)
+
+    def finish(self) -> None:
+        self.done.set()
+        self.join(10)
+
+    def summary(self) -> str:
+        times = sorted(self.times_ms)
+        median = times[len(times) // 2] if times else math.nan
+        return (
+            f"scraped the bot's /metrics {len(times)} times, every {self.every:g} s: "
+            f"{len(self.failures)} failed, median {median:.1f} ms, the last {self.size:,} bytes"
+            + (f" ({self.failures[0]})" if self.failures else "")
+        )
+
 
 # The workspace's users who ask: the warm-up's requests come from the first half, the
 # measured ones from all of them (shuffled), so that about half the users are first seen
@@ -467,6 +515,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, help="stop the whole run after this (s)")
     parser.add_argument("--keep", type=Path, help="keep the database and server logs here")
     parser.add_argument(
+        "--scrape",
+        type=float,
+        default=0.0,
+        help="GET the bot's /metrics every this many seconds during the run (default: never)",
+    )
+    parser.add_argument(
         "--query",
         default=QUERY,
         help="the /capacity text sent (default Trondheim; `tempo` is the network's pace)",
@@ -635,6 +689,9 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
         for server in servers:
             server.start(cwd=directory)
         print(f"{len(servers)} servers started in {time.perf_counter() - t0:.1f} s")
+        scraper = Scraper(servers[0].port, args.scrape, stop) if args.scrape > 0 else None
+        if scraper is not None:
+            scraper.start()
 
         warm = 30 if args.quick else 150
         for server in servers:
@@ -666,6 +723,9 @@ def run(args: argparse.Namespace, setups: list[str], stop: threading.Event) -> i
             if phase.bad or phase.errors:
                 bot.phases.setdefault(0, []).append(phase)  # counted in the answer check
         rss = bot.memory()
+        if scraper is not None:
+            scraper.finish()
+            print(scraper.summary())
         print(
             f"{len(USERS)} users ask ({len(WARM_USERS)} in the warm-up, the others first in "
             f"the measured requests); the bot's Web API calls to the stand-in: in the start "

@@ -14,11 +14,13 @@ refusal (a busy database is not the same refusal twice). Kept messages are share
 between responses: nothing downstream changes a `Message` in place.
 
 Beside each message the cache keeps the JSON of the slash command's response (one for
-an answer shown to the asker, one for `del`/`share`), which `KeptAnswer`, a middleware
-of the `/capacity` listener, returns at once: a repeated question then costs a few
-lookups, not Bolt's listener call, the parse, the rendering and the JSON encoding. On the
-benchmark machine those were about 70 us of CPU an answer, which at 16 concurrent
-requests made the bot's throughput 0.73x a bare Bolt app's (bench/RESULTS.md).
+an answer shown to the asker, one for `del`/`share`). Whether a slash command's question
+is answered from it is decided once per request, by the front of the request path
+(`bot.listeners.front.Front`, `kept`): a repeated question then costs a few lookups, not
+Bolt's dispatch, the parse, the rendering and the JSON encoding. When it is not kept,
+the listener makes the answer and `keep`s it where that check looked (`Looked`: the key,
+with the day it read, and the generation), so that an answer made as the day or the data
+changed is never kept as the newer one's.
 """
 
 from __future__ import annotations
@@ -27,22 +29,28 @@ import functools
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-from slack_bolt import BoltResponse
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
-from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.blocks import Message
 from bot.i18n import Texts
-from bot.parse import MAX_TEXT, Request, parse
+from bot.parse import Request, parse
 
 # The kinds of request that only read: the same request over the same data gets the
 # same message.
-QUESTIONS = frozenset({"help", "capacity", "overview", "room", "invalid", "choose", "pace"})
+QUESTIONS = frozenset(
+    {"help", "capacity", "overview", "room", "invalid", "choose", "pace", "several"}
+)
 SIZE = 512  # messages; a national overview page is the largest, about 20 KB
+
+
+@dataclass(frozen=True, slots=True)
+class Looked:
+    """Where a question's kept answer was looked for, at which generation of the data:
+    the answer made after the look is kept there (`AnswerCache.keep`)."""
+
+    key: Hashable
+    generation: int
 
 
 @dataclass
@@ -75,7 +83,7 @@ class AnswerCache:
         # `share` decides only where the answer goes, not what it says
         asked = replace(request, share=False) if request.share else request
         day = self.day() if self.day is not None else None
-        return (asked, texts.language, getattr(texts, "alert_channel", None), day)
+        return (asked, texts.language, texts.alert_channel, day)
 
     def _valid(self, key: Hashable, generation: int) -> _Kept | None:
         """The entry under `key` if it was made at `generation` (call with the lock)."""
@@ -92,37 +100,41 @@ class AnswerCache:
         is never hidden behind it)."""
         if not self.keeps(request):
             return make()
-        key = self._key(request, texts)
-        generation = self.generation()
+        looked = Looked(self._key(request, texts), self.generation())
         with self._lock:
-            kept = self._valid(key, generation)
+            kept = self._valid(looked.key, looked.generation)
         if kept is not None:
             return kept.message
         message = make()
-        with self._lock:
-            self.misses += 1
-            self._kept[key] = _Kept(generation, message)
-            self._kept.move_to_end(key)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+        self.keep(looked, message)
         return message
 
-    def response(self, request: Request, texts: Texts) -> str | None:
-        """The JSON of the slash command's response to `request`, when its message is
-        kept and still valid; None otherwise (the listener answers, and keeps it)."""
-        if not self.keeps(request):
-            return None
-        key = self._key(request, texts)
-        generation = self.generation()
+    def keep(self, looked: Looked, message: Message) -> None:
+        """Keep `message`, made after the look, where it looked."""
         with self._lock:
-            kept = self._valid(key, generation)
+            self.misses += 1
+            self._kept[looked.key] = _Kept(looked.generation, message)
+            self._kept.move_to_end(looked.key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def kept(self, request: Request, texts: Texts) -> tuple[Looked | None, str | None]:
+        """For a question: where its answer was looked for and, when the message made
+        at the data's generation now is kept there, the JSON of the slash command's
+        response (else None: the listener answers, and keeps its message there). For
+        any other request: (None, None)."""
+        if not self.keeps(request):
+            return None, None
+        looked = Looked(self._key(request, texts), self.generation())
+        with self._lock:
+            kept = self._valid(looked.key, looked.generation)
             if kept is None:
-                return None
+                return looked, None
             body = kept.bodies.get(request.share)
             if body is None:
                 body = json.dumps(kept.message.payload(share=request.share))
                 kept.bodies[request.share] = body
-            return body
+            return looked, body
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -133,28 +145,3 @@ def parsed(text: str) -> Request:
     """`parse` remembered for the texts asked most (it is pure and a `Request` is
     immutable): a repeated question is then lookups from its text on."""
     return parse(text)
-
-
-class KeptAnswer(AsyncMiddleware):
-    """Middleware of the `/capacity` listener: a question whose answer is kept gets it
-    as the response, without the listener. (A subclass rather than a function: Bolt
-    runs it without argument injection.)"""
-
-    def __init__(self, deps: Any) -> None:
-        self.deps = deps  # bot.listeners.deps.Deps: its texts may be set per request
-
-    async def async_process(
-        self,
-        *,
-        req: AsyncBoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
-    ) -> BoltResponse:
-        text = req.body.get("text", "")
-        # parse reads no further than MAX_TEXT: nor does the memo's key
-        request = parsed(text[:MAX_TEXT] if isinstance(text, str) else "")
-        body = self.deps.answers.response(request, self.deps.texts)
-        if body is None:
-            await next()
-            return resp
-        return BoltResponse(status=200, body=body)

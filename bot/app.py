@@ -5,19 +5,19 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
-from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import listeners
 from bot.home_refresh import HomeRefresher
 from bot.i18n import Texts
 from bot.listeners.deps import Deps
 from bot.listeners.later import SLACK_TIMEOUT
+from bot.metrics import Metrics
 from bot.notifier import SlackNotifier
 from bot.pace import Pace
 from bot.round_delivery import PersonDelivery
@@ -25,6 +25,7 @@ from bot.round_tracker import TrackerWorker
 from bot.settings import Settings
 from bot.user_directory import UserDirectory
 from bot.user_language import UserLanguages
+from bot.web_api import MeteredAsyncWebClient, MeteredWebClient
 from capacity import Capacity, open_capacity
 from capacity.usecases.notify import OutboxWorker
 from capacity.usecases.summary import WeeklySummaries
@@ -62,7 +63,17 @@ class SingleTokenAuthorize(AsyncAuthorize):
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=self.token)
 
 
-def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
+class CapacityApp(AsyncApp):
+    """The Bolt app, carrying what its listeners and its edges need (`deps`), typed, and
+    the rounds' tracker when this process runs it (`start_alerts`)."""
+
+    def __init__(self, deps: Deps, **options: Any) -> None:
+        super().__init__(**options)
+        self.deps = deps
+        self.round_tracker: TrackerWorker | None = None
+
+
+def create_app(settings: Settings, service: Capacity | None = None) -> CapacityApp:
     """An async Bolt app over the core.
 
     Async, because a synchronous Bolt app behind an async server handles one request at
@@ -74,17 +85,6 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
     answer: the Web API client points at `SLACK_API_URL`, and `authorize` hands Bolt
     the bot token instead of letting it call `auth.test` on the first request."""
     service = service or open_service(settings)
-    client = AsyncWebClient(base_url=settings.slack_api_url, timeout=int(SLACK_TIMEOUT))
-    token = settings.slack_bot_token or None
-
-    app = AsyncApp(
-        name="capacity-bot",  # without a name, Bolt reads the call stack (inspect.stack())
-        client=client,
-        signing_secret=settings.slack_signing_secret or LOCAL_SECRET,
-        authorize=SingleTokenAuthorize(token),
-        process_before_response=True,
-        logger=log,
-    )
     texts = Texts(settings.capacity_language, alert_channel=bool(settings.capacity_alert_channel))
     deps = Deps(
         service=service,
@@ -92,35 +92,62 @@ def create_app(settings: Settings, service: Capacity | None = None) -> AsyncApp:
         api_url=settings.slack_api_url,
         stale_days=settings.capacity_stale_days,
     )
+    client = MeteredAsyncWebClient(
+        metrics=deps.metrics, base_url=settings.slack_api_url, timeout=int(SLACK_TIMEOUT)
+    )
+    token = settings.slack_bot_token or None
+
+    app = CapacityApp(
+        deps,
+        name="capacity-bot",  # without a name, Bolt reads the call stack (inspect.stack())
+        client=client,
+        signing_secret=settings.slack_signing_secret or LOCAL_SECRET,
+        authorize=SingleTokenAuthorize(token),
+        process_before_response=True,
+        logger=log,
+    )
     # The Home tabs: published with the bot token outside requests too, refreshed after
     # a change (`Capacity.on_change`) and when another process changed the data
-    api = AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=5)
+    api = MeteredAsyncWebClient(
+        metrics=deps.metrics, token=token, base_url=settings.slack_api_url, timeout=5
+    )
     deps.home = HomeRefresher(
         listeners.home.HomePublisher(deps, api).publish, generation=service.generation
     )
     service.on_change = deps.home.changed
+    service.on_solved = deps.metrics.solved  # the planner's solves, timed by the core
+    # the listeners' `client` (Bolt's per request is not counted in the metrics)
+    deps.client = MeteredAsyncWebClient(
+        metrics=deps.metrics,
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=int(SLACK_TIMEOUT),
+    )
     listeners.register(app, deps)
-    app.deps = deps  # type: ignore[attr-defined]
     return app
 
 
-def follow_user_locales(app: AsyncApp, settings: Settings) -> None:
+def follow_user_locales(app: CapacityApp, settings: Settings) -> None:
     """Answer each user in their own Slack locale's language (`users.info`, kept for a
     while): the served app does. The terminal (`capacity-bot ask`) and in-process tests
     answer in CAPACITY_LANGUAGE and ask Slack nothing."""
-    deps: Deps = app.deps  # type: ignore[attr-defined]
-    api = AsyncWebClient(
-        token=settings.slack_bot_token or None, base_url=settings.slack_api_url, timeout=5
+    deps = app.deps
+    api = MeteredAsyncWebClient(
+        metrics=deps.metrics,
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=5,
     )
     deps.languages = UserLanguages(api, settings.capacity_language)
 
 
-def know_the_workspace(app: AsyncApp, settings: Settings) -> UserDirectory:
+def know_the_workspace(app: CapacityApp, settings: Settings) -> UserDirectory:
     """The workspace's users' languages from `users.list`, at start and every hour, in a
     thread (never delaying the start or an answer): call after `follow_user_locales`."""
-    deps: Deps = app.deps  # type: ignore[attr-defined]
+    deps = app.deps
     assert deps.languages is not None
-    client = WebClient(
+    client = MeteredWebClient(
+        metrics=deps.metrics,
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=10,
@@ -129,9 +156,11 @@ def know_the_workspace(app: AsyncApp, settings: Settings) -> UserDirectory:
     return UserDirectory(client, deps.languages).start()
 
 
-def web_client(settings: Settings) -> WebClient:
-    """The Web API client of the outbox and the tracker (worker threads)."""
-    return WebClient(
+def web_client(settings: Settings, metrics: Metrics | None = None) -> MeteredWebClient:
+    """The Web API client of the outbox and the tracker (worker threads), its calls
+    counted in `metrics` (the app's, for GET /metrics)."""
+    return MeteredWebClient(
+        metrics=metrics or Metrics(),
         token=settings.slack_bot_token or None,
         base_url=settings.slack_api_url,
         timeout=5,
@@ -146,10 +175,14 @@ def make_pace(settings: Settings) -> Pace:
 
 
 def make_notifier(
-    settings: Settings, texts: Texts, service: Capacity | None = None, pace: Pace | None = None
+    settings: Settings,
+    texts: Texts,
+    service: Capacity | None = None,
+    pace: Pace | None = None,
+    metrics: Metrics | None = None,
 ) -> SlackNotifier:
     """Alerts to the channel; with `service`, a round's direct messages too."""
-    client = web_client(settings)
+    client = web_client(settings, metrics)
     pace = pace or make_pace(settings)
     persons = PersonDelivery(client, service, texts, pace) if service is not None else None
     return SlackNotifier(client, settings.capacity_alert_channel, texts, persons=persons, pace=pace)
@@ -181,7 +214,7 @@ def weekly_summaries(service: Capacity, settings: Settings) -> WeeklySummaries |
     return WeeklySummaries(lambda now: service.queue_summary(now), at, service.clock)
 
 
-def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
+def start_alerts(app: CapacityApp, settings: Settings) -> OutboxWorker | None:
     """Deliver the outbox from this process: woken right after a change queues an
     alert, and polling for alerts queued elsewhere (the CLI) or due for a retry; at each
     poll it queues the week's summary once CAPACITY_SUMMARY_AT has come.
@@ -189,11 +222,11 @@ def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
     if not settings.capacity_alert_channel:
         log.warning("CAPACITY_ALERT_CHANNEL is not set: alerts wait in the outbox")
         return None
-    deps: Deps = app.deps  # type: ignore[attr-defined]
+    deps = app.deps
     pace = make_pace(settings)
     worker = OutboxWorker(
         deps.service.outbox,
-        make_notifier(settings, deps.channel_texts, deps.service, pace),
+        make_notifier(settings, deps.channel_texts, deps.service, pace, deps.metrics),
         poll_seconds=settings.capacity_alert_poll,
         lease_seconds=settings.capacity_alert_lease,
         backoff_max=settings.capacity_alert_retry_max,
@@ -204,9 +237,9 @@ def start_alerts(app: AsyncApp, settings: Settings) -> OutboxWorker | None:
     )
     deps.service.on_alert_queued = worker.wake
     # each round's tracker message in the channel, from this process's thread
-    app.round_tracker = TrackerWorker(  # type: ignore[attr-defined]
+    app.round_tracker = TrackerWorker(
         deps.service,
-        web_client(settings),
+        web_client(settings, deps.metrics),
         settings.capacity_alert_channel,
         deps.channel_texts,
         pace,

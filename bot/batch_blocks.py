@@ -26,16 +26,15 @@ HOUSEHOLDS_WIDTH = 40
 
 
 def households_cell(units: Sequence[Unit], width: int = HOUSEHOLDS_WIDTH) -> str:
-    """5,5 — or as many as fit and how many more."""
-    full = hh.text(units)
+    """5,5 — a few as typed, many counted by size (`10 × 5, 3 × 4`), cut to `width`."""
+    full = hh.said(units)
     if len(full) <= width:
         return full or "–"
-    shown = full[: width - 8].rsplit(",", 1)[0]
-    return f"{shown},… (+{len(units) - len(shown.split(','))})"
+    return full[: width - 1].rsplit(",", 1)[0] + ",…"
 
 
 def sized(units: Sequence[Unit], limit: int = 400) -> str:
-    """Households for a sentence: all of them, or the first and how many more."""
+    """Households for a sentence: a few as typed, many counted by size ("29 × 7, 37 × 6")."""
     return households_cell(units, limit)
 
 

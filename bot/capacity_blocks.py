@@ -26,7 +26,6 @@ from capacity.models import (
     CapacityLine,
     Change,
     Measure,
-    Municipality,
     Overview,
     Total,
     YearFigures,
@@ -37,7 +36,6 @@ from capacity.usecases.results import ChangeResult
 PAGE_SIZE = 20
 PAGE_ACTION = "capacity_page"
 REPORT_ANYWAY_ACTION = "capacity_report_anyway"
-HISTORY_SIZE = 12
 EXTRA_MEASURES = (Measure.MINORS_REQUEST, Measure.MINORS_DECISION, Measure.FAMILY_REUNIFICATION)
 
 
@@ -325,27 +323,6 @@ def report_anyway(refused: Message, t: Texts, value: dict[str, Any]) -> Message:
     return Message(
         text=refused.text, blocks=[*refused.blocks, actions_block([confirm], "anyway")]
     ).check()
-
-
-def history_message(place: Municipality, changes: list[Change], t: Texts) -> Message:
-    """The last changes of a municipality's figures and reservations, newest first."""
-    if not changes:
-        return plain(t("history_none", name=place.name_no, number=place.number))
-    lines = [t("history_title", name=place.name_no, number=place.number)]
-    newest = sorted(changes, key=lambda change: (change.at, change.id), reverse=True)
-    for change in newest[:HISTORY_SIZE]:
-        lines.append(
-            t(
-                "history_line",
-                when=t.when(change.source_date, change.at),
-                who=change.actor_name or change.actor,
-                what=Safe(_what(change, t)),
-                why=Safe(t("history_why", reason=change.reason) if change.reason else ""),
-                source=Safe(t("history_source", source=change.source) if change.source else ""),
-            )
-        )
-    text = "\n".join(lines)
-    return Message(text=text.replace("*", ""), blocks=[section_block(text[:3000])]).check()
 
 
 def _shown(value: Any, t: Texts) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from importlib.resources import files
 
@@ -69,29 +68,37 @@ def ask(text: tuple[str, ...], language: str | None, db: str | None, as_json: bo
 )
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", type=int, default=PORT, show_default=True)
-def serve(http: bool, host: str, port: int) -> None:
+@click.option(
+    "--health-port",
+    type=click.IntRange(1, 65535),
+    help="Serve GET /healthz and /metrics on this port only (default: CAPACITY_HEALTH_PORT; "
+    "without one, HTTP mode serves them on --port and Socket Mode not at all).",
+)
+def serve(http: bool, host: str, port: int, health_port: int | None) -> None:
     """Run the Slack app: Socket Mode by default, or HTTP with --http.
 
     Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; HTTP needs SLACK_BOT_TOKEN
-    and SLACK_SIGNING_SECRET.
+    and SLACK_SIGNING_SECRET. One log line per request (CAPACITY_LOG_FORMAT=json: as
+    JSON).
 
     Example:
 
         capacity-bot serve --http --port 3000
+        capacity-bot serve --health-port 8080
     """
     from bot.app import create_app, start_alerts
+    from bot.logs import configure
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     settings = _settings()
+    configure(settings.capacity_log_format, settings.secrets())
+    health_port = health_port or settings.capacity_health_port
     try:
         settings.require("slack_bot_token", "slack_signing_secret" if http else "slack_app_token")
     except SettingsError as error:
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
     app = create_app(settings)  # a database it cannot serve is refused (see main)
-    app.deps.service.health()  # type: ignore[attr-defined]  # as /healthz: writes too
+    app.deps.service.health()  # as /healthz: writes too
     worker = start_alerts(app, settings)
     from bot.backups import announce_upgrade, start_backups
 
@@ -104,7 +111,7 @@ def serve(http: bool, host: str, port: int) -> None:
     if http:
         from bot.http import serve as serve_http
 
-        serve_http(app, settings.slack_signing_secret, host, port)
+        serve_http(app, settings.slack_signing_secret, host, port, health_port)
     else:
         import asyncio
 
@@ -113,7 +120,8 @@ def serve(http: bool, host: str, port: int) -> None:
 
         settle_garbage_collector()
         # The handler is built inside the loop; SIGTERM/SIGINT end the run cleanly (exit 0)
-        asyncio.run(run_socket_mode(app, settings, worker=worker))
+        health = (host, health_port) if health_port else None
+        asyncio.run(run_socket_mode(app, settings, worker=worker, health=health))
 
 
 @cli.command()

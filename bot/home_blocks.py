@@ -1,7 +1,8 @@
 """The Home tab as Block Kit: a pure function from the core's `Home` to a view.
 
-What a coordinator sees when they open the app: the planning year and buttons (report a
-figure, a new batch, make a plan, post the network's chart); their own municipalities with the last change and
+What a coordinator sees when they open the app: the planning year and the buttons their
+role can use (report a figure: editors and admins; a new batch, make a plan: admins; post
+the network's chart: everyone); their own municipalities with the last change and
 who made it (editors); the city network's table with totals; the open batches with
 their state and what is not yet assigned; and, for admins, the alerts waiting or failed.
 Within Slack's limits for a Home view (100 blocks); everything a user typed (batch
@@ -160,13 +161,16 @@ def _alerts(home: Home, t: Texts) -> list[Block]:
 
 def home_view(home: Home, t: Texts, updated: Any, stale_days: int | None = None) -> dict[str, Any]:
     """The Home tab of one user, as of `updated` (a datetime); with `stale_days`, the
-    network's figures older than that are counted."""
-    buttons = [
-        button(t.plain("home_report"), REPORT_ACTION, str(home.year)),
-        button(t.plain("home_new_batch"), NEW_BATCH_ACTION, str(home.year)),
-        button(t.plain("home_plan"), PLAN_ACTION, str(home.year)),
-        chart_button(t, home.network.scope, home.year),  # the network's chart, in a DM
-    ]
+    network's figures older than that are counted. Only the buttons the user's role can
+    use: reporting for an editor or an admin, batches and plans for an admin, the
+    network's chart for everyone."""
+    buttons = []
+    if home.admin or home.places:
+        buttons.append(button(t.plain("home_report"), REPORT_ACTION, str(home.year)))
+    if home.admin:
+        buttons.append(button(t.plain("home_new_batch"), NEW_BATCH_ACTION, str(home.year)))
+        buttons.append(button(t.plain("home_plan"), PLAN_ACTION, str(home.year)))
+    buttons.append(chart_button(t, home.network.scope, home.year))  # in a DM
     blocks: list[Block] = [
         header_block(t.plain("home_title", year=home.year)),
         context_block(t("home_updated", when=t.date(updated), year=home.year)),

@@ -109,6 +109,18 @@ def plan_modal(t: Texts, batches: list[Batch]) -> dict[str, Any]:
     }
 
 
+def notice_modal(t: Texts, title: str, text: str) -> dict[str, Any]:
+    """A form that only says something (plain text) and closes: a Home button clicked
+    by someone whose role does not allow it (a Home published before a role changed)."""
+    p = t.plain
+    return {
+        "type": "modal",
+        "title": _title(title),
+        "close": {"type": "plain_text", "text": p("plan_modal_close")},
+        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text[:3000]}}],
+    }
+
+
 def field(values: dict[str, Any], block: str) -> str:
     """A submitted field's value: typed text or number, or the chosen option's value."""
     element = (values.get(block) or {}).get("value") or {}

@@ -124,6 +124,10 @@ class HomeRefresher:
                 self._seen_generation = now
                 self._schedule()
 
+    def users(self) -> int:
+        """How many users' Homes are kept published: those who opened theirs lately."""
+        return len(self._recent())
+
     def _recent(self) -> list[str]:
         now = self.clock()
         return [user for user, at in self.seen.items() if now - at <= self.recent]

@@ -61,7 +61,7 @@ class Request:
 
     kind: str  # help | capacity | overview | room | report | grant | revoke | history |
     #            planning_year | chart | export | pace | pace_chart | round | invalid |
-    #            choose
+    #            choose | several (names separated by commas, in `target`)
     target: str = ""  # a municipality text, a group name or "norge"
     year: int | None = None
     value: int | None = None
@@ -116,6 +116,9 @@ def parse(text: str | None) -> Request:
         return Request("overview", "storbynettverket", year=year, as_of=as_of, share=share)
     if normalize(" ".join(rest)) in NATIONAL_WORDS:
         return Request("overview", NATIONAL, year=year, page=page, as_of=as_of, share=share)
+    if len([name for name in " ".join(rest).split(",") if name.strip()]) > 1:
+        # `Oslo, Bergen`: several names, one answer each (bot.listeners.several)
+        return Request("several", " ".join(rest), year=year, as_of=as_of, share=share)
     return Request("capacity", " ".join(rest), year=year, as_of=as_of, share=share, page=page)
 
 

@@ -243,6 +243,11 @@ def _assign(tokens: list[str]) -> Relocation:
     segments = [s.split() for s in _TARGETS.split(" ".join(head[1:]))]
     if len(segments) > 1 and (sizes or len(segments) > MAX_TARGETS):
         return _invalid()
+    if len(segments) == 1 and not sizes and (linked := _linked_tail(segments[0])):
+        place, units = linked  # `Bærum 4+3`: these households, linked, to Bærum
+        persons = sum(sum(u) if isinstance(u, tuple) else u for u in units)
+        return Relocation("assign", name=head[0], municipality=place, persons=persons,
+                          households=units, targets=((place, persons),))  # fmt: skip
     targets: list[tuple[str, Count | Ambiguous | None]] = []
     for words in segments:
         found = read_last(words)
@@ -256,6 +261,20 @@ def _assign(tokens: list[str]) -> Relocation:
             return _invalid(reading.typed, reading.problem)
         targets.append((" ".join(words[:start]), reading))
     return _assignment(head[0], targets, sizes)
+
+
+_LINKED = re.compile(r"[0-9]{1,5}(?:[,+][0-9]{1,5})*")
+
+
+def _linked_tail(words: list[str]) -> tuple[str, tuple[Household, ...]] | None:
+    """`Bærum 4+3` (or `4 + 3`, `5,4+3`): a municipality and, after it, households with
+    a link (`+`) instead of a count of persons; None when the words end otherwise."""
+    for i in range(1, len(words)):
+        tail = "".join(words[i:])
+        if "+" in tail and _LINKED.fullmatch(tail) and words[i][0].isdigit():
+            units = households(tail)
+            return (" ".join(words[:i]), units) if units else None
+    return None
 
 
 def _assignment(

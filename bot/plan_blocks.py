@@ -10,8 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from babel.numbers import format_percent
-
+from bot import plan_notes_blocks as notes
 from bot.batch_blocks import (
     CONFIRM_ACTION,
     DISMISS_ACTION,
@@ -33,6 +32,7 @@ from bot.blocks import (
     section_block,
 )
 from bot.i18n import Texts, escape
+from bot.plan_notes_blocks import percent
 from capacity.models import Room
 from capacity.usecases.results import (
     AssignmentDone,
@@ -52,11 +52,6 @@ SECTION = 2900  # characters of a table section, code fences included
 ROOMS_LISTED = 40
 
 Block = dict[str, Any]
-
-
-def percent(t: Texts, share: float) -> str:
-    pattern = "#,##0.0%" if t.language == "en" else "#,##0.0 %"
-    return format_percent(share, pattern, locale=t.language)
 
 
 def table(lines: Sequence[PlanLine], t: Texts, *, share: bool = True) -> list[Block]:
@@ -98,30 +93,39 @@ def _key_button(label: str, action: str, key: str, primary: bool = False) -> Blo
 
 
 def plan_preview(result: PlanResult, t: Texts, scope_title: str) -> Message:
+    """The summary (persons placed, municipalities used, the range of shares, who got
+    the most), the first rows (all of them in a CSV file behind a button), why it is
+    fair, who got nobody and why, what is missing; Confirm carries the preview's key."""
     b = result.batch
+    summary = t(
+        "plan_summary",
+        placed=t.number(result.placed),
+        persons=t.number(result.persons),
+        count=len(result.lines),
+        scope=t.scope(scope_title),
+        room=t.number(result.room),
+        municipalities=result.municipalities,
+    )
+    found = notes.plan_notes(result) if result.lines else None
+    if found is not None:
+        summary += " " + notes.shares_line(found, t)
     blocks: list[Block] = [
         header_block(t.plain("plan_title", batch=b.name, year=b.year)[:150]),
-        section_block(
-            t(
-                "plan_summary",
-                placed=t.number(result.placed),
-                persons=t.number(result.persons),
-                count=len(result.lines),
-                scope=t.scope(scope_title),
-                room=t.number(result.room),
-                municipalities=result.municipalities,
-            )
-        ),
+        section_block(summary),
     ]
-    if result.lines:
-        blocks += table(result.lines, t)
+    if found is not None:
+        blocks += table(notes.first_rows(result.lines), t)
+        blocks += notes.rows_note(result.lines, t)
         highest = result.fairest
         assert highest is not None
         fair = "plan_fair" if result.optimal else "plan_unproven"
-        notes = [t(fair, share=percent(t, highest.share), place=highest.municipality.name_no)]
+        fairness = [t(fair, share=percent(t, highest.share), place=highest.municipality.name_no)]
         if result.scores:
-            notes.append(t("plan_scores", source=result.scores))
-        blocks.append(context_block("\n".join(notes)))
+            fairness.append(t("plan_scores", source=result.scores))
+        blocks.append(context_block("\n".join(fairness)))
+        why = notes.why_lines(found, t, households=bool(b.units))
+        if why:  # who got nobody, and a single person where one went: why
+            blocks.append(section_block("\n".join(why)[:3000]))
     if result.missing is not None:
         blocks.append(section_block(_missing(result, t)))
     left = result.persons - result.placed
@@ -132,6 +136,7 @@ def plan_preview(result: PlanResult, t: Texts, scope_title: str) -> Message:
                 [
                     _key_button(t("plan_confirm"), PLAN_CONFIRM_ACTION, result.key, primary=True),
                     button(t("cancel_button"), DISMISS_ACTION, "{}"),
+                    *notes.file_button(t, result.key, result.lines),
                 ],
                 block_id="plan",
             )
@@ -165,14 +170,15 @@ def plan_applied(result: PlanApplied, t: Texts, user: str) -> Message:
         title = t(key, user=user, placed=placed, batch=b.name, count=len(result.lines))
     blocks: list[Block] = [
         section_block(title),
-        *(table(active, t) if active else []),
+        *(table(notes.first_rows(active), t) if active else []),
+        *notes.rows_note(active, t),
         context_block(unassigned(t, b, b.unallocated, b.unplaced_units)),
     ]
     if result.alerted:
         blocks.append(context_block(t("channel_alerted")))
     if active:
         undo = _key_button(t("plan_undo"), PLAN_UNDO_ACTION, result.key)
-        blocks.append(actions_block([undo], "plan_undo"))
+        blocks.append(actions_block([undo, *notes.file_button(t, result.key, active)], "plan_undo"))
     return _message(blocks)
 
 

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     capacity_alert_poll: float = Field(default=0.5, gt=0, le=60)
     # the weekly summary to CAPACITY_ALERT_CHANNEL: a weekday and a time, Norwegian time
     capacity_summary_at: str = Field(default=DEFAULT_AT, description="'mon 08:00' or 'off'")
+    # GET /healthz and /metrics on a port of their own (Socket Mode: the only way to get them)
+    capacity_health_port: int | None = Field(default=None, ge=1, le=65535)
+    # the log: one line per request; `json` writes each line as one JSON object
+    capacity_log_format: Literal["text", "json"] = "text"
 
     # collection rounds: reminders before the deadline (days before its date, at a time,
     # Norwegian time), the tracker's least seconds between two updates, and how many
@@ -136,6 +140,10 @@ class Settings(BaseSettings):
         if value and not value.startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
+
+    def secrets(self) -> tuple[str, ...]:
+        """What no log line may hold (`bot.logs`)."""
+        return (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret)
 
     def require(self, *names: str) -> None:
         """Fail with the names of the variables a run mode needs and lacks."""

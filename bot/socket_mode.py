@@ -15,8 +15,15 @@ the outbox worker and return, so that the process exits 0.
 Each envelope is handled once (`Envelopes`): one delivered again (`retry_attempt`, or
 the same envelope twice) is acked with the first one's answer and not dispatched again,
 as over HTTP (`bot.replays`; there is no signature here: the key is a digest of the
-payload, and an event's `event_id`). A payload of the wrong shape is acked and dropped
-before Bolt sees it (the same check as over HTTP), logged once per kind.
+payload, and an event's `event_id`). Then the front of the request path takes it, as
+over HTTP (`bot.listeners.front`): a payload of the wrong shape is acked and dropped
+before Bolt sees it, logged once per kind; a `/capacity` question whose answer is kept
+is acked with it, without Bolt; the rest goes to Bolt with what the front decided. Each
+envelope gets one log line and its metrics once it is acked.
+
+With `--health-port` (`CAPACITY_HEALTH_PORT`), `GET /healthz` and `GET /metrics` are
+served on that port (`bot.ops`): healthy when the database can be served and the
+WebSocket is connected.
 """
 
 from __future__ import annotations
@@ -26,20 +33,24 @@ import contextlib
 import json
 import logging
 import signal
+import time
 from typing import Any, Protocol
 
 from slack_bolt.adapter.socket_mode.async_base_handler import AsyncBaseSocketModeHandler
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app import CapacityApp
 from bot.listeners import shape
+from bot.listeners.front import JSON, Front, Taken, describe
+from bot.ops import Ops, OpsServer
 from bot.replays import Answer, Key, Replays, digest_key, event_key
 from bot.settings import Settings
 from bot.socket_client import PromptSocketModeClient
+from bot.web_api import MeteredAsyncWebClient
 
 log = logging.getLogger("bot.socket_mode")
 
@@ -58,7 +69,7 @@ class Envelopes(AsyncBaseSocketModeHandler):
     reconnects as soon as its socket breaks."""
 
     def __init__(
-        self, app: AsyncApp, app_token: str, web_client: AsyncWebClient, ping_interval: float
+        self, app: CapacityApp, app_token: str, web_client: AsyncWebClient, ping_interval: float
     ) -> None:
         self.app = app
         self.app_token = app_token
@@ -71,33 +82,52 @@ class Envelopes(AsyncBaseSocketModeHandler):
         self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
         self.replays = Replays()  # the answers of the last 5 minutes, for redeliveries
         self.refusals = shape.Refusals(log)
-        deps = getattr(app, "deps", None)  # set by bot.app.create_app
-        self.allowed_url = deps.allowed_url if deps is not None else None
+        self.front = Front(app.deps)  # the one look at a request before its listener
 
     async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started = time.perf_counter()
         keys = envelope_keys(req)
         found = self.replays.find(keys)
         if found is not None:  # delivered again: the first one's answer, not run again
-            return await _ack(client, req, await self.replays.answer_of(found[1]))
+            kept = await self.replays.answer_of(found[1])
+            copy = describe(req.payload if isinstance(req.payload, dict) else {})
+            copy.outcome = "replayed"
+            self.front.done(copy, time.perf_counter() - started)
+            return await _ack(client, req, kept)
         entry = self.replays.claim(keys)
-        answer = None
+        answer, request = None, Taken(outcome="error")
         try:
-            answer = await self._answer(req)
+            answer, request = await self._answer(req)
         finally:  # even when it failed: a redelivery never runs it again
             self.replays.keep(entry, answer)
+        # The log line just before the ack (it costs the ack some 20 us): whoever has the
+        # ack finds the envelope's line in the log
+        self.front.done(request, time.perf_counter() - started)
         await _ack(client, req, answer)
 
-    async def _answer(self, req: SocketModeRequest) -> Answer:
-        body = req.payload
-        found = shape.event_problem(body) or shape.problem(body, self.allowed_url)
-        if found:  # acked, so that Slack does not send it again, and dropped
-            self.refusals.note(found)
-            return Answer(200)
-        response = await run_async_bolt_app(self.app, req)
+    async def _answer(self, req: SocketModeRequest) -> tuple[Answer, Taken]:
+        request = await self.front.take(req.payload)
+        if request.problem:  # acked, so that Slack does not send it again, and dropped
+            self.refusals.note(request.problem)
+            return Answer(200), request
+        if request.kept is not None:  # a question asked before, the data unchanged
+            return Answer(200, request.kept.encode(), JSON), request
+        with request.current():
+            response = await run_async_bolt_app(self.app, req)
         if response.status != 200:
             self.refusals.note(f"status {response.status}: {str(response.body)[:80]}")
+            request.outcome = "unmatched" if response.status == 404 else "error"
         content_type = (response.headers.get("content-type") or [""])[0]
-        return Answer(response.status, (response.body or "").encode(), content_type)
+        return Answer(response.status, (response.body or "").encode(), content_type), request
+
+    async def connected(self) -> str | None:
+        """None when the WebSocket to Slack is connected; else why it is not (for
+        `/healthz`)."""
+        if await self.client.is_connected():
+            return None
+        if self.client.current_session is None:
+            return "not connected to Slack yet (Socket Mode)"
+        return "the Socket Mode connection to Slack is down (reconnecting)"
 
 
 def envelope_keys(req: SocketModeRequest) -> list[Key]:
@@ -131,7 +161,7 @@ async def _ack(client: AsyncBaseSocketModeClient, req: SocketModeRequest, answer
 
 
 def build_handler(
-    app: AsyncApp, settings: Settings, *, ping_interval: float = PING_INTERVAL
+    app: CapacityApp, settings: Settings, *, ping_interval: float = PING_INTERVAL
 ) -> Envelopes:
     """The Socket Mode handler; call it from a coroutine (it needs the running loop).
 
@@ -139,22 +169,27 @@ def build_handler(
     `SLACK_API_URL` like the app's, and holds the app token (the SDK also passes the app
     token with each call) rather than the bot token."""
     asyncio.get_running_loop()  # fail here, plainly, rather than inside aiohttp
-    web_client = AsyncWebClient(
-        token=settings.slack_app_token, base_url=settings.slack_api_url, timeout=10
+    web_client = MeteredAsyncWebClient(
+        metrics=app.deps.metrics,
+        token=settings.slack_app_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
     )
     return Envelopes(app, settings.slack_app_token or "", web_client, ping_interval)
 
 
 async def run_socket_mode(
-    app: AsyncApp,
+    app: CapacityApp,
     settings: Settings,
     *,
     worker: Stoppable | None = None,
     stop: asyncio.Event | None = None,
     handler: Envelopes | None = None,
+    health: tuple[str, int] | None = None,
 ) -> None:
     """Serve the app over Socket Mode until SIGTERM or SIGINT (or until `stop` is set),
-    then close the socket and its session and stop `worker` (the outbox worker)."""
+    then close the socket and its session and stop `worker` (the outbox worker). With
+    `health` (a host and a port), `/healthz` and `/metrics` are served there."""
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
     installed = []
@@ -165,6 +200,10 @@ async def run_socket_mode(
             continue
         installed.append(sig)
     handler = handler or build_handler(app, settings)
+    ops = None
+    if health is not None:  # before connecting: unhealthy until connected
+        ops = OpsServer(Ops(app.deps, handler.connected), *health)
+        await ops.start()
     connecting = asyncio.ensure_future(handler.connect_async())
     stopping = asyncio.ensure_future(stop.wait())
     try:
@@ -179,9 +218,9 @@ async def run_socket_mode(
             task.cancel()
         await asyncio.gather(connecting, stopping, return_exceptions=True)
         await _close(handler)
-        background = getattr(getattr(app, "deps", None), "background", None)
-        if background is not None:  # the work begun after answers, finished
-            await background.drain(CLOSE_TIMEOUT)
+        await app.deps.background.drain(CLOSE_TIMEOUT)  # the work begun after answers
+        if ops is not None:
+            await ops.stop()
         if worker is not None:
             await asyncio.to_thread(worker.stop)
             log.info("Outbox worker stopped")

@@ -28,6 +28,7 @@ from capacity.usecases import (
     figures,
     planning,
     queries,
+    releases,
     round_answers,
     round_messages,
     round_trackers,
@@ -36,12 +37,14 @@ from capacity.usecases import (
 from capacity.usecases import backups as backup_cases
 from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
+from capacity.usecases import monitoring as monitoring_cases
 from capacity.usecases import pace as paces
+from capacity.usecases import plan_file as plan_files
 from capacity.usecases import rounds as round_cases
 from capacity.usecases import scores as score_cases
 from capacity.usecases import snapshots as snapshot_cases
 from capacity.usecases import summary as summaries
-from capacity.usecases.core import Clock, Core, utc_now
+from capacity.usecases.core import Clock, Core, Solved, utc_now
 from capacity.usecases.seed import ensure_seeded
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -102,6 +105,16 @@ class Capacity:
     def on_change(self, callback: Callable[[], None] | None) -> None:
         self.core.store.on_commit = callback
 
+    @property
+    def on_solved(self) -> Solved | None:
+        """Told of each of the planner's solves, which and how long it took (an adapter's
+        metrics); called on the thread that solved."""
+        return self.core.solver.on_solved
+
+    @on_solved.setter
+    def on_solved(self, callback: Solved | None) -> None:
+        self.core.solver.on_solved = callback
+
     def reload(self) -> None:
         self.core.reload()
 
@@ -123,6 +136,8 @@ class Capacity:
         Raises `DatabaseProblem` with the reason, and the check that failed as its
         `check` fact: open, database (schema and read) or write."""
         self.core.store.check(writes=writes)
+
+    monitoring = _use_case(monitoring_cases.monitoring)  # the outbox's backlog, the last backup
 
     def version(self) -> int:
         """The schema version: how many migrations are applied."""
@@ -183,11 +198,15 @@ class Capacity:
     preview_assignment = _use_case(assignments.preview_assignment)
     confirm_assignment = _use_case(assignments.confirm_assignment)
     release = _use_case(assignments.release)
+    preview_release = _use_case(releases.preview_release)
+    confirm_release = _use_case(releases.confirm_release)
+    undo_release = _use_case(releases.undo_release)
 
     plan_batch = _use_case(planning.plan_batch)
     apply_plan = _use_case(planning.apply_plan)
     undo_plan = _use_case(planning.undo_plan)
     allocate_auto = _use_case(planning.allocate_auto)
+    plan_file = _use_case(plan_files.plan_file)
 
     import_scores = _use_case(score_cases.import_scores)
     scores = _use_case(score_cases.scores)

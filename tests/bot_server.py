@@ -56,12 +56,16 @@ class BotServer:
         language: str = "nb",
         env: dict[str, str] | None = None,
         log: Path | None = None,
+        health_port: int | None = None,
         prefix: list[str] | None = None,
     ) -> None:
         self.db = db
         self.prefix = prefix or []  # a command to run the bot under (setpriv …)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # with a health port, /healthz and /metrics are served there only (--health-port)
+        self.health_port = health_port
+        self.health_url = f"http://127.0.0.1:{health_port}" if health_port else self.url
         self.env = {
             **os.environ,
             "SLACK_BOT_TOKEN": "xoxb-e2e",
@@ -90,6 +94,7 @@ class BotServer:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
+                *(["--health-port", str(self.health_port)] if self.health_port else []),
             ],
             env=self.env,
             stdout=handle,
@@ -100,7 +105,7 @@ class BotServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
             try:
-                if self.get("/healthz").status == 200:
+                if self.health("/healthz").status == 200:
                     return self
             except OSError:
                 time.sleep(0.05)
@@ -130,9 +135,10 @@ class BotServer:
         headers: dict[str, str] | None = None,
         method: str | None = None,
         timeout: float = 10.0,
+        base: str | None = None,
     ) -> Reply:
         req = urllib.request.Request(
-            self.url + path, data=body, headers=headers or {}, method=method
+            (base or self.url) + path, data=body, headers=headers or {}, method=method
         )
         try:
             with urllib.request.urlopen(req, timeout=timeout) as response:
@@ -142,6 +148,10 @@ class BotServer:
 
     def get(self, path: str) -> Reply:
         return self.request(path)
+
+    def health(self, path: str) -> Reply:
+        """GET `path` (/healthz, /metrics) where the bot serves it."""
+        return self.request(path, base=self.health_url)
 
     def post_signed(
         self,

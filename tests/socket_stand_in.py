@@ -58,6 +58,10 @@ class Link:
         except queue.Empty:
             raise AssertionError(f"link {self.ticket}: nothing received in {timeout} s") from None
 
+    def close(self) -> None:
+        """Close the connection from Slack's side (a close frame)."""
+        self.stand_in.call(self._quietly(self.ws.close()))
+
     def hello(self) -> None:
         self.send(
             {
@@ -127,6 +131,7 @@ class SocketStandIn:
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._tickets = 0
+        self.refusing = False  # apps.connections.open answers an error (Slack down)
 
     # -- life ----------------------------------------------------------------------------
 
@@ -212,6 +217,8 @@ class SocketStandIn:
     async def _api(self, request: web.Request) -> web.Response:
         await self._record(request)
         if request.match_info["method"] == "apps.connections.open":
+            if self.refusing:
+                return web.json_response({"ok": False, "error": "internal_error"})
             with self.lock:
                 self._tickets += 1
                 ticket = self._tickets

@@ -38,6 +38,7 @@ from capacity.storage.store import Store
 from capacity.usecases.backups import BackupPlan, ScheduledBackups, health_warning
 from tests.asgi import call
 from tests.conftest import ADMIN
+from tests.prometheus import value
 from tests.test_health import PLANTED_TRIGGER
 
 DUE = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # Wednesday 2 December, 03:00 in Oslo
@@ -309,3 +310,25 @@ def test_the_served_bot_backs_up_in_a_process_of_its_own_at_the_lowest_priority(
     with pytest.raises(errors.DatabaseProblem) as refused:  # a refusal comes back as itself
         backup_process.take(Path(on_disk.store.path), target, timeout=60)
     assert refused.value.code == "backup_exists" and refused.value.facts["path"] == str(target)
+
+
+def test_the_metrics_show_the_last_scheduled_backup_read_from_the_database(on_disk, clock, backups):
+    settings = load_settings(slack_signing_secret=SECRET, slack_bot_token="xoxb-test")
+    asgi = SlackAsgi(create_app(settings, on_disk), SECRET)
+
+    def scraped() -> str:
+        return asyncio.run(call(asgi, "/metrics")).body.decode()
+
+    assert value(scraped(), "capacity_backup_last_age_seconds") is None  # none yet
+    clock.now = DUE
+    scheduled(on_disk, plan(backups), clock)()
+    clock.advance(hours=2)
+    text = scraped()
+    assert value(text, "capacity_backup_last_age_seconds") == 7200
+    assert value(text, "capacity_backup_last_ok") == 1
+    shutil.rmtree(backups)
+    clock.advance(hours=22)  # the next day's 03:00
+    scheduled(on_disk, plan(backups), clock)()
+    text = scraped()
+    assert value(text, "capacity_backup_last_age_seconds") == 0
+    assert value(text, "capacity_backup_last_ok") == 0

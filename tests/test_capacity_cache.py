@@ -205,7 +205,9 @@ def test_the_edge_never_serves_a_kept_answer_after_a_change_or_to_a_bad_shape(ed
     assert edge_command(edge, "Trondheim", trigger_id=None).status == 400
 
 
-def test_the_edge_asks_bolt_when_the_users_language_is_not_known_yet(app, edge, monkeypatch):
+def test_the_edge_looks_up_a_new_users_language_before_it_serves_a_kept_answer(
+    app, edge, monkeypatch
+):
     from bot.user_language import UserLanguages
 
     class Locales:
@@ -215,7 +217,7 @@ def test_the_edge_asks_bolt_when_the_users_language_is_not_known_yet(app, edge, 
     app.deps.languages = UserLanguages(Locales(), default="nb")
     nb = edge_command(edge, "Trondheim", user="U_NB")  # the nb answer kept
     assert "ledige" in nb.json()["text"]
-    english = edge_command(edge, "Trondheim", user="U_EN")  # not known: Bolt looks it up
+    english = edge_command(edge, "Trondheim", user="U_EN")  # looked up: no English kept yet
     assert "spare places" in english.json()["text"]
 
     async def bolt_ran(*_: object) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from bot.blocks import plain
 from bot.capacity_blocks import capacity_message, overview_message
 from bot.home_blocks import home_view
 from bot.i18n import Texts
@@ -78,3 +79,17 @@ def test_a_kept_answer_is_made_again_the_next_day(fresh, clock):
     clock.advance(days=1)
     again = answer(parse("Oslo"), deps, "U1")
     assert again is not first and "2\u00a0284 dager" in text_of(again)
+
+
+def test_an_answer_made_as_the_day_turns_is_kept_for_the_day_it_was_looked_for(fresh, clock):
+    clock.now = datetime(2026, 12, 2, 22, 59, 59, tzinfo=UTC)  # 23:59:59 in Oslo
+    deps = Deps(service=fresh, texts=Texts("nb"), stale_days=60)
+    request = parse("Oslo")
+    looked, kept = deps.answers.kept(request, deps.texts)  # the front's one look
+    assert looked is not None and kept is None
+    made = plain("Oslo, as old as its figures are on the 2nd")
+    clock.advance(seconds=2)  # midnight passes before it is kept
+    deps.answers.keep(looked, made)
+    assert deps.answers.kept(request, deps.texts)[1] is None  # the 3rd's is made anew
+    clock.advance(seconds=-2)
+    assert "on the 2nd" in (deps.answers.kept(request, deps.texts)[1] or "")  # the 2nd's

@@ -17,7 +17,11 @@ from bot.app import LOCAL_SECRET, create_app
 from bot.i18n import Texts
 from bot.listeners.payload import KeyValue, RedoValue, ReleaseValue
 from bot.listeners.plan_buttons import PlanButtons
+from bot.listeners.releases import ReleaseKeyValue, Releases
 from bot.listeners.relocation import RelocationCommand
+from bot.plan_file import plan_csv
+from bot.plan_notes_blocks import FIRST_ROWS
+from bot.release_blocks import CONFIRM_ACTION
 from bot.settings import load_settings
 from bot.terminal import ask
 from capacity import Actor, Measure
@@ -100,8 +104,11 @@ def test_the_largest_plan_the_data_allows_fits_one_message(fresh, language):
     within_limits(payload)
     texts = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
     table = "\n".join(text for text in texts if text.startswith("```"))
-    for line in plan.lines:
+    for line in plan.lines[:FIRST_ROWS]:  # the first rows; every line in the plan's file
         assert re.search(rf"^{re.escape(line.municipality.name_no)} ", table, re.M), line
+    _, csv_text = plan_csv(fresh.plan_file(plan.key), t)
+    for line in plan.lines:
+        assert re.search(rf"^{re.escape(line.municipality.name_no)};", csv_text, re.M), line
     assert json.loads(button_with(payload, plan_blocks.PLAN_CONFIRM_ACTION)["value"]) == {
         "k": plan.key
     }
@@ -209,8 +216,13 @@ def test_vis_shows_a_page_with_release_per_assignment_and_liste_pages(app, fresh
     text = json.dumps(page, ensure_ascii=False)
     assert "Side 1 av 2: 12 tildelinger, 12 aktive i 1 kommune" in text  # singular
     value = ReleaseValue.model_validate_json(releases[0]["value"])
-    after = buttons(app).release(value, LOCAL)
-    assert after.blocks[0]["text"]["text"].startswith("Angret")
+    asked = Releases(app.deps).ask(value, LOCAL)  # asks first, releases nothing yet
+    assert asked.blocks[0]["text"]["text"].startswith("Frigi tildeling")
+    assert fresh.capacity("Trondheim").reserved == 12
+    found = button_with({"blocks": asked.blocks}, CONFIRM_ACTION)
+    confirm = ReleaseKeyValue.model_validate_json(found["value"])
+    after = Releases(app.deps).confirm(confirm, LOCAL)
+    assert after.blocks[0]["text"]["text"].startswith("Frigitt av")  # never "Angret"
     assert fresh.capacity("Trondheim").reserved == 11
     for i in range(11):
         fresh.create_batch(f"B{i}", 5, ADMIN, year=2020)

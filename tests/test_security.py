@@ -180,6 +180,86 @@ def test_no_text_ever_comes_back_as_live_markup(app, words):
     assert live_markup(json.dumps(message, ensure_ascii=False)) == []
 
 
+FORMATTING = re.compile(r"[*~`]|(?<![^\W_])_|_(?![^\W_])")  # what Slack would format
+
+
+def formatting(message: dict) -> list[str]:
+    """The characters in a message's mrkdwn that can format (an `_` inside a word cannot)."""
+    texts = [message.get("text", "")]
+    texts += [b["text"]["text"] for b in message.get("blocks", []) if "text" in b]
+    texts += [e["text"] for b in message.get("blocks", []) for e in b.get("elements", [])
+              if isinstance(e.get("text"), str)]  # fmt: skip
+    return sorted(FORMATTING.findall("\n".join(texts)))
+
+
+@pytest.mark.parametrize("typed", ["*fet*", "_kursiv_", "~strek~", "`kode`", "*_~`"])
+def test_a_name_typed_with_formatting_characters_is_shown_as_typed_not_formatted(app, typed):
+    message = ask_relocation(app, f'vis "Moria {typed}"')
+    neutral = ask_relocation(app, f'vis "Moria {"x" * len(typed)}"')
+    assert formatting(message) == formatting(neutral)  # only the catalogue's own
+    shown = message["blocks"][0]["text"]["text"]
+    assert "«Moria " + typed.translate(str.maketrans("*_~`", "∗ˍ∼ˋ")) + "»" in shown
+
+
+def test_an_underscore_inside_a_word_is_kept_as_typed(app, fresh):
+    fresh.grant("ULOCAL", "admin", ADMIN)
+    message = ask_relocation(app, 'ny "kari_nordmann *1*" 5 år 2020')
+    assert "kari_nordmann ∗1∗" in message["blocks"][0]["text"]["text"]
+
+
+def test_a_batch_name_with_formatting_characters_formats_nothing_on_any_surface(fresh):
+    """Answers, the Home, the weekly summary, an alert and a plan: the typed `*` `_` `~`
+    `` ` `` are shown as their lookalikes, whatever the surface, in each language."""
+    from bot.alerts import alert_message
+    from bot.batch_blocks import batch_page
+    from bot.home_blocks import home_view
+    from bot.i18n import Texts
+    from bot.plan_blocks import plan_preview
+    from bot.summary_blocks import summary_message
+
+    typed, shown = "*fet* _kursiv_ ~strek~ `kode`", "∗fet∗ ˍkursivˍ ∼strek∼ ˋkodeˋ"
+    created = fresh.create_batch(typed, 900, ADMIN, households=(5,) * 180, year=2020)
+    [event] = created.events  # 900 persons do not fit the network's 398
+    for language in ("nb", "nn", "en"):
+        t = Texts(language)
+        surfaces = {
+            "batch": batch_page(fresh.batch_page(typed), t, "KS storbynettverk").blocks,
+            "home": home_view(fresh.home(ADMIN.id), t, fresh.clock())["blocks"],
+            "summary": summary_message(fresh.summary(), t).blocks,
+            "alert": alert_message(event, t).blocks,
+            "plan": plan_preview(fresh.plan_batch(typed, ADMIN), t, "KS").blocks,
+        }
+        for surface, blocks in surfaces.items():
+            mrkdwn = "\n".join(texts_of(blocks, "mrkdwn"))
+            assert "*fet*" not in mrkdwn and "`kode`" not in mrkdwn, (surface, language)
+            plain = "\n".join(texts_of(blocks, "plain_text"))  # formats nothing: as typed
+            assert shown in mrkdwn or typed in plain, (surface, language)
+
+
+def texts_of(found: object, kind: str) -> list[str]:
+    """Every text object of a kind ("mrkdwn", "plain_text") anywhere in blocks."""
+    if isinstance(found, list):
+        return [text for item in found for text in texts_of(item, kind)]
+    if not isinstance(found, dict):
+        return []
+    own = (
+        [found["text"]] if found.get("type") == kind and isinstance(found.get("text"), str) else []
+    )
+    return own + [text for value in found.values() for text in texts_of(value, kind)]
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(alphabet="*_~`ab æ<&", min_size=1, max_size=14).filter(str.strip))
+@pytest.mark.slow
+def test_no_formatting_character_typed_ever_formats(app, typed):
+    typed = " ".join(typed.split())
+    message = ask_relocation(app, f'vis "{typed}"')
+    neutral = ask_relocation(app, f'vis "{"x" * len(typed)}"')
+    assert formatting(message) == formatting(neutral), message
+
+
 # -- editor rights follow municipality history ----------------------------------------
 
 

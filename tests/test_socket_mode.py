@@ -157,8 +157,9 @@ def socket_slack():
 
 
 @contextlib.contextmanager
-def bot_process(db: Path, api_url: str, log: Path):
-    """`python -m bot serve` (Socket Mode) as a real process; killed if still running."""
+def bot_process(db: Path, api_url: str, log: Path, **settings: str):
+    """`python -m bot serve` (Socket Mode) as a real process; killed if still running.
+    `settings`: more of its environment (CAPACITY_HEALTH_PORT="8080")."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -173,6 +174,7 @@ def bot_process(db: Path, api_url: str, log: Path):
         CAPACITY_LANGUAGE="nb",
         CAPACITY_ALERT_CHANNEL="CALERTS",
     )
+    env.update(settings)
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve"],

@@ -4,24 +4,34 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, errors, home, pace, relocation, rounds
+from bot.listeners import (
+    actions,
+    commands,
+    errors,
+    history,
+    home,
+    pace,
+    plan_file,
+    relocation,
+    rounds,
+)
 from bot.listeners.deps import Deps
-from bot.listeners.language import UserLanguage
-from bot.listeners.shape import RejectMalformed
+from bot.listeners.front import Front, TakeFirst
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    app.use(RejectMalformed(deps.allowed_url))
+    # The one global middleware: a request that came without an edge (bot.http,
+    # bot.socket_mode) is taken by the front here; one an edge took passes at once
+    app.use(TakeFirst(Front(deps)))
     commands.register(app, deps)
     actions.register(app, deps)
     relocation.register(app, deps)
     home.register(app, deps)
     pace.register(app, deps)
     rounds.register(app, deps)
+    history.register(app, deps)
+    plan_file.register(app, deps)
     errors.register(app, deps)
-    # Global middleware run in the order added, all before any listener: after the shape
-    # check, every request is answered in its user's language (`Deps.texts`)
-    app.use(UserLanguage(deps))
 
 
 __all__ = ["Deps", "register"]

@@ -11,26 +11,44 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot import blocks, pace_blocks, plan_blocks
+from bot import blocks, history_blocks, pace_blocks, plan_blocks, several_blocks
 from bot import capacity_blocks as render
+from bot.answer_cache import Looked
 from bot.blocks import Message
 from bot.i18n import Texts
 from bot.listeners.deps import Deps, actor_from
-from bot.listeners.later import ANSWER_BUDGET, post
+from bot.listeners.front import mark
+from bot.listeners.later import ANSWER_BUDGET
 from bot.parse import Request, capacity_text, request_text
 from capacity import errors
+from capacity.domain.history import history
 from capacity.models import Municipality
 
 log = logging.getLogger("bot")
 
 
-def answer(request: Request, deps: Deps, user_id: str, user_name: str = "") -> Message:
+def answer(
+    request: Request,
+    deps: Deps,
+    user_id: str,
+    user_name: str = "",
+    *,
+    checked: Looked | None = None,
+) -> Message:
     """Answer one request; the core's refusals become messages. A bug is not a refusal:
-    it goes on to Bolt's error handler with its traceback."""
+    it goes on to Bolt's error handler with its traceback.
+
+    A question is answered from the answer cache when its answer is kept. `checked`: the
+    front of the request path looked already (`Looked`: where, at which generation of
+    the data) and found none; the answer is made and kept there, without looking again."""
     try:
-        return deps.answers.answer(
-            request, deps.texts, lambda: _answer(request, deps, user_id, user_name)
-        )
+        if checked is None:
+            return deps.answers.answer(
+                request, deps.texts, lambda: _answer(request, deps, user_id, user_name)
+            )
+        message = _answer(request, deps, user_id, user_name)
+        deps.answers.keep(checked, message)
+        return message
     except errors.CapacityError as error:
         message = blocks.refusal(error, deps.texts, request.year, redo=redo(request))
         if error.code == "below_reserved":  # the reporter may save it anyway
@@ -67,6 +85,8 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
             return render.overview_message(overview, t, **_ages(deps))
         line = service.capacity(request.target, request.year, as_of=request.as_of)
         return render.capacity_message(line, t, **_ages(deps))
+    if request.kind == "several":  # `Oslo, Bergen`: one short answer each
+        return _several(request, deps)
     if request.kind == "pace":
         found = service.pace(request.target or None, request.year)
         return pace_blocks.pace_message(found, t, request.page)
@@ -75,9 +95,10 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
         return plan_blocks.room_message(year, request.value or 0, rooms, t)
     if request.kind == "report":
         return report(deps, request, user_id, user_name, force=False)
-    if request.kind == "history":
+    if request.kind == "history":  # the planning year first, a page at a time
         place = service.municipality(request.target)
-        return render.history_message(place, service.history(request.target), t)
+        found = history(service.history(request.target), service.planning_year())
+        return history_blocks.history_message(place, found, t, request.page)
     if request.kind == "planning_year":
         if request.value is None:
             return render.planning_year_message(service.planning_year(), t)
@@ -87,6 +108,20 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
     if request.kind in ("grant", "revoke"):
         return _role(request, deps, user_id, user_name)
     return blocks.help_message(t)
+
+
+def _several(request: Request, deps: Deps) -> Message:
+    """Each name asked, answered on its own; a name not found does not stop the rest."""
+    names = several_blocks.names_in(request.target)
+    asked = []
+    for name in names[: several_blocks.MAX_NAMES]:
+        try:
+            line = deps.service.capacity(name, request.year, as_of=request.as_of)
+            asked.append(several_blocks.Asked(name, line=line))
+        except errors.CapacityError as error:
+            asked.append(several_blocks.Asked(name, refused=error))
+    more = max(0, len(names) - several_blocks.MAX_NAMES)
+    return several_blocks.several_message(asked, deps.texts, request.year, more)
 
 
 def _choice(reading: Request, t: Texts) -> blocks.Choice:
@@ -151,6 +186,7 @@ async def answer_command(
         await ack(**task.result().payload(share=share))
         return
     await ack(**blocks.plain(deps.texts("working")).payload())
+    mark("deferred")
     url = command.get("response_url")
 
     async def finish() -> None:
@@ -159,9 +195,6 @@ async def answer_command(
         except Exception:
             log.exception("Unhandled error in a listener")
             message = blocks.plain(deps.texts("error"))
-        if isinstance(url, str) and deps.allowed_url(url):
-            await post(url, message.payload(share=share))
-        else:
-            log.info("Slash command without a response_url of Slack's: answer not sent")
+        await deps.responses.post(url, message.payload(share=share), "A command's answer")
 
     deps.background.start(finish(), name="command")

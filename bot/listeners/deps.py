@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer_cache import AnswerCache
 from bot.home_refresh import HomeRefresher
 from bot.i18n import Texts
 from bot.listeners.later import Background
+from bot.listeners.response_url import ResponseUrls
+from bot.metrics import Metrics
 from bot.settings import SLACK_API_URL
 from bot.user_language import RequestTexts, UserLanguages, speak
 from capacity import Actor, Capacity
@@ -23,28 +26,27 @@ class Deps:
     texts: Texts = RequestTexts()  # type: ignore[assignment]
     languages: UserLanguages | None = None  # None: everyone in CAPACITY_LANGUAGE
     home: HomeRefresher | None = None  # the Home tabs' refresher, when wired
+    client: AsyncWebClient | None = None  # the Web API, metered: each listener's `client`
     api_url: str = SLACK_API_URL  # where this app's Slack is (a stand-in in tests)
     background: Background = field(default_factory=Background)  # work after the answer
+    metrics: Metrics = field(default_factory=Metrics)  # this app's, for GET /metrics
     stale_days: int = DEFAULT_STALE_DAYS  # a reported figure older than this is marked old
     answers: AnswerCache = field(init=False)  # questions' messages, per data generation
+    responses: ResponseUrls = field(init=False)  # the one way to post to a response_url
+    _by_language: dict[str, Texts] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # an answer says how old its figures are: kept for one day (Norwegian) at most
         self.answers = AnswerCache(
             self.service.generation, day=lambda: self.service.clock().astimezone(OSLO).date()
         )
+        self.responses = ResponseUrls(self.api_url, self.metrics)
+        self.metrics.read_when_scraped(lambda: self.service.monitoring(), self._homes)
 
-    def allowed_url(self, url: str) -> bool:
-        """Whether a `response_url` is Slack's: https on a slack.com host, or the same
-        origin as the Web API this app talks to (the stand-in's, in tests)."""
-        try:
-            found, api = urlsplit(url), urlsplit(self.api_url)
-        except ValueError:
-            return False
-        host = (found.hostname or "").lower()
-        if found.scheme == "https" and (host == "slack.com" or host.endswith(".slack.com")):
-            return True
-        return (found.scheme, found.netloc) == (api.scheme, api.netloc) and bool(found.netloc)
+    def _homes(self) -> tuple[int, int]:
+        """Users whose Home this process keeps published, and the publishes so far."""
+        home = self.home
+        return (0, 0) if home is None else (home.users(), home.published)
 
     @property
     def channel_texts(self) -> Texts:
@@ -56,7 +58,7 @@ class Deps:
         channel = self.channel_texts
         if language == channel.language:
             return channel
-        made: dict[str, Texts] = self.__dict__.setdefault("_texts_by_language", {})
+        made = self._by_language
         if language not in made:
             made[language] = Texts(language, alert_channel=channel.alert_channel)
         return made[language]

@@ -27,7 +27,6 @@ from pydantic import Field
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import blocks
 from bot.chart_blocks import CHART_ACTION
@@ -46,7 +45,6 @@ log = logging.getLogger("bot.files")
 
 RENDERS = 2  # charts rendered at once (the machine's cores); more wait their turn
 PENDING = 16  # files being made or posted at once; more are refused until some are done
-TELL_TIMEOUT = 4.0
 
 
 class ChartValue(Value):
@@ -71,18 +69,10 @@ class Later:
         task.add_done_callback(self.tasks.discard)
         return task
 
-    async def tell(self, response_url: str | None, text: str) -> None:
-        if not response_url or not self.deps.allowed_url(response_url):
-            log.warning("Could not tell the user (no response_url of Slack's): %s", text)
-            return
-        try:
-            client = AsyncWebhookClient(response_url, timeout=int(TELL_TIMEOUT))
-            await asyncio.wait_for(
-                client.send(text=text, response_type="ephemeral", replace_original=False),
-                TELL_TIMEOUT + 1,
-            )
-        except Exception:  # best effort: the log has the cause
-            log.warning("Could not tell the user through response_url", exc_info=True)
+    async def tell(self, response_url: object, text: str) -> None:
+        """Tell the user what became of their file (best effort: the log has the rest)."""
+        payload = {"text": text, "response_type": "ephemeral", "replace_original": False}
+        await self.deps.responses.post(response_url, payload, "A file's news")
 
 
 class Files:

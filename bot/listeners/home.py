@@ -83,6 +83,13 @@ def _open(deps: Deps, client: AsyncWebClient, body: dict[str, Any], view: dict[s
         deps.background.start(later.limited(call, "views.open"), name="views.open")
 
 
+def _not_allowed(t: Texts, user_id: str, action: str, title: str) -> dict[str, Any]:
+    """The form a button opens for someone whose role does not allow it: why, and that
+    nothing was changed (the Home shows the button only to those who may use it)."""
+    refused = errors.PermissionDenied("permission", actor=user_id, action=action, needs="admin")
+    return home_modals.notice_modal(t, t.plain(title), t.plain.refusal(refused))
+
+
 class HomeListeners:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -107,15 +114,21 @@ class HomeListeners:
 
     async def new_batch(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        command = {"user_id": clicker(body).id, "channel_id": ""}
-        view = batch_modal.modal(self.deps.texts, command)
+        actor, t = clicker(body), self.deps.texts
+        if not await asyncio.to_thread(self.deps.service.is_admin, actor):
+            view = _not_allowed(t, actor.id, "register_batches", "home_new_batch")
+        else:
+            view = batch_modal.modal(t, {"user_id": actor.id, "channel_id": ""})
         _open(self.deps, client, body, view)
 
     async def plan(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        service = self.deps.service
-        home = await asyncio.to_thread(service.home, clicker(body).id)
-        view = home_modals.plan_modal(self.deps.texts, [item.batch for item in home.batches])
+        service, actor, t = self.deps.service, clicker(body), self.deps.texts
+        home = await asyncio.to_thread(service.home, actor.id)
+        if not home.admin:
+            view = _not_allowed(t, actor.id, "distribute_batches", "home_plan")
+        else:
+            view = home_modals.plan_modal(t, [item.batch for item in home.batches])
         _open(self.deps, client, body, view)
 
     # -- forms -----------------------------------------------------------------------

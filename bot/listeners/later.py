@@ -3,8 +3,9 @@
 The app answers before it responds (`process_before_response`), so whatever a listener
 awaits delays the HTTP answer Slack waits 3 seconds for. A listener therefore answers
 first and hands the rest — a change that may wait for the write lock, a post to the
-`response_url`, `views.open`, `chat.postMessage` — to `Background`: tasks the app owns,
-each time-limited, logged when they fail, and awaited (then cancelled) at shutdown.
+`response_url` (`bot.listeners.response_url`), `views.open`, `chat.postMessage` — to
+`Background`: tasks the app owns, each time-limited, logged when they fail, and awaited
+(then cancelled) at shutdown.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
-
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 log = logging.getLogger("bot")
 
@@ -81,18 +80,6 @@ async def limited(call: Awaitable[T], what: str, seconds: float = SLACK_TIMEOUT)
     except Exception as error:  # Slack's answer is best effort; what was done stands
         log.warning("%s failed: %s", what, error)
     return None
-
-
-async def post(url: str, payload: dict[str, Any], what: str = "response_url") -> bool:
-    """POST `payload` to a `response_url` within SLACK_TIMEOUT; whether Slack took it."""
-    client = AsyncWebhookClient(url, timeout=int(SLACK_TIMEOUT))
-    sent = await limited(client.send_dict(payload), what)
-    if sent is None:
-        return False
-    if sent.status_code != 200:
-        log.warning("%s answered %s", what, sent.status_code)
-        return False
-    return True
 
 
 async def off_loop(work: Callable[[], T]) -> T:

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot import blocks
 from bot.blocks import Message
-from bot.listeners import later
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import MAX_TEXT as MAX_COMMAND
 from capacity import Actor
@@ -156,14 +155,11 @@ def answer_click(
         except Exception:
             log.exception("Unhandled error in a listener")
             message = blocks.plain(deps.texts("error"))
-        if not (isinstance(url, str) and deps.allowed_url(url)):
-            log.info("Button click without a response_url of Slack's: answer not sent")
-            return
         payload: dict[str, Any] = {"text": message.text, "blocks": message.blocks}
         if replace:
             payload["replace_original"] = True
         else:
             payload.update(response_type="ephemeral", replace_original=False)
-        await later.post(url, payload)
+        await deps.responses.post(url, payload, "A click's answer")
 
     deps.background.start(run(), name="click")

@@ -1,5 +1,5 @@
 """The buttons of plans and pages: Confirm and Undo of a plan, Confirm of a
-cancellation, Release on a batch's page, the pages of `vis` and `liste`, and a
+cancellation, the pages of `vis` and `liste` (Release is `releases`), and a
 "did you mean" choice that carries the original command on. Each replaces the message
 it came from through `response_url`; values carry keys and ids, never the lines."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
@@ -20,20 +20,26 @@ from bot.listeners.payload import (
     BatchPageValue,
     KeyValue,
     RedoValue,
-    ReleaseValue,
     V,
     answer_click,
     button_value,
     clicker,
 )
-from bot.parse import parse, parse_relocation
+from bot.parse import Relocation, parse, parse_relocation
 from capacity import Actor
 
 Handler = Callable[..., Awaitable[None]]
 
 
+class AnswersRelocation(Protocol):
+    """The `/relocation` command (`relocation.RelocationCommand`), which registers these
+    buttons: its answer to a request, for a "did you mean" choice carried on."""
+
+    def answer(self, request: Relocation, command: dict[str, Any]) -> Message: ...
+
+
 class PlanButtons:
-    def __init__(self, deps: Deps, relocation: Any) -> None:
+    def __init__(self, deps: Deps, relocation: AnswersRelocation) -> None:
         self.deps = deps
         self.relocation = relocation  # the /relocation command, for "did you mean"
 
@@ -65,16 +71,6 @@ class PlanButtons:
         status = batch_blocks.status_word(t, batch)
         return blocks.plain(t("status_changed", batch=batch.name, status=status))
 
-    def release(self, value: ReleaseValue, actor: Actor) -> Message:
-        t, service = self.deps.texts, self.deps.service
-        batch = service.release(value.a, actor, reason="released in Slack")
-        place = next(
-            (f"{a.municipality} ({a.number})" for a in batch.allocations if a.id == value.a), "?"
-        )
-        notice = batch_blocks.undone(batch, place, t, actor.id).blocks[0]["text"]["text"]
-        page = service.batch_page(batch.id, value.p)
-        return batch_blocks.batch_page(page, t, service.scope_title(batch.scope), notice)
-
     def page(self, value: BatchPageValue, actor: Actor) -> Message:
         t, service = self.deps.texts, self.deps.service
         if value.b is not None:
@@ -92,13 +88,12 @@ class PlanButtons:
         return self.relocation.answer(request, {"user_id": actor.id, "user_name": actor.name})
 
 
-def register(app: AsyncApp, deps: Deps, relocation: Any) -> None:
+def register(app: AsyncApp, deps: Deps, relocation: AnswersRelocation) -> None:
     buttons = PlanButtons(deps, relocation)
     for action, model, work in (
         (plan_blocks.PLAN_CONFIRM_ACTION, KeyValue, buttons.plan_confirm),
         (plan_blocks.PLAN_UNDO_ACTION, KeyValue, buttons.plan_undo),
         (plan_blocks.CANCEL_CONFIRM_ACTION, KeyValue, buttons.cancel_confirm),
-        (batch_blocks.RELEASE_ACTION, ReleaseValue, buttons.release),
         (batch_blocks.BATCH_PAGE_ACTION, BatchPageValue, buttons.page),
         (blocks.REDO_ACTION, RedoValue, buttons.redo),
     ):

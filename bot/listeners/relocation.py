@@ -11,9 +11,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import batch_blocks, blocks, plan_blocks
+from bot import batch_blocks, batch_names, blocks, plan_blocks, release_blocks
 from bot.blocks import Message
-from bot.listeners import batch_buttons, batch_modal, later, plan_buttons
+from bot.listeners import batch_buttons, batch_modal, front, later, plan_buttons, releases
 from bot.listeners.answers import answer_command
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import Relocation, parse_relocation
@@ -40,7 +40,9 @@ class RelocationCommand:
         self.deps = deps
 
     async def handle(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
-        request = parse_relocation(command.get("text", ""))
+        taken = front.taken()  # the text as the front parsed it (once)
+        found = taken.relocation if taken is not None else None
+        request = found or parse_relocation(command.get("text", ""))
         if request.kind == "modal":  # answered first; the form opens after the answer
             await ack()
             view = batch_modal.modal(self.deps.texts, command)
@@ -52,10 +54,33 @@ class RelocationCommand:
         )
 
     def answer(self, request: Relocation, command: dict[str, Any]) -> Message:
+        typed = str(command.get("text") or "")
+        if request.kind == "invalid" and typed:  # `fordel Moria 2020`: a name unquoted?
+            found = batch_names.read(typed, self._batch_names())
+            request = parse_relocation(found.only) if found.only else request
         try:
             return self._answer(request, command)
         except errors.CapacityError as error:
+            if error.code == "batch_not_found" and typed:
+                return self._unknown_batch(error, typed, command)
             return blocks.refusal(error, self.deps.texts, redo=redo(request))
+
+    def _batch_names(self) -> list[str]:
+        return [batch.name for batch in self.deps.service.batches()]
+
+    def _unknown_batch(
+        self, error: errors.CapacityError, typed: str, command: dict[str, Any]
+    ) -> Message:
+        """A batch name typed without quotes (`tildel Moria 2020 Trondheim 5`): the
+        command as if quoted when one batch's whole name starts it, else "did you mean"."""
+        found = batch_names.read(typed, self._batch_names())
+        if found.only is None:
+            return batch_names.suggestions(error, found, self.deps.texts)
+        request = parse_relocation(found.only)
+        try:
+            return self._answer(request, command)
+        except errors.CapacityError as again:
+            return blocks.refusal(again, self.deps.texts, redo=redo(request))
 
     def _answer(self, request: Relocation, command: dict[str, Any]) -> Message:
         t, service = self.deps.texts, self.deps.service
@@ -103,21 +128,14 @@ class RelocationCommand:
             ]
             preview = service.preview_assignment(request.name, targets, actor)
             return plan_blocks.assignment_preview(preview, t)
-        if request.kind == "release":
-            batch = service.release(request.allocation, actor, reason="released in Slack")
-            place = next(
-                (
-                    f"{a.municipality} ({a.number})"
-                    for a in batch.allocations
-                    if a.id == request.allocation
-                ),
-                "?",
-            )
-            return batch_blocks.undone(batch, place, t, actor.id)
+        if request.kind == "release":  # asks first: Release, then Undo
+            found = service.preview_release(request.allocation, actor)
+            return release_blocks.release_preview(found, t)
         return blocks.plain(t("relocation_usage"))
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     batch_buttons.register(app, deps)
+    releases.register(app, deps)
     batch_modal.register(app, deps)
     plan_buttons.register(app, deps, RelocationCommand(deps))

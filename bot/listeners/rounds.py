@@ -24,7 +24,7 @@ from bot.listeners.answers import answer_command
 from bot.listeners.deps import Deps, actor_from
 from bot.listeners.payload import answer_click, clicker, json_object
 from bot.parse import Request
-from bot.parse_rounds import RoundRequest, parse_round
+from bot.parse_rounds import RoundRequest
 from bot.round_blocks import r
 from capacity import errors
 from capacity.domain.numbers import count
@@ -100,15 +100,17 @@ class RoundListeners:
 
     # -- /capacity innhenting … --------------------------------------------------------
 
-    async def command(self, ack: AsyncAck, command: dict[str, Any], request: Request) -> None:
-        wanted = parse_round(request.target)
+    async def command(
+        self, ack: AsyncAck, command: dict[str, Any], wanted: RoundRequest, share: bool
+    ) -> None:
+        """`wanted`: the command's words after `innhenting`, as the front parsed them."""
         user_id, user_name = command.get("user_id", ""), command.get("user_name", "")
         await answer_command(
             self.deps,
             ack,
             command,
             lambda: self.answer(wanted, user_id, user_name),
-            share=request.share,
+            share=share,
         )
 
     def answer(self, wanted: RoundRequest, user_id: str, user_name: str) -> Message:

@@ -1,23 +1,21 @@
-"""A global middleware that refuses request bodies of the wrong shape with a 400.
+"""The shape of the payloads the listeners read, as small pydantic models.
 
-The parts of a payload the listeners read are validated here, before any listener or
-Bolt's matchers see them, as small pydantic models: a slash command's fields, a click's
-user and actions, a form's state. Slack never sends anything else, so whoever did gets a
-clear 400 instead of a `TypeError` deep in a listener (a 500). A click whose
-`response_url` is not Slack's (or, in tests, the stand-in's) is refused too: the bot only
-ever posts to Slack. It runs after the signature check, over HTTP and Socket Mode alike.
+The parts of a payload the listeners read are validated by the front of the request
+path (`bot.listeners.front`), once, before any listener or Bolt's matchers see them: a
+slash command's fields, a click's user and actions, a form's state. Slack never sends
+anything else, so whoever did gets a clear 400 instead of a `TypeError` deep in a
+listener (a 500). A click whose `response_url` is not Slack's (or, in tests, the
+stand-in's) is refused too: the bot only ever posts to Slack. It runs after the
+signature check, over HTTP and Socket Mode alike.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from slack_bolt import BoltResponse
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
-from slack_bolt.request.async_request import AsyncBoltRequest
 
 Text = Annotated[str, Field(max_length=4000)]
 Name = Annotated[str, Field(max_length=255)]
@@ -167,22 +165,3 @@ def kind_of(problem: str) -> str:
     """`view.state.values.x.y: Input should be …` → `view: Input should be …`."""
     where, _, what = problem.partition(": ")
     return f"{where.split('.')[0]}: {what}"[:160] if what else problem[:160]
-
-
-class RejectMalformed(AsyncMiddleware):
-    """(A subclass rather than a function: Bolt runs it without argument injection.)"""
-
-    def __init__(self, allowed_url: Callable[[str], bool] | None = None) -> None:
-        self.allowed_url = allowed_url
-
-    async def async_process(
-        self,
-        *,
-        req: AsyncBoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], Awaitable[BoltResponse]],  # noqa: A002
-    ) -> BoltResponse:
-        found = problem(req.body, self.allowed_url)
-        if found:
-            return BoltResponse(status=400, body=f"Malformed request: {found}"[:300])
-        return await next()

@@ -23,7 +23,7 @@ from capacity.cli.render import (
     print_batch_result,
     print_batches,
 )
-from capacity.domain.households import text
+from capacity.domain.households import said
 from capacity.models import BatchStatus
 
 
@@ -141,7 +141,7 @@ def batch_allocate(
         for result, line in zip(done.results, preview.lines, strict=True):
             print_allocation(result)
             if preview.picked and result.granted:
-                click.echo(f"Households picked: {text(line.units)}")
+                click.echo(f"Households picked: {said(line.units)}")
         if not done.granted:
             raise SystemExit(1)
         return

@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from capacity.cli.render import console, number
-from capacity.domain.households import text
+from capacity.domain.households import said
 from capacity.usecases.results import PlanApplied, PlanLine, PlanResult
 
 
@@ -68,7 +68,7 @@ def print_plan(plan: PlanResult) -> None:
             number(line.room),
             number(line.room_after),
             f"{line.share:.1%}",
-            text(line.units) or "-",
+            said(line.units) or "-",
         )
     console().print(table)
     fairest = plan.fairest
@@ -88,13 +88,13 @@ def print_missing(plan: PlanResult) -> None:
     missing = plan.missing
     if missing is None:
         return
-    households = f" (households {text(plan.left)})" if plan.left else ""
+    households = f" (households {said(plan.left)})" if plan.left else ""
     click.echo(f"Not placed: {missing.persons} persons{households}.", err=True)
     if missing.room_short:
         click.echo(f"The scope is {missing.room_short} places short.", err=True)
     for too in missing.too_large:
         click.echo(
-            f"Households {text([too.unit])} ({too.size} persons) are larger than the largest "
+            f"Households {said([too.unit])} ({too.size} persons) are larger than the largest "
             f"room left ({too.largest_room}).",
             err=True,
         )

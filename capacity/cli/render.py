@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from capacity.domain.households import text
+from capacity.domain.households import said
 from capacity.models import (
     IMDI_MEASURES,
     Batch,
@@ -271,7 +271,7 @@ def print_batches(batches: list[Batch]) -> None:
 
 
 def print_batch(b: Batch) -> None:
-    households = text(b.units) or "not known"
+    households = said(b.units) or "not known"
     click.echo(
         f"Batch #{b.id} '{b.name}' {b.year}: {b.persons} persons (households {households}), "
         f"scope {b.scope}, {b.status.value}; {b.allocated} assigned, {b.unallocated} not yet"
@@ -284,7 +284,7 @@ def print_batch(b: Batch) -> None:
             str(a.id),
             f"{a.municipality} ({a.number})",
             str(a.persons),
-            text(a.units),
+            said(a.units),
             "yes" if a.active else "released",
             a.created_by,
         )

@@ -105,3 +105,23 @@ def take(requested: Sequence[Unit], unplaced: Sequence[Unit]) -> tuple[Unit, ...
             )
         raise errors.InvalidInput("no_household", field="households", size=text([unit]))
     return largest_first(pool.elements())
+
+
+SAID_AS_TYPED = 10
+"""Households a sentence lists as typed; more are counted by size (`said`)."""
+
+
+def by_size(units: Iterable[Unit]) -> list[tuple[int, Unit]]:
+    """(how many, the unit) for each kind of household, largest first."""
+    counts = Counter(units)
+    return [(counts[unit], unit) for unit in largest_first(counts)]
+
+
+def said(units: Iterable[Unit]) -> str:
+    """Households as an answer says them: a few as typed (``5,4+3,6``), many counted by
+    size, largest first (``29 × 7, 37 × 6, 2 × 4+3``), so that 300 households read as a
+    line, not as 300 numbers."""
+    units = tuple(units)
+    if len(units) <= SAID_AS_TYPED:
+        return text(units)
+    return ", ".join(f"{count} × {'+'.join(map(str, unit))}" for count, unit in by_size(units))

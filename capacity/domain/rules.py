@@ -195,7 +195,7 @@ def check_assignment(
     households.take(units, batch.unplaced_units)
     if not picked and persons - households.persons(units) > batch.singles_left:
         raise errors.InvalidInput(
-            "split", field="households", households=households.text(batch.unplaced_units)
+            "split", field="households", households=households.said(batch.unplaced_units)
         )
 
 

@@ -256,11 +256,14 @@ def allocation_counts(db: Database, batch_id: int) -> tuple[int, int, int]:
 def allocations_page(
     db: Database, batch_id: int, name_of: NameOf, offset: int, limit: int
 ) -> tuple[Allocation, ...]:
+    """A page of a batch's assignments: the active ones first, then those released (a
+    re-planned batch shows what holds now on its first page), each oldest first."""
     return tuple(
         _allocation(row, name_of)
         for row in rows_of(
             db,
-            "SELECT * FROM allocations WHERE batch_id = ? ORDER BY id LIMIT ? OFFSET ?",
+            "SELECT * FROM allocations WHERE batch_id = ? ORDER BY active DESC, id "
+            "LIMIT ? OFFSET ?",
             [batch_id, limit, offset],
         )
     )

@@ -3,8 +3,9 @@ with numbers and dates written as each language writes them (Babel's CLDR data).
 
 Adding a language is adding a file. A refusal from the core (a code and its facts) is
 turned into a sentence here, and only here. For Slack (`markup="mrkdwn"`) every value
-filled into a text is escaped (`&`, `<`, `>`), so that nothing a user typed can become
-a mention, a link or `@channel`; values that are already mrkdwn are marked `Safe`.
+filled into a text is escaped (`&`, `<`, `>`, and the formatting characters `*`, `_`,
+`~`, `` ` ``), so that nothing a user typed can become a mention, a link, `@channel` or
+formatting; values that are already mrkdwn are marked `Safe`.
 
 A text that shows a count next to a word that follows it in number writes both forms
 after the count's name: `{remaining} {remaining:ledig plass|ledige plasser}` is
@@ -100,9 +101,19 @@ def _chosen(template: str, ones: frozenset[str]) -> str:
     return _FORMS.sub(lambda m: m.group(2) if m.group(1) in ones else m.group(3), template)
 
 
+# Slack's formatting characters have no escape (its docs escape only `&`, `<`, `>`): a
+# typed one is shown as the character that looks the same and formats nothing. An `_`
+# between two letters or digits never formats (`kari_nordmann`, a Slack id) and is kept.
+_LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}  # ∗ ˍ ∼ ˋ
+_FORMATTING = re.compile(r"[*~`]|(?<![^\W_])_|_(?![^\W_])")
+
+
 def escape(text: str) -> str:
-    """Slack's escaping for text shown as mrkdwn: `&`, `<` and `>`."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's escaping for text shown as mrkdwn: `&`, `<` and `>` as entities, and the
+    formatting characters `*`, `_`, `~` and `` ` `` as lookalikes (∗ ˍ ∼ ˋ), so that a
+    name typed as `*fet*` is shown as typed, not bold (an `_` inside a word stays)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _FORMATTING.sub(lambda found: _LOOKALIKES[found.group()], text)
 
 
 @functools.cache

@@ -271,7 +271,7 @@ def _pick(core: Core, batch: Batch, resolved: tuple[Resolved, ...]) -> dict[str,
             persons=unmet.target,
             below=unmet.below,
             above=unmet.above,
-            households=households.text(pool),
+            households=households.said(pool),
         )
     return {pick.number: pick.units for pick in choice.picks}
 

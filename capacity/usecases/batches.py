@@ -204,7 +204,7 @@ def _pages(total: int, page: int, size: int) -> tuple[int, int]:
 
 
 def batch_page(core: Core, ref: str | int, page: int = 1, *, size: int = PAGE_SIZE) -> BatchPage:
-    """A batch with one page of its assignments (oldest first); the counts come from
+    """A batch with one page of its assignments (active first); the counts come from
     aggregates, so a page costs the same however many assignments the batch has."""
     db = core.store.db
     found = find(core, db, ref)

@@ -7,6 +7,7 @@ One `Core` per process, safe to share across threads; the use-case modules
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -20,14 +21,27 @@ from capacity.storage.store import Database, Store
 if TYPE_CHECKING:
     from capacity.planner.plans import Choice, Plan
 
-__all__ = ["Clock", "Core", "Solver", "emit", "iso", "utc_now"]
+__all__ = ["Clock", "Core", "Solved", "Solver", "emit", "iso", "utc_now"]
+
+
+Solved = Callable[[str, float], None]
+"""Told of each solve: which (`plan`, `choose`) and how many seconds it took."""
 
 
 class Solver:
     """The placement planner's solves (`capacity.planner.placement`, HiGHS): a port, so
     that a test can hold a solve. The planner is imported with HiGHS and numpy when the
     first solve is made: a question never needs them (they add ~0.3 s and ~50 MiB to a
-    start)."""
+    start).
+
+    Each solve is timed here, and the time handed to `on_solved` when an adapter set it
+    (the bot's metrics): the core itself keeps no metrics."""
+
+    on_solved: Solved | None = None  # set on the instance by an adapter
+
+    def _solved(self, which: str, began: float) -> None:
+        if self.on_solved is not None:
+            self.on_solved(which, time.perf_counter() - began)
 
     def plan(
         self,
@@ -39,7 +53,11 @@ class Solver:
     ) -> Plan:
         from capacity.planner import placement
 
-        return placement.plan(units, rooms, scores=scores, time_limit=time_limit)
+        began = time.perf_counter()
+        try:
+            return placement.plan(units, rooms, scores=scores, time_limit=time_limit)
+        finally:  # a solve that found no plan took its time too
+            self._solved("plan", began)
 
     def choose(
         self,
@@ -51,7 +69,11 @@ class Solver:
     ) -> Choice:
         from capacity.planner import placement
 
-        return placement.choose(units, targets, rooms, time_limit=time_limit)
+        began = time.perf_counter()
+        try:
+            return placement.choose(units, targets, rooms, time_limit=time_limit)
+        finally:
+            self._solved("choose", began)
 
 
 class Core:

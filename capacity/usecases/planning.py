@@ -153,6 +153,9 @@ def plan_batch(
         seen = inputs(core, db, batch)
     result = solve(core, seen, time_limit)  # no transaction: no writer waits for it
     lines = _lines(core, batch, result)
+    given = {line.municipality.number for line in lines}
+    idle = tuple(room for room in seen.rooms if room.number not in given and room.remaining > 0)
+    smallest = min((sum(unit) for unit in units_of(batch)), default=0)
     key = None
     if keep and lines:
         with core.store.write() as db:
@@ -160,7 +163,8 @@ def plan_batch(
             stored = [
                 previews.line(ln.municipality.number, ln.persons, ln.units, ln.room) for ln in lines
             ]
-            key = previews.keep(core, db, "plan", batch, stored, actor)
+            facts = {"idle": [[room.number, room.remaining] for room in idle], "smallest": smallest}
+            key = previews.keep(core, db, "plan", batch, stored, actor, facts)
     return PlanResult(
         batch=batch,
         key=key,
@@ -174,6 +178,8 @@ def plan_batch(
         missing=result.missing,
         left=tuple(u for u in result.unplaced if batch.units),
         scores=seen.source,
+        idle=idle,
+        smallest=smallest,
     )
 
 

@@ -15,6 +15,7 @@ from capacity.models import (
     Change,
     Measure,
     Municipality,
+    Room,
 )
 
 if TYPE_CHECKING:
@@ -123,6 +124,8 @@ class PlanResult:
     missing: Missing | None  # what does not fit, computed by the planner
     left: tuple[Unit, ...] = ()  # the batch's households the plan leaves unassigned
     scores: str | None = None  # the source of the scores used as the third stage
+    idle: tuple[Room, ...] = ()  # municipalities with room the plan gives no one
+    smallest: int = 0  # persons in the smallest household the plan had to place
 
     @property
     def fairest(self) -> PlanLine | None:
