@@ -2,11 +2,13 @@
 served bot takes its scheduled backups.
 
 In the bot's own process a backup's copy and checks run in SQLite outside the GIL, but
-the Python between them takes the GIL, and a backup thread given a low priority (so
-that it leaves the CPU to the answers) could be descheduled holding it, while the event
-loop that answers Slack waits for it: measured, the answers' p99 under load was 1.4x
-with such a thread against 1.0-1.3x with this process (`bench/bench_backup_load.py`).
-A process of its own shares no GIL, and `nice` 19 gives the answers the CPU first.
+the Python between them takes the GIL, and a thread given a low priority (so that it
+leaves the CPU to the answers) can be descheduled holding it while the event loop that
+answers Slack waits. A process of its own shares no GIL, and it runs as Linux's
+SCHED_IDLE (else at nice 19), set before it imports anything, so that it takes the CPU
+only when the answers do not want it. Under a load that keeps every core busy, the
+answers' p99 was 1.8-3.1x the same load's without a backup at normal priority, and
+mostly 1.1-1.6x so (`bench/bench_backup_load.py`; bench/RESULTS.md).
 
 The child prints its result as one JSON line: the backup (`backup.BackupResult`'s
 facts) or the refusal (its code and facts).
