@@ -167,10 +167,13 @@ def _copy(source: Path, target: Path, *, page_size: int | None = None) -> None:
         raise refused from None
 
 
-def backup(source: Path, target: Path, *, clock: Clock = utc_now) -> BackupResult:
+def backup(
+    source: Path, target: Path, *, clock: Clock = utc_now, make_directory: bool = True
+) -> BackupResult:
     """Copy the database at `source` to `target` (a new file, or a directory to put
     `<name>-<UTC time>.db` in) while other connections keep writing, then check the copy.
-    A file that exists is never overwritten; a copy that fails its check is deleted."""
+    A file that exists is never overwritten; a copy that fails its check is deleted.
+    Without `make_directory`, a directory that is not there is a refusal, not made."""
     started = time.perf_counter()
     source, target = Path(source), Path(target)
     _is_sqlite(source, str(source))
@@ -180,7 +183,8 @@ def backup(source: Path, target: Path, *, clock: Clock = utc_now) -> BackupResul
         raise errors.DatabaseProblem("same_file", path=str(target))
     if target.exists():
         raise errors.DatabaseProblem("backup_exists", path=str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if make_directory:
+        target.parent.mkdir(parents=True, exist_ok=True)
     partial = beside(target, "partial", clock)
     try:
         try:

@@ -100,7 +100,7 @@ def take(
     target = _new_name(directory_of(directory), database, clock())
     if isolated is not None:
         return backup_process.take(database, target, timeout=isolated)
-    return backup(database, target, clock=clock)
+    return backup(database, target, clock=clock, make_directory=False)
 
 
 def before_upgrade(database: Path, version: int, *, clock: Clock = utc_now) -> BackupResult:
