@@ -7,6 +7,7 @@ import json
 from bot.blocks import Message, actions_block, button, context_block, section_block
 from bot.i18n import Texts, is_user_id, mention
 from capacity.models import CapacityExceeded, Kind
+from capacity.texts import standing
 
 OPEN_BATCH_ACTION = "relocation_open"
 
@@ -20,21 +21,35 @@ _KEYS = {
 }
 
 
-def alert_message(event: CapacityExceeded, t: Texts) -> Message:
-    """Which batch, how many persons, how much room is left and where, who caused it,
-    and a button to open the batch."""
-    headline = t(
+def _headline(event: CapacityExceeded, t: Texts) -> str:
+    if event.kind is Kind.BATCH_EXCEEDS and not event.reported:  # nothing is reported there
+        return standing.text(
+            t,
+            "alert_batch_none",
+            batch=event.batch_name,
+            year=event.year,
+            persons=t.number(event.persons),
+            scope=t.scope(event.scope_title),
+        )
+    over = max(0, -event.remaining)  # an overbooked place's event keeps it as below 0
+    return t(
         _KEYS[event.kind],
         batch=event.batch_name,
         year=event.year,
         persons=t.number(event.persons),
-        remaining=t.number(event.remaining),
+        remaining=t.number(max(0, event.remaining)),
         scope=t.scope(event.scope_title),
         threshold=t.number(event.threshold),
-        over=t.number(-event.remaining),
-        spare=t.number(event.persons + event.remaining),
+        over=t.number(over),
+        spare=t.number(event.persons - over),
         batches=", ".join(event.batches) or event.batch_name or "–",
     )
+
+
+def alert_message(event: CapacityExceeded, t: Texts) -> Message:
+    """Which batch, how many persons, how much room is left and where, who caused it,
+    and a button to open the batch."""
+    headline = _headline(event, t)
     if event.rooms:
         rooms = ", ".join(f"{room.name} {t.number(room.remaining)}" for room in event.rooms)
         where = t("alert_rooms", rooms=rooms)

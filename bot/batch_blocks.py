@@ -12,6 +12,7 @@ from capacity.domain import households as hh
 from capacity.domain.households import Unit
 from capacity.domain.rules import OPEN_STATUSES
 from capacity.models import Batch
+from capacity.texts import standing
 from capacity.usecases.results import AllocationResult, BatchPage, BatchResult, Stamp
 
 CONFIRM_ACTION = "relocation_confirm"
@@ -74,7 +75,7 @@ def batch_created(result: BatchResult, t: Texts, scope_title: str) -> Message:
                 persons=t.number(b.persons),
                 households=households,
                 scope=t.scope(scope_title),
-                room=t.number(result.room),
+                room=standing.room(t, result.room, b.year),
             )
         )
     ]

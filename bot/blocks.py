@@ -201,17 +201,24 @@ FULL_REFUSALS = {"permission", "busy", "disk_full", "read_only", "write_failed"}
 
 
 def not_understood(
-    t: Texts, usage: str, word: str = "", why: str = "", readings: tuple[int, ...] = ()
+    t: Texts,
+    usage: str,
+    word: str = "",
+    why: str = "",
+    readings: tuple[int, ...] = (),
+    *,
+    question: bool = False,
 ) -> Message:
     """A command not understood: what was not (the words as typed, and for a number
     how it is no count, or its `readings`), then what a valid form looks like (the
-    usage text `usage`). Nothing was asked of the core, so nothing was changed."""
+    usage text `usage`). Nothing was asked of the core, so nothing was changed (said
+    for a change, never for a `question`)."""
     lines = []
     if why in ("word", "no_count"):
         lines.append(t("not_understood" if why == "word" else "no_count", word=word))
     elif why:  # a count: the refusal that says how it is not one
         refused = t.refusal(errors.InvalidInput(why, typed=word, readings=readings))
-        lines.append(t("invalid", message=Safe(refused.rstrip("."))))
+        lines.append(refused_text(t, refused, question))
     lines.append(t(usage))
     return plain("\n".join(lines))
 
@@ -254,14 +261,31 @@ def choose_message(t: Texts, typed: str, choices: list[Choice]) -> Message:
 
 
 def refusal(
-    error: errors.CapacityError, t: Texts, year: int | None = None, redo: Redo | None = None
+    error: errors.CapacityError,
+    t: Texts,
+    year: int | None = None,
+    redo: Redo | None = None,
+    *,
+    question: bool = False,
 ) -> Message:
     """Every refusal of the core as a message: a name not found or ambiguous offers
-    the choices as buttons; anything else says what is wrong and that nothing changed."""
+    the choices as buttons; anything else says what is wrong, and for a change that
+    nothing changed (a `question` changes nothing, so its answer never says so)."""
     resolution = error.facts.get("resolution")
     if resolution is not None:
         return choices_message(resolution, t, year, redo)
     text = t.refusal(error)
     if error.code not in FULL_REFUSALS:
-        text = t("invalid", message=Safe(text.rstrip(".")))
+        text = refused_text(t, text, question)
     return plain(text)
+
+
+def refused_text(t: Texts, refused: str, question: bool) -> str:
+    """A refusal's sentence: "Kunne ikke gjøre det: … Ingenting ble endret." for a
+    change, "Kan ikke svare på det: …" for a question."""
+    message = Safe(refused.rstrip("."))
+    return (
+        t.text("surfaces", "question", {"message": message})
+        if question
+        else t("invalid", message=message)
+    )

@@ -21,6 +21,8 @@ from bot.blocks import (
 )
 from bot.chart_blocks import chart_actions
 from bot.i18n import Safe, Texts
+from bot.list_blocks import list_button
+from bot.standing_blocks import table, table_notes
 from capacity.models import (
     IMDI_MEASURES,
     CapacityLine,
@@ -31,6 +33,7 @@ from capacity.models import (
     YearFigures,
 )
 from capacity.reference.geography import NATIONAL
+from capacity.texts import standing
 from capacity.usecases.results import ChangeResult
 
 PAGE_SIZE = 20
@@ -47,7 +50,7 @@ def _headline(line: CapacityLine, t: Texts) -> str:
         return t("no_spare_reported", **values)
     if line.overbooked:
         key = "overbooked_as_of" if moment else "overbooked_now"
-        return t(key, over=t.number(line.overbooked), moment=moment, **values)
+        return standing.text(t, key, over=t.number(line.overbooked), moment=moment, **values)
     key = "remaining_as_of" if moment else "remaining_now"
     return t(key, remaining=t.number(line.remaining), moment=moment, **values)
 
@@ -109,6 +112,8 @@ def capacity_message(
         if measure in line.figures
     ]
     blocks = [section_block(headline), section_block("\n".join(details))]
+    if line.named is not None:  # the name typed is another municipality in the year's structure
+        blocks.append(context_block(standing.named(t, line)))
     if figures:
         if line.partial:
             date = t.short_date(line.partial)
@@ -142,27 +147,6 @@ def _notes(line: CapacityLine, t: Texts) -> list[str]:
 # -- overviews ---------------------------------------------------------------------------
 
 
-def _table(lines: list[CapacityLine], t: Texts) -> str:
-    width = max([len(t("col_municipality"))] + [len(line.municipality.name_no) for line in lines])
-    head = (
-        f"{t('col_municipality'):<{width}} {t('col_remaining'):>6} "
-        f"{t('col_reported'):>6} {t('col_reserved'):>6}"
-    )
-    rows = [head]
-    for line in lines:
-        left = line.remaining
-        shown = f"-{t.number(line.overbooked)}" if line.overbooked else _cell(left, t)
-        rows.append(
-            f"{line.municipality.name_no:<{width}} "
-            f"{shown:>6} {_cell(line.spare, t):>6} {t.number(line.reserved):>6}"
-        )
-    return "```\n" + "\n".join(rows) + "\n```"
-
-
-def _cell(value: int | None, t: Texts) -> str:
-    return "–" if value is None else t.number(value)
-
-
 def total_text(total: Total, t: Texts) -> str:
     """A total with no known value is unknown (and says how many lack one), not 0."""
     if total.known:
@@ -191,12 +175,9 @@ def overview_message(
     pages = max(1, math.ceil(len(lines) / PAGE_SIZE))
     page = min(max(1, page), pages)
     shown = lines[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    total = t(
-        "overview_total",
-        remaining=total_text(totals["remaining"], t),
-        spare=total_text(totals["spare"], t),
-        reserved=t.number(totals["reserved"].value),
-    )
+    label = standing.text(t, "total_label")
+    over = standing.overbooked_of(overview.lines)
+    total = standing.total_line(t, totals, over, overview.year, label)
     if overview.as_of:
         title = t.plain(
             "overview_title_as_of",
@@ -220,27 +201,33 @@ def overview_message(
                 )
             )
         )
-    if totals["spare"].known:
-        blocks.append(section_block(total))
+    blocks.append(section_block(total))
     if shown:
-        blocks.append(section_block(_table(shown, t)))
-    else:
-        blocks.append(section_block(t("no_reports", year=overview.year)))
+        blocks.append(section_block(table(shown, t)))
     notes = _overview_notes(overview, lines, shown, page, pages, t)
     if now is not None and stale_days is not None and overview.as_of is None:
         old = stale_note(list(overview.lines), t, now, stale_days)
         notes += [old] if old else []
     if notes:
         blocks.append(context_block("\n".join(notes)))
-    if national and pages > 1:
-        buttons = []
-        if page > 1:
-            buttons.append(_page_button(t("previous"), overview, page - 1))
-        if page < pages:
-            buttons.append(_page_button(t("next"), overview, page + 1))
+    buttons = []
+    if national and page > 1:
+        buttons.append(_page_button(t("previous"), overview, page - 1))
+    if national and page < pages:
+        buttons.append(_page_button(t("next"), overview, page + 1))
+    if _whole_list(overview):  # every municipality with figures, as a file
+        buttons.append(list_button(t, overview.scope, overview.year))
+    if buttons:
         blocks.append(actions_block(buttons, f"pages-{page}"))
     text = f"{title}: " + total.replace("*", "")
     return Message(text=text, blocks=blocks).check()
+
+
+def _whole_list(overview: Overview) -> bool:
+    """Whether the country's answer offers its whole list as a file: any municipality has
+    figures (IMDi's, when none reported spare places), and it is now, not "as of"."""
+    national = overview.scope == NATIONAL
+    return national and overview.as_of is None and any(ln.figures for ln in overview.lines)
 
 
 def _overview_notes(
@@ -252,13 +239,7 @@ def _overview_notes(
     t: Texts,
 ) -> list[str]:
     national = overview.scope == NATIONAL
-    notes = []
-    overbooked = [line for line in overview.lines if line.overbooked]
-    if overbooked:
-        places = ", ".join(
-            f"{line.municipality.name_no} ({t.number(line.overbooked)})" for line in overbooked
-        )
-        notes.append(t("overbooked_note", places=places))
+    notes = table_notes(shown, overview.totals, t)
     if national and lines:
         first = (page - 1) * PAGE_SIZE + 1
         notes.append(
@@ -271,7 +252,8 @@ def _overview_notes(
                 count=len(lines),
             )
         )
-        notes.append(t("export_hint"))
+    if _whole_list(overview):
+        notes.append(standing.text(t, "list_hint"))
     totals = overview.totals
     unknown = {m: totals[m.value].unknown for m in (Measure.DECISION, Measure.SETTLED)}
     if national and any(unknown.values()):
@@ -296,8 +278,7 @@ def _page_button(label: str, overview: Overview, page: int) -> dict[str, Any]:
 def report_message(result: ChangeResult, t: Texts, user: str) -> Message:
     m = result.municipality
     before = t.number(result.before) if result.before is not None else t("none")
-    line = result.line
-    remaining = f"-{t.number(line.overbooked)}" if line.overbooked else t.number(line.remaining)
+    remaining = standing.remaining_now(t, result.line)
     text = t(
         "report_done",
         name=m.name_no,
@@ -305,7 +286,7 @@ def report_message(result: ChangeResult, t: Texts, user: str) -> Message:
         year=result.year,
         before=before,
         after=t.number(result.after),
-        remaining=remaining,
+        remaining=Safe(remaining),
         user=user,
     )
     if result.alerted:

@@ -174,8 +174,8 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         elif isinstance(e, BackupFailed):
             what = f"backup_failed, due {e.due:%Y-%m-%d %H:%M} UTC: {e.problem} ({e.directory})"
         else:
-            what = (
-                f"{e.kind.value} {e.batch_name or e.scope_title}: {e.persons} vs {e.remaining} left"
+            what = f"{e.kind.value} {e.batch_name or e.scope_title}: {e.persons} vs " + (
+                f"overbooked by {-e.remaining}" if e.remaining < 0 else f"{e.remaining} left"
             )
         click.echo(
             f"#{alert.id} {alert.status:<7} {alert.created_at:%Y-%m-%d %H:%M} {what}; "

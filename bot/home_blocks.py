@@ -22,13 +22,16 @@ from bot.blocks import (
     header_block,
     section_block,
 )
-from bot.capacity_blocks import _table, _what, total_text
+from bot.capacity_blocks import _what
 from bot.chart_blocks import chart_button
 from bot.i18n import Texts
 from bot.round_forms import home_blocks as round_blocks
-from capacity.models import Alert
+from bot.standing_blocks import table, table_notes
+from capacity.models import Alert, WeeklySummary
+from capacity.texts import standing
 from capacity.texts.pace import network_line
 from capacity.usecases.home import Home, Place
+from capacity.usecases.summary import week_of
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
 REPORT_ACTION = "home_report"
@@ -47,15 +50,17 @@ def _place(place: Place, t: Texts) -> list[Block]:
     line = place.line
     m = line.municipality
     values = {"name": m.name_no, "number": m.number}
-    spare, reserved = t.number(line.spare), t.number(line.reserved)
+    spare, held = t.number(line.spare), standing.held(t, line.reserved_open, line.settled)
     if line.remaining is None:
         text = t("home_place_no_report", year=line.year, **values)
     elif line.overbooked:
         over = t.number(line.overbooked)
-        text = t("home_place_overbooked", over=over, spare=spare, reserved=reserved, **values)
+        text = standing.text(
+            t, "home_place_overbooked", over=over, spare=spare, held=held, **values
+        )
     else:
         left = t.number(line.remaining)
-        text = t("home_place", remaining=left, spare=spare, reserved=reserved, **values)
+        text = standing.text(t, "home_place", remaining=left, spare=spare, held=held, **values)
     change = place.last_change
     if change is None:
         note = t("home_no_change")
@@ -74,27 +79,26 @@ def _place(place: Place, t: Texts) -> list[Block]:
 def _network(home: Home, t: Texts, now: Any = None, stale_days: int | None = None) -> list[Block]:
     overview = home.network
     totals = overview.totals
+    label = t.scope(overview.title)
     blocks = [
-        section_block(t("home_network", title=t.scope(overview.title), year=overview.year)),
+        section_block(t("home_network", title=label, year=overview.year)),
         section_block(
-            t(
-                "overview_total",
-                remaining=total_text(totals["remaining"], t),
-                spare=total_text(totals["spare"], t),
-                reserved=t.number(totals["reserved"].value),
+            standing.total_line(
+                t,
+                totals,
+                standing.overbooked_of(overview.lines),
+                overview.year,
+                standing.text(t, "total_label"),
             )
         ),
     ]
     if overview.lines:
-        blocks.append(section_block(_table(list(overview.lines), t)))
+        blocks.append(section_block(table(list(overview.lines), t)))
     if home.pace is not None:  # the network's pace through the year, in one line
         blocks.append(context_block(network_line(t, home.pace)))
-    overbooked = [line for line in overview.lines if line.overbooked]
-    if overbooked:
-        places = ", ".join(
-            f"{line.municipality.name_no} ({t.number(line.overbooked)})" for line in overbooked
-        )
-        blocks.append(context_block(t("overbooked_note", places=places)))
+    notes = table_notes(list(overview.lines), totals, t)
+    if notes:
+        blocks.append(context_block("\n".join(notes)))
     if now is not None and stale_days is not None:
         old = stale_note(list(overview.lines), t, now, stale_days)
         blocks.extend([context_block(old)] if old else [])
@@ -130,7 +134,11 @@ def _batches(home: Home, t: Texts) -> list[Block]:
 def _alert_line(alert: Alert, t: Texts) -> str:
     event = alert.event
     what = getattr(event, "batch_name", "") or getattr(event, "scope_title", "")
-    what = what or getattr(event, "week", "") or getattr(event, "directory", "")
+    if not what and isinstance(event, WeeklySummary):  # "uke 50, 2026", not "2026-W50"
+        what = standing.week(
+            t, week_of(event.until) if event.week.startswith("now-") else event.week
+        )
+    what = what or getattr(event, "directory", "")  # a failed backup's
     kind = event.kind.value if hasattr(event.kind, "value") else str(event.kind)
     error = t("home_alert_error", error=alert.last_error[:200]) if alert.last_error else ""
     return t(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from bot.parse_rounds import ROUND_WORDS
 from capacity.domain.numbers import Count, NotUnderstood, looks_numeric, read_words
+from capacity.domain.role_words import role_of
 from capacity.domain.rounds import email_address
 from capacity.reference.geography import NATIONAL, NATIONAL_WORDS
 from capacity.reference.names import normalize
@@ -39,15 +40,6 @@ EXPORT = {"eksport", "export", "eksporter"}
 PLANNING_YEAR = {"planleggingsår", "planleggingsar", "planning-year", "planningyear", "planår"}
 YEAR_WORDS = {"year", "år", "ar", "aar"}
 AS_OF_WORDS = {"per", "pr", "pr."}
-ROLE_WORDS = {
-    "admin": "admin",
-    "administrator": "admin",
-    "editor": "editor",
-    "redaktor": "editor",
-    "redaktør": "editor",
-    "redigerer": "editor",
-    "redigerar": "editor",  # Nynorsk
-}
 
 _USER = re.compile(r"^<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>$")
 _YEAR = re.compile(r"^(19|20|21)[0-9][0-9]$")
@@ -280,10 +272,10 @@ def _role(kind: str, tokens: list[str], share: bool) -> Request:
         return _invalid("grant_usage", share, " ".join(tokens), "word" if tokens else "")
     match = _USER.match(tokens[0])
     user = match.group(1) if match else email_address(tokens[0])
-    role = ROLE_WORDS.get(tokens[1].lower())
+    role = role_of(tokens[1])  # in any of the three languages: redaktør, editor
     if not user or not role:
         return _invalid("grant_usage", share, tokens[0] if not user else tokens[1], "word")
-    return Request(kind, " ".join(tokens[2:]), user=user, role=role, share=share)
+    return Request(kind, " ".join(tokens[2:]), user=user, role=role.value, share=share)
 
 
 # -- back to text ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from bot.blocks import (
 from bot.i18n import Texts, escape
 from bot.plan_notes_blocks import percent
 from capacity.models import Room
+from capacity.texts import standing
 from capacity.usecases.results import (
     AssignmentDone,
     AssignmentPreview,
@@ -333,13 +334,19 @@ def cancel_preview(preview: CancelPreview, t: Texts) -> Message:
 # -- room for a household -------------------------------------------------------------------
 
 
-def room_message(year: int, persons: int, rooms: list[Room], t: Texts) -> Message:
-    """Where a household of `persons` fits, most room first."""
+def room_message(
+    year: int, persons: int, rooms: list[Room], t: Texts, *, reported: bool = True
+) -> Message:
+    """Where a household of `persons` fits, most room first (`reported`: whether any
+    spare places are reported for the year at all)."""
     size = t.number(persons)  # 1 000, as the language writes it
     if not rooms:
+        none = t("room_none", size=size, year=year)
+        if not reported:
+            none = standing.text(t, "room_none_reported", size=size, year=year)
         return Message(
-            text=t("room_none", size=size, year=year),
-            blocks=[section_block(t("room_none", size=size, year=year))],
+            text=none,
+            blocks=[section_block(none)],
         ).check()
     width = max([len(t("col_municipality"))] + [len(r.name) for r in rooms[:ROOMS_LISTED]])
     rows = [f"{t('col_municipality'):<{width}} {t('col_remaining'):>6}"]

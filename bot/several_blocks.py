@@ -28,6 +28,7 @@ from bot.capacity_blocks import _headline
 from bot.i18n import Texts
 from capacity import errors
 from capacity.models import CapacityLine
+from capacity.texts import standing
 
 MAX_NAMES = 10
 
@@ -50,7 +51,8 @@ def _line(line: CapacityLine, t: Texts) -> str:
     headline = _headline(line, t)
     if line.spare is None:
         return headline
-    values = {"spare": t.number(line.spare), "reserved": t.number(line.reserved_open)}
+    held = standing.held(t, line.reserved_open, line.settled)  # settled via batches apart
+    values = {"spare": t.number(line.spare), "held": held}
     return headline + t.text("several", "figures", values)
 
 

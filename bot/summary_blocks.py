@@ -6,7 +6,9 @@ from __future__ import annotations
 from bot.blocks import Message, context_block, header_block, section_block
 from bot.i18n import Safe, Texts
 from bot.round_blocks import summary_blocks as round_lines
-from capacity.models import SummaryChange, SummaryLine, WeeklySummary
+from capacity.domain.figures import places_left
+from capacity.models import SummaryChange, SummaryLine, Total, WeeklySummary
+from capacity.texts import standing
 from capacity.texts.pace import network_line
 from capacity.usecases.summary import week_of
 
@@ -14,17 +16,54 @@ MAX_LINES = 25
 
 
 def _room(line: SummaryLine, t: Texts) -> str:
+    line = line.shown
     if line.remaining is None:
         return t("summary_no_report", name=line.name)
-    if line.remaining < 0:
-        return t("summary_overbooked", name=line.name, over=t.number(-line.remaining))
-    return t(
-        "summary_room",
-        name=line.name,
-        remaining=t.number(line.remaining),
-        spare=t.number(line.spare),
-        reserved=t.number(line.reserved),
-    )
+    held = standing.held(t, line.reserved, line.settled)
+    values = {"name": line.name, "spare": t.number(line.spare), "held": held}
+    if line.overbooked:
+        return standing.text(t, "summary_overbooked", over=t.number(line.overbooked), **values)
+    return standing.text(t, "summary_room", remaining=t.number(line.remaining), **values)
+
+
+def _totals(summary: WeeklySummary) -> dict[str, Total]:
+    """The network's totals, as the summary was made with them; for one queued before
+    it kept them, from its lines by the same definition."""
+    if summary.totals is not None:
+        return summary.totals
+    lines = [line.shown for line in summary.network]
+    reported = [line for line in lines if line.spare is not None]
+    spare = sum(line.spare or 0 for line in reported)
+    held = sum(line.reserved + line.settled for line in reported)
+
+    def total(value: int | None, counted: int) -> Total:
+        return Total(value=value, counted=counted, unknown=0, missing=0)
+
+    return {
+        "spare": total(spare if reported else None, len(reported)),
+        "reserved": total(sum(line.reserved for line in lines), len(lines)),
+        "settled_by_batches": total(sum(line.settled for line in lines), len(lines)),
+        "remaining": total(places_left(spare, held) if reported else None, len(reported)),
+        "overbooked": total(sum(line.overbooked for line in lines), len(lines)),
+    }
+
+
+def _role(change: SummaryChange, t: Texts) -> str:
+    """A role given or taken, by whom and to whom, in the language's words."""
+    record = change.after if isinstance(change.after, dict) else change.before
+    if not isinstance(record, dict):
+        return standing.text(t, "summary_role", user=_user(change))
+    where = t("for_place", name=change.place) if change.place else ""
+    key = "summary_granted" if change.before is None else "summary_revoked"
+    role = standing.role(t, str(record.get("role", "")))
+    return standing.text(t, key, user=_user(change), role=role, where=Safe(where))
+
+
+def _user(change: SummaryChange) -> str:
+    """The user a change is about: their name and id, never a mention (a summary in the
+    channel must not ping anyone)."""
+    user = change.key.partition("/")[2]
+    return f"{change.subject} ({user})" if change.subject else user
 
 
 def _change(change: SummaryChange, t: Texts) -> str:
@@ -56,6 +95,12 @@ def _change(change: SummaryChange, t: Texts) -> str:
             "date": t.short_date(change.key), "year": change.after.get("year", ""),
             "count": t.number(change.after.get("changed")),
         })  # fmt: skip
+    elif change.entity == "role":
+        what = _role(change, t)
+    elif change.entity == "scores" and isinstance(change.after, dict):
+        what = standing.text(t, "summary_scores", count=t.number(change.after.get("count")))
+    elif change.entity == "scores":
+        what = standing.text(t, "summary_scores_cleared")
     elif change.entity == "setting":
         before = "–" if change.before is None else str(change.before)
         what = t("summary_setting", before=before, after=str(change.after))
@@ -67,12 +112,15 @@ def _change(change: SummaryChange, t: Texts) -> str:
 def summary_message(summary: WeeklySummary, t: Texts) -> Message:
     # one asked for at once is keyed by its moment ("now-…"); people read its ISO week
     week = week_of(summary.until) if summary.week.startswith("now-") else summary.week
-    title = t.plain("summary_title", week=week, year=summary.year)
-    spare = sum(line.spare or 0 for line in summary.network)
-    remaining = sum(max(0, line.remaining or 0) for line in summary.network)
-    status = [t("summary_network", title=t.scope(summary.title), remaining=t.number(remaining),
-                spare=t.number(spare))]  # fmt: skip
-    status += [_room(line, t) for line in summary.network]
+    title = standing.text(
+        t.plain, "summary_title", week=standing.week(t.plain, week), year=summary.year
+    )
+    overbooked = [(line.name, line.shown.overbooked) for line in summary.network]
+    label = t.scope(summary.title)
+    total = standing.total_line(
+        t, _totals(summary), [o for o in overbooked if o[1]], summary.year, label
+    )
+    status = [total, *(_room(line, t) for line in summary.network)]
     blocks = [header_block(title[:150]), section_block("\n".join(status)[:3000])]
     if summary.pace is not None:  # the network's pace through the year, in one line
         blocks.append(context_block(network_line(t, summary.pace)))

@@ -39,6 +39,7 @@ from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
 from capacity.usecases import monitoring as monitoring_cases
 from capacity.usecases import pace as paces
+from capacity.usecases import people as people_cases
 from capacity.usecases import plan_file as plan_files
 from capacity.usecases import rounds as round_cases
 from capacity.usecases import scores as score_cases
@@ -173,6 +174,7 @@ class Capacity:
     history = _use_case(queries.history)
     room_for = _use_case(queries.room_for)
     pace = _use_case(paces.pace_of)
+    people = _use_case(people_cases.names)
 
     report_spare = _use_case(figures.report_spare)
     set_figures = _use_case(figures.set_figures)

@@ -80,7 +80,7 @@ KS_2020 = [
     ("Bergen", 50, 0, 50),
     ("Trondheim", 115, 20, 95),
     ("Stavanger", 50, 0, 50),
-    ("Bærum", 30, 45, -15),
+    ("Bærum", 30, 45, 0, 0, 15),  # overbooked by 15: 0 left, never below
     ("Kristiansand", 30, None, None),
     ("Tromsø", 50, 0, 50),
 ]
@@ -262,10 +262,14 @@ def test_network_alt_text_has_the_totals_and_every_city():
     text = render(network(Labels.nb())).alt_text
     assert text.startswith(
         "Søylediagram: KS storbynettverk 2020. Sum: ledige plasser (rapportert) 398, "
-        "reservert 65 (+1 ukjent), ledige nå 303 (+1 ukjent)."
+        "reservert 65 (+1 ukjent), ledige nå 303 (+1 ukjent) (overbooket med 15)."
     )
     assert "Trondheim: ledige plasser (rapportert) 115, reservert 20, ledige nå 95." in text
-    assert "Bærum: ledige plasser (rapportert) 30, reservert 45, ledige nå \u221215." in text
+    assert (
+        "Bærum: ledige plasser (rapportert) 30, reservert 45, ledige nå 0 (overbooket med 15)."
+        in text
+    )
+    assert "\u2212" not in text  # no number below 0
     assert "Kristiansand: ledige plasser (rapportert) 30, reservert ukjent" in text
     # sorted as drawn: most remaining first, unknown last
     assert text.index("Trondheim:") < text.index("Oslo:") < text.index("Bærum:")
@@ -301,8 +305,10 @@ def test_overbooked_planning_year_renders_and_says_so():
     )
     rendered = render(chart)
     assert png_size(rendered.png) == (1200, 700)
-    assert "ledige nå \u221215." in rendered.alt_text
-    assert "Ledige nå: \u221215" in [t.get_text() for t in figure(chart).texts]
+    assert "ledige nå 0 (overbooket med 15)." in rendered.alt_text
+    shown = [t.get_text() for t in figure(chart).texts]
+    assert "Ledige nå: 0" in shown and "Overbooket med 15" in shown
+    assert not any("\u2212" in text or "-1" in text for text in shown)
 
 
 @pytest.mark.slow

@@ -19,7 +19,6 @@ from bot.chart_blocks import CHART_ACTION
 from bot.terminal import command_body
 from capacity import Actor, Capacity
 from capacity.storage.store import Store
-from capacity.transfer.exports import export
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
 
@@ -185,28 +184,23 @@ def test_an_admin_gets_the_planning_years_csv_files_in_a_direct_message(bot, sla
     opened = slack.wait_for("conversations.open", count=before + 1, timeout=20)
     assert opened[-1].body["users"] == "U_ADMIN"
     files = {f["filename"]: f for f in completed_in(slack, "DU_ADMIN", count=2)}
-    assert set(files) == {"capacity-figures-2020.csv", "capacity-batches-2020.csv"}
+    assert set(files) == {"kapasitet-tall-2020.csv", "kapasitet-grupper-2020.csv"}
     assert all(f["thread_ts"] is None for f in files.values())
-    assert (
-        "Tall og grupper for planleggingsåret 2020"
-        in files["capacity-batches-2020.csv"]["initial_comment"]
-    )
+    comment = files["kapasitet-grupper-2020.csv"]["initial_comment"]
+    assert "Tall og grupper for planleggingsåret 2020" in comment
+    assert "capacity export" not in comment  # nothing for the command line in Slack
 
-    service = Capacity(Store(db))
-    try:
-        full = {what: export(service, "csv", what, excel=True) for what in ("figures", "batches")}
-    finally:
-        service.store.close()
-    figures = read_csv(files["capacity-figures-2020.csv"]["data"])
-    assert figures[0] == next(csv.reader(io.StringIO(full["figures"][1:]), delimiter=";"))
+    figures = read_csv(files["kapasitet-tall-2020.csv"]["data"])
+    assert figures[0][:4] == ["Kommunenummer", "Kommune", "År", "Opprinnelig anmodning"]
     assert {row[2] for row in figures[1:]} == {"2020"}
-    trondheim = next(row for row in figures[1:] if row[0] == "5001")
-    assert trondheim[:3] == ["5001", "Trondheim", "2020"]
-    batches = read_csv(files["capacity-batches-2020.csv"]["data"])
-    assert batches[0] == next(csv.reader(io.StringIO(full["batches"][1:]), delimiter=";"))
+    trondheim = dict(zip(figures[0], next(r for r in figures[1:] if r[0] == "5001"), strict=True))
+    assert (trondheim["Kommune"], trondheim["Reservert"], trondheim["Ledig nå"]) == (
+        "Trondheim", "20", "95")  # fmt: skip
+    batches = read_csv(files["kapasitet-grupper-2020.csv"]["data"])
+    assert batches[0][:3] == ["Gruppenr.", "Gruppe", "År"]
     names = {row[1] for row in batches[1:]}
     assert names == {'\'=HYPERLINK("http://x")'}  # formula-safe; 2021's batch left out
-    assert b"\r\n" in files["capacity-batches-2020.csv"]["data"]
+    assert b"\r\n" in files["kapasitet-grupper-2020.csv"]["data"]
 
 
 def test_someone_who_is_not_an_admin_is_refused_and_nothing_is_sent(bot, bot_en, slack):

@@ -76,7 +76,7 @@ def test_opening_home_publishes_the_users_numbers_and_a_report_refreshes_it(db, 
         assert "KAPASITET" in text.upper() and "planleggingsår 2020" in text
         assert "*Trondheim* (5001): *115* ledige – 115 rapportert, 0 reservert" in text
         assert "KS storbynettverk" in text  # the network's table, with its total
-        assert "*Totalt*: 398 ledige plasser av 398 rapportert, 0 reservert" in text
+        assert "*Totalt*: 398 ledige av 398 rapportert (0 reservert)" in text
         assert "Rapporter ledig kapasitet" in text and "Varsler" not in text  # not an admin
 
         # The admin opens theirs too (in English: their locale is en-US)
@@ -91,7 +91,7 @@ def test_opening_home_publishes_the_users_numbers_and_a_report_refreshes_it(db, 
         assert "*Trondheim* (5001): *120* ledige – 120 rapportert" in text_of(views[-1])
         assert "av kari" in text_of(views[-1])  # the last change and who made it
         admin_views = wait_views(slack, "U_ADMIN", 2)
-        assert "403 spare places of 403 reported" in text_of(admin_views[-1])
+        assert "403 spare of 403 reported (0 reserved)" in text_of(admin_views[-1])
         time.sleep(3)  # the debounce has passed: no more publishes for that one change
         assert len(slack.views("U_TRD")) == 2 and len(slack.views("U_ADMIN")) == 2
 

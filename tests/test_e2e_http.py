@@ -143,7 +143,10 @@ def test_the_country_is_paginated_with_buttons_never_cut_silently(bot, slack):
     blob = json.dumps(body["blocks"], ensure_ascii=False)
     assert "Side 1 av 2: 1–20 av 25 kommuner" in blob
     assert "4\u00a0838" in blob  # decisions, as Norwegians write numbers
-    [next_button] = [e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    [next_button, whole_list] = [
+        e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert whole_list["text"]["text"] == "Hele lista som CSV-fil"  # never a command line
     call = slack.answer_to(
         "page",
         lambda: bot.action(
@@ -187,7 +190,7 @@ def test_an_editor_reports_and_sees_before_and_after(bot, db):
     assert (change.actor, change.actor_name, change.reason) == ("U_TRD", "trude", "nye boliger")
     service.store.close()
     refused = bot.command("report Bergen 10", user_id="U_TRD").json()["text"]
-    assert "editor for Bergen" in refused
+    assert "redaktør for Bergen" in refused
 
 
 def test_a_bad_report_is_explained_and_changes_nothing(bot, db):
@@ -206,7 +209,7 @@ def test_a_bad_report_is_explained_and_changes_nothing(bot, db):
 
 def test_an_admin_grants_a_role_in_slack(bot, db):
     body = bot.command("grant <@U_NEW|nils> editor Bergen", user_id="U_ADMIN").json()
-    assert "<@U_NEW> har nå rollen editor for Bergen" in body["text"]
+    assert "<@U_NEW> har nå rollen redaktør for Bergen" in body["text"]
     assert "ikke lov" in bot.command("grant <@U_X|x> admin", user_id="U_NEW").json()["text"]
     assert "Bergen" in bot.command("rapporter Bergen 55", user_id="U_NEW").json()["text"]
     assert spare(db, "Bergen") == 55

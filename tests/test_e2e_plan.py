@@ -76,7 +76,7 @@ def test_the_moria_50_is_placed_with_one_fordel_and_one_confirm(db):
         done = click(bot, slack, preview, "relocation_plan_confirm", "plan")
         assert done["text"].startswith("Fordelt av"), done["text"]
         assert remaining_in_network(db) == 348
-        assert "348 ledige plasser av 398" in bot.command("").json()["text"]
+        assert "348 ledige av 398 rapportert (50 reservert)" in bot.command("").json()["text"]
         placed_soundly(db, "Moria 2020")
         shown = relocation(bot, 'vis "Moria 2020"').text
         assert "Alle personene i *Moria 2020* har fått plass" in shown

@@ -94,7 +94,7 @@ def test_the_seed_scenario_in_slack(db):
             response = assign(bot, slack, "Moria 2020", city, persons, url=f"moria-{i}")
             assert response.body["text"].startswith("Tildelt"), response.body["text"]
         assert remaining_in_network(db) == 348
-        assert "348 ledige plasser av 398" in bot.command("").json()["text"]
+        assert "348 ledige av 398 rapportert (50 reservert)" in bot.command("").json()["text"]
         time.sleep(1.0)
         assert alerts_to_channel(slack) == []  # it fits: no alert
 

@@ -137,8 +137,10 @@ def run(_seeded_template, tmp_path_factory):
 def test_roles_are_granted_by_email_and_an_unknown_address_changes_nothing(run):
     for number, (name, user, email) in CITIES.items():
         text = f"grant <mailto:{email}|{email}> editor {number}"
-        assert f"<@{user}> har nå rollen editor for {name}" in run.command(text)
-    assert "<@U0GONE> har nå rollen editor for Oslo" in run.command(f"grant {GONE[1]} editor Oslo")
+        assert f"<@{user}> har nå rollen redaktør for {name}" in run.command(text)
+    assert "<@U0GONE> har nå rollen redaktør for Oslo" in run.command(
+        f"grant {GONE[1]} editor Oslo"
+    )
     refused = run.command("grant nobody@example.no editor Bergen")
     assert "Slack kjenner ingen bruker med adressen nobody@example.no" in refused
     assert "Ingenting ble endret" in refused

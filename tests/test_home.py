@@ -110,7 +110,7 @@ def test_the_editors_home_in_each_language(service):
 
 def test_a_user_with_no_role_is_told_how_to_get_one(service):
     text = text_of(home_view(service.home("U_NOBODY"), Texts("nb"), service.clock()))
-    assert "Du er ikke editor for noen kommune" in text
+    assert "Du er ikke redaktør for noen kommune" in text
     assert "KS storbynettverk" in text  # the network is there for everyone
 
 

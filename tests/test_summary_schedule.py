@@ -105,7 +105,7 @@ def test_the_worker_posts_the_summary_once_with_user_text_escaped(on_disk, clock
             worker.stop()
         posts = [p for p in slack.posted if p["channel"] == "CSUMMARY"]
     [post] = posts
-    assert post["text"].startswith("Vekeoppsummering 2026-W49")
+    assert post["text"].startswith("Vekeoppsummering for veke 49, 2026 (planleggingsår 2020)")
     assert post["metadata"]["event_payload"]["alert_key"].endswith(":summary:2026-W49")
     blob = str(post["blocks"])
     assert "&lt;!channel&gt; &amp; &lt;@U999&gt;" in blob
@@ -124,7 +124,7 @@ def test_summary_dry_run_prints_it_and_posts_nothing(env, on_disk, clock):
     on_disk.report_spare("Oslo", 80, ADMIN, source="møte")
     result = CliRunner().invoke(bot_cli, ["summary", "--dry-run"], env=env)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("WEEKLY SUMMARY ")
+    assert result.output.startswith("WEEKLY SUMMARY FOR WEEK ")
     assert "Oslo: 80 spare" in result.output and "Ada Admin" in result.output
     assert summaries(on_disk) == []
 
@@ -137,7 +137,8 @@ def test_summary_now_posts_one_at_once_and_records_it(env, on_disk):
         assert result.exit_code == 0, result.output
         assert result.output.startswith("Posted the summary to CSUMMARY (ts ")
         [post] = [p for p in slack.posted if p["channel"] == "CSUMMARY"]
-        assert post["text"].startswith(f"Weekly summary {week_of(datetime.now(UTC))} ")
+        year, week = week_of(datetime.now(UTC)).split("-W")
+        assert post["text"].startswith(f"Weekly summary for week {int(week)}, {year} ")
         again = CliRunner().invoke(bot_cli, ["summary", "--now"], env=env)
         assert again.exit_code == 0
         assert len([p for p in slack.posted if p["channel"] == "CSUMMARY"]) == 2

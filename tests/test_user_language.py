@@ -180,4 +180,4 @@ def test_socket_mode_answers_each_user_in_their_language_and_publishes_home(fres
         assert texts[3].startswith("Trondheim (5001), 2020: 115 spare places")
         [home] = slack.views("U_NN")
         assert home["type"] == "home"
-        assert "Du er ikkje editor for nokon kommune" in json.dumps(home, ensure_ascii=False)
+        assert "Du er ikkje redaktør for nokon kommune" in json.dumps(home, ensure_ascii=False)

@@ -23,6 +23,8 @@ from bot.parse import Request, capacity_text, request_text
 from capacity import errors
 from capacity.domain.history import history
 from capacity.models import Municipality
+from capacity.reference.geography import NATIONAL
+from capacity.texts import standing
 
 log = logging.getLogger("bot")
 
@@ -50,13 +52,30 @@ def answer(
         deps.answers.keep(checked, message)
         return message
     except errors.CapacityError as error:
-        message = blocks.refusal(error, deps.texts, request.year, redo=redo(request))
+        message = blocks.refusal(
+            error, deps.texts, request.year, redo=redo(request), question=is_question(request)
+        )
         if error.code == "below_reserved":  # the reporter may save it anyway
             place = error.facts["municipality"]
             value = {"n": place.number, "y": error.facts["year"], "v": request.value}
             value["r"] = request.reason
             return render.report_anyway(message, deps.texts, value)
         return message
+
+
+CHANGES = frozenset({"report", "grant", "revoke"})
+CHANGE_USAGES = frozenset({"report_usage", "grant_usage", "planning_year_usage"})
+
+
+def is_question(request: Request) -> bool:
+    """Whether a request only asks (its refusal never says "nothing was changed")."""
+    if request.kind == "planning_year":
+        return request.value is None
+    if request.kind == "invalid":
+        return request.problem not in CHANGE_USAGES
+    if request.kind == "choose":
+        return all(is_question(reading) for reading in request.readings)
+    return request.kind not in CHANGES
 
 
 def redo(request: Request) -> blocks.Redo:
@@ -73,7 +92,9 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
     if request.kind == "help":
         return blocks.help_message(t)
     if request.kind == "invalid":
-        return blocks.not_understood(t, request.problem, request.word, request.why)
+        return blocks.not_understood(
+            t, request.problem, request.word, request.why, question=is_question(request)
+        )
     if request.kind == "choose":
         return blocks.choose_message(t, request.word, [_choice(r, t) for r in request.readings])
     if request.kind == "overview":
@@ -92,7 +113,9 @@ def _answer(request: Request, deps: Deps, user_id: str, user_name: str) -> Messa
         return pace_blocks.pace_message(found, t, request.page)
     if request.kind == "room":
         year, rooms = service.room_for(request.value, request.year)
-        return plan_blocks.room_message(year, request.value or 0, rooms, t)
+        # no room anywhere: because nothing is reported for the year, or all is taken?
+        reported = bool(rooms) or service.overview(NATIONAL, year).totals["spare"].known
+        return plan_blocks.room_message(year, request.value or 0, rooms, t, reported=reported)
     if request.kind == "report":
         return report(deps, request, user_id, user_name, force=False)
     if request.kind == "history":  # the planning year first, a page at a time
@@ -165,7 +188,8 @@ def _role(request: Request, deps: Deps, user_id: str, user_name: str) -> Message
     else:
         done = service.revoke(request.user, request.role, actor, target)
         key = "revoked" if done else "revoked_none"
-    return blocks.plain(t(key, user=request.user, role=request.role, where=where))
+    role = standing.role(t, request.role)  # the language's word: redaktør
+    return blocks.plain(t(key, user=request.user, role=role, where=where))
 
 
 async def answer_command(

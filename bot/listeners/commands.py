@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.answer_cache import QUESTIONS, Looked, parsed
 from bot.blocks import Message
 from bot.listeners import files as file_listeners
-from bot.listeners import front
+from bot.listeners import front, list_file
 from bot.listeners.answers import answer, answer_command
 from bot.listeners.deps import Deps
 from bot.listeners.relocation import RelocationCommand
@@ -93,3 +93,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
     # the chart button after the commands: Bolt tries listeners in the order they were
     # added, so a command (the requests that must be fastest) is matched first
     file_listeners.register_button(app, files)
+    list_file.register(app, files)  # the whole list under `/capacity norge`, as a CSV file

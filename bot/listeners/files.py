@@ -1,5 +1,5 @@
 """Files posted after the answer: `/capacity Trondheim graf` (a chart) and `/capacity
-eksport` (an admin's CSV export in a direct message).
+eksport` (an admin's CSV export in a direct message, in their language: `bot.sheets`).
 
 The slash command is answered at once (Slack waits 3 s): a name that is no municipality,
 or a user who may not export, gets the usual refusal in that answer and nothing is
@@ -34,12 +34,13 @@ from bot.i18n import mention
 from bot.listeners.deps import Deps, actor_from
 from bot.listeners.payload import Value, button_value, clicker
 from bot.parse import Request
+from bot.sheets import year_files
 from bot.uploads import Upload, UploadFailed, upload_files, upload_png
 from capacity import charts, errors
 from capacity.charts.build import Built, build
 from capacity.charts.pace_build import build_pace
 from capacity.domain.rules import check_year
-from capacity.transfer.exports import export_year
+from capacity.texts import standing
 
 log = logging.getLogger("bot.files")
 
@@ -95,8 +96,8 @@ class Files:
             built = await asyncio.to_thread(
                 make, self.deps.service, request.target, request.year, t.language
             )
-        except errors.CapacityError as error:
-            await ack(**blocks.refusal(error, t, request.year).payload())
+        except errors.CapacityError as error:  # a question: nothing to say was not changed
+            await ack(**blocks.refusal(error, t, request.year, question=True).payload())
             return
         await ack(**blocks.plain(t("chart_making", what=built.what)).payload())
         self.later.spawn(
@@ -127,7 +128,8 @@ class Files:
         try:
             built = await asyncio.to_thread(build, self.deps.service, value.t, value.y, t.language)
         except errors.CapacityError as error:
-            await self.later.tell(response_url, blocks.refusal(error, t, value.y).text)
+            refused = blocks.refusal(error, t, value.y, question=True)
+            await self.later.tell(response_url, refused.text)
             return
         container = body.get("container") or {}
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
@@ -156,7 +158,7 @@ class Files:
         t = self.deps.texts
         try:
             if not channel:  # clicked outside a conversation (the App Home): a DM
-                channel = await _direct(client, user)
+                channel = await direct_channel(client, user)
             loop = asyncio.get_running_loop()
             rendered = await loop.run_in_executor(self.pool, charts.render, built.chart)
             await upload_png(
@@ -176,7 +178,7 @@ class Files:
             )
         except Exception as error:
             log.exception("Chart %s not posted", built.filename)
-            reason = _reason(error)
+            reason = failure_reason(error)
             await self.later.tell(response_url, t("chart_failed", what=built.what, error=reason))
 
     # -- exports ---------------------------------------------------------------------
@@ -206,10 +208,10 @@ class Files:
         user = str(command.get("user_id") or "")
         actor = actor_from(user, command.get("user_name", ""))
         try:
-            year, files = await asyncio.to_thread(export_year, service, actor, year)
-            channel = await _direct(client, user)
+            year, files = await asyncio.to_thread(year_files, service, actor, t, year)
+            channel = await direct_channel(client, user)
             uploads = [Upload(name, name, text.encode("utf-8")) for name, text in files]
-            comment = t("export_comment", year=year, when=t.date(service.clock()))
+            comment = standing.text(t, "export_comment", year=year, when=t.date(service.clock()))
             await upload_files(
                 client, channel=channel, thread_ts=None, files=uploads, comment=comment
             )
@@ -218,11 +220,11 @@ class Files:
         except Exception as error:
             log.exception("Export for %s not sent", user)
             await self.later.tell(
-                command.get("response_url"), t("export_failed", error=_reason(error))
+                command.get("response_url"), t("export_failed", error=failure_reason(error))
             )
 
 
-async def _direct(client: AsyncWebClient, user: str) -> str:
+async def direct_channel(client: AsyncWebClient, user: str) -> str:
     """The channel of the direct message between the bot and `user` (conversations.open)."""
     try:
         opened = await client.conversations_open(users=user)
@@ -236,7 +238,7 @@ async def _direct(client: AsyncWebClient, user: str) -> str:
     return str(channel)
 
 
-def _reason(error: Exception) -> str:
+def failure_reason(error: Exception) -> str:
     return error.error if isinstance(error, UploadFailed) else type(error).__name__
 
 

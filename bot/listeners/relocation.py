@@ -63,7 +63,8 @@ class RelocationCommand:
         except errors.CapacityError as error:
             if error.code == "batch_not_found" and typed:
                 return self._unknown_batch(error, typed, command)
-            return blocks.refusal(error, self.deps.texts, redo=redo(request))
+            question = request.kind in ("list", "show", "plan")  # nothing is changed by these
+            return blocks.refusal(error, self.deps.texts, redo=redo(request), question=question)
 
     def _batch_names(self) -> list[str]:
         return [batch.name for batch in self.deps.service.batches()]

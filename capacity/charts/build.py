@@ -66,7 +66,7 @@ def municipality(service: Capacity, query: str, year: int, language: str) -> Bui
         title=place.label,
         years=[_year(years[y], language) for y in sorted(years)[-CHART_YEARS:]],
         labels=Labels.of(language),
-        planning=Planning(line.year, line.spare, line.reserved),
+        planning=Planning(line.year, line.spare, line.reserved_open, line.settled),
         caption=t("chart_source_imdi"),
     )
     return Built(chart, place.label, _file(f"{place.name_no} {place.number} {year}"), year)
@@ -94,7 +94,9 @@ def country(service: Capacity, year: int, language: str) -> Built:
         title=title,
         years=years[-CHART_YEARS:],
         labels=Labels.of(language),
-        planning=Planning(year, spare.value if spare.known else None, planned["reserved"].value),
+        planning=Planning(
+            year, spare.value, planned["reserved"].value, planned["settled_by_batches"].value or 0
+        ),
         caption=t("chart_country_note"),
     )
     return Built(chart, title, _file(f"{NATIONAL} {year}"), year)
@@ -104,7 +106,14 @@ def network(service: Capacity, text: str, year: int, language: str) -> Built:
     t = catalogue(language, "plain")
     overview = service.overview(text, year)
     rows = [
-        NetworkRow(line.municipality.name_no, line.spare, line.reserved, line.remaining)
+        NetworkRow(
+            line.municipality.name_no,
+            line.spare,
+            line.reserved_open,
+            line.remaining,
+            line.settled,
+            line.overbooked,
+        )
         for line in overview.lines
     ]
     chart = NetworkChart(

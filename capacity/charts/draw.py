@@ -20,7 +20,8 @@ COLOURS = {
     "spare": "#009E73",  # green
     "reserved": "#CC79A7",  # reddish purple
     "remaining": "#0072B2",  # blue
-    "overbooked": "#D55E00",  # vermillion: remaining below zero
+    "settled_batches": "#000000",  # black: places settled batches use
+    "overbooked": "#D55E00",  # vermillion: the label of a place overbooked
 }
 INK = "#222222"
 MUTED = "#666666"

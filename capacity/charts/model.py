@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from babel.numbers import get_group_symbol
 
+from capacity.domain.figures import overbooked_by, places_left
 from capacity.texts.i18n import catalogue
 
 ALT_TEXT_LIMIT = 1000  # Slack refuses a longer alt_txt (alt_txt_too_large)
@@ -65,14 +66,19 @@ class Labels:
     total: str  # "Sum", before the network's totals
     bar_chart: str  # "Søylediagram": the alt text opens with it
     more: str  # "og {n} til": the alt text's end when rows were left out
+    settled_batches: str = "Bosatt via grupper"  # places used by settled batches
+    overbooked: str = "overbooket med {n}"  # beside a remaining 0 that is overbooked
     number: Callable[[int], str] = grouped
 
     @classmethod
     def of(cls, language: str, number: Callable[[int], str] | None = None) -> Labels:
         t = catalogue(language, "plain")
         texts = {key: t.entries[f"chart_{key}"] for key in LABEL_KEYS}
+        surfaces = t.entries["surfaces"]
         return cls(
             unknown=t.entries["unknown"],
+            settled_batches=surfaces["chart_settled"],
+            overbooked=surfaces["chart_overbooked"],
             number=number or number_format(t.language),
             **texts,
         )
@@ -92,6 +98,13 @@ class Labels:
     def value(self, value: int | None) -> str:
         return self.unknown if value is None else self.number(value)
 
+    def left(self, remaining: int | None, overbooked: int) -> str:
+        """What is left: "95", or "0 (overbooket med 10)"; never a negative number."""
+        shown = self.value(remaining)
+        if overbooked:
+            return f"{shown} ({self.overbooked.format(n=self.number(overbooked))})"
+        return shown
+
 
 @dataclass(frozen=True)
 class YearFigures:
@@ -106,17 +119,26 @@ class YearFigures:
 
 @dataclass(frozen=True)
 class Planning:
-    """The planning year's reported spare places and the reservations against them."""
+    """The planning year's reported spare places, the reservations against them (of
+    batches not yet settled) and the places settled batches use: what remains is never
+    below 0 (`overbooked` says by how many it would be)."""
 
     year: int
     spare: int | None
     reserved: int | None
+    settled: int = 0
 
     @property
     def remaining(self) -> int | None:
         if self.spare is None or self.reserved is None:
             return None
-        return self.spare - self.reserved
+        return places_left(self.spare, self.reserved + self.settled)
+
+    @property
+    def overbooked(self) -> int:
+        if self.spare is None or self.reserved is None:
+            return 0
+        return overbooked_by(self.spare, self.reserved + self.settled)
 
 
 @dataclass(frozen=True)
@@ -136,10 +158,35 @@ class MunicipalityChart:
 
 @dataclass(frozen=True)
 class NetworkRow:
+    """A municipality: reported places, reserved (batches not yet settled), remaining
+    (never below 0), settled via batches and by how many it is overbooked."""
+
     name: str
     reported: int | None
     reserved: int | None
     remaining: int | None
+    settled: int = 0
+    overbooked: int = 0
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column's total: the sum of its known values and how many were unknown."""
+
+    known: int
+    unknown: int = 0
+
+
+@dataclass(frozen=True)
+class NetworkTotals:
+    """The totals under a network chart's title, as every surface gives them: what
+    remains is the reported places less every place held where reported, never below 0."""
+
+    reported: Column
+    reserved: Column
+    settled: Column
+    remaining: Column
+    overbooked: int
 
 
 @dataclass(frozen=True)
@@ -154,17 +201,28 @@ class NetworkChart:
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows", tuple(self.rows))
 
-    def totals(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-        """(sum of the known values, count of unknown) for reported, reserved, remaining."""
+    @property
+    def settled(self) -> bool:
+        """Whether any municipality has places used by settled batches (a bar of its own)."""
+        return any(r.settled for r in self.rows)
 
-        def column(values: Iterable[int | None]) -> tuple[int, int]:
+    def totals(self) -> NetworkTotals:
+        """The columns' totals; what remains by the one definition (`places_left`)."""
+
+        def column(values: Iterable[int | None]) -> Column:
             values = list(values)
-            return sum(v for v in values if v is not None), sum(v is None for v in values)
+            return Column(sum(v for v in values if v is not None), sum(v is None for v in values))
 
-        return (
-            column(r.reported for r in self.rows),
-            column(r.reserved for r in self.rows),
-            column(r.remaining for r in self.rows),
+        known = [r for r in self.rows if r.remaining is not None]  # the reported ones
+        held = sum((r.reserved or 0) + r.settled for r in known)
+        spare = sum(r.reported or 0 for r in known)
+        unknown = len(self.rows) - len(known)
+        return NetworkTotals(
+            reported=column(r.reported for r in self.rows),
+            reserved=column(r.reserved for r in self.rows),
+            settled=column(r.settled for r in self.rows),
+            remaining=Column(places_left(spare, held), unknown) if known else Column(0, unknown),
+            overbooked=sum(r.overbooked for r in self.rows),
         )
 
 
@@ -194,9 +252,9 @@ def sorted_rows(rows: Iterable[NetworkRow]) -> list[NetworkRow]:
     return sorted(rows, key=key)
 
 
-def total_text(column: tuple[int, int], lab: Labels) -> str:
+def total_text(column: Column, lab: Labels) -> str:
     """A column's sum, with how many were unknown: "65 (+1 ukjent)"."""
-    known, unknown = column
+    known, unknown = column.known, column.unknown
     if unknown and not known:
         return lab.unknown
     return lab.number(known) + (f" (+{unknown} {lab.unknown})" if unknown else "")

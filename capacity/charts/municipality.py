@@ -101,7 +101,12 @@ def planning_card(
     fig_text(fig, left, card_top + 0.2, lab.planning.format(year=planning.year), 13, INK, "bold")
     ax = fig.add_axes(box(fig, left, bottom + 0.5, w_in - left - 0.3, card_top - bottom - 0.8))
     ax.set_facecolor("none")
-    rows = (("spare", planning.spare), ("reserved", planning.reserved))
+    rows: tuple[tuple[str, int | None], ...] = (
+        ("spare", planning.spare),
+        ("reserved", planning.reserved),
+    )
+    if planning.settled:  # places settled batches use: a bar of their own
+        rows = (*rows, ("settled_batches", planning.settled))
     ax.set_ylim(-0.6, len(rows) * 1.0 - 0.1)
     ax.set_xlim(0, 1)
     values = []
@@ -124,8 +129,11 @@ def planning_card(
     ax.spines["left"].set_color(MUTED)
     ax.set_xticks([])
     ax.set_yticks([])
-    remaining = planning.remaining
-    colour = COLOURS["overbooked"] if remaining is not None and remaining < 0 else INK
-    fig_text(
-        fig, left, bottom - 0.3, f"{lab.remaining}: {lab.value(remaining)}", 15, colour, "bold"
-    )
+    remaining = f"{lab.remaining}: {lab.value(planning.remaining)}"
+    if not planning.overbooked:
+        fig_text(fig, left, bottom - 0.3, remaining, 15, INK, "bold")
+        return
+    # never a negative number: 0 left, and by how many it is overbooked on a line below
+    over = lab.overbooked.format(n=lab.number(planning.overbooked))
+    fig_text(fig, left, bottom - 0.05, remaining, 15, COLOURS["overbooked"], "bold")
+    fig_text(fig, left, bottom - 0.4, over[:1].upper() + over[1:], 13, COLOURS["overbooked"])

@@ -1,5 +1,6 @@
-"""Municipalities side by side: reported spare places, reserved and remaining as
-horizontal bars, most room first, with the totals under the title."""
+"""Municipalities side by side: reported spare places, reserved, settled via batches (when
+any) and remaining as horizontal bars, most room first, with the totals under the title.
+An overbooked municipality's remaining bar is 0, labelled with by how many."""
 
 from __future__ import annotations
 
@@ -26,7 +27,28 @@ from capacity.charts.draw import (
 from capacity.charts.model import NetworkChart, sorted_rows, total_text
 
 NETWORK = (("reported", "spare"), ("reserved", "reserved"), ("remaining", "remaining"))
-ROW_INCHES = 0.62  # one municipality's three bars and the gap after them
+SETTLED = ("settled", "settled_batches")  # between reserved and remaining, when any
+ROW_INCHES = 0.62  # one municipality's bars and the gap after them
+
+
+def series(chart: NetworkChart) -> tuple[tuple[str, str], ...]:
+    """The bars of a row: (the row's attribute, the colour and label key)."""
+    return (*NETWORK[:2], SETTLED, NETWORK[2]) if chart.settled else NETWORK
+
+
+def totals_line(chart: NetworkChart) -> str:
+    """ "Sum: Ledige plasser (rapportert) 293 · Reservert 20 · Ledige nå 273 (overbooket
+    med 10)": the totals as every surface gives them."""
+    lab, totals = chart.labels, chart.totals()
+    parts = [f"{lab.spare} {total_text(totals.reported, lab)}",
+             f"{lab.reserved} {total_text(totals.reserved, lab)}"]  # fmt: skip
+    if chart.settled:
+        parts.append(f"{lab.settled_batches} {total_text(totals.settled, lab)}")
+    remaining = total_text(totals.remaining, lab)
+    if totals.overbooked:
+        remaining += f" ({lab.overbooked.format(n=lab.number(totals.overbooked))})"
+    parts.append(f"{lab.remaining} {remaining}")
+    return f"{lab.total}: " + " · ".join(parts)
 
 
 def network(chart: NetworkChart, width: int, height: int, dpi: int) -> Figure:
@@ -37,12 +59,7 @@ def network(chart: NetworkChart, width: int, height: int, dpi: int) -> Figure:
     fig, canvas = new_figure(width, height, dpi)
     w_in, h_in = fig.get_size_inches()
 
-    reported, reserved, remaining = chart.totals()
-    totals = (
-        f"{lab.total}: {lab.spare} {total_text(reported, lab)} · {lab.reserved} "
-        f"{total_text(reserved, lab)} · {lab.remaining} {total_text(remaining, lab)}"
-    )
-    caption = totals + (f"\n{chart.caption}" if chart.caption else "")
+    caption = totals_line(chart) + (f"\n{chart.caption}" if chart.caption else "")
     top = header(fig, chart.title, caption, caption_colour=INK)
 
     names = ["\n".join(textwrap.wrap(r.name, 24)) or "?" for r in rows]
@@ -51,30 +68,32 @@ def network(chart: NetworkChart, width: int, height: int, dpi: int) -> Figure:
     left = 0.4 + name_width
     bottom = 0.75
     ax = fig.add_axes(box(fig, left, bottom, w_in - left - 0.35, h_in - top - 0.5 - bottom))
+    bars = series(chart)
     legend(
         fig,
-        [(COLOURS[c], getattr(lab, c)) for _, c in NETWORK],
+        [(COLOURS[c], getattr(lab, c)) for _, c in bars],
         left / w_in - 0.01,
         (h_in - top - 0.45) / h_in,
     )
 
-    bar = 0.26
+    bar = 0.78 / len(bars)
     values: list[tuple[Any, float]] = []
     for i, row in enumerate(rows):
-        for k, (attr, colour_key) in enumerate(NETWORK):
-            y = i + (k - 1) * bar
+        for k, (attr, colour_key) in enumerate(bars):
+            y = i + (k - (len(bars) - 1) / 2) * bar
             value = getattr(row, attr)
             gid = f"{row.name}:{attr}"
             if value is None:
                 unknown(ax, 0, y, lab.unknown, gid, ha="left", va="center")
                 continue
-            colour = COLOURS["overbooked" if value < 0 else colour_key]
-            (patch,) = ax.barh(y, value, bar * 0.9, color=colour).patches
+            over = row.overbooked if attr == "remaining" else 0
+            (patch,) = ax.barh(y, value, bar * 0.9, color=COLOURS[colour_key]).patches
             patch.set_gid(f"bar:{gid}")
-            ha = "right" if value < 0 else "left"
             pad = "\u2009"
-            label = pad + lab.number(value) + pad
-            text = ax.text(value, y, label, ha=ha, va="center", fontsize=FONT)
+            label = pad + (lab.left(value, over) if attr == "remaining" else lab.number(value))
+            colour = COLOURS["overbooked"] if over else INK
+            text = ax.text(value, y, label + pad, ha="left", va="center", fontsize=FONT,
+                           color=colour)  # fmt: skip
             text.set_gid(f"value:{gid}")
             values.append((text, value))
     ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)  # the first row on top

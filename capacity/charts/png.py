@@ -70,23 +70,33 @@ def alt_text(chart: Chart | PaceChart) -> str:
         tail = ""
         if chart.planning is not None:
             p = chart.planning
+            settled = f"{lower(lab.settled_batches)} {lab.number(p.settled)}, " if p.settled else ""
             tail = (
                 f"{lab.planning.format(year=p.year)}: {lower(lab.spare)} {lab.value(p.spare)}, "
-                f"{lower(lab.reserved)} {lab.value(p.reserved)}, "
-                f"{lower(lab.remaining)} {lab.value(p.remaining)}."
+                f"{lower(lab.reserved)} {lab.value(p.reserved)}, {settled}"
+                f"{lower(lab.remaining)} {lab.left(p.remaining, p.overbooked)}."
             )
         return _within(head + (" " + tail if tail else ""), items, lab, at=len(head))
     if isinstance(chart, NetworkChart):
-        reported, reserved, remaining = chart.totals()
+        totals = chart.totals()
+        settled = (
+            f"{lower(lab.settled_batches)} {total_text(totals.settled, lab)}, "
+            if chart.settled
+            else ""
+        )
+        remaining = total_text(totals.remaining, lab)
+        if totals.overbooked:
+            remaining += f" ({lab.overbooked.format(n=lab.number(totals.overbooked))})"
         head = (
             f"{lab.bar_chart}: {chart.title}. {lab.total}: {lower(lab.spare)} "
-            f"{total_text(reported, lab)}, {lower(lab.reserved)} {total_text(reserved, lab)}, "
-            f"{lower(lab.remaining)} {total_text(remaining, lab)}."
+            f"{total_text(totals.reported, lab)}, {lower(lab.reserved)} "
+            f"{total_text(totals.reserved, lab)}, {settled}{lower(lab.remaining)} {remaining}."
         )
         items = [
             f"{r.name}: {lower(lab.spare)} {lab.value(r.reported)}, "
             f"{lower(lab.reserved)} {lab.value(r.reserved)}, "
-            f"{lower(lab.remaining)} {lab.value(r.remaining)}."
+            + (f"{lower(lab.settled_batches)} {lab.number(r.settled)}, " if chart.settled else "")
+            + f"{lower(lab.remaining)} {lab.left(r.remaining, r.overbooked)}."
             for r in sorted_rows(chart.rows)
         ]
         return _within(head, items, lab, at=len(head))

@@ -11,6 +11,7 @@ from capacity.cli.common import actor, by_option, cli, db_option, db_path, servi
 from capacity.cli.people import slack_user
 from capacity.cli.render import number
 from capacity.domain.backups import DEFAULT_KEEP
+from capacity.domain.role_words import ROLE_WORDS
 from capacity.reference.geography import NATIONAL
 from capacity.storage.backup import DatabaseInfo
 
@@ -148,7 +149,7 @@ def restore_command(ctx: click.Context, file: Path) -> None:
 def _role_command(name: str, doc: str) -> None:
     @cli.command(name, help=doc)
     @click.argument("user_id")
-    @click.argument("role", type=click.Choice(["admin", "editor"]))
+    @click.argument("role", type=click.Choice(sorted(ROLE_WORDS), case_sensitive=False))
     @click.argument("municipality", required=False)
     @by_option
     @db_option
@@ -157,6 +158,7 @@ def _role_command(name: str, doc: str) -> None:
         ctx: click.Context, user_id: str, role: str, municipality: str | None, by: str | None
     ) -> None:
         use_case = getattr(service(ctx), name)
+        role = ROLE_WORDS[role.lower()].value  # redaktør is editor
         user_id = slack_user(user_id)  # an e-mail address is looked up in Slack
         done = use_case(user_id, role, actor(by), municipality)
         what = f"{role} of {municipality}" if municipality else role

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.domain.households import said
+from capacity.domain.totals import room_left
 from capacity.models import (
     IMDI_MEASURES,
     Batch,
@@ -23,6 +24,7 @@ from capacity.models import (
     Total,
 )
 from capacity.reference.geography import NATIONAL
+from capacity.texts import standing
 from capacity.texts.i18n import catalogue
 from capacity.usecases.results import AllocationResult, BatchResult
 
@@ -41,7 +43,7 @@ def number(value: int | None) -> str:
 
 def total(value: Total) -> str:
     """A sum; marked * when it leaves out unknowns; unknown when nothing is known."""
-    if not value.known:
+    if value.value is None:
         return f"unknown ({value.unknown + value.missing})"
     return number(value.value) + ("*" if value.unknown else "")
 
@@ -58,8 +60,10 @@ def line_json(line: CapacityLine) -> dict[str, Any]:
         "name_no": line.municipality.name_no,
         "year": line.year,
         "spare": line.spare,
-        "reserved": line.reserved,
+        "reserved": line.reserved_open,
+        "settled_by_batches": line.settled,
         "remaining": line.remaining,
+        "overbooked": line.overbooked,
         "figures": {
             measure.value: {
                 "value": figure.value,
@@ -101,11 +105,12 @@ def print_line(line: CapacityLine) -> None:
     table.add_column("Figure")
     table.add_column("Value", justify="right")
     table.add_column("Source")
+    if line.remaining is not None:
+        how = "reported spare − reserved − settled through batches, never below 0"
+        table.add_row("Remaining spare", number(line.remaining), how)
     if line.overbooked:
         held = ", ".join(f"{name} ({persons})" for name, persons in line.overbooking)
         table.add_row("Overbooked by", number(line.overbooked), f"batches: {held}")
-    elif line.remaining is not None:
-        table.add_row("Remaining spare", number(line.remaining), "reported spare − reservations")
     spare = line.spare_report
     if spare is not None:
         table.add_row(
@@ -129,6 +134,8 @@ def print_line(line: CapacityLine) -> None:
     if line.decision_minus_settled is not None:
         table.add_row("Decision − settled", number(line.decision_minus_settled), "derived")
     console().print(table)
+    if line.named is not None:  # the name typed is another municipality in that year
+        click.echo(standing.named(t, line))
     for item in line.other_years:
         values = {m: number(item.values.get(m)) for m in IMDI_MEASURES}
         note = f" (as of {item.partial})" if item.partial else ""
@@ -153,16 +160,17 @@ def print_overview(overview: Overview, show_all: bool) -> None:
     table = Table(title=title)
     table.add_column("Municipality", no_wrap=True)
     measures = (Measure.ORIGINAL_REQUEST, Measure.REQUEST, Measure.DECISION, Measure.SETTLED)
-    for heading in ("Spare", "Reserved", "Remaining", "Orig. req.", "Revised req.", "Decision",
-                    "Settled"):  # fmt: skip
+    for heading in ("Spare", "Reserved", "Settled (batches)", "Remaining", "Overbooked",
+                    "Orig. req.", "Revised req.", "Decision", "Settled"):  # fmt: skip
         table.add_column(heading, justify="right")
     for line in lines:
-        remaining = "-" if line.remaining is None else number(line.remaining)
         table.add_row(
             line.municipality.label,
             number(line.spare) if line.spare is not None else "-",
-            number(line.reserved),
-            f"overbooked {line.overbooked}" if line.overbooked else remaining,
+            number(line.reserved_open),
+            number(line.settled),
+            "-" if line.remaining is None else number(line.remaining),
+            number(line.overbooked) if line.overbooked else "",
             *(number(line.value(m)) if m in line.figures else "-" for m in measures),
         )
     totals = overview.totals
@@ -171,10 +179,17 @@ def print_overview(overview: Overview, show_all: bool) -> None:
         f"Total ({len(overview.lines)} municipalities)",
         total(totals["spare"]),
         number(totals["reserved"].value),
-        total(totals["remaining"]) if totals["spare"].known else total(totals["spare"]),
+        number(totals["settled_by_batches"].value),
+        total(totals["remaining"]),
+        number(totals["overbooked"].value) if totals["overbooked"].value else "",
         *(total(totals[m.value]) for m in measures),
     )
     console().print(table)
+    over = standing.overbooked_of(overview.lines)
+    label = standing.text(t, "total_label")
+    click.echo(standing.total_line(t, totals, over, overview.year, label).replace("*", ""))
+    if note := standing.room_note(t, totals, room_left(overview.lines)):
+        click.echo(note)
     if national and not show_all:
         click.echo(
             f"{len(lines)} of {len(overview.lines)} municipalities have reported spare capacity; "
@@ -215,12 +230,15 @@ def print_history(changes: list[Change]) -> None:
 
 
 def event_text(event: CapacityExceeded) -> str:
+    if not event.reported:  # no spare places are reported in the scope that year
+        values = {"persons": event.persons, "scope": event.scope_title, "year": event.year}
+        return standing.text(t, "event_batch_none", **values)
     return t.text(
         "event",
         event.kind.value,
         {
             "persons": event.persons,
-            "remaining": event.remaining,
+            "remaining": max(0, event.remaining),
             "scope": event.scope_title,
             "threshold": event.threshold,
             "over": -event.remaining,
@@ -234,7 +252,7 @@ def print_batch_result(result: BatchResult) -> None:
     click.echo(
         f"Batch #{b.id} '{b.name}' {b.year}: {b.persons} persons, scope {b.scope}, {b.status.value}"
     )
-    click.echo(f"Remaining capacity in scope: {number(result.room)}")
+    click.echo(f"Remaining capacity in scope: {standing.room(t, result.room, b.year)}")
     for event in result.events:
         click.echo(f"Warning: {event_text(event)}", err=True)
 

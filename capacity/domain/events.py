@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Literal
 
 from capacity.domain.backup_events import BackupFailed
-from capacity.domain.figures import Model
+from capacity.domain.figures import Model, Total
 from capacity.domain.pace_scope import ScopePace
 from capacity.domain.round_events import RoundClosed, RoundLine, RoundMessage
 
@@ -48,6 +48,7 @@ class CapacityExceeded(Model):
     actor_name: str = ""
     threshold: int | None = None  # for CAPACITY_LOW
     batches: tuple[str, ...] = ()  # for OVERBOOKED: the batches holding the places
+    reported: bool = True  # False: no spare places are reported in the scope for the year
 
     @property
     def dedupe_key(self) -> str:
@@ -66,13 +67,24 @@ class CapacityExceeded(Model):
 
 
 class SummaryLine(Model):
-    """A municipality in a summary: reported, reserved, remaining (None: no report)."""
+    """A municipality in a summary: reported, reserved (for batches not yet settled),
+    settled via batches, remaining (never below 0; None: no report) and overbooked.
+    (A summary queued before these were apart has `reserved` with the settled in it and
+    a negative `remaining` when overbooked: `shown` reads it as today's.)"""
 
     number: str
     name: str
     spare: int | None
     reserved: int
     remaining: int | None
+    settled: int = 0
+    overbooked: int = 0
+
+    @property
+    def shown(self) -> SummaryLine:
+        if self.remaining is None or self.remaining >= 0:
+            return self
+        return self.model_copy(update={"remaining": 0, "overbooked": -self.remaining})
 
 
 class SummaryChange(Model):
@@ -85,6 +97,7 @@ class SummaryChange(Model):
     before: object = None
     after: object = None
     place: str = ""  # the municipality's name, when the record is about one
+    subject: str = ""  # the name of the user a role change is about, when known
 
 
 class WeeklySummary(Model):
@@ -104,6 +117,7 @@ class WeeklySummary(Model):
     least_room: tuple[SummaryLine, ...]
     pace: ScopePace | None = None  # the network's pace through the planning year
     rounds: tuple[RoundLine, ...] = ()  # open collection rounds and who has not answered
+    totals: dict[str, Total] | None = None  # the network's (`totals`); None: queued before
 
     @property
     def dedupe_key(self) -> str:

@@ -78,6 +78,17 @@ def partial_date(year: int, source_dates: Iterable[str]) -> str:
     return max(inside, default="")
 
 
+def places_left(spare: int, held: int) -> int:
+    """What is left of `spare` reported places when `held` are taken (reserved, or used
+    by settled batches): never below 0. The one definition every surface shows."""
+    return max(0, spare - held)
+
+
+def overbooked_by(spare: int, held: int) -> int:
+    """By how many persons `held` places exceed `spare` reported ones (0: not at all)."""
+    return max(0, held - spare)
+
+
 class Actor(Model):
     """Who makes a change: a Slack user, a CLI user, an import file, the seed."""
 
@@ -147,6 +158,10 @@ class CapacityLine(Model):
     other_years: tuple[YearFigures, ...] = ()
     overbooking: tuple[tuple[str, int], ...] = ()  # (batch, persons) when overbooked
     as_of: datetime | None = None
+    # the municipality the question named, when it is another in the year's structure
+    # (Haram, 1580 from 2024, asked about 2020: Ålesund 1507); `split`: it was a part
+    named: Municipality | None = None
+    split: bool = False
 
     @property
     def reserved_open(self) -> int:
@@ -155,8 +170,8 @@ class CapacityLine(Model):
 
     @property
     def overbooked(self) -> int:
-        """By how many persons the reservations exceed the reported places (0: not)."""
-        return max(0, -(self.remaining or 0))
+        """By how many persons the places held exceed the reported places (0: not)."""
+        return 0 if self.spare is None else overbooked_by(self.spare, self.reserved)
 
     @property
     def partial(self) -> str:
@@ -184,10 +199,9 @@ class CapacityLine(Model):
 
     @property
     def remaining(self) -> int | None:
-        """Reported spare minus active reservations; None when no spare is reported."""
-        if self.spare is None:
-            return None
-        return self.spare - self.reserved
+        """Places left: never below 0 (an overbooked place has none left, and says by how
+        many in `overbooked`); None when no spare is reported."""
+        return None if self.spare is None else places_left(self.spare, self.reserved)
 
     @property
     def decision_minus_request(self) -> int | None:
@@ -204,9 +218,10 @@ class CapacityLine(Model):
 
 
 class Total(Model):
-    """A sum over several municipalities that says how many values were unknown."""
+    """A sum over several municipalities that says how many values were unknown; a sum
+    of no known value is unknown (`value` None), never 0."""
 
-    value: int
+    value: int | None
     counted: int  # municipalities with a known value
     unknown: int  # municipalities where the value is unknown (IMDi ':')
     missing: int  # municipalities with no figure at all

@@ -6,6 +6,7 @@ Use cases call these with what they read from the repository; every refusal is a
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from collections.abc import Sequence
@@ -17,15 +18,14 @@ from capacity.domain import households
 from capacity.domain.batches import BATCH_TRANSITIONS, Batch, BatchStatus
 from capacity.domain.events import CapacityExceeded, Kind, Room
 from capacity.domain.figures import (
-    IMDI_MEASURES,
     Actor,
     CapacityLine,
-    Measure,
     Municipality,
     Role,
-    Total,
 )
 from capacity.domain.households import Unit
+from capacity.domain.role_words import role_of
+from capacity.domain.totals import room_left, totals  # noqa: F401 - where callers find them
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_FIGURE = 100_000
@@ -84,13 +84,26 @@ def parse_moment(text: str) -> datetime:
         raise errors.InvalidInput("moment_format", field="as_of", value=value[:40])
     iso_form = date_part.group(1) is not None
     year, month, day = date_part.group(1, 2, 3) if iso_form else reversed(date_part.group(4, 5, 6))
-    try:
-        day_start = datetime(int(year), int(month), int(day), tzinfo=OSLO)
-        if clock:
-            return day_start.replace(hour=int(clock.group(1)), minute=int(clock.group(2)))
-    except ValueError:
-        raise errors.InvalidInput("moment_format", field="as_of", value=value[:40]) from None
+    if not 1 <= int(year) < 9999:  # a day whose end Python's datetime can hold
+        raise errors.InvalidInput("moment_format", field="as_of", value=value[:40])
+    _check_day(value[:40], int(year), int(month), int(day))
+    day_start = datetime(int(year), int(month), int(day), tzinfo=OSLO)
+    if clock:
+        if int(clock.group(1)) > 23 or int(clock.group(2)) > 59:
+            raise errors.InvalidInput("moment_no_time", field="as_of", value=value[:40])
+        return day_start.replace(hour=int(clock.group(1)), minute=int(clock.group(2)))
     return day_start + timedelta(days=1) - timedelta(microseconds=1)
+
+
+def _check_day(value: str, year: int, month: int, day: int) -> None:
+    """A date that reads as one but does not exist (31.2.2020) says why."""
+    if not 1 <= month <= 12:
+        raise errors.InvalidInput("moment_no_month", field="as_of", value=value)
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise errors.InvalidInput(
+            "moment_no_day", field="as_of", value=value, month=f"{year:04d}-{month:02d}", days=days
+        )
 
 
 def check_report(line: CapacityLine, value: int, force: bool) -> None:
@@ -130,10 +143,11 @@ def assignment_persons(persons: int | None, units: tuple[Unit, ...]) -> int:
 
 
 def parse_role(role: Role | str) -> Role:
-    try:
-        return Role(str(role).strip().lower())
-    except ValueError:
-        raise errors.InvalidInput("unknown_role", field="role", value=str(role)) from None
+    """A role by its name in any of the three languages (`redaktør` is `editor`)."""
+    found = role if isinstance(role, Role) else role_of(str(role))
+    if found is None:
+        raise errors.InvalidInput("unknown_role", field="role", value=str(role))
+    return found
 
 
 def parse_status(status: BatchStatus | str) -> BatchStatus:
@@ -228,12 +242,23 @@ def batch_event(
 
 
 def fit_events(
-    batch: Batch, rooms: Sequence[Room], actor: Actor, scope_title: str
+    batch: Batch,
+    rooms: Sequence[Room],
+    actor: Actor,
+    scope_title: str,
+    remaining: int | None = None,
 ) -> list[CapacityExceeded]:
-    """What does not fit: more persons than room, or a household larger than any room."""
+    """What does not fit: more persons than what remains in the scope (`remaining`, its
+    total by the one definition of `totals`; None: no spare places are reported there
+    for the year, which is said as such), or a household larger than any room."""
     events: list[CapacityExceeded] = []
     need = batch.unallocated
-    room = sum(r.remaining for r in rooms)
+    if remaining is None and not rooms:
+        if need:
+            event = batch_event(Kind.BATCH_EXCEEDS, batch, rooms, actor, need, 0, scope_title)
+            events.append(event.model_copy(update={"reported": False}))
+        return events
+    room = sum(r.remaining for r in rooms) if remaining is None else remaining
     if need > room:
         events.append(batch_event(Kind.BATCH_EXCEEDS, batch, rooms, actor, need, room, scope_title))
     largest = max((r.remaining for r in rooms), default=0)
@@ -255,7 +280,7 @@ def low_capacity_events(
     if spare is None or remaining is None:
         return []
     m = line.municipality
-    if remaining < 0:
+    if line.overbooked:
         return [
             CapacityExceeded(
                 kind=Kind.OVERBOOKED,
@@ -263,7 +288,7 @@ def low_capacity_events(
                 scope=m.number,
                 scope_title=m.name_no,
                 persons=line.reserved,
-                remaining=remaining,
+                remaining=-line.overbooked,  # the event's own form; shown as "overbooked by"
                 actor=actor.id,
                 actor_name=actor.name,
                 batches=tuple(f"{name} ({persons})" for name, persons in line.overbooking),
@@ -311,46 +336,3 @@ def refused_event(
         actor=actor.id,
         actor_name=actor.name,
     )
-
-
-# -- totals ------------------------------------------------------------------------------
-
-
-def totals(lines: Sequence[CapacityLine]) -> dict[str, Total]:
-    """Sums that never count an unknown figure as 0: each says how many were unknown."""
-    result: dict[str, Total] = {}
-    for measure in (*IMDI_MEASURES, Measure.SPARE):
-        value = counted = unknown = missing = 0
-        for line in lines:
-            figure = line.figures.get(measure)
-            if figure is None:
-                missing += 1
-            elif figure.value is None:
-                unknown += 1
-            else:
-                value += figure.value
-                counted += 1
-        result[measure.value] = Total(
-            value=value, counted=counted, unknown=unknown, missing=missing
-        )
-    with_spare = [line for line in lines if line.spare is not None]
-    result["reserved"] = Total(
-        value=sum(line.reserved for line in lines), counted=len(lines), unknown=0, missing=0
-    )
-    result["settled_by_batches"] = Total(
-        value=sum(line.settled for line in lines), counted=len(lines), unknown=0, missing=0
-    )
-    result["remaining"] = Total(  # an overbooked place has no room left, not less than none
-        value=sum(max(0, line.remaining or 0) for line in with_spare),
-        counted=len(with_spare),
-        unknown=0,
-        missing=len(lines) - len(with_spare),
-    )
-    overbooked = [line for line in with_spare if line.overbooked]
-    result["overbooked"] = Total(
-        value=sum(line.overbooked for line in overbooked),
-        counted=len(overbooked),
-        unknown=0,
-        missing=0,
-    )
-    return result

@@ -64,6 +64,9 @@ class Resolution:
     candidates: tuple[Municipality, ...] = ()
     suggestions: tuple[Municipality, ...] = ()
     problem: str | None = None  # "empty", "too_long", "ambiguous", "unknown"
+    # what the text named, when `found` stands for it in another structure (Haram, 1580
+    # from 2024, found as Ålesund 1507 in 2020)
+    named: Municipality | None = None
 
 
 @dataclass
@@ -101,19 +104,22 @@ class NameIndex:
             return Resolution(query=query[:MAX_QUERY_LENGTH], problem="too_long")
         if text.isdigit() and len(text) <= 4:
             number = self._by_number.get(text.zfill(4))
-            matches = project([number]) if number else []
+            raw = [number] if number else []
+            matches = project(raw)
         else:
             key = _strip_suffix(normalize(text))
             if not key:
                 return Resolution(query=query, problem="unknown")
-            matches = project(self._by_key.get(key, []))
+            raw = self._by_key.get(key, [])
+            matches = project(raw)
             if not matches:
                 suggestions = project(self.suggest(key))
                 return Resolution(
                     query=query, suggestions=tuple(suggestions[:5]), problem="unknown"
                 )
         if len(matches) == 1:
-            return Resolution(query=query, found=matches[0])
+            named = raw[0] if len(raw) == 1 and raw[0] != matches[0] else None
+            return Resolution(query=query, found=matches[0], named=named)
         if matches:
             return Resolution(query=query, candidates=tuple(matches), problem="ambiguous")
         return Resolution(query=query, problem="unknown")

@@ -287,6 +287,8 @@ class Catalogue:
                     for c in value
                 )
             )
+        if key == "month" and isinstance(value, str):  # "2020-02": "februar 2020"
+            return self.source_date(value)
         if key == "readings":  # what a number typed can mean: "1 000 eller 1"
             return self.either([self.number(v) for v in value])
         if isinstance(value, tuple | list) and all(isinstance(v, int) for v in value):

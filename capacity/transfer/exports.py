@@ -21,8 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from capacity import errors
-from capacity.domain.rules import check_year
-from capacity.models import Actor, Batch, Change, Measure
+from capacity.models import Batch, Change, Measure
 from capacity.reference.geography import structure_for
 from capacity.reference.imdi import shown
 from capacity.service import Capacity
@@ -163,7 +162,8 @@ def _batches(service: Capacity) -> list[Batch]:
 
 
 def _write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]], *, excel: bool) -> str:
-    """CSV with every text cell defused (`_text`); for Excel: `;`, CRLF and a BOM.
+    """CSV with every text cell defused (`_text`); for Excel: `;`, CRLF and a BOM (the
+    Slack export and list, `bot.sheets`, write theirs with it too).
 
     Rows are written with the CRLF terminator and, for the plain CSV, ended with LF
     after: Python's writer quotes a cell holding a character of its terminator, so a
@@ -282,25 +282,3 @@ CSV_EXPORTS: dict[str, Callable[[Capacity], Rows]] = {
     "history": _history_csv,
     "batches": _batches_csv,
 }
-
-
-YEAR_TABLES = ("figures", "batches")
-YEAR_COLUMN = {"figures": WIDE_YEAR, "batches": "year"}
-
-
-def export_year(
-    service: Capacity, actor: Actor, year: int | None = None
-) -> tuple[int, list[tuple[str, str]]]:
-    """An admin's export of one year (the planning year unless told): its figures and
-    its batches as CSV for Excel (`;`, UTF-8 with a BOM, formula-safe), with the same
-    columns as `export(service, "csv", what, excel=True)`, as (year, [(file name, text)])."""
-    service.require_admin(actor, "export")
-    year = check_year(year) if year is not None else service.planning_year()
-    files = []
-    with service.snapshot():
-        for what in YEAR_TABLES:
-            columns, rows = CSV_EXPORTS[what](service)
-            at = list(columns).index(YEAR_COLUMN[what])
-            kept = (row for row in rows if row[at] == year)
-            files.append((f"capacity-{what}-{year}.csv", _write_csv(columns, kept, excel=True)))
-    return year, files

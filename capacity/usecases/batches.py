@@ -97,10 +97,10 @@ def create_batch(
         batch_id = batches_db.add_batch(db, now, name, year, persons, units, scope_key, actor.id)
         batch = load(core, db, batch_id)
         repository.record(db, now, actor, "batch", f"batch/{batch_id}", None, state(batch))
-        room = queries.rooms(core, db, batch)
-        events = fit_events(batch, room, actor, title)
+        rooms, remaining = queries.room_and_remaining(core, db, batch)
+        events = fit_events(batch, rooms, actor, title, remaining)
         alerted = emit(core, db, events)
-    return BatchResult(batch, tuple(events), alerted, room=sum(r.remaining for r in room))
+    return BatchResult(batch, tuple(events), alerted, room=remaining)
 
 
 def batch(core: Core, ref: str | int, year: int | None = None) -> Batch:

@@ -296,14 +296,15 @@ def _allocate_auto(core: Core, batch_ref: str | int, actor: Actor) -> list[Alloc
     with core.store.read() as db:
         batch = find(core, db, batch_ref)
         seen = inputs(core, db, batch)
+        remaining = queries.room_and_remaining(core, db, batch)[1]  # the scope's total left
     title = queries.scope_title(core, batch.scope)
     rooms = list(seen.rooms)
-    fits = not fit_events(batch, rooms, actor, title)
+    fits = not fit_events(batch, rooms, actor, title, remaining)
     result = solve(core, seen, PLAN_SECONDS) if fits else None
     with core.store.write() as db:
         batch = check_still(core, db, seen)
         if result is None:
-            emit(core, db, fit_events(batch, rooms, actor, title))
+            emit(core, db, fit_events(batch, rooms, actor, title, remaining))
             return []
         if result.missing is not None:  # each fits, but not all at once
             total = sum(r.remaining for r in rooms)

@@ -14,7 +14,7 @@ from capacity.domain.rules import (
     totals,
 )
 from capacity.models import Batch, CapacityLine, Change, Municipality, Overview, Room
-from capacity.reference.geography import NATIONAL, NATIONAL_TITLE, NATIONAL_WORDS, structure_for
+from capacity.reference.geography import NATIONAL, NATIONAL_TITLE, NATIONAL_WORDS
 from capacity.reference.names import MAX_QUERY_LENGTH, Resolution, normalize
 from capacity.storage import figures as figures_db
 from capacity.storage import repository
@@ -31,9 +31,16 @@ def resolve(core: Core, query: str, year: int | None = None) -> Resolution:
 
 def municipality(core: Core, query: str, year: int | None = None) -> Municipality:
     """Exactly one municipality for the text, or a refusal carrying the candidates."""
+    return resolved(core, query, year).found  # type: ignore[return-value]
+
+
+def resolved(core: Core, query: str, year: int | None = None) -> Resolution:
+    """The resolution of the text to exactly one municipality (`found`, and what the text
+    `named` when that is another in the year's structure), or a refusal carrying the
+    candidates."""
     resolution = resolve(core, query, year)
     if resolution.found:
-        return resolution.found
+        return resolution
     if resolution.problem == "ambiguous":
         raise errors.AmbiguousMunicipality(
             "ambiguous",
@@ -55,21 +62,6 @@ def municipality(core: Core, query: str, year: int | None = None) -> Municipalit
         query=resolution.query[:MAX_QUERY_LENGTH],
         suggestions=resolution.suggestions,
         resolution=resolution,
-    )
-
-
-def only(found: list[Municipality], query: str, year: int) -> Municipality:
-    """The one municipality a name stands for in a year's structure."""
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise errors.MunicipalityNotFound("not_found", query=query)
-    raise errors.AmbiguousMunicipality(
-        "ambiguous_in_year",
-        query=query,
-        year=year,
-        candidates=tuple(found),
-        resolution=Resolution(query=query, candidates=tuple(found), problem="ambiguous"),
     )
 
 
@@ -116,13 +108,14 @@ def capacity(
     if year is not None:
         check_year(year)
     as_of = moment(as_of)
-    current = municipality(core, query, year)
+    # a name in the structure of the year asked about (the planning year's unless told):
+    # its suggestions and its number are those the answer shows (Tromsø 5401 in 2020)
+    year = year if year is not None else planning_year(core)
+    resolution = resolved(core, query, year)
+    place = resolution.found
+    assert place is not None
+    named = resolution.named
     with core.store.read() as db:
-        if year is None:
-            year = planning_year(core)
-            place = only(core.geography.project(current, structure_for(year)), query, year)
-        else:
-            place = current
         numbers = core.geography.lineage_numbers(place)
         years = figures_db.years_with_figures(db, numbers)
         if as_of is not None:
@@ -137,6 +130,9 @@ def capacity(
                 "overbooking": figures_db.batches_at(db, place.number, year)
                 if line.overbooked
                 else (),
+                "named": named,
+                "split": named is not None
+                and len(core.geography.project(place, named.structure)) > 1,
             }
         )
     return line
@@ -200,20 +196,28 @@ def overview(
 
 def rooms(core: Core, db: Database, batch: Batch) -> list[Room]:
     """Remaining room per municipality of the batch's scope, most first."""
+    return room_and_remaining(core, db, batch)[0]
+
+
+def room_and_remaining(core: Core, db: Database, batch: Batch) -> tuple[list[Room], int | None]:
+    """The rooms of the batch's scope (most first) and what remains there in all, by the
+    one definition (`rules.totals`: None when no spare places are reported for the year)."""
     lines = figures_db.lines(db, scope_members(core, batch.scope, batch.year), batch.year)
     found = [
         Room(number=line.municipality.number, name=line.municipality.name_no, remaining=left)
         for line in lines
         if (left := line.remaining) is not None and left > 0
     ]
-    return sorted(found, key=lambda r: (-r.remaining, r.name))
+    remaining = totals(lines)["remaining"].value
+    return sorted(found, key=lambda r: (-r.remaining, r.name)), remaining
 
 
 def history(core: Core, query: str | None = None, *, limit: int | None = None) -> list[Change]:
     """The history records of a municipality (all its numbers), or of everything."""
     numbers = None
-    if query is not None:
-        numbers = core.geography.lineage_numbers(municipality(core, query))
+    if query is not None:  # suggestions in the planning year's structure, as answers give
+        place = municipality(core, query, planning_year(core))
+        numbers = core.geography.lineage_numbers(place)
     return repository.history(core.store.db, numbers, limit=limit)
 
 

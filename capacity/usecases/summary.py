@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 from capacity.domain.rules import OSLO
 from capacity.domain.schedule import At, parse_at
-from capacity.models import SummaryChange, SummaryLine, WeeklySummary
+from capacity.domain.totals import totals
+from capacity.models import CapacityLine, Change, SummaryChange, SummaryLine, WeeklySummary
 from capacity.storage import figures as figures_db
-from capacity.storage import repository
+from capacity.storage import people, repository
 from capacity.storage.outbox import alerts_between, has_key, last_summary_at
 from capacity.usecases.core import Core, emit, iso
 from capacity.usecases.pace import network_pace
@@ -36,15 +37,32 @@ def week_of(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _line(line: object) -> SummaryLine:
-    m = line.municipality  # type: ignore[attr-defined]
+def _line(line: CapacityLine) -> SummaryLine:
+    m = line.municipality
     return SummaryLine(
         number=m.number,
         name=m.name_no,
-        spare=line.spare,  # type: ignore[attr-defined]
-        reserved=line.reserved,  # type: ignore[attr-defined]
-        remaining=line.remaining,  # type: ignore[attr-defined]
+        spare=line.spare,
+        reserved=line.reserved_open,
+        remaining=line.remaining,
+        settled=line.settled,
+        overbooked=line.overbooked,
     )
+
+
+def _place(change: Change, names: dict[str, str]) -> str:
+    """The municipality a record is about: its key's (`5001/2020/spare`), or a role's."""
+    if change.entity == "role":
+        record = change.after if isinstance(change.after, dict) else change.before
+        return names.get(str((record or {}).get("number", "")), "")  # type: ignore[union-attr]
+    return names.get(change.key.split("/")[0], "")
+
+
+def _subject(change: Change, names: dict[str, str]) -> str:
+    """The user a role change is about, by the name they act under ("" when unknown)."""
+    if change.entity != "role":
+        return ""
+    return names.get(change.key.partition("/")[2], "")
 
 
 def build(core: Core, now: datetime | None = None, *, week: str | None = None) -> WeeklySummary:
@@ -65,9 +83,13 @@ def build(core: Core, now: datetime | None = None, *, week: str | None = None) -
             if change.actor != SEED_ACTOR.id
         ]
         alerts = alerts_between(db, iso(since), iso(now))
+        users = [c.key.partition("/")[2] for c in records[-SUMMARY_CHANGES:] if c.entity == "role"]
+        subjects = people.names(db, users)
     names = {m.number: m.name_no for m in core.geography.municipalities}
     reported = [line for line in national if line.remaining is not None]
-    least = sorted(reported, key=lambda line: (line.remaining, line.municipality.name_no))
+    least = sorted(
+        reported, key=lambda line: (line.remaining, -line.overbooked, line.municipality.name_no)
+    )
     return WeeklySummary(
         week=week or week_of(now),
         since=since,
@@ -83,7 +105,8 @@ def build(core: Core, now: datetime | None = None, *, week: str | None = None) -
                 key=change.key,
                 before=change.before,
                 after=change.after,
-                place=names.get(change.key.split("/")[0], ""),
+                place=_place(change, names),
+                subject=_subject(change, subjects),
             )
             for change in records[-SUMMARY_CHANGES:]
         ),
@@ -92,6 +115,7 @@ def build(core: Core, now: datetime | None = None, *, week: str | None = None) -
         least_room=tuple(_line(line) for line in least[:LEAST_ROOM]),
         pace=network_pace(core, year),
         rounds=summary_lines(core),
+        totals=totals(network),
     )
 
 
