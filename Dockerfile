@@ -17,8 +17,10 @@ RUN useradd --system --create-home --uid 10001 --user-group capacity \
  && install -d -o capacity -g capacity /data /backups
 COPY --from=wheel /dist/ /tmp/dist/
 RUN pip install --no-cache-dir /tmp/dist/*.whl && rm -r /tmp/dist
-# The database lives in the /data volume; /backups is for `capacity backup /backups/…`.
+# The database lives in the /data volume; the bot's scheduled backups (daily at 03:00
+# Norwegian time unless CAPACITY_BACKUP_AT says otherwise) go to the /backups volume.
 ENV CAPACITY_DB=/data/capacity.db \
+    CAPACITY_BACKUP_DIR=/backups \
     PYTHONUNBUFFERED=1
 VOLUME ["/data", "/backups"]
 USER capacity

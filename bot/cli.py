@@ -100,6 +100,10 @@ def serve(http: bool, host: str, port: int, health_port: int | None) -> None:
     app = create_app(settings)  # a database it cannot serve is refused (see main)
     app.deps.service.health()  # as /healthz: writes too
     worker = start_alerts(app, settings)
+    from bot.backups import announce_upgrade, start_backups
+
+    announce_upgrade(app.deps.service)  # type: ignore[attr-defined]  # backed up first
+    start_backups(app.deps.service, settings)  # type: ignore[attr-defined]
     from bot.app import follow_user_locales, know_the_workspace
 
     follow_user_locales(app, settings)  # each user answered in their Slack locale's language
@@ -132,6 +136,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
         capacity-bot alerts --retry --deliver
     """
     from bot.app import open_service
+    from capacity.domain.backup_events import BackupFailed
     from capacity.domain.rounds import RoundClosed, RoundMessage
     from capacity.models import WeeklySummary
 
@@ -166,6 +171,8 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
             what = f"round_message {e.purpose} «{e.round_name}» {e.name} to {e.user}"
         elif isinstance(e, RoundClosed):
             what = f"round_closed «{e.round_name}»: {e.answered} of {e.members} answered"
+        elif isinstance(e, BackupFailed):
+            what = f"backup_failed, due {e.due:%Y-%m-%d %H:%M} UTC: {e.problem} ({e.directory})"
         else:
             what = f"{e.kind.value} {e.batch_name or e.scope_title}: {e.persons} vs " + (
                 f"overbooked by {-e.remaining}" if e.remaining < 0 else f"{e.remaining} left"

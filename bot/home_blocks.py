@@ -138,6 +138,7 @@ def _alert_line(alert: Alert, t: Texts) -> str:
         what = standing.week(
             t, week_of(event.until) if event.week.startswith("now-") else event.week
         )
+    what = what or getattr(event, "directory", "")  # a failed backup's
     kind = event.kind.value if hasattr(event.kind, "value") else str(event.kind)
     error = t("home_alert_error", error=alert.last_error[:200]) if alert.last_error else ""
     return t(

@@ -19,10 +19,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.alerts import alert_message
+from bot.backup_blocks import backup_failed_message
 from bot.i18n import Texts
 from bot.pace import Pace
 from bot.round_blocks import closing_message
 from bot.summary_blocks import summary_message
+from capacity.domain.backup_events import BackupFailed
 from capacity.domain.rounds import RoundClosed, RoundMessage
 from capacity.models import Alert, WeeklySummary
 from capacity.usecases.notify import Notifier, PermanentFailure, TemporaryFailure
@@ -90,6 +92,8 @@ class SlackNotifier:
             message = summary_message(alert.event, self.texts)
         elif isinstance(alert.event, RoundClosed):
             message = closing_message(alert.event, self.texts)
+        elif isinstance(alert.event, BackupFailed):
+            message = backup_failed_message(alert.event, self.texts)
         else:
             message = alert_message(alert.event, self.texts)
         if self.pace is not None:

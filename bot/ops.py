@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot.backups import health_warnings
 from bot.listeners.deps import Deps
 from bot.probe import HEALTH
 from capacity import errors
@@ -71,6 +72,9 @@ class Ops:
             why = await self.connected()
             if why:
                 return _unhealthy(why, "socket")
+        warnings = await asyncio.to_thread(health_warnings, self.deps.service)
+        if warnings:  # the last scheduled backup failed: served all the same
+            return Reply(200, json.dumps({"ok": True, "warnings": warnings}).encode(), JSON)
         return Reply(200, b'{"ok": true}', JSON)
 
     async def metrics(self, accept: str = "") -> Reply:

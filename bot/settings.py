@@ -5,14 +5,17 @@ A missing or malformed setting is a start-up error that names the variable.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.rehearsal import FileClock
+from capacity.domain.backups import DEFAULT_KEEP, parse_keep
 from capacity.domain.clock import Clock, utc_now
 from capacity.domain.rounds import DEFAULT_REMINDERS, Reminder, parse_reminders
+from capacity.usecases import backups
 from capacity.usecases.summary import DEFAULT_AT, SummaryTime, parse_summary_time
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -63,6 +66,33 @@ class Settings(BaseSettings):
     capacity_stale_days: int = Field(default=60, ge=1, le=3650)
     # rehearsing a schedule: the bot's "now" from this file (bot/rehearsal.py)
     capacity_clock_file: str = ""
+    # scheduled backups into this directory (off when unset), at a time (every day) or a
+    # weekday and a time (once a week), Norwegian time; the retention after each
+    capacity_backup_dir: str = ""
+    capacity_backup_at: str = Field(default=backups.DEFAULT_AT, description="'03:00', 'søn 03:00'")
+    capacity_backup_keep: str = Field(default=DEFAULT_KEEP, description="'7d 4w' or 'all'")
+
+    @field_validator("capacity_backup_at")
+    @classmethod
+    def _backup_at(cls, value: str) -> str:
+        backups.parse_backup_time(value)  # a ValueError names what is accepted
+        return value.strip()
+
+    @field_validator("capacity_backup_keep")
+    @classmethod
+    def _backup_keep(cls, value: str) -> str:
+        parse_keep(value)  # a ValueError names what is accepted
+        return value.strip()
+
+    @property
+    def backup_plan(self) -> backups.BackupPlan | None:
+        """Where, when and how many scheduled backups; None when they are off."""
+        at = backups.parse_backup_time(self.capacity_backup_at)
+        if not self.capacity_backup_dir or at is None:
+            return None
+        directory = Path(self.capacity_backup_dir).expanduser()
+        keep = parse_keep(self.capacity_backup_keep)
+        return backups.BackupPlan(directory, at, keep, isolated=True)
 
     @field_validator("capacity_round_reminders")
     @classmethod

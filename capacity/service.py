@@ -32,7 +32,9 @@ from capacity.usecases import (
     round_answers,
     round_messages,
     round_trackers,
+    upgrades,
 )
+from capacity.usecases import backups as backup_cases
 from capacity.usecases import batches as batch_cases
 from capacity.usecases import home as homes
 from capacity.usecases import monitoring as monitoring_cases
@@ -67,6 +69,7 @@ class Capacity:
     ) -> None:
         self.core = Core(store, clock=clock, low_ratio=low_ratio)
         self.outbox = Outbox(self.core.store, self.core.clock)
+        self.upgrade: upgrades.Upgrade | None = None  # what `open_capacity` migrated
 
     @classmethod
     def open(cls, path: str | Path | None = None, **options: Any) -> Capacity:
@@ -240,6 +243,9 @@ class Capacity:
     tracker_written = _use_case(round_trackers.written)
     tracker_replaced = _use_case(round_trackers.replaced)
 
+    take_scheduled_backup = _use_case(backup_cases.run)
+    last_backup = _use_case(backup_cases.last_backup)
+
     # -- the outbox ------------------------------------------------------------------
 
     def alerts(self, status: str | None = None) -> list[Any]:
@@ -262,6 +268,7 @@ def open_capacity(
         store = Store(path, busy_timeout=busy_timeout)
     service = Capacity(store, clock=clock, low_ratio=low_ratio)
     with checking("open", store.path):
+        service.upgrade = upgrades.migrate(service.core)  # an older schema backed up first
         ensure_seeded(service.core)
     service.health(writes=False)  # the schema exactly as the migrations make it, and a read
     return service

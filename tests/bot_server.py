@@ -58,8 +58,10 @@ class BotServer:
         env: dict[str, str] | None = None,
         log: Path | None = None,
         health_port: int | None = None,
+        prefix: list[str] | None = None,
     ) -> None:
         self.db = db
+        self.prefix = prefix or []  # a command to run the bot under (setpriv …)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # with a health port, /healthz and /metrics are served there only (--health-port)
@@ -107,12 +109,18 @@ class BotServer:
         if self.health_port:
             argv += ["--health-port", str(self.health_port)]
         # Forked from the session's fork server (the bot's imports made once), or else
-        # started as `python -m bot …`: the same process either way (tests/forkserver.py)
-        self.process = forkserver.spawn(argv, env=self.env, output=self.log)
+        # started as `python -m bot …`: the same process either way (tests/forkserver.py).
+        # A prefix (a command to run the bot under, setpriv …) needs a process of its own.
+        self.process = (
+            None if self.prefix else forkserver.spawn(argv, env=self.env, output=self.log)
+        )
         if self.process is None:
             with open(self.log, "ab") as handle:
                 self.process = subprocess.Popen(
-                    [sys.executable, *argv], env=self.env, stdout=handle, stderr=subprocess.STDOUT
+                    [*self.prefix, sys.executable, *argv],
+                    env=self.env,
+                    stdout=handle,
+                    stderr=subprocess.STDOUT,
                 )
 
     def stop(self, sig: int = signal.SIGTERM) -> None:

@@ -139,7 +139,7 @@ def test_the_unit_runs_capacity_bot_as_a_user_of_its_own_with_its_state_director
     assert service.get("DynamicUser") == ["yes"] or user not in {None, "root", "0"}
     assert service["Restart"] == ["on-failure"]
     assert service["EnvironmentFile"] and not service["EnvironmentFile"][0].startswith("-")
-    [state] = service["StateDirectory"]
+    [state, *_] = service["StateDirectory"][0].split()  # the first: the database's
     environment = dict(line.split("=", 1) for line in service["Environment"])
     assert environment["CAPACITY_DB"] == f"%S/{state}/capacity.db"
     assert unit()["Install"]["WantedBy"] == ["multi-user.target"]

@@ -10,6 +10,7 @@ import sys
 
 from capacity.cli import (  # noqa: F401 - they register
     admin,
+    backups,
     batches,
     charts,
     figures,

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 
+from capacity.cli.backups import list_backups, prune_backups
 from capacity.cli.common import actor, by_option, cli, db_option, db_path, service
 from capacity.cli.people import slack_user
 from capacity.cli.render import number
+from capacity.domain.backups import DEFAULT_KEEP
 from capacity.domain.role_words import ROLE_WORDS
 from capacity.reference.geography import NATIONAL
 from capacity.storage.backup import DatabaseInfo
@@ -69,9 +71,21 @@ def described(info: DatabaseInfo) -> str:
 
 @cli.command("backup")
 @click.argument("file", type=click.Path(path_type=Path))
+@click.option("--list", "listing", is_flag=True, help="List the backups in FILE, a directory.")
+@click.option("--prune", is_flag=True, help="Apply the retention to the backups in FILE.")
+@click.option(
+    "--keep",
+    envvar="CAPACITY_BACKUP_KEEP",
+    default=DEFAULT_KEEP,
+    show_default=True,
+    help="The retention: the newest backup of each of the last N days (Nd) and weeks (Nw).",
+)
+@click.option("--dry-run", is_flag=True, help="With --prune: say what it would delete.")
 @db_option
 @click.pass_context
-def backup_command(ctx: click.Context, file: Path) -> None:
+def backup_command(
+    ctx: click.Context, file: Path, listing: bool, prune: bool, keep: str, dry_run: bool
+) -> None:
     """Copy the database to FILE while the bot keeps serving, and check the copy.
 
     The copy is made with SQLite's online backup API, so it holds every committed
@@ -79,11 +93,23 @@ def backup_command(ctx: click.Context, file: Path) -> None:
     and it passes PRAGMA integrity_check before it gets its name. FILE is a new file, or
     a directory to put capacity-<UTC time>.db in; an existing file is never overwritten.
 
+    --list DIR shows the backups in the directory (the bot's CAPACITY_BACKUP_DIR):
+    when each was taken, its size, whether it passes the check a restore makes, and
+    whether the retention keeps it. --prune DIR applies the retention by hand
+    (--keep, or CAPACITY_BACKUP_KEEP: the newest backup of each of the last 7 days and
+    of the last 4 weeks that have one). Only files named as backups are touched.
+
     Example:
 
         capacity backup /var/backups/capacity/
         capacity backup capacity-2026-12-02.db --db data/capacity.db
+        capacity backup --list /var/backups/capacity/
+        capacity backup --prune /var/backups/capacity/ --keep "14d 8w" --dry-run
     """
+    if listing or prune:
+        if listing:
+            return list_backups(ctx, file, keep)
+        return prune_backups(ctx, file, keep, dry_run)
     from capacity.storage.backup import backup
 
     result = backup(db_path(ctx), file)

@@ -92,14 +92,17 @@ def db_path(ctx: click.Context, *, must_exist: bool = True) -> Path:
     return path
 
 
-def service(ctx: click.Context, *, create: bool = False) -> Capacity:
+def service(ctx: click.Context, *, create: bool = False, announce: bool = True) -> Capacity:
     """Open the database once per command. A database named with --db or CAPACITY_DB
     must exist, unless the command creates it (`init`): a mistyped path is an error,
-    not a new database. The default database is created and seeded on first use."""
+    not a new database. The default database is created and seeded on first use; an
+    older one is backed up and migrated, and (with `announce`) stderr says so."""
     obj = ctx.find_root().obj
     if obj.get("service") is None:
         named = bool(obj.get("db"))
         obj["service"] = open_capacity(db_path(ctx, must_exist=named and not create))
+        if announce and obj["service"].upgrade is not None:
+            click.echo(str(obj["service"].upgrade), err=True)
     return obj["service"]
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from capacity.domain.backup_events import BackupFailed
 from capacity.domain.figures import Model, Total
 from capacity.domain.pace_scope import ScopePace
 from capacity.domain.round_events import RoundClosed, RoundLine, RoundMessage
@@ -129,7 +130,7 @@ class Alert(Model):
     id: int
     created_at: datetime
     dedupe_key: str
-    event: CapacityExceeded | WeeklySummary | RoundMessage | RoundClosed
+    event: CapacityExceeded | WeeklySummary | RoundMessage | RoundClosed | BackupFailed
     status: Literal["pending", "sent", "failed"]
     attempts: int
     next_attempt_at: datetime | None

@@ -26,8 +26,8 @@ from sqlite_utils import Database
 
 from capacity import errors
 from capacity.domain.clock import Clock, utc_now
+from capacity.storage import copy_errors, health
 from capacity.storage import dump as dump_repository
-from capacity.storage import health
 from capacity.storage.schema import known_migrations, migrations
 from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
 
@@ -152,19 +152,28 @@ def _copy(source: Path, target: Path, *, page_size: int | None = None) -> None:
     try:
         open(target, "xb").close()  # a new file, and a clear error where none can be made
     except OSError as error:
-        raise OSError(f"Cannot write {target}: {error.strerror}") from None
-    with _connect(source) as src, _connect(target) as dst:
-        src.backup(dst)
-        dst.execute("PRAGMA journal_mode = DELETE")
-        if page_size and dst.execute("PRAGMA page_size").fetchone()[0] != page_size:
-            dst.execute(f"PRAGMA page_size = {int(page_size)}")
-            dst.execute("VACUUM")
+        raise (copy_errors.refusal(error, target) or error) from None
+    try:
+        with _connect(source) as src, _connect(target) as dst:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            if page_size and dst.execute("PRAGMA page_size").fetchone()[0] != page_size:
+                dst.execute(f"PRAGMA page_size = {int(page_size)}")
+                dst.execute("VACUUM")
+    except sqlite3.DatabaseError as error:  # the disk full under the copy: not the source
+        refused = copy_errors.refusal(error, target)
+        if refused is None:
+            raise
+        raise refused from None
 
 
-def backup(source: Path, target: Path, *, clock: Clock = utc_now) -> BackupResult:
+def backup(
+    source: Path, target: Path, *, clock: Clock = utc_now, make_directory: bool = True
+) -> BackupResult:
     """Copy the database at `source` to `target` (a new file, or a directory to put
     `<name>-<UTC time>.db` in) while other connections keep writing, then check the copy.
-    A file that exists is never overwritten; a copy that fails its check is deleted."""
+    A file that exists is never overwritten; a copy that fails its check is deleted.
+    Without `make_directory`, a directory that is not there is a refusal, not made."""
     started = time.perf_counter()
     source, target = Path(source), Path(target)
     _is_sqlite(source, str(source))
@@ -174,11 +183,15 @@ def backup(source: Path, target: Path, *, clock: Clock = utc_now) -> BackupResul
         raise errors.DatabaseProblem("same_file", path=str(target))
     if target.exists():
         raise errors.DatabaseProblem("backup_exists", path=str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if make_directory:
+        target.parent.mkdir(parents=True, exist_ok=True)
     partial = beside(target, "partial", clock)
     try:
         try:
             _copy(source, partial)
+        except errors.DatabaseProblem as refused:  # the copy's file: the backup it was to be
+            refused.facts["path"] = str(target)
+            raise
         except sqlite3.DatabaseError as error:
             raise errors.DatabaseProblem(
                 "damaged", path=str(source), problems=[str(error)]

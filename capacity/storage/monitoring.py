@@ -1,9 +1,12 @@
 """What an operator's metrics read from the database: the outbox's backlog, cheaply (the
-`outbox_pending` index holds the status; only unsent rows are counted)."""
+`outbox_pending` index holds the status; only unsent rows are counted), and the newest
+scheduled backup."""
 
 from __future__ import annotations
 
 from sqlite_utils import Database
+
+from capacity.storage import backup_runs
 
 UNSENT = ("pending", "failed")
 
@@ -22,12 +25,8 @@ def outbox_backlog(db: Database) -> dict[str, tuple[int, str | None]]:
 
 
 def newest_backup(db: Database) -> tuple[str, bool] | None:
-    """The newest backup record: when it was taken (UTC ISO text) and whether it passed
-    its check. The hook the scheduled backups fill in (issue 20).
-
-    Backups leave no record in the database yet (`capacity backup` writes a checked file
-    and nothing else), so there is none to read and the metrics leave the backup's
-    gauges out. When the scheduled backups record each backup, this reads the newest of
-    those records (in the scrape's snapshot, beside the outbox's figures)."""
-    del db  # nothing recorded yet
-    return None
+    """The newest scheduled backup that finished (`backup_runs`): when (UTC ISO text) and
+    whether it passed its check; None before the first. (`capacity backup` by hand
+    writes a checked file and no record.)"""
+    row = backup_runs.newest(db)
+    return None if row is None else (row["finished_at"], row["status"] == "ok")

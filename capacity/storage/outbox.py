@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from capacity.domain.backup_events import BackupFailed
 from capacity.domain.clock import Clock, iso
 from capacity.domain.round_events import RoundClosed, RoundMessage
 from capacity.models import Alert, CapacityExceeded, WeeklySummary
@@ -21,12 +22,13 @@ from capacity.storage.store import Store
 MAX_ERROR = 500
 
 
-Event = CapacityExceeded | WeeklySummary | RoundMessage | RoundClosed
+Event = CapacityExceeded | WeeklySummary | RoundMessage | RoundClosed | BackupFailed
 # An event's model by its kind (every other kind is a CapacityExceeded)
 EVENTS: dict[str, type[Event]] = {
     "weekly_summary": WeeklySummary,
     "round_message": RoundMessage,
     "round_closed": RoundClosed,
+    "backup_failed": BackupFailed,
 }
 # Kinds that are not alerts: messages of collection rounds, listed with their round
 ROUND_KINDS = ("round_message", "round_closed")

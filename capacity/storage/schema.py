@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from capacity.storage import backup_runs
 from capacity.storage.snapshots import adopt, rebuild_all
 
 migrations = Migrations("capacity")
@@ -382,3 +383,8 @@ def rounds_tables(db: Database) -> None:
             channel TEXT NOT NULL,
             opened_at TEXT NOT NULL)"""
     )
+
+
+@migrations()
+def backups_runs(db: Database) -> None:
+    backup_runs.create(db)  # the scheduled backups, one row per scheduled time

@@ -299,11 +299,17 @@ class Store:
             with checking("write", self.path):
                 health.check_writes(db, self.path)
 
-    def migrate(self) -> bool:
-        """Apply pending migrations; True if the schema changed."""
+    def migrate(
+        self, before: Callable[[tuple[str, ...], tuple[str, ...]], None] | None = None
+    ) -> bool:
+        """Apply pending migrations; True if the schema changed. `before(applied,
+        pending)` runs first when there are any, holding the write lock (a backup)."""
         with self.write() as db:
             health.refuse_newer(db, self.path)  # never run on a schema it does not know
             health.refuse_foreign(db, self.path)  # nor on objects no migration made
             pending = migrations.pending(db)
+            if pending and before is not None:
+                applied = tuple(m.name for m in migrations.applied(db))
+                before(applied, tuple(m.name for m in pending))
             migrations.apply(db)
         return bool(pending)

@@ -187,7 +187,7 @@ class Catalogue:
         return self.entries["status"].get(str(status), str(status))
 
     def alert_kind(self, kind: str) -> str:
-        return self.entries["alert_kind"].get(str(kind), str(kind))
+        return self.feature_table("alert_kind", str(kind)).get(str(kind), str(kind))
 
     def scope(self, title: str) -> str:
         """A scope's title as this language names it: the country is "Noreg" in Nynorsk;

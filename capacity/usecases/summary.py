@@ -10,12 +10,11 @@ week's key is ignored).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from capacity.domain.rules import OSLO
+from capacity.domain.schedule import At, parse_at
 from capacity.domain.totals import totals
 from capacity.models import CapacityLine, Change, SummaryChange, SummaryLine, WeeklySummary
 from capacity.storage import figures as figures_db
@@ -133,59 +132,19 @@ def queue(core: Core, now: datetime | None = None, *, at_once: bool = False) -> 
 
 def due(now: datetime, weekday: int, hour: int, minute: int) -> bool:
     """Whether this week's summary time (Norwegian time) has come."""
-    local = now.astimezone(OSLO)
-    start = local - timedelta(days=local.weekday())
-    moment = start.replace(hour=hour, minute=minute, second=0, microsecond=0) + timedelta(
-        days=weekday
-    )
-    return local >= moment
+    return SummaryTime(weekday, hour, minute).due(now)
 
 
-# -- when: CAPACITY_SUMMARY_AT ------------------------------------------------------------
+# -- when: CAPACITY_SUMMARY_AT (read as every schedule is: `capacity.domain.schedule`) ------
 
-DAYS = {
-    0: ("mon", "monday", "man", "mandag", "måndag"),
-    1: ("tue", "tuesday", "tir", "tirsdag", "tys", "tysdag"),
-    2: ("wed", "wednesday", "ons", "onsdag"),
-    3: ("thu", "thursday", "tor", "torsdag"),
-    4: ("fri", "friday", "fre", "fredag"),
-    5: ("sat", "saturday", "lør", "lørdag", "lau", "laurdag"),
-    6: ("sun", "sunday", "søn", "søndag", "sundag"),
-}
-_DAY = {word: day for day, words in DAYS.items() for word in words}
-OFF = ("off", "none", "av", "nei", "no")
 DEFAULT_AT = "mon 08:00"
-
-
-@dataclass(frozen=True)
-class SummaryTime:
-    """When the week's summary is due, Norwegian time: a weekday (0 Monday) and a time."""
-
-    weekday: int
-    hour: int
-    minute: int
-
-    def __str__(self) -> str:
-        return f"{DAYS[self.weekday][0]} {self.hour:02d}:{self.minute:02d}"
-
-    def due(self, now: datetime) -> bool:
-        return due(now, self.weekday, self.hour, self.minute)
+SummaryTime = At  # a weekday and a time
 
 
 def parse_summary_time(text: str) -> SummaryTime | None:
     """`mon 08:00`, `fredag 14.30`, `sun 7:05`; `off` for no weekly summary (None).
     Raises ValueError saying what is accepted."""
-    words = text.strip().lower().split()
-    if len(words) == 1 and words[0] in OFF:
-        return None
-    clock = re.fullmatch(r"([0-9]{1,2})[:.]([0-9]{2})", words[1]) if len(words) == 2 else None
-    day = _DAY.get(words[0]) if words else None
-    if day is None or clock is None or int(clock[1]) > 23 or int(clock[2]) > 59:
-        raise ValueError(
-            f"{text!r} is not a weekday and a time: write it like 'mon 08:00' (a day mon–sun "
-            "or man–søn, a time 00:00–23:59, Norwegian time), or 'off' for no weekly summary"
-        )
-    return SummaryTime(day, int(clock[1]), int(clock[2]))
+    return parse_at(text, daily=False, example="'mon 08:00'", off="no weekly summary")
 
 
 class WeeklySummaries:
