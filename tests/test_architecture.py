@@ -17,7 +17,7 @@ import ast
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -89,15 +89,18 @@ def tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text(), str(path))
 
 
-def imports(
-    path: Path, name: str, known: frozenset[str] = frozenset(), nodes: list[ast.AST] | None = None
-) -> set[str]:
-    """Every module this one imports, anywhere in it (or in `nodes`; relative imports
-    resolved); `from package import module` counts as the module, not the package's
-    `__init__`."""
+@cache  # each test asks again; the sets are only read
+def imports(path: Path, name: str, known: frozenset[str] = frozenset()) -> set[str]:
+    """Every module this one imports, anywhere in it (relative imports resolved);
+    `from package import module` counts as the module, not the package's `__init__`."""
+    return imported(ast.walk(tree(path)), path, name, known)
+
+
+def imported(nodes: Iterable[ast.AST], path: Path, name: str, known: frozenset[str]) -> set[str]:
+    """What the import statements among `nodes` (of module `name`) import."""
     found: set[str] = set()
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(tree(path)) if nodes is None else nodes:
+    for node in nodes:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -113,6 +116,7 @@ def imports(
     return found
 
 
+@cache  # one graph for the tests that read it
 def project_graph() -> dict[str, set[str]]:
     known = dict(modules("capacity", "bot"))
     names = frozenset(known)
@@ -236,7 +240,7 @@ def test_the_cycle_finder_finds_a_cycle():
 def imports_in_functions(path: Path, name: str, known: frozenset[str]) -> set[str]:
     functions = (ast.FunctionDef, ast.AsyncFunctionDef)
     nodes = [n for f in ast.walk(tree(path)) if isinstance(f, functions) for n in ast.walk(f)]
-    return imports(path, name, known, nodes)
+    return imported(nodes, path, name, known)
 
 
 def test_an_import_inside_a_function_only_puts_off_a_heavy_library():
