@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from bot.alerts import alert_message
 from bot.blocks import Message, actions_block, button, context_block, section_block
 from bot.i18n import Safe, Texts, escape, is_user_id, mention
 from capacity.domain import households as hh
@@ -62,8 +63,6 @@ def status_word(t: Texts, batch: Batch) -> str:
 
 
 def batch_created(result: BatchResult, t: Texts, scope_title: str) -> Message:
-    from bot.alerts import alert_message
-
     b = result.batch
     households = t("households", sizes=sized(b.units, 300)) if b.units else ""
     blocks: list[Block] = [
