@@ -15,8 +15,6 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
 from bot.blocks import (
     MAX_BUTTONS,
     REDO_ACTION,
@@ -86,6 +84,8 @@ def read(text: str, names: Sequence[str]) -> Found:
 def _likeness(words: Sequence[str], name: str) -> float:
     """How like a name the words are: a name they begin (`Moria` of `Moria 2020`, three
     letters at least) is as like it as can be; else rapidfuzz's ratio, case folded."""
+    from rapidfuzz import fuzz  # a batch not found by its name: not every start's cost
+
     typed, folded = _fold(words), _fold([name])
     if len(typed) >= 3 and folded.startswith(typed + " "):
         return 100.0

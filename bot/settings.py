@@ -1,15 +1,22 @@
-"""The bot's settings, from the environment and `.env` (pydantic-settings).
+"""The bot's settings, from the environment and `.env`.
 
 A missing or malformed setting is a start-up error that names the variable.
+
+A pydantic model filled from the variables named as its fields (in any case), the
+environment's over `.env`'s (read by python-dotenv) and both under what the code passes,
+as pydantic-settings would: that library's sources (the command line, the clouds' secret
+stores, JSON, YAML, TOML) would cost the serving bot 2.8 MiB it keeps for good, to read
+twenty variables once (bench/RESULTS.md).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.rehearsal import FileClock
 from capacity.domain.backups import DEFAULT_KEEP, parse_keep
@@ -25,8 +32,11 @@ class SettingsError(Exception):
     """A setting is missing or malformed"""
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+ENV_FILE = ".env"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
 
     slack_bot_token: str = Field(default="", description="SLACK_BOT_TOKEN, xoxb-…")
     slack_signing_secret: str = Field(default="", description="SLACK_SIGNING_SECRET (HTTP mode)")
@@ -157,10 +167,25 @@ class Settings(BaseSettings):
             )
 
 
+def environment(env_file: str | Path = ENV_FILE) -> dict[str, str]:
+    """The settings' variables, by field name: `env_file`'s (when there is one), and the
+    environment's over them; a variable's name in any case (`CAPACITY_DB`)."""
+    fields = Settings.model_fields
+    found = {
+        name.lower(): value
+        for name, value in dotenv_values(env_file).items()
+        if name.lower() in fields and value is not None
+    }
+    found.update(
+        (name.lower(), value) for name, value in os.environ.items() if name.lower() in fields
+    )
+    return found
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read the settings; a malformed one raises SettingsError naming the variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**{**environment(), **overrides})  # type: ignore[arg-type]
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()

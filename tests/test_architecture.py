@@ -69,6 +69,7 @@ ADAPTERS = {"transfer", "charts", "cli"}
 DEFERRED: dict[str, set[str]] = {
     "capacity.charts": {"capacity.charts.png"},  # matplotlib, at the first chart
     "capacity.reference.names": {"rapidfuzz"},  # at the first "did you mean"
+    "bot.batch_names": {"rapidfuzz"},  # 2.6 MiB, at the first batch name not found
     "capacity.usecases.core": {"capacity.planner.placement"},  # HiGHS, at the first plan
 }
 COMMAND_LINES = ("bot.cli", "capacity.cli")  # each command imports what it needs

@@ -35,6 +35,33 @@ def test_a_malformed_setting_is_named(monkeypatch, env, named):
         load_settings()
 
 
+def test_settings_come_from_dot_env_under_the_environment_and_what_the_code_passes(
+    monkeypatch, tmp_path
+):
+    (tmp_path / ".env").write_text(
+        "CAPACITY_ALERT_CHANNEL=C_FROM_FILE\nCAPACITY_STALE_DAYS=30\ncapacity_low_ratio=0.25\n"
+        "CAPACITY_POST_RATE=2\nNOT_A_SETTING=ignored\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    for name in ("CAPACITY_ALERT_CHANNEL", "CAPACITY_STALE_DAYS", "CAPACITY_LOW_RATIO"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CAPACITY_STALE_DAYS", "45")
+    monkeypatch.setenv("capacity_post_rate", "3")
+    settings = load_settings(capacity_post_rate=5)
+    assert settings.capacity_alert_channel == "C_FROM_FILE"
+    assert settings.capacity_low_ratio == 0.25  # a name in any case
+    assert settings.capacity_stale_days == 45  # the environment's over the file's
+    assert settings.capacity_post_rate == 5  # what the code passes over both
+
+
+def test_a_malformed_setting_in_dot_env_is_named(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("CAPACITY_BUSY_TIMEOUT_MS=1\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CAPACITY_BUSY_TIMEOUT_MS", raising=False)
+    with pytest.raises(SettingsError, match="CAPACITY_BUSY_TIMEOUT_MS"):
+        load_settings()
+
+
 @pytest.mark.slow
 def test_serve_without_tokens_names_what_is_missing(tmp_path):
     env = {"PATH": "", "HOME": str(tmp_path)}
