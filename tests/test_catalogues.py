@@ -12,11 +12,14 @@ import shutil
 import string
 import tomllib
 import typing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from babel.dates import parse_pattern
+from babel import Locale
+from babel.dates import format_date, format_datetime, parse_pattern
+from babel.numbers import get_group_symbol
+from babel.plural import PluralRule
 from click.testing import CliRunner
 from slack_bolt.request.async_request import AsyncBoltRequest
 
@@ -32,7 +35,7 @@ from bot.summary_blocks import summary_message
 from bot.terminal import ask, command_body, render, signed_headers
 from capacity.models import BatchStatus, Kind, Measure
 from capacity.reference.geography import NATIONAL_WORDS
-from capacity.texts.i18n import LOCALES, Catalogue, languages
+from capacity.texts.i18n import LOCALES, OSLO, Catalogue, languages
 from tests.conftest import ADMIN, CLI
 
 DATE_PATTERNS = ("date_time", "date_only", "source_month", "source_day", "short_date")
@@ -43,9 +46,12 @@ def load(language: str) -> dict[str, Any]:
 
 
 def texts(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    """Every text of a catalogue by its dotted key ("refusal.import")."""
+    """Every text of a catalogue by its dotted key ("refusal.import"); not `[cldr]`,
+    what CLDR says of the language (checked against Babel's data below)."""
     found: dict[str, str] = {}
     for key, value in table.items():
+        if not prefix and key == "cldr":
+            continue
         if isinstance(value, dict):
             found |= texts(value, f"{prefix}{key}.")
         else:
@@ -239,6 +245,47 @@ def test_babel_formats_every_date_pattern(language):
         catalogue.short_date("2023-09-25"),
     ):
         assert text and "{" not in text
+
+
+@pytest.mark.parametrize("language", languages())
+def test_the_catalogue_says_of_its_language_what_babels_cldr_data_says(language):
+    cldr, locale = load(language)["cldr"], Locale.parse(language)
+    assert cldr["group"] == get_group_symbol(language)
+    assert cldr["months"] == list(locale.months["format"]["wide"].values())
+    rule = PluralRule({"one": cldr["plural_one"]})
+    assert [rule(n) for n in range(-30, 2001)] == [locale.plural_form(n) for n in range(-30, 2001)]
+
+
+@pytest.mark.parametrize("language", languages())
+def test_dates_are_written_as_babel_writes_them(language):
+    catalogue = Catalogue(language)
+    moments = [
+        datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=7 * i, minutes=13 * i)
+        for i in range(1300)  # a year and more, through both changes of Norwegian time
+    ]
+    moments += [datetime(2020, 10, 1, 21, 59, 59, tzinfo=UTC), datetime(2026, 3, 29, 0, 59)]
+    for moment in moments:
+        for pattern, time in (("date_time", True), ("date_only", False)):
+            babel = format_datetime(
+                moment, catalogue.entries[pattern], tzinfo=OSLO, locale=language
+            )
+            assert catalogue.date(moment, time=time) == babel, (language, moment)
+        day = moment.date()
+        for text, pattern in (
+            (catalogue.source_date(f"{day:%Y-%m}"), "source_month"),
+            (catalogue.source_date(day.isoformat()), "source_day"),
+            (catalogue.short_date(day.isoformat()), "short_date"),
+        ):
+            assert text == format_date(day, catalogue.entries[pattern], locale=language)
+    whole_day = datetime(2020, 10, 1, 21, 59, 59, tzinfo=UTC)
+    assert catalogue.moment(whole_day) == format_date(
+        whole_day.astimezone(OSLO).date(), catalogue.entries["date_only"], locale=language
+    )
+
+
+def test_a_date_pattern_with_a_field_the_texts_do_not_write_is_refused():
+    with pytest.raises(ValueError, match="EEEE"):
+        Catalogue("nb")._written(datetime(2026, 1, 1, tzinfo=UTC), "EEEE d. MMMM")
 
 
 def test_nynorsk_writes_dates_and_numbers_as_nynorsk_does():

@@ -1,5 +1,5 @@
 """Texts in each language, from one catalogue file per language (`locales/<code>.toml`),
-with numbers and dates written as each language writes them (Babel's CLDR data).
+with numbers and dates written as each language writes them (the Unicode CLDR's way).
 
 Adding a language is adding a file. A refusal from the core (a code and its facts) is
 turned into a sentence here, and only here. For Slack (`markup="mrkdwn"`) every value
@@ -10,8 +10,15 @@ formatting; values that are already mrkdwn are marked `Safe`.
 A text that shows a count next to a word that follows it in number writes both forms
 after the count's name: `{remaining} {remaining:ledig plass|ledige plasser}` is
 "1 ledig plass" and "2 ledige plasser". The form is chosen by the language's plural
-rule (Babel's CLDR data: `one` for 1 in nb, nn and en, `other` for the rest; an unknown
-count takes `other`), from the value `number()` gave or the int passed.
+rule (CLDR's: `one` for 1 in nb, nn and en, `other` for the rest; an unknown count
+takes `other`), from the value `number()` gave or the int passed.
+
+What CLDR says of a language that the texts use (the digit group separator, the plural
+rule, the months' names) is the catalogue's `[cldr]` table, copied from Babel's data and
+checked against it by the tests; Babel evaluates the rule (`PluralRule`) and reads the
+date patterns (`tokenize_pattern`). Babel's own data for a language (4 MiB with the
+global table it needs to find a locale's parents) is not loaded to answer: only the
+charts, the spreadsheets and the plan notes load it, when first made.
 """
 
 from __future__ import annotations
@@ -20,14 +27,13 @@ import functools
 import re
 import tomllib
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date, format_datetime
-from babel.numbers import get_group_symbol
+from babel.dates import tokenize_pattern
+from babel.plural import PluralRule
 
 from capacity.errors import CapacityError
 from capacity.models import Measure, Municipality
@@ -78,8 +84,8 @@ class _Plurals:
     plural rule, before the template is filled (only the word: the count is `{name}`).
     Templates are the catalogues' (a few hundred), so what is worked out for one is kept."""
 
-    def __init__(self, language: str) -> None:
-        self.rule = functools.lru_cache(maxsize=4096)(Locale.parse(language).plural_form)
+    def __init__(self, one: str) -> None:
+        self.rule = functools.lru_cache(maxsize=4096)(PluralRule({"one": one}))
 
     def choose(self, template: str, values: dict[str, Any]) -> str:
         ones = frozenset(
@@ -124,6 +130,19 @@ def escape(text: str) -> str:
     return _FORMATTING.sub(lambda found: _LOOKALIKES[found.group()], text)
 
 
+@functools.lru_cache(maxsize=64)
+def _tokens(pattern: str) -> list[tuple[str, Any]]:
+    """A CLDR date pattern's fields and literal text (Babel's reading of it)."""
+    return tokenize_pattern(pattern)
+
+
+def _in_oslo(moment: datetime) -> datetime:
+    """Norwegian time; a moment without a zone is UTC's, as Babel takes it."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(OSLO)
+
+
 @functools.cache
 def _entries(language: str) -> dict[str, Any]:
     with open(LOCALES / f"{language}.toml", "rb") as handle:
@@ -147,11 +166,13 @@ class Catalogue:
         self.language = language if language in languages() else DEFAULT_LANGUAGE
         self.markup = markup
         self.entries = _entries(self.language)
-        # CLDR's grouping symbol for the language, read once: every answer formats
-        # dozens of numbers, and Babel's format_decimal parses its pattern each time
-        # (for these languages, groups of three, as Python's "," format gives them).
-        self._group = get_group_symbol(self.language)
-        self._plurals = _Plurals(self.language)
+        # CLDR's grouping symbol for the language: every answer formats dozens of
+        # numbers, and Babel's format_decimal parses its pattern each time (for these
+        # languages, groups of three, as Python's "," format gives them).
+        cldr = self.entries["cldr"]
+        self._group = cldr["group"]
+        self._months = tuple(cldr["months"])
+        self._plurals = _Plurals(cldr["plural_one"])
 
     @property
     def plain(self) -> Catalogue:
@@ -219,13 +240,13 @@ class Catalogue:
     def date(self, moment: datetime, *, time: bool = True) -> str:
         """`2. desember 2026 kl. 10.30` in Norwegian time; English `2 December 2026, 10:30`."""
         pattern = self.entries["date_time" if time else "date_only"]
-        return format_datetime(moment, pattern, tzinfo=OSLO, locale=self.language)
+        return self._written(_in_oslo(moment), pattern)
 
     def moment(self, moment: datetime) -> str:
         """An "as of" moment: a whole day (its last instant) as the date alone."""
-        local = moment.astimezone(OSLO)
+        local = _in_oslo(moment)
         if (local.hour, local.minute, local.second) == (23, 59, 59):
-            return format_date(local.date(), self.entries["date_only"], locale=self.language)
+            return self._written(local.date(), self.entries["date_only"])
         return self.date(moment)
 
     def source_date(self, text: str) -> str:
@@ -234,13 +255,30 @@ class Catalogue:
         parts = text.split("-")
         day = date(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 1)
         pattern = self.entries["source_day" if len(parts) > 2 else "source_month"]
-        return format_date(day, pattern, locale=self.language)
+        return self._written(day, pattern)
 
     def short_date(self, text: str) -> str:
         """`2023-09-25` as "25.09.2023"."""
-        return format_date(
-            date.fromisoformat(text), self.entries["short_date"], locale=self.language
+        return self._written(date.fromisoformat(text), self.entries["short_date"])
+
+    def _written(self, when: date, pattern: str) -> str:
+        """A date (and time) by a CLDR pattern of the catalogue's, as Babel's format_date
+        and format_datetime write it: `d`, `M`, `y`, `H`, `m` (`MMMM`: the month's name)."""
+        return "".join(
+            value if kind == "chars" else self._field(when, *value, pattern)
+            for kind, value in _tokens(pattern)
         )
+
+    def _field(self, when: date, letter: str, width: int, pattern: str) -> str:
+        if letter == "M" and width == 4:
+            return self._months[when.month - 1]
+        if letter == "y":
+            year = str(when.year).rjust(width, "0")
+            return year[-2:] if width == 2 else year
+        number = {"d": "day", "M": "month", "H": "hour", "m": "minute"}.get(letter)
+        if number is None or width > 2 or (letter in "Hm" and not isinstance(when, datetime)):
+            raise ValueError(f"{pattern!r}: {letter * width} is not a field the texts write")
+        return str(getattr(when, number)).rjust(width, "0")
 
     def when(self, figure_date: str, recorded: datetime) -> str:
         """When a figure is from: the date its source gives, else when it was recorded."""
