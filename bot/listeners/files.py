@@ -20,7 +20,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import aiohttp
 from pydantic import Field
@@ -34,13 +34,13 @@ from bot.i18n import mention
 from bot.listeners.deps import Deps, actor_from
 from bot.listeners.payload import Value, button_value, clicker
 from bot.parse import Request
-from bot.sheets import year_files
 from bot.uploads import Upload, UploadFailed, upload_files, upload_png
-from capacity import charts, errors
-from capacity.charts.build import Built, build
-from capacity.charts.pace_build import build_pace
+from capacity import errors
 from capacity.domain.rules import check_year
 from capacity.texts import standing
+
+if TYPE_CHECKING:
+    from capacity.charts.build import Built
 
 log = logging.getLogger("bot.files")
 
@@ -87,6 +87,11 @@ class Files:
     async def chart_command(
         self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, request: Request
     ) -> None:
+        # The charts' and the exports' modules are imported at their first use (`DEFERRED`
+        # in tests/test_architecture.py): a question needs none of them.
+        from capacity.charts.build import build
+        from capacity.charts.pace_build import build_pace
+
         t = self.deps.texts
         if len(self.later.tasks) >= PENDING:
             await ack(**blocks.plain(t("files_busy")).payload())
@@ -125,6 +130,8 @@ class Files:
         if len(self.later.tasks) >= PENDING:
             await self.later.tell(response_url, t("files_busy"))
             return
+        from capacity.charts.build import build
+
         try:
             built = await asyncio.to_thread(build, self.deps.service, value.t, value.y, t.language)
         except errors.CapacityError as error:
@@ -155,6 +162,8 @@ class Files:
         user: str,
         response_url: str | None,
     ) -> None:
+        from capacity import charts
+
         t = self.deps.texts
         try:
             if not channel:  # clicked outside a conversation (the App Home): a DM
@@ -204,6 +213,8 @@ class Files:
     async def send_export(
         self, client: AsyncWebClient, command: dict[str, Any], year: int | None
     ) -> None:
+        from bot.sheets import year_files
+
         t, service = self.deps.texts, self.deps.service
         user = str(command.get("user_id") or "")
         actor = actor_from(user, command.get("user_name", ""))

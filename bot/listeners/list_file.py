@@ -19,7 +19,6 @@ from bot.i18n import mention
 from bot.list_blocks import LIST_ACTION
 from bot.listeners.files import PENDING, Files, direct_channel, failure_reason
 from bot.listeners.payload import PageValue, button_value, clicker
-from bot.sheets import overview_file
 from bot.uploads import Upload, UploadFailed, upload_files
 from capacity import errors
 from capacity.texts import standing
@@ -62,6 +61,8 @@ class ListFile:
         user: str,
         response_url: str | None,
     ) -> None:
+        from bot.sheets import overview_file  # the exports' modules, at the first file
+
         t, service, later = self.deps.texts, self.deps.service, self.files.later
         try:
             if not channel:  # clicked outside a conversation: a direct message

@@ -19,7 +19,6 @@ from bot.i18n import Texts
 from bot.listeners.deps import Deps
 from bot.listeners.files import Later
 from bot.listeners.payload import KeyValue, button_value, clicker
-from bot.plan_file import plan_csv
 from bot.plan_notes_blocks import FILE_ACTION
 from bot.uploads import Upload, UploadFailed, upload_files
 from capacity import errors
@@ -71,6 +70,8 @@ class PlanFileButton:
         self.later.spawn(self.post(client, value.k, body, t))
 
     async def post(self, client: AsyncWebClient, key: str, body: dict[str, Any], t: Texts) -> None:
+        from bot.plan_file import plan_csv  # the exports' modules, at the first file
+
         url, user = body.get("response_url"), clicker(body).id
         try:
             found = await asyncio.to_thread(self.deps.service.plan_file, key)
