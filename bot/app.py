@@ -185,7 +185,14 @@ def make_notifier(
     client = web_client(settings, metrics)
     pace = pace or make_pace(settings)
     persons = PersonDelivery(client, service, texts, pace) if service is not None else None
-    return SlackNotifier(client, settings.capacity_alert_channel, texts, persons=persons, pace=pace)
+    return SlackNotifier(
+        client,
+        settings.capacity_alert_channel,
+        texts,
+        persons=persons,
+        pace=pace,
+        stale_days=settings.capacity_stale_days,
+    )
 
 
 def every(*jobs: Callable[[], object] | None) -> Callable[[], None]:

@@ -68,12 +68,14 @@ class SlackNotifier:
         *,
         persons: Notifier | None = None,
         pace: Pace | None = None,
+        stale_days: int | None = None,
     ) -> None:
         self.client = client
         self.channel = channel
         self.texts = texts
         self.persons = persons
         self.pace = pace
+        self.stale_days = stale_days  # the weekly summary says which figures are older
 
     def deliver(self, alert: Alert) -> str:
         if isinstance(alert.event, RoundMessage):
@@ -89,7 +91,7 @@ class SlackNotifier:
                 log.info("Alert %s was posted before (ts %s); not posting again", alert.id, found)
                 return found
         if isinstance(alert.event, WeeklySummary):
-            message = summary_message(alert.event, self.texts)
+            message = summary_message(alert.event, self.texts, self.stale_days)
         elif isinstance(alert.event, RoundClosed):
             message = closing_message(alert.event, self.texts)
         elif isinstance(alert.event, BackupFailed):
