@@ -25,7 +25,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.i18n import Texts
-from bot.notifier import find_posted, slack_call
+from bot.notifier import find_posted, paced_call
 from bot.pace import Pace
 from bot.round_blocks import TRACKER_KEY, tracker_message
 from capacity import Capacity
@@ -62,7 +62,7 @@ class TrackerWorker(Worker):
         self.poll = poll
         self.wall = wall
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.writes = 0  # chat.update and chat.postMessage calls made (for the benchmark)
+        self.writes = 0  # chat.update and chat.postMessage calls tried (for the benchmark)
         self._failures: dict[int, tuple[int, float]] = {}  # round -> (failures, next try)
         super().__init__("round-tracker")
 
@@ -132,11 +132,5 @@ class TrackerWorker(Worker):
 
     def _call(self, method: str, paced: str, **kwargs: Any) -> Any:
         """`method` with `kwargs`, paced for the channel `paced`."""
-        self.pace.wait(method, paced)
         self.writes += 1
-        try:
-            return slack_call(self.client, method.replace(".", "_"), **kwargs)
-        except TemporaryFailure as error:
-            if str(error) == "ratelimited":
-                self.pace.limited(method, error.retry_after)
-            raise
+        return paced_call(self.client, self.pace, method, paced, **kwargs)
