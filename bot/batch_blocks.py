@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from bot.alerts import alert_message
 from bot.blocks import (
     Message,
     actions_block,
@@ -69,8 +70,6 @@ def status_word(t: Texts, batch: Batch) -> str:
 
 
 def batch_created(result: BatchResult, t: Texts, scope_title: str) -> Message:
-    from bot.alerts import alert_message
-
     b = result.batch
     households = t("households", sizes=sized(b.units, 300)) if b.units else ""
     blocks: list[Block] = [

@@ -102,8 +102,8 @@ def serve(http: bool, host: str, port: int, health_port: int | None) -> None:
     worker = start_alerts(app, settings)
     from bot.backups import announce_upgrade, start_backups
 
-    announce_upgrade(app.deps.service)  # type: ignore[attr-defined]  # backed up first
-    start_backups(app.deps.service, settings)  # type: ignore[attr-defined]
+    announce_upgrade(app.deps.service)  # backed up first
+    start_backups(app.deps.service, settings)
     from bot.app import follow_user_locales, know_the_workspace
 
     follow_user_locales(app, settings)  # each user answered in their Slack locale's language

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from bot.age_blocks import age_text
 from bot.blocks import (
     MAX_BUTTON_TEXT,
     SHOW_ACTION,
@@ -47,13 +49,17 @@ def names_in(text: str) -> list[str]:
     return list(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
 
 
-def _line(line: CapacityLine, t: Texts) -> str:
+def _line(line: CapacityLine, t: Texts, now: datetime | None, stale_days: int | None) -> str:
     headline = _headline(line, t)
     if line.spare is None:
         return headline
     held = standing.held(t, line.reserved_open, line.settled)  # settled via batches apart
     values = {"spare": t.number(line.spare), "held": held}
-    return headline + t.text("several", "figures", values)
+    shown = headline + t.text("several", "figures", values)
+    report = line.spare_report  # how old the reported figure is, as the whole answer says
+    if report is not None and now is not None and stale_days is not None and not line.as_of:
+        shown += " " + age_text(report, t, now, stale_days)
+    return shown
 
 
 def _show(line: CapacityLine) -> dict[str, Any]:
@@ -62,13 +68,23 @@ def _show(line: CapacityLine) -> dict[str, Any]:
     return button(m.label[:MAX_BUTTON_TEXT], f"{SHOW_ACTION}:{m.number}", value)
 
 
-def several_message(asked: list[Asked], t: Texts, year: int | None, more: int = 0) -> Message:
-    """Each name's short answer in the order asked; the names not found, with their
-    choices; a button per municipality found for its whole answer."""
+def several_message(
+    asked: list[Asked],
+    t: Texts,
+    year: int | None,
+    more: int = 0,
+    *,
+    now: datetime | None = None,
+    stale_days: int | None = None,
+) -> Message:
+    """Each name's short answer in the order asked (given `now`, with how old its
+    reported figure is); the names not found, with their choices; a button per
+    municipality found for its whole answer."""
     found = [item.line for item in asked if item.line is not None]
     blocks = []
     if found:
-        blocks.append(section_block("\n".join(_line(line, t) for line in found)))
+        lines = (_line(line, t, now, stale_days) for line in found)
+        blocks.append(section_block("\n".join(lines)))
     for i, item in enumerate(asked):
         if item.refused is None:
             continue

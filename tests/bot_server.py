@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bot.terminal import command_body, signed_headers
+from tests import forkserver
 
 SECRET = "e2e-signing-secret"
 
@@ -78,38 +79,49 @@ class BotServer:
             **(env or {}),
         }
         self.log = log or db.with_suffix(f".{self.port}.log")
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | forkserver.Forked | None = None
 
     def start(self, timeout: float = 20.0) -> BotServer:
-        handle = open(self.log, "ab")  # noqa: SIM115 - kept open for the process's life
-        self.process = subprocess.Popen(
-            [
-                *self.prefix,
-                sys.executable,
-                "-m",
-                "bot",
-                "serve",
-                "--http",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                *(["--health-port", str(self.health_port)] if self.health_port else []),
-            ],
-            env=self.env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
+        for _ in range(3):  # a port taken meanwhile (another test process): another port
+            self._launch()
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:  # type: ignore[union-attr]
+                    break
+                try:
+                    if self.health("/healthz").status == 200:
+                        return self
+                except OSError:
+                    pass
+                time.sleep(0.02)
+            else:
+                raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+            if "address already in use" not in self.log.read_text():
+                break
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            if not self.health_port:
+                self.health_url = self.url
+        raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+
+    def _launch(self) -> None:
+        argv = ["-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.health_port:
+            argv += ["--health-port", str(self.health_port)]
+        # Forked from the session's fork server (the bot's imports made once), or else
+        # started as `python -m bot …`: the same process either way (tests/forkserver.py).
+        # A prefix (a command to run the bot under, setpriv …) needs a process of its own.
+        self.process = (
+            None if self.prefix else forkserver.spawn(argv, env=self.env, output=self.log)
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                if self.health("/healthz").status == 200:
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+        if self.process is None:
+            with open(self.log, "ab") as handle:
+                self.process = subprocess.Popen(
+                    [*self.prefix, sys.executable, *argv],
+                    env=self.env,
+                    stdout=handle,
+                    stderr=subprocess.STDOUT,
+                )
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process and self.process.poll() is None:

@@ -43,6 +43,7 @@ def db(_seeded_template, tmp_path):
 def running(db):
     with StandIn() as slack, BotServer(db, slack.api_url) as bot:
         yield bot, slack
+        slack.release()  # what is still held up answers: the bot stops at once
 
 
 @contextmanager

@@ -6,7 +6,8 @@ function), so this runs in the quick suite:
 - the core (`capacity/`) never imports Slack or the bot;
 - each of the core's folders imports only the layers below it (the table `MAY_IMPORT`);
 - only `capacity/storage/` knows SQL (sqlite3, sqlite-utils, SQL statements);
-- no import cycle, counting imports inside functions (one of those still ties two modules);
+- no import cycle, counting imports inside functions (one of those still ties two modules),
+  and an import inside a function only to put off a heavy library (`DEFERRED`);
 - no module over 400 lines.
 """
 
@@ -16,7 +17,7 @@ import ast
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -64,6 +65,13 @@ MAY_IMPORT: dict[str, set[str]] = {
     },
 }
 ADAPTERS = {"transfer", "charts", "cli"}
+# The imports made inside a function, and why: each puts off a heavy library until used
+DEFERRED: dict[str, set[str]] = {
+    "capacity.charts": {"capacity.charts.png"},  # matplotlib, at the first chart
+    "capacity.reference.names": {"rapidfuzz"},  # at the first "did you mean"
+    "capacity.usecases.core": {"capacity.planner.placement"},  # HiGHS, at the first plan
+}
+COMMAND_LINES = ("bot.cli", "capacity.cli")  # each command imports what it needs
 SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|BEGIN)\b")
 
 
@@ -81,12 +89,18 @@ def tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text(), str(path))
 
 
+@cache  # each test asks again; the sets are only read
 def imports(path: Path, name: str, known: frozenset[str] = frozenset()) -> set[str]:
     """Every module this one imports, anywhere in it (relative imports resolved);
     `from package import module` counts as the module, not the package's `__init__`."""
+    return imported(ast.walk(tree(path)), path, name, known)
+
+
+def imported(nodes: Iterable[ast.AST], path: Path, name: str, known: frozenset[str]) -> set[str]:
+    """What the import statements among `nodes` (of module `name`) import."""
     found: set[str] = set()
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(tree(path)):
+    for node in nodes:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -102,6 +116,7 @@ def imports(path: Path, name: str, known: frozenset[str] = frozenset()) -> set[s
     return found
 
 
+@cache  # one graph for the tests that read it
 def project_graph() -> dict[str, set[str]]:
     known = dict(modules("capacity", "bot"))
     names = frozenset(known)
@@ -220,6 +235,25 @@ def test_no_import_cycle_in_the_core_or_the_bot():
 
 def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def imports_in_functions(path: Path, name: str, known: frozenset[str]) -> set[str]:
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    nodes = [n for f in ast.walk(tree(path)) if isinstance(f, functions) for n in ast.walk(f)]
+    return imported(nodes, path, name, known)
+
+
+def test_an_import_inside_a_function_only_puts_off_a_heavy_library():
+    """Outside the command lines (which load what each command needs), a module imports
+    at its top, unless the import puts off a heavy library a question does not need."""
+    known = frozenset(name for name, _ in modules("capacity", "bot"))
+    bad = [
+        f"{name} imports {target} inside a function"
+        for name, path in modules("capacity", "bot")
+        if not name.startswith(COMMAND_LINES)
+        for target in imports_in_functions(path, name, known) - DEFERRED.get(name, set())
+    ]
+    assert bad == []
 
 
 def test_no_module_passes_400_lines():

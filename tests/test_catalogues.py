@@ -311,6 +311,14 @@ def test_no_nynorsk_text_has_a_bokmal_only_word():
     assert found == {}
 
 
+def test_nynorsk_writes_kjent_and_ukjent_with_a_neuter_noun():
+    """Nynorsk's «kjend» is «kjent» in the neuter: «eit kjent vedtak», «tempoet er ukjent»."""
+    neuter = r"(?:tal|talet|vedtak|vedtaket|tempo|tempoet)"
+    wrong = re.compile(rf"\bu?kjend {neuter}\b|\b{neuter} er u?kjend\b")
+    found = {key: text for key, text in texts(load("nn")).items() if wrong.search(text)}
+    assert found == {}
+
+
 def test_the_spot_check_catches_bokmal():
     """The list does find Bokmål: most of nb's texts have a word from it."""
     nb = texts(load("nb"))

@@ -309,5 +309,6 @@ def test_a_report_below_the_reservations_needs_force(run):
     run("batch", "allocate", "Moria 2020", "Bærum", "30")
     refused = run("report-spare", "Bærum", "27", "--source", "x")
     assert refused.exit_code == 1 and "30" in refused.output
+    assert "Add --force to save it." in refused.output and "Confirm" not in refused.output
     forced = run("report-spare", "Bærum", "27", "--source", "x", "--force")
     assert forced.exit_code == 0 and "overbooked by 3" in forced.output

@@ -5,7 +5,6 @@ negative capacity, and unknown never shown as zero."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from capacity import Actor, Capacity
 from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
+from tests.waiting import wait_delivered
 
 pytestmark = pytest.mark.slow
 
@@ -167,7 +167,7 @@ def test_a_report_below_the_reservations_is_refused_then_saved_when_confirmed(bo
     assert words(bot, "overbooket med 3", "overbooked by 3") in answer
     assert "-3" not in answer and "−3" not in answer
     bot.slack.wait_for("chat.postMessage", 2)  # Bærum full (30 of 30), then overbooked
-    time.sleep(0.5)  # nothing more comes
+    wait_delivered(bot.db)  # nothing more comes: every alert queued is delivered
     alerts = [m for m in bot.slack.posted if m.get("channel") == "CALERTS"]
     overbooked = [m for m in alerts if "Moria 2020 (30)" in m["text"]]
     assert len(overbooked) == 1, alerts

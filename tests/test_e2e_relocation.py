@@ -16,6 +16,7 @@ from capacity import Capacity
 from capacity.storage.store import Store
 from tests.bot_server import BotServer, free_port
 from tests.stand_in import StandIn
+from tests.waiting import outbox, wait_delivered, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -51,6 +52,12 @@ def remaining_in_network(db) -> int:
         return service.overview("storbynettverket", 2020).totals["remaining"].value
     finally:
         service.store.close()
+
+
+def tried_while_down(db) -> bool:
+    """Both alerts queued and each tried at least once (Slack refused the connection)."""
+    rows = outbox(db)
+    return len(rows) == 2 and all(attempts >= 1 for _, _, attempts in rows)
 
 
 def alerts_to_channel(slack: StandIn) -> list[dict]:
@@ -95,7 +102,7 @@ def test_the_seed_scenario_in_slack(db):
             assert response.body["text"].startswith("Tildelt"), response.body["text"]
         assert remaining_in_network(db) == 348
         assert "348 ledige av 398 rapportert (50 reservert)" in bot.command("").json()["text"]
-        time.sleep(1.0)
+        wait_delivered(db)  # anything queued with the changes has reached Slack
         assert alerts_to_channel(slack) == []  # it fits: no alert
 
         big = bot.command('ny "Stor gruppe" 400 år 2020', command="/relocation", user_id=ADMIN)
@@ -103,7 +110,7 @@ def test_the_seed_scenario_in_slack(db):
         slack.wait_for("chat.postMessage", 1)
         again = bot.command('ny "Stor gruppe" 400 år 2020', command="/relocation", user_id=ADMIN)
         assert "«Stor gruppe» finnes allerede for 2020" in again.text
-        time.sleep(1.0)
+        wait_delivered(db)
         [alert] = alerts_to_channel(slack)
         assert "Stor gruppe" in alert["text"] and "400" in alert["text"] and "348" in alert["text"]
         assert "Trondheim" in alert["text"]  # where room is left
@@ -271,7 +278,7 @@ def test_slack_refusing_then_failing_then_ratelimiting_then_recovering(db, tmp_p
     with BotServer(db, api, env=FAST_RETRIES) as bot:  # nothing listens there: refused
         bot.command('ny "A" 400 år 2020', command="/relocation", user_id=ADMIN)
         bot.command('ny "B" 500 år 2020', command="/relocation", user_id=ADMIN)
-        time.sleep(1.0)
+        wait_until(lambda: tried_while_down(db), "both alerts tried while Slack is down")
         with StandIn(port=port) as slack:
             slack.script.extend(
                 [
@@ -281,10 +288,8 @@ def test_slack_refusing_then_failing_then_ratelimiting_then_recovering(db, tmp_p
                     ("post-then-drop",),  # posted, but the answer is lost: must not post again
                 ]
             )
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and len(alerts_to_channel(slack)) < 2:
-                time.sleep(0.1)
-            time.sleep(2.0)
+            wait_until(lambda: len(alerts_to_channel(slack)) >= 2, "both alerts", timeout=30)
+            wait_delivered(db, timeout=30)  # the lost answer's alert too: checked, not re-posted
             texts = sorted(m["text"] for m in alerts_to_channel(slack))
             assert len(texts) == 2, texts  # each exactly once
             assert "Gruppen A (2020) har 400" in texts[0] and "Gruppen B (2020) har 500" in texts[1]
@@ -302,15 +307,13 @@ def test_pending_alerts_survive_a_crash_and_are_delivered_once(db):
     try:
         bot.command('ny "A" 400 år 2020', command="/relocation", user_id=ADMIN)
         bot.command('ny "B" 500 år 2020', command="/relocation", user_id=ADMIN)
-        time.sleep(0.5)
+        wait_until(lambda: tried_while_down(db), "both alerts tried while Slack is down")
     finally:
         bot.stop(signal.SIGKILL)
     assert [a.status for a in service_on(db).alerts()] == ["pending", "pending"]
     with StandIn(port=port) as slack, BotServer(db, api, env=FAST_RETRIES):
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(alerts_to_channel(slack)) < 2:
-            time.sleep(0.1)
-        time.sleep(2.0)
+        wait_until(lambda: len(alerts_to_channel(slack)) >= 2, "both alerts", timeout=30)
+        wait_delivered(db, timeout=30)  # the leases of the killed process ran out, retried
         assert len(alerts_to_channel(slack)) == 2
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -29,6 +29,7 @@ from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.conftest import ADMIN, CLI
 from tests.stand_in import StandIn
+from tests.waiting import wait_delivered
 
 pytestmark = pytest.mark.slow
 
@@ -166,7 +167,7 @@ def test_the_round_asks_each_editor_once_through_a_kill_and_a_restart(run):
     run.slack.faults.pop("chat.postMessage")
     for _, user, _ in CITIES.values():
         wait_until(lambda user=user: run.dm_posts(user), f"the request to {user}")
-    time.sleep(3)  # leases of the killed process run out; anything left is retried
+    wait_delivered(run.db)  # the killed process's leases ran out; what it left, retried
     for number, (name, user, _) in CITIES.items():
         [message] = run.dm_posts(user)
         assert f"*{name}*: innhentingen *«Kapasitet 2027»*" in message["text"] + str(
@@ -308,7 +309,7 @@ def test_closing_posts_the_summary_once_and_the_tracker_says_closed(run):
                "the tracker saying closed")  # fmt: skip
     refused = run.command("innhenting påminn")
     assert "ingen innhenting er åpen" in refused
-    time.sleep(1)
+    wait_delivered(run.db)  # what the close queued is delivered: nothing more comes of it
     assert len([p for p in run.channel_posts("capacity_alert") if "er lukket" in p["text"]]) == 1
 
 

@@ -17,6 +17,7 @@ from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.conftest import ADMIN, CLI
 from tests.stand_in import StandIn
+from tests.waiting import wait_delivered
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +63,7 @@ def test_a_whole_country_round_reaches_every_editor_once_under_rate_limits(
                     break
                 time.sleep(0.2)
             took = time.monotonic() - started
-            time.sleep(1.5)  # both workers poll on: nothing more is sent
+            wait_delivered(db)  # every message delivered (or failed): nothing more is sent
         counts = {user: len(slack.dms(user)) for user in users}
         assert set(counts.values()) == {1}, {u: c for u, c in counts.items() if c != 1}
         limited = dict(slack.limited)

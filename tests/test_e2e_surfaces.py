@@ -431,6 +431,16 @@ def test_the_countrys_unknown_figures_say_what_is_counted(bot, user, said):
     assert said in shown(ask(bot, "norge", user=user))
 
 
+@pytest.mark.parametrize(
+    ("user", "said", "not_said"),
+    [("U_COORD", "publiserte tallet: 2 kommuner for bosatte.", "0 kommuner"),
+     ("U_COORD_NN", "publiserte talet: 2 kommunar for busette.", "0 kommunar")],
+)  # fmt: skip
+def test_a_figure_left_out_of_no_sum_is_not_named(bot, user, said, not_said):
+    text = shown(ask(bot, "norge 2022", user=user))  # every decision of 2022 is published
+    assert said in text and not_said not in text
+
+
 def test_a_suggestion_names_the_number_the_answer_will_show(bot):
     answer = ask(bot, "Romsa")
     labels = [e["text"]["text"] for b in answer["blocks"] if b["type"] == "actions"

@@ -10,7 +10,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from capacity import Capacity, errors, open_capacity
 from capacity.storage.store import Store
 from capacity.usecases.notify import OutboxWorker
 from tests.asgi import call
+from tests.waiting import wait_until
 
 SECRET = "health-secret"
 
@@ -199,7 +199,8 @@ def test_a_missing_outbox_table_is_reported_once_and_the_worker_backs_off(db, ca
     worker = OutboxWorker(service.outbox, Quiet(), poll_seconds=0.01, schedule=schedule)
     with caplog.at_level(logging.INFO, logger="capacity"):
         worker.start()
-        time.sleep(1.5)
+        # its second round, after the first back-off (1 s): reported once, still trying
+        wait_until(lambda: worker.failures >= 2, "a second failed round", timeout=10)
         worker.stop()
     failures = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [r.getMessage().split(";")[0] for r in failures] == [

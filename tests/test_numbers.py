@@ -19,6 +19,7 @@ from capacity.domain.numbers import (
     read_words,
 )
 from capacity.texts.i18n import Catalogue
+from tests.conftest import ADMIN
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -237,3 +238,23 @@ def test_what_was_not_understood_is_said_with_what_was_typed(typed, nb, en):
         count(typed, "spare")
     assert nb in Catalogue("nb", markup="plain").refusal(refused.value)
     assert en in str(refused.value)  # the command line's English
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("nb", "bare 1\u00a0000 av gruppens 1\u00a0000 personer"),
+        ("nn", "berre 1\u00a0000 av 1\u00a0000 personar i gruppa"),
+        ("en", "Only 1,000 of the batch's 1,000 persons"),
+    ],
+)
+def test_a_refusal_writes_its_counts_as_every_answer_does_and_its_year_as_a_year(
+    fresh, language, said
+):
+    fresh.create_batch("Moria 2020", 1000, ADMIN, year=2020, scope="norge")
+    with pytest.raises(errors.InvalidInput) as refused:
+        fresh.allocate("Moria 2020", "Oslo", 1010, ADMIN, dry_run=True)
+    assert said in Catalogue(language, markup="plain").refusal(refused.value)
+    with pytest.raises(errors.BatchExists) as late:
+        fresh.create_batch("Moria 2020", 5, ADMIN, year=2020, scope="norge")
+    assert "2020" in Catalogue(language, markup="plain").refusal(late.value)  # not "2 020"

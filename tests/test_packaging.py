@@ -7,11 +7,11 @@ wheel, and the image's command and health check work from it."""
 from __future__ import annotations
 
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import tarfile
-import time
 import tomllib
 import zipfile
 from dataclasses import dataclass
@@ -23,8 +23,10 @@ from click.testing import CliRunner
 from bot.cli import cli as bot_cli
 from capacity.storage.store import data_dir, default_db_path
 from capacity.texts.i18n import LOCALES
+from tests import wheel_env
 from tests.bot_server import free_port
 from tests.deploy_files import ROOT, copy_build_context, image, stages
+from tests.waiting import wait_until
 
 # Every file of data/ but the databases the checkout makes there (and backups of them)
 DATA = {p.name for p in (ROOT / "data").iterdir() if p.is_file() and ".db" not in p.name}
@@ -111,12 +113,18 @@ class Installed:
         return found
 
 
+# Built with the backend installed for the tests (`setuptools` in the `test` extra meets
+# pyproject's build requirement; `build` checks that it does) rather than in a new
+# environment per build, which pip would fill anew three times: the same wheel.
+BUILD = [sys.executable, "-m", "build", "--no-isolation"]
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """`python -m build`: the sdist, then the wheel built from the sdist."""
     out = tmp_path_factory.mktemp("dist")
     done = subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
+        [*BUILD, "--outdir", str(out), str(ROOT)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -127,18 +135,13 @@ def built(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def installed(built, tmp_path_factory) -> Installed:
-    """The wheel with its dependencies in a fresh virtual environment (not editable)."""
+    """The wheel in a fresh virtual environment (not editable), installed from the file
+    alone, its declared dependencies met (`pip check`) by the ones installed for the
+    tests, and nothing else of theirs or of the checkout on the path (tests/wheel_env.py)."""
     top = tmp_path_factory.mktemp("installed")
     venv = top / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     [wheel] = built.glob("*.whl")
-    done = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", str(wheel)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    wheel_env.make(venv, wheel)
     (top / "home").mkdir()
     (top / "elsewhere").mkdir()
     return Installed(venv, top / "home", top / "elsewhere")
@@ -178,7 +181,7 @@ def test_the_dockerfiles_build_stage_makes_the_same_wheel(built, tmp_path):
     context = copy_build_context(build, tmp_path / "image")
     out = tmp_path / "dist"
     done = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(context)],
+        [*BUILD, "--wheel", "--outdir", str(out), str(context)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -225,6 +228,11 @@ def test_the_installed_wheel_draws_charts_and_prints_its_manifest(installed):
     assert printed.stdout == (ROOT / "manifest.yml").read_text(encoding="utf-8")
 
 
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _with_port(argv: tuple[str, ...], port: int) -> list[str]:
     at = argv.index("--port")
     return [*argv[: at + 1], str(port), *argv[at + 2 :]]
@@ -259,12 +267,10 @@ def test_the_images_command_serves_and_its_health_check_passes_from_the_wheel(in
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
+        # listening (the app and its database are ready before the server listens), or gone
+        wait_until(lambda: server.poll() is not None or listening(port), "the server", 60)
+        assert server.poll() is None, log.read_text()[-3000:]
         healthy = installed.run(*check)
-        while healthy.returncode != 0 and time.monotonic() < deadline:
-            assert server.poll() is None, log.read_text()[-3000:]
-            time.sleep(0.2)
-            healthy = installed.run(*check)
         assert healthy.returncode == 0, healthy.stderr + log.read_text()[-3000:]
         assert healthy.stdout.strip() == '{"ok": true}'
         assert database.is_file()

@@ -12,6 +12,8 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.i18n import Texts
+from bot.listeners.deps import Deps
+from bot.listeners.rounds import RoundListeners
 from bot.notifier import SlackNotifier
 from bot.pace import Pace
 from bot.parse import parse
@@ -62,6 +64,30 @@ def test_innhenting_and_round_are_commands_and_a_grant_may_name_an_email():
     grant = parse("grant <mailto:Kari@Trondheim.kommune.no|Kari@Trondheim.kommune.no> editor 5001")
     assert (grant.kind, grant.user, grant.target) == ("grant", "kari@trondheim.kommune.no", "5001")
     assert parse("grant kari editor Oslo").kind == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("language", "asked", "never"),
+    [
+        ("nb", "Kan ikke svare på det: flere innhentinger er åpne", "Ingenting ble endret"),
+        ("nn", "Kan ikkje svare på det: fleire innhentingar er opne", "Ingenting vart endra"),
+        ("en", "Cannot answer that: several rounds are open", "Nothing was changed"),
+    ],
+)
+def test_a_status_that_cannot_be_given_is_a_question_refused_and_never_says_nothing_changed(
+    fresh, clock, language, asked, never
+):
+    network = with_editors(fresh, clock)
+    rounds = RoundListeners(Deps(service=network, texts=Texts(language)))
+    assert never not in rounds.answer(RoundRequest("status"), ADMIN.id, "ada").text  # none open
+    open_network(network)
+    open_network(network, "Ekstra")
+    which = rounds.answer(RoundRequest("status"), ADMIN.id, "ada").text
+    assert asked in which and "«Ekstra»" in which and never not in which
+    unknown = rounds.answer(RoundRequest("status", "Finnes ikke"), ADMIN.id, "ada").text
+    assert "«Finnes ikke»" in unknown and never not in unknown
+    closed = rounds.answer(RoundRequest("remind", "Finnes ikke"), ADMIN.id, "ada").text
+    assert never in closed  # a reminder is a change: its refusal says nothing changed
 
 
 class Clock:

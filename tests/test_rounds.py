@@ -10,6 +10,7 @@ import pytest
 from capacity import errors
 from capacity.domain.rounds import RoundRefused, parse_deadline
 from capacity.models import Actor, Measure
+from capacity.texts.i18n import Catalogue
 from tests.conftest import ADMIN, CLI
 
 NETWORK = ("0301", "4601", "5001", "1103", "3201", "4204", "5501")
@@ -64,7 +65,10 @@ def test_a_municipality_without_an_editor_is_no_contact(network):
     "deadline,scope,code",
     [
         ("1.1.2027", "storbynettverket", "round_deadline_past"),
-        ("32.1.2027", "storbynettverket", "round_deadline_format"),
+        ("snart", "storbynettverket", "round_deadline_format"),
+        ("32.1.2027", "storbynettverket", "moment_no_day"),  # says January has 31 days
+        ("31.2.2027", "storbynettverket", "moment_no_day"),
+        ("15.13.2027", "storbynettverket", "moment_no_month"),
         ("15.1.2027", "", "round_scope_empty"),
         ("15.1.2027", "fylke Atlantis", "round_county_unknown"),
     ],
@@ -74,6 +78,21 @@ def test_a_bad_round_is_refused_and_changes_nothing(network, deadline, scope, co
         network.open_round("Kapasitet 2027", deadline, scope, ADMIN, year=2027)
     assert refused.value.code == code
     assert network.rounds() == [] and messages(network) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("nb", "«31.2.2027» finnes ikke: februar 2027 har 28 dager"),
+        ("nn", "«31.2.2027» finst ikkje: februar 2027 har 28 dagar"),
+        ("en", "'31.2.2027' does not exist: February 2027 has 28 days"),
+    ],
+)
+def test_a_deadline_on_a_day_that_does_not_exist_says_so(network, language, said):
+    with pytest.raises(errors.CapacityError) as refused:
+        network.open_round("Kapasitet 2027", "31.2.2027", "storbynettverket", ADMIN, year=2027)
+    assert said in Catalogue(language, markup="plain").refusal(refused.value)
+    assert refused.value.facts["field"] == "deadline"
 
 
 def test_a_round_name_that_exists_is_refused_whatever_its_case(network):

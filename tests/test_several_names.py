@@ -13,6 +13,7 @@ from bot.blocks import SHOW_ACTION
 from bot.parse import Request, parse
 from bot.settings import load_settings
 from bot.terminal import ask
+from tests.conftest import ADMIN
 
 
 @pytest.fixture
@@ -45,16 +46,26 @@ def test_names_separated_by_commas_are_several_questions(typed, expected):
 def test_each_name_gets_its_own_answer_in_the_order_asked(app):
     reply = ask(app, LOCAL_SECRET, "Oslo, Bergen")
     lines = reply["blocks"][0]["text"]["text"].split("\n")
-    assert lines == [
+    assert [line.partition(" :hourglass: ")[0] for line in lines] == [
         "*Oslo* (0301), 2020: *73* ledige plasser nå – 73 rapportert, 0 reservert",
         "*Bergen* (4601), 2020: *50* ledige plasser nå – 50 rapportert, 0 reservert",
     ]
+    assert all(" :hourglass: (gammelt: " in line for line in lines)  # the letter's, of 2020
     [buttons] = [b for b in reply["blocks"] if b["type"] == "actions"]
     assert [json.loads(e["value"]) for e in buttons["elements"]] == [
         {"n": "0301", "y": 2020},
         {"n": "4601", "y": 2020},
     ]
     assert all(e["action_id"].startswith(SHOW_ACTION) for e in buttons["elements"])
+
+
+def test_each_answer_says_how_old_its_reported_figure_is_and_marks_an_old_one(fresh, nn_app):
+    fresh.report_spare("Trondheim", 120, ADMIN, source="test")
+    lines = ask(nn_app, LOCAL_SECRET, "Trondheim, Oslo, Utsira")["blocks"][0]["text"]["text"]
+    trondheim, oslo, utsira = lines.split("\n")
+    assert trondheim.endswith("– 120 rapportert, 0 reserverte (0 dagar gammalt)")
+    assert " :hourglass: (gammalt: " in oslo  # the letter's figure, from 2020
+    assert "gammalt" not in utsira  # nothing reported: no age to tell
 
 
 def test_a_name_not_found_gets_its_choices_and_the_others_their_answers(nn_app):

@@ -173,6 +173,9 @@ def bot_process(db: Path, api_url: str, log: Path, **settings: str):
         CAPACITY_DB=str(db),
         CAPACITY_LANGUAGE="nb",
         CAPACITY_ALERT_CHANNEL="CALERTS",
+        # as BotServer: no weekly summary unless a test says when (on a Monday after 08:00
+        # it would be queued and posted meanwhile, its writes making kept answers stale)
+        CAPACITY_SUMMARY_AT="off",
     )
     env.update(settings)
     with open(log, "wb") as out:

@@ -5,7 +5,6 @@ once to the coordination channel with what users typed escaped; `capacity-bot su
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from capacity.usecases.notify import OutboxWorker
 from capacity.usecases.summary import SummaryTime, WeeklySummaries, parse_summary_time, week_of
 from tests.conftest import ADMIN
 from tests.stand_in import StandIn
+from tests.waiting import wait_until
 
 MONDAY_0759 = datetime(2026, 11, 30, 6, 59, tzinfo=UTC)  # 07:59 in Oslo, week 49
 
@@ -94,13 +94,20 @@ def test_the_worker_posts_the_summary_once_with_user_text_escaped(on_disk, clock
     with StandIn() as slack:
         client = WebClient(token="xoxb-test", base_url=slack.api_url, timeout=5)
         notifier = SlackNotifier(client, "CSUMMARY", Texts("nn"))
-        schedule = WeeklySummaries(on_disk.queue_summary, SummaryTime(0, 8, 0), clock)
+        summaries_due = WeeklySummaries(on_disk.queue_summary, SummaryTime(0, 8, 0), clock)
+        polls: list[object] = []
+
+        def schedule() -> object:  # the worker's schedule, each poll counted
+            polls.append(None)
+            return summaries_due()
+
         worker = OutboxWorker(on_disk.outbox, notifier, poll_seconds=0.05, schedule=schedule)
         on_disk.on_alert_queued = worker.wake
         worker.start()
         try:
             slack.wait_for("chat.postMessage")
-            time.sleep(0.5)  # several more polls: nothing more is posted
+            seen = len(polls)  # several more polls: nothing more is posted
+            wait_until(lambda: len(polls) >= seen + 10, "ten more polls of the worker")
         finally:
             worker.stop()
         posts = [p for p in slack.posted if p["channel"] == "CSUMMARY"]

@@ -145,7 +145,7 @@ def _several(request: Request, deps: Deps) -> Message:
         except errors.CapacityError as error:
             asked.append(several_blocks.Asked(name, refused=error))
     more = max(0, len(names) - several_blocks.MAX_NAMES)
-    return several_blocks.several_message(asked, deps.texts, request.year, more)
+    return several_blocks.several_message(asked, deps.texts, request.year, more, **_ages(deps))
 
 
 def _choice(reading: Request, t: Texts) -> blocks.Choice:

@@ -126,8 +126,8 @@ class RoundListeners:
                 found_rounds = service.rounds()
                 counts = service.round_counts([f.id for f in found_rounds])
                 return round_blocks.list_message(found_rounds, counts, t)
-        except errors.CapacityError as error:
-            return blocks.refusal(error, t)
+        except errors.CapacityError as error:  # status and list only ask: nothing to change
+            return blocks.refusal(error, t, question=wanted.action in ("status", "list"))
         return round_blocks.usage(t)
 
     # -- roles by e-mail ---------------------------------------------------------------

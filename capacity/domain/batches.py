@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import model_validator
 
 from capacity.domain.figures import Model
+from capacity.domain.households import left_after
 
 
 class BatchStatus(StrEnum):
@@ -91,8 +92,6 @@ class Batch(Model):
     @property
     def unplaced_units(self) -> tuple[tuple[int, ...], ...]:
         """Units not yet placed in any active allocation, largest first."""
-        from capacity.domain.households import left_after
-
         return left_after(self.units, self.placed_units)
 
     @property

@@ -210,7 +210,9 @@ def parse_deadline(text: str | datetime) -> datetime:
         return text
     try:
         return parse_moment(text)
-    except errors.InvalidInput:
+    except errors.InvalidInput as error:
+        if error.code.startswith("moment_no_"):  # 31.2.2027, 15.13.2027, 25:00: say why
+            raise RoundRefused(error.code, **{**error.facts, "field": "deadline"}) from None
         raise RoundRefused("round_deadline_format", value=str(text)[:40]) from None
 
 

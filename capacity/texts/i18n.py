@@ -49,6 +49,14 @@ class Safe(str):
     __slots__ = ()
 
 
+# The facts of a refusal that are counts of persons or places, written as every answer
+# writes a count ("1 000"); never a year, an id or a number typed (those stay as they are).
+COUNT_FACTS = frozenset(
+    {"persons", "unallocated", "total", "reserved", "settled", "over", "now", "planned"}
+    | {"below", "above", "remaining", "spare", "count"}
+)
+
+
 class Number(str):
     """A number as a language writes it ("1\u00a0000"), keeping its value: a text's
     plural forms are chosen by it."""
@@ -265,6 +273,8 @@ class Catalogue:
         return text
 
     def _fact(self, key: str, value: Any) -> Any:
+        if key in COUNT_FACTS and isinstance(value, int) and not isinstance(value, bool):
+            return self.number(value)  # "1 000", as every answer writes a count
         if isinstance(value, Municipality):
             return value.name_no
         if isinstance(value, Measure):

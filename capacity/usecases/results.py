@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from capacity.domain.households import Unit
+from capacity.domain.households import Unit, left_after
 from capacity.models import (
     Allocation,
     Batch,
@@ -181,8 +181,6 @@ class AssignmentPreview:
     @property
     def left(self) -> tuple[Unit, ...]:
         """The batch's households still unassigned after these lines."""
-        from capacity.domain.households import left_after
-
         return left_after(self.batch.unplaced_units, [u for ln in self.lines for u in ln.units])
 
     @property
