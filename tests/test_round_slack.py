@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk import WebClient
 
+from bot import round_forms
 from bot.i18n import Texts
 from bot.listeners.deps import Deps
 from bot.listeners.rounds import RoundListeners
@@ -250,3 +251,31 @@ def test_an_alert_is_delivered_before_a_rounds_waiting_messages(round_open):
     round_open.create_batch("Big", 400, ADMIN, year=2020)  # an alert, queued after the round
     [first] = round_open.outbox.claim_due(limit=1)
     assert first.event.kind == "batch_exceeds_capacity"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("nb", "lagret: 30 ledige plasser. Trondheim er nå overbooket med 10."),
+     ("nn", "Trondheim er no overbooka med 10."),
+     ("en", "Trondheim is now overbooked by 10.")],
+)  # fmt: skip
+def test_an_answer_saved_below_the_reservations_says_by_how_much_it_overbooks(
+    fresh, clock, language, said
+):
+    network = with_editors(fresh, clock)
+    open_network(network)
+    answer(network, "5001", 100)
+    network.create_batch("Moria 2027", 50, ADMIN, year=2027)
+    network.allocate("Moria 2027", "Trondheim", 40, ADMIN)
+    done = answer(network, "5001", 30, force=True)
+    message = round_forms.answered_message(
+        done.round, done.municipality, done.answer, Texts(language), "",
+        done.report.line.overbooked,
+    )  # fmt: skip
+    assert said in message.text
+    plain = answer(network, "5001", 45)
+    calm = round_forms.answered_message(
+        plain.round, plain.municipality, plain.answer, Texts(language), "",
+        plain.report.line.overbooked,
+    )  # fmt: skip
+    assert "overbook" not in calm.text

@@ -257,7 +257,7 @@ class RoundListeners:
         report = r(t, "answered_report", source=done.report.change.source if done.report.change
                    else "")  # fmt: skip
         message = round_forms.answered_message(done.round, done.municipality, done.answer, t,
-                                               report)  # fmt: skip
+                                               report, done.report.line.overbooked)  # fmt: skip
         _tell(self.deps, client, actor.id, message)
 
     async def open_submitted(
