@@ -98,10 +98,11 @@ class SlackNotifier:
             message = backup_failed_message(alert.event, self.texts)
         else:
             message = alert_message(alert.event, self.texts)
-        if self.pace is not None:
-            self.pace.wait("chat.postMessage", self.channel)
-        response = self._call(
-            "chat_postMessage",
+        response = paced_call(
+            self.client,
+            self.pace,
+            "chat.postMessage",
+            self.channel,
             channel=self.channel,
             text=message.text,
             blocks=message.blocks,
@@ -114,15 +115,22 @@ class SlackNotifier:
         """The ts of a message already posted for this alert, searched since it was queued."""
         return find_posted(self.client, self.channel, alert.created_at, key)
 
-    def _call(self, method: str, **kwargs: Any) -> Any:
-        if self.pace is None:
-            return slack_call(self.client, method, **kwargs)
-        try:
-            return slack_call(self.client, method, **kwargs)
-        except TemporaryFailure as error:
-            if str(error) == "ratelimited":  # no call of the method until Retry-After
-                self.pace.limited(method.replace("_", "."), error.retry_after)
-            raise
+
+def paced_call(
+    client: WebClient, pace: Pace | None, method: str, paced: str | None, /, **kwargs: Any
+) -> Any:
+    """`method` (as Slack names it: `chat.postMessage`) with `kwargs`, as `slack_call`,
+    paced for the channel `paced` (None: no channel) when there is a `pace`; Slack's
+    `ratelimited` holds the method back until its Retry-After has passed."""
+    if pace is None:
+        return slack_call(client, method.replace(".", "_"), **kwargs)
+    pace.wait(method, paced)
+    try:
+        return slack_call(client, method.replace(".", "_"), **kwargs)
+    except TemporaryFailure as error:
+        if str(error) == "ratelimited":
+            pace.limited(method, error.retry_after)
+        raise
 
 
 def find_posted(

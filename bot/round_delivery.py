@@ -28,7 +28,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.i18n import Texts
-from bot.notifier import alert_key, find_posted, slack_call
+from bot.notifier import alert_key, find_posted, paced_call
 from bot.pace import Pace
 from bot.round_forms import MESSAGE_TYPE, request_message
 from capacity import Capacity
@@ -105,10 +105,4 @@ class PersonDelivery:
 
     def _call(self, method: str, paced: str | None, **kwargs: Any) -> Any:
         """`method` with `kwargs`, paced for the channel `paced` (None: no channel)."""
-        self.pace.wait(method, paced)
-        try:
-            return slack_call(self.client, method.replace(".", "_"), **kwargs)
-        except TemporaryFailure as error:
-            if str(error) == "ratelimited":
-                self.pace.limited(method, error.retry_after)
-            raise
+        return paced_call(self.client, self.pace, method, paced, **kwargs)
