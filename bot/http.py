@@ -10,6 +10,9 @@ The edge does what Bolt's adapter does not, in this order, each once:
   Slack's retry (`X-Slack-Retry-Num`, which is not signed) gets the first one's answer,
   a copy that does not gets a 401, and an Events API delivery Slack sends again (signed
   anew, the same `event_id`) gets the first one's answer; none is dispatched again;
+  a request that can change something also has its keys taken in the database, once the
+  front has read it (`bot.replay_records`), so that a copy at another process or after a
+  restart is answered the same way;
 * the front (`bot.listeners.front.Front`): the payload's shape (a 400 naming the field),
   the user's language, the command's text parsed, and whether a kept answer serves a
   `/capacity` question, which is then the response, without Bolt;

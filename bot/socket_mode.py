@@ -15,7 +15,8 @@ the outbox worker and return, so that the process exits 0.
 Each envelope is handled once (`Envelopes`): one delivered again (`retry_attempt`, or
 the same envelope twice) is acked with the first one's answer and not dispatched again,
 as over HTTP (`bot.replays`; there is no signature here: the key is a digest of the
-payload, and an event's `event_id`). Then the front of the request path takes it, as
+payload, and an event's `event_id`; a changing one is also kept in the database,
+`bot.replay_records`, for a redelivery after a restart). Then the front of the request path takes it, as
 over HTTP (`bot.listeners.front`): a payload of the wrong shape is acked and dropped
 before Bolt sees it, logged once per kind; a `/capacity` question whose answer is kept
 is acked with it, without Bolt; the rest goes to Bolt with what the front decided. Each
