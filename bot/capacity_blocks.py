@@ -256,14 +256,11 @@ def _overview_notes(
         notes.append(standing.text(t, "list_hint"))
     totals = overview.totals
     unknown = {m: totals[m.value].unknown for m in (Measure.DECISION, Measure.SETTLED)}
-    if national and any(unknown.values()):
-        notes.append(
-            t(
-                "unknown_counts",
-                decision=unknown[Measure.DECISION],
-                settled=unknown[Measure.SETTLED],
-            )
-        )
+    decision, settled = unknown[Measure.DECISION], unknown[Measure.SETTLED]
+    if national and (decision or settled):  # a figure left out of no sum is not named
+        key = "unknown_counts" if decision and settled else (
+            "unknown_counts_decision" if decision else "unknown_counts_settled")  # fmt: skip
+        notes.append(t(key, decision=decision, settled=settled))
     return notes
 
 

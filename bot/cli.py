@@ -102,8 +102,8 @@ def serve(http: bool, host: str, port: int, health_port: int | None) -> None:
     worker = start_alerts(app, settings)
     from bot.backups import announce_upgrade, start_backups
 
-    announce_upgrade(app.deps.service)  # type: ignore[attr-defined]  # backed up first
-    start_backups(app.deps.service, settings)  # type: ignore[attr-defined]
+    announce_upgrade(app.deps.service)  # backed up first
+    start_backups(app.deps.service, settings)
     from bot.app import follow_user_locales, know_the_workspace
 
     follow_user_locales(app, settings)  # each user answered in their Slack locale's language
@@ -226,7 +226,9 @@ def summary(now: bool, dry_run: bool, language: str | None, as_json: bool) -> No
     service = open_service(settings)
     texts = Texts(settings.capacity_language)
     if dry_run:
-        message = summary_message(service.summary(), texts).payload(share=True)
+        message = summary_message(service.summary(), texts, settings.capacity_stale_days).payload(
+            share=True
+        )
         click.echo(
             json.dumps(message, ensure_ascii=False, indent=2) if as_json else render(message)
         )

@@ -177,11 +177,19 @@ def open_modal(t: Texts, year: int, today: date) -> dict[str, Any]:
 
 
 def answered_message(
-    found: Round, place: Municipality, answer: RoundAnswer, t: Texts, report: str
+    found: Round,
+    place: Municipality,
+    answer: RoundAnswer,
+    t: Texts,
+    report: str,
+    overbooked: int = 0,
 ) -> Message:
-    """The confirmation an editor gets after the form is saved."""
+    """The confirmation an editor gets after the form is saved (saved anyway below the
+    reservations: by how much the municipality is overbooked)."""
     key = "answered_late" if answer.late else "answered"
     text = r(t, key, round=found.name, name=place.name_no, spare=t.number(answer.spare))
+    if overbooked:
+        text += " " + r(t, "answered_overbooked", name=place.name_no, over=t.number(overbooked))
     return Message(text=text, blocks=[section_block(text), context_block(report)]).check()
 
 

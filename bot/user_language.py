@@ -4,10 +4,13 @@ kept for a while, mapped onto the catalogues there are (`capacity/texts/locales/
 A lookup never makes an answer slow: a known user costs a dict lookup. The serving bot
 knows the workspace's users before they ask (`bot.user_directory`: `users.list` at
 start and every hour, handed over with `learn`); a user it does not know yet (one who
-joined since) is looked up with `users.info`, waiting at most `limit` seconds and then
-answering in the default language (CAPACITY_LANGUAGE) while the lookup finishes in the
-background and fills the cache for next time. A failed lookup is remembered briefly, so that a Slack that
-is down is not asked again on every request. Alerts and the weekly summary do not come
+joined since) is answered at once in the default language (CAPACITY_LANGUAGE) and
+looked up with `users.info` after the answer, which fills the cache for their next
+request. Until the workspace's list is known (its first pass failed, or the app has no
+`users:read`), a user's first request waits at most `limit` seconds for `users.info`,
+then answers in the default while the lookup finishes in the background. A failed
+lookup is remembered briefly, so that a Slack that is down is not asked again on every
+request. Alerts and the weekly summary do not come
 through here: they are in the channel's language.
 """
 
@@ -72,6 +75,15 @@ class UserLanguages:
         (from any thread: one assignment of a dict no one changes afterwards)."""
         self._workspace = dict(workspace)
 
+    def known(self, user_id: str) -> str | None:
+        """The user's language when known, from any thread (the outbox's): the
+        workspace's list, or a lookup still kept; never asks Slack, changes nothing."""
+        known = self._workspace.get(user_id)
+        if known is not None:
+            return known
+        found = self._cache.get(user_id)
+        return found[0] if found is not None and found[1] > self.clock() else None
+
     def cached(self, user_id: str) -> str | None:
         known = self._workspace.get(user_id)
         if known is not None:
@@ -93,6 +105,8 @@ class UserLanguages:
         if task is None or task.get_loop() is not asyncio.get_running_loop():
             task = asyncio.get_running_loop().create_task(self._lookup(user_id))
             self._pending[user_id] = task
+        if self._workspace:  # known before anyone asked: one who joined since waits for nothing
+            return self.default
         try:
             return await asyncio.wait_for(asyncio.shield(task), self.limit)
         except TimeoutError:

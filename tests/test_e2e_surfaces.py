@@ -88,12 +88,6 @@ def slack():
         yield stand_in
 
 
-@pytest.fixture(scope="module")
-def bot(db, slack):
-    with BotServer(db, slack.api_url, language="nb") as server:
-        yield server
-
-
 def ask(bot: BotServer, text: str, user: str = "U_COORD", **options: Any) -> dict[str, Any]:
     name = "ada" if user == "U_ADMIN" else user.lower().removeprefix("u_")  # Slack's user_name
     reply = bot.command(text, user_id=user, user_name=name, **options)
@@ -435,6 +429,16 @@ def test_a_date_that_does_not_exist_is_said_so_and_a_question_changes_nothing(
 )  # fmt: skip
 def test_the_countrys_unknown_figures_say_what_is_counted(bot, user, said):
     assert said in shown(ask(bot, "norge", user=user))
+
+
+@pytest.mark.parametrize(
+    ("user", "said", "not_said"),
+    [("U_COORD", "publiserte tallet: 2 kommuner for bosatte.", "0 kommuner"),
+     ("U_COORD_NN", "publiserte talet: 2 kommunar for busette.", "0 kommunar")],
+)  # fmt: skip
+def test_a_figure_left_out_of_no_sum_is_not_named(bot, user, said, not_said):
+    text = shown(ask(bot, "norge 2022", user=user))  # every decision of 2022 is published
+    assert said in text and not_said not in text
 
 
 def test_a_suggestion_names_the_number_the_answer_will_show(bot):

@@ -283,3 +283,23 @@ def test_tempo_is_read_in_any_order_and_a_misspelt_name_carries_the_pace_on(text
     found = parse(text)
     assert (found.kind, found.target, found.year, found.page) == request_
     assert capacity_text(parse("tempo Trondhiem 2023"), "Trondhiem", "5001") == "tempo 5001 2023"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("nb", "holder tempoet seg, ender 2023 på *649* bosatte (89\u00a0% av vedtaket på 730)"),
+        ("nn", "held tempoet seg, endar 2023 på *649* busette (89\u00a0% av vedtaket på 730)"),
+        ("en", "if the pace holds, 2023 ends at *649* settled (89% of the decision of 730)"),
+    ],
+)
+def test_a_projection_whose_slowest_and_fastest_ends_are_alike_says_one_number(
+    paced, language, expected
+):
+    p = paced.pace("Trondheim", 2023).pace
+    assert p.projection is not None
+    alike = p.model_copy(
+        update={"projection": p.projection.model_copy(update={"low": 649, "high": 649})}
+    )
+    said_lines = said.projection_lines(catalogue(language), alike)
+    assert expected in said_lines[0] and "649 og" not in said_lines[0]

@@ -88,3 +88,11 @@ def test_a_municipality_without_a_decision_has_no_line_and_no_level():
     rendered = render(trondheim(decision=None, projection=None), width=900, height=500)
     assert (rendered.width, rendered.height) == (900, 500)
     assert rendered.png.startswith(b"\x89PNG")
+
+
+def test_a_projection_whose_ends_are_alike_is_said_and_drawn_as_one_number():
+    chart = trondheim(projection=Projection(date(2023, 9, 25), 476, 649, 649))
+    assert "Framskriving til 31. desember: 649." in render(chart).alt_text
+    assert "649–649" not in render(chart).alt_text
+    texts = [t.get_text() for t in figure(chart).axes[0].texts]
+    assert " 649" in texts and " 649–649" not in texts

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk import WebClient
 
+from bot import round_forms
 from bot.i18n import Texts
 from bot.listeners.deps import Deps
 from bot.listeners.rounds import RoundListeners
@@ -250,3 +251,46 @@ def test_an_alert_is_delivered_before_a_rounds_waiting_messages(round_open):
     round_open.create_batch("Big", 400, ADMIN, year=2020)  # an alert, queued after the round
     [first] = round_open.outbox.claim_due(limit=1)
     assert first.event.kind == "batch_exceeds_capacity"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("nb", "lagret: 30 ledige plasser. Trondheim er nå overbooket med 10."),
+     ("nn", "Trondheim er no overbooka med 10."),
+     ("en", "Trondheim is now overbooked by 10.")],
+)  # fmt: skip
+def test_an_answer_saved_below_the_reservations_says_by_how_much_it_overbooks(
+    fresh, clock, language, said
+):
+    network = with_editors(fresh, clock)
+    open_network(network)
+    answer(network, "5001", 100)
+    network.create_batch("Moria 2027", 50, ADMIN, year=2027)
+    network.allocate("Moria 2027", "Trondheim", 40, ADMIN)
+    done = answer(network, "5001", 30, force=True)
+    message = round_forms.answered_message(
+        done.round, done.municipality, done.answer, Texts(language), "",
+        done.report.line.overbooked,
+    )  # fmt: skip
+    assert said in message.text
+    plain = answer(network, "5001", 45)
+    calm = round_forms.answered_message(
+        plain.round, plain.municipality, plain.answer, Texts(language), "",
+        plain.report.line.overbooked,
+    )  # fmt: skip
+    assert "overbook" not in calm.text
+
+
+def test_each_editor_is_asked_in_their_own_language_where_it_is_known(round_open):
+    own = {"U_ED5001": Texts("nn"), "U_ED4601": Texts("en")}  # the others: not known
+    with StandIn() as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.api_url, timeout=5, retry_handlers=[])
+        pace = Pace({"chat.postMessage": 1000, "conversations.open": 1000})
+        persons = PersonDelivery(client, round_open, Texts("nb"), pace, own.get)
+        sender = SlackNotifier(client, "CALERTS", Texts("nb"), persons=persons, pace=pace)
+        assert deliver_due(round_open.outbox, sender).sent == 7
+        trondheim, bergen, oslo = (slack.dms(u)[0]["text"] for u in
+                                   ("U_ED5001", "U_ED4601", "U_ED0301"))  # fmt: skip
+    assert "innhentinga «Kapasitet 2027» ber om busetjingstala" in trondheim
+    assert "the round «Kapasitet 2027» asks for" in bergen
+    assert "innhentingen «Kapasitet 2027» ber om kommunens" in oslo  # the channel's

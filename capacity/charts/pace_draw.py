@@ -87,7 +87,8 @@ def pace_figure(chart: PaceChart, width: int, height: int, dpi: int) -> Figure:
         for end in (p.low, p.high):
             ax.plot([x0, length], [p.settled, end], color=PROJECTION, linewidth=1, alpha=0.7)
         ax.text(length, (p.low + p.high) / 2,
-                f" {lab.number(p.low)}–{lab.number(p.high)}", va="center", ha="left",
+                f" {lab.number(p.low)}" + ("" if p.low == p.high else f"–{lab.number(p.high)}"),
+                va="center", ha="left",
                 fontsize=FONT, color=MUTED, parse_math=False)  # fmt: skip
         tops.append(p.high)
 

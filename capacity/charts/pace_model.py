@@ -115,7 +115,10 @@ def alt_text(chart: PaceChart) -> str:
     tail = []
     if chart.projection is not None:
         p = chart.projection
-        tail.append(lab.say("alt_projection", low=lab.number(p.low), high=lab.number(p.high)))
+        if p.low == p.high:
+            tail.append(lab.say("alt_projection_one", settled=lab.number(p.low)))
+        else:
+            tail.append(lab.say("alt_projection", low=lab.number(p.low), high=lab.number(p.high)))
     if chart.batches:
         batches = "; ".join(f"{lab.full_day(d)}: {lab.number(n)}" for d, n in chart.batches)
         tail.append(lab.say("alt_batches", items=batches))

@@ -30,6 +30,8 @@ class Refused(click.ClickException):
 
     def __init__(self, error: errors.CapacityError) -> None:
         message = str(error)
+        if error.code == "below_reserved":  # the command line's way to save it anyway
+            message += " Add --force to save it."
         if isinstance(error, errors.InvalidImportFile):
             message += "".join(f"\n  line {line}: {reason}" for line, reason in error.problems)
         if isinstance(error, errors.InvalidExport):

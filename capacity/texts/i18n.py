@@ -338,7 +338,10 @@ class Catalogue:
         if key == "month" and isinstance(value, str):  # "2020-02": "februar 2020"
             return self.source_date(value)
         if key == "readings":  # what a number typed can mean: "1 000 eller 1"
-            return self.either([self.number(v) for v in value])
+            # in English a reading is written with its digits together: "1,000" is the
+            # very text that is ambiguous ("can be read as 1000 or 1")
+            shown = str if self._group == "," else self.number
+            return self.either([shown(v) for v in value])
         if isinstance(value, tuple | list) and all(isinstance(v, int) for v in value):
             return ",".join(map(str, value))
         return value

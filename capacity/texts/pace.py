@@ -118,6 +118,12 @@ def projection_lines(t: Catalogue, p: Pace) -> list[str]:
     found = p.projection
     if found is None or not p.decision:
         return []
+    if found.low == found.high:  # the slowest and fastest paces end the year alike
+        return [
+            say(t, "projection_one", year=p.year, settled=t.number(found.low),
+                share=pct(t, percent(found.low, p.decision)), decision=t.number(p.decision)),
+            say(t, "method"),
+        ]  # fmt: skip
     return [
         say(t, "projection", year=p.year, low=t.number(found.low), high=t.number(found.high),
             low_share=pct(t, percent(found.low, p.decision)),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from capacity import errors
@@ -34,6 +35,12 @@ from capacity.storage.figures import figure_key
 from capacity.storage.outbox import _alert
 from capacity.storage.repository import ABSENT
 from capacity.transfer.batch_checks import check_allocations, check_batches
+from capacity.transfer.round_checks import (
+    ROUND_TABLES,
+    check_backup_runs,
+    check_round_rows,
+    check_rounds,
+)
 from capacity.transfer.row_checks import Found, Problems, Rows, json_text, row_id, text, utc_time
 
 PLANNING_YEAR = "planning_year"  # the one setting the use cases keep
@@ -243,6 +250,9 @@ CHECKS: tuple[tuple[str, Callable[[Rows, Found, Problems], None]], ...] = (
     ("scores", _scores),
     ("previews", _previews),
     ("outbox", _outbox),
+    ("rounds", check_rounds),
+    *((table, partial(check_round_rows, table=table)) for table in ROUND_TABLES),
+    ("backup_runs", check_backup_runs),
 )
 
 

@@ -106,6 +106,7 @@ class Found:
     changes: dict[int, tuple[str, str, datetime, Any] | None] = field(default_factory=dict)
     spare: dict[tuple[str, int], tuple[int | None, datetime]] = field(default_factory=dict)
     batches: dict[int, Batch] = field(default_factory=dict)
+    rounds: dict[object, int] = field(default_factory=dict)  # a round's id: its year
     geography: Geography = field(default_factory=lambda: Geography([], []))
     _scopes: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
 
