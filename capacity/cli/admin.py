@@ -127,7 +127,10 @@ def restore_command(ctx: click.Context, file: Path) -> None:
     """Replace the database with the backup FILE, keeping the replaced one beside it.
 
     FILE must be a sound capacity-bot database (a file from `capacity backup`) of a
-    schema this version knows; an older one is migrated once restored. The database it
+    schema this version knows, holding exactly the schema its migrations make and only
+    rows the bot could have made (every row is checked with the rules `capacity import`
+    applies; a refusal names the table, row and column); an older one is migrated once
+    restored. The database it
     replaces is first copied to <database>.replaced-<UTC time>, so nothing is lost. The
     database need not exist. A running bot sees the restored data at its next read, but
     a change made while the restore runs can be in neither file: stop the bot first.
@@ -136,9 +139,9 @@ def restore_command(ctx: click.Context, file: Path) -> None:
 
         capacity restore /var/backups/capacity/capacity-20261202T103000.db
     """
-    from capacity.storage.backup import restore
+    from capacity.transfer.restore import restore_backup
 
-    result = restore(file, db_path(ctx, must_exist=False))
+    result = restore_backup(file, db_path(ctx, must_exist=False))
     click.echo(f"Restored {file} into {result.target}: {described(result.info)}")
     if result.migrated:
         click.echo(f"Migrated it: {', '.join(result.migrated)}")
