@@ -28,7 +28,7 @@ from capacity import errors
 from capacity.domain.clock import Clock, utc_now
 from capacity.storage import copy_errors, health
 from capacity.storage import dump as dump_repository
-from capacity.storage.schema import known_migrations, migrations, rebuild_derived
+from capacity.storage.schema import known_migrations, migrations, rebuild_totals
 from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -279,9 +279,11 @@ def _missing_directories(directory: Path) -> list[Path]:
 
 def _checked_rows(staged: Path, check: Callable[[dump_repository.Dump], None] | None) -> None:
     """Hand the staged copy's rows (as a JSON export holds them) to `check`, which raises
-    for a row the bot could not have made; then recompute what triggers derive from the
-    rows (`rebuild_derived`, as an import does), so that no total of the copy's own is
-    taken on trust. The schema has been checked already: no trigger but the bot's runs."""
+    for a row the bot could not have made; then recompute the reservation totals the
+    triggers keep from the assignments (`rebuild_totals`, as an import does), so that no
+    total of the copy's own is taken on trust. The schema has been checked already: no
+    trigger but the bot's runs. (The snapshot register is left as it is: rebuilt, it
+    would hold the same figures under other ids.)"""
     with _connect(staged) as conn:
         db = Database(conn)
         if check is not None:
@@ -291,9 +293,11 @@ def _checked_rows(staged: Path, check: Callable[[dump_repository.Dump], None] | 
             finally:
                 conn.execute("ROLLBACK")
             check(found)
+        if not db.table("reserved").exists():  # older than m004: no totals
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
-            rebuild_derived(db)
+            rebuild_totals(db)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
