@@ -32,7 +32,7 @@ from capacity.domain.backup_events import BackupFailed
 from capacity.domain.backups import Keep
 from capacity.domain.schedule import At
 from capacity.storage import backup_process, backup_runs
-from capacity.storage.backup import inspect
+from capacity.storage.backup import backup, inspect
 from capacity.storage.schema import known_migrations
 from capacity.storage.store import Store
 from capacity.usecases.backups import BackupPlan, ScheduledBackups, health_warning
@@ -123,10 +123,11 @@ def test_the_backup_holds_what_was_committed_and_passes_the_check_a_restore_make
 
 
 def test_the_retention_deletes_only_older_backups_by_their_names_after_the_new_one_passed(
-    on_disk, clock, backups
+    on_disk, clock, backups, tmp_path
 ):
+    sound = backup(Path(on_disk.store.path), tmp_path / "sound.db").target
     for day in (1, 2, 3, 4, 5):  # earlier backups, each of its day
-        (backups / f"capacity-202611{day:02d}T020000.db").write_bytes(b"older")
+        shutil.copy(sound, backups / f"capacity-202611{day:02d}T020000.db")
     (backups / "notes.txt").write_text("ours")
     (backups / "other-20261101T020000.db").write_bytes(b"another database's")
     clock.now = DUE
@@ -278,10 +279,11 @@ def test_capacity_backup_lists_each_backup_with_its_time_size_check_and_fate(
     assert lines[3].startswith("3 backup(s) in ") and "1 fail(s) their check" in lines[3]
 
 
-def test_capacity_backup_prune_applies_the_retention_by_hand(on_disk, backups):
+def test_capacity_backup_prune_applies_the_retention_by_hand(on_disk, backups, tmp_path):
     env = {"CAPACITY_DB": str(on_disk.store.path)}
+    sound = backup(Path(on_disk.store.path), tmp_path / "sound.db").target
     for day in (1, 2, 3):
-        (backups / f"capacity-202612{day:02d}T020000.db").write_bytes(b"x")
+        shutil.copy(sound, backups / f"capacity-202612{day:02d}T020000.db")
     dry = CliRunner().invoke(cli, ["backup", "--prune", str(backups), "--keep", "2d", "--dry-run"], env=env)  # fmt: skip
     assert dry.exit_code == 0 and "Would delete 1" in dry.output and len(names(backups)) == 3
     done = CliRunner().invoke(cli, ["backup", "--prune", str(backups)], env={**env, "CAPACITY_BACKUP_KEEP": "2d"})  # fmt: skip
@@ -290,6 +292,51 @@ def test_capacity_backup_prune_applies_the_retention_by_hand(on_disk, backups):
     assert names(backups) == ["capacity-20261202T020000.db", "capacity-20261203T020000.db"]
     missing = CliRunner().invoke(cli, ["backup", "--list", str(backups / "nope")], env=env)
     assert missing.exit_code == 1 and "is not there" in missing.output
+
+
+def damage(path: Path) -> Path:
+    """A backup file whose pages are garbage after its header (it fails its check)."""
+    path.write_bytes(b"SQLite format 3\x00" + os.urandom(8192))
+    return path
+
+
+def test_prune_keeps_a_days_sound_backup_and_deletes_the_damaged_one_taken_after_it(
+    on_disk, backups, tmp_path
+):
+    env = {"CAPACITY_DB": str(on_disk.store.path)}
+    sound = backup(Path(on_disk.store.path), tmp_path / "sound.db").target
+    shutil.copy(sound, backups / "capacity-20261202T010000.db")  # 02:00 in Oslo
+    damage(backups / "capacity-20261202T020000.db")  # 03:00, the same day
+
+    listing = CliRunner().invoke(cli, ["backup", "--list", str(backups), "--keep", "1d"], env=env)
+    done = CliRunner().invoke(cli, ["backup", "--prune", str(backups), "--keep", "1d"], env=env)
+
+    lines = listing.output.splitlines()
+    assert "FAILS ITS CHECK" in lines[0] and lines[0].endswith("[to prune]"), listing.output
+    assert lines[1].startswith("2026-12-02 02:00") and lines[1].endswith("[kept]")
+    assert done.exit_code == 0 and "Kept 1 backup(s)" in done.output, done.output
+    assert names(backups) == ["capacity-20261202T010000.db"]
+
+
+def test_prune_deletes_nothing_when_no_backup_passes_its_check(on_disk, backups):
+    env = {"CAPACITY_DB": str(on_disk.store.path)}
+    for day in (1, 2, 3):
+        damage(backups / f"capacity-202612{day:02d}T020000.db")
+    done = CliRunner().invoke(cli, ["backup", "--prune", str(backups), "--keep", "1d"], env=env)
+    assert done.exit_code == 0 and "Kept 3 backup(s)" in done.output and "Deleted 0" in done.output
+    assert len(names(backups)) == 3
+
+
+def test_the_scheduled_retention_keeps_the_new_backup_over_a_damaged_one_of_the_same_day(
+    on_disk, clock, backups
+):
+    clock.now = DUE
+    damage(backups / "capacity-20261202T013000.db")  # earlier that night, and damaged
+    damage(backups / "capacity-20261202T030000.db")  # later the same day, and damaged
+    outcome = scheduled(on_disk, plan(backups, Keep(daily=1, weekly=0)), clock)()
+    assert outcome is not None and outcome.status == "taken"
+    assert names(backups) == ["capacity-20261202T020000.db"]
+    assert inspect(backups / "capacity-20261202T020000.db").schema_version > 0
 
 
 @pytest.mark.slow  # two processes (0.5 s each)

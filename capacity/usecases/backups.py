@@ -88,17 +88,30 @@ class Outcome:
 
 def prune(database: Path, directory: Path, keep: Keep | None, *, dry_run: bool = False) -> Pruning:
     """Apply the retention to the backups of `database` in `directory`: keep the newest
-    of each of the last `keep.daily` days and `keep.weekly` weeks that have one, and
-    always the newest; delete the rest (unless `dry_run`)."""
+    backup that passes its check (`backup_files.checked`, as a restore checks it) of
+    each of the last `keep.daily` days and `keep.weekly` weeks that have one; delete the
+    rest (unless `dry_run`), and nothing when no backup passes its check."""
     files = backup_files.listed(directory, database)
-    keeping = kept(files, lambda file: file.taken, keep)
-    if files and not keeping:
-        keeping = [files[-1]]
+    keeping = retained(files, keep, sound)
     doomed = [file for file in files if file not in keeping]
     if dry_run:
         return Pruning(keeping, doomed)
     deleted, failed = backup_files.delete(doomed)
     return Pruning(keeping, deleted, failed)
+
+
+def retained(
+    files: list[BackupFile], keep: Keep | None, sound: Callable[[BackupFile], bool]
+) -> list[BackupFile]:
+    """Of the backups (oldest first, as listed), those the retention keeps, newest first:
+    those `kept` chooses among the sound ones; all of them when none is sound (then the
+    check, or the disk, is what is wrong, and a deletion could not be undone)."""
+    return kept(files, lambda file: file.taken, keep, sound) or files[::-1]
+
+
+def sound(file: BackupFile) -> bool:
+    """Whether the backup passes the check a restore makes of its file."""
+    return backup_files.checked(file).problem is None
 
 
 def _facts(problem: errors.CapacityError) -> dict[str, str | int | None]:
