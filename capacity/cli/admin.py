@@ -28,6 +28,7 @@ def init(ctx: click.Context) -> None:
 
     Example:
 
+    \b
         capacity --db /tmp/capacity.db init
     """
     svc = service(ctx, create=True)
@@ -50,6 +51,7 @@ def year(ctx: click.Context, year: int | None, by: str | None) -> None:
 
     Example:
 
+    \b
         capacity year
         capacity year 2021
     """
@@ -101,6 +103,7 @@ def backup_command(
 
     Example:
 
+    \b
         capacity backup /var/backups/capacity/
         capacity backup capacity-2026-12-02.db --db data/capacity.db
         capacity backup --list /var/backups/capacity/
@@ -137,6 +140,7 @@ def restore_command(ctx: click.Context, file: Path) -> None:
 
     Example:
 
+    \b
         capacity restore /var/backups/capacity/capacity-20261202T103000.db
     """
     from capacity.transfer.restore import restore_backup
@@ -176,12 +180,12 @@ _role_command(
     "Grant a Slack user a role: admin (every municipality) or editor of one municipality."
     " USER_ID is a Slack user id, or an e-mail address looked up in Slack"
     " (users.lookupByEmail, with SLACK_BOT_TOKEN at SLACK_API_URL)."
-    "\n\nExample:\n\n    capacity grant U012ABCDEF editor Trondheim"
-    "\n\n    capacity grant kari.nordmann@trondheim.kommune.no editor Trondheim",
+    "\n\nExample:\n\n\b\n    capacity grant U012ABCDEF editor Trondheim"
+    "\n    capacity grant kari.nordmann@trondheim.kommune.no editor Trondheim",
 )
 _role_command(
     "revoke",
-    "Take a role back from a user.\n\nExample:\n\n    capacity revoke U012ABCDEF editor Trondheim",
+    "Take a role back from a user.\n\nExample:\n\n\b\n    capacity revoke U012ABCDEF editor Trondheim",
 )
 
 
@@ -194,6 +198,7 @@ def roles(ctx: click.Context, user_id: str) -> None:
 
     Example:
 
+    \b
         capacity roles U012ABCDEF
     """
     found = service(ctx).roles(user_id)

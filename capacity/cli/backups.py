@@ -89,6 +89,7 @@ def migrate(ctx: click.Context, check: bool) -> None:
 
     Example:
 
+    \b
         capacity migrate --check
         capacity migrate --db /var/lib/capacity-bot/capacity.db
     """
