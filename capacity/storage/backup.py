@@ -29,7 +29,7 @@ from capacity.domain.clock import Clock, utc_now
 from capacity.storage import copy_errors, health
 from capacity.storage import dump as dump_repository
 from capacity.storage.schema import known_migrations, migrations, rebuild_totals
-from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
+from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store, missing_directories
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 STAMP = "%Y%m%dT%H%M%S"
@@ -268,15 +268,6 @@ def _migrate(path: Path) -> tuple[str, ...]:
     return pending
 
 
-def _missing_directories(directory: Path) -> list[Path]:
-    """The directories `mkdir(parents=True)` would make for `directory`, deepest first."""
-    missing = []
-    while not directory.exists() and directory != directory.parent:
-        missing.append(directory)
-        directory = directory.parent
-    return missing
-
-
 def _checked_rows(staged: Path, check: Callable[[dump_repository.Dump], None] | None) -> None:
     """Hand the staged copy's rows (as a JSON export holds them) to `check`, which raises
     for a row the bot could not have made; then recompute the reservation totals the
@@ -323,7 +314,7 @@ def restore(
     if target.exists() and source.resolve() == target.resolve():
         raise errors.DatabaseProblem("same_file", path=str(target))
     inspect(source, newer_ok=False)
-    made = _missing_directories(target.parent)
+    made = missing_directories(target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = beside(target, "restoring", clock)
     try:
