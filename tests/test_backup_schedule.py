@@ -294,51 +294,6 @@ def test_capacity_backup_prune_applies_the_retention_by_hand(on_disk, backups, t
     assert missing.exit_code == 1 and "is not there" in missing.output
 
 
-def damage(path: Path) -> Path:
-    """A backup file whose pages are garbage after its header (it fails its check)."""
-    path.write_bytes(b"SQLite format 3\x00" + os.urandom(8192))
-    return path
-
-
-def test_prune_keeps_a_days_sound_backup_and_deletes_the_damaged_one_taken_after_it(
-    on_disk, backups, tmp_path
-):
-    env = {"CAPACITY_DB": str(on_disk.store.path)}
-    sound = backup(Path(on_disk.store.path), tmp_path / "sound.db").target
-    shutil.copy(sound, backups / "capacity-20261202T010000.db")  # 02:00 in Oslo
-    damage(backups / "capacity-20261202T020000.db")  # 03:00, the same day
-
-    listing = CliRunner().invoke(cli, ["backup", "--list", str(backups), "--keep", "1d"], env=env)
-    done = CliRunner().invoke(cli, ["backup", "--prune", str(backups), "--keep", "1d"], env=env)
-
-    lines = listing.output.splitlines()
-    assert "FAILS ITS CHECK" in lines[0] and lines[0].endswith("[to prune]"), listing.output
-    assert lines[1].startswith("2026-12-02 02:00") and lines[1].endswith("[kept]")
-    assert done.exit_code == 0 and "Kept 1 backup(s)" in done.output, done.output
-    assert names(backups) == ["capacity-20261202T010000.db"]
-
-
-def test_prune_deletes_nothing_when_no_backup_passes_its_check(on_disk, backups):
-    env = {"CAPACITY_DB": str(on_disk.store.path)}
-    for day in (1, 2, 3):
-        damage(backups / f"capacity-202612{day:02d}T020000.db")
-    done = CliRunner().invoke(cli, ["backup", "--prune", str(backups), "--keep", "1d"], env=env)
-    assert done.exit_code == 0 and "Kept 3 backup(s)" in done.output and "Deleted 0" in done.output
-    assert len(names(backups)) == 3
-
-
-def test_the_scheduled_retention_keeps_the_new_backup_over_a_damaged_one_of_the_same_day(
-    on_disk, clock, backups
-):
-    clock.now = DUE
-    damage(backups / "capacity-20261202T013000.db")  # earlier that night, and damaged
-    damage(backups / "capacity-20261202T030000.db")  # later the same day, and damaged
-    outcome = scheduled(on_disk, plan(backups, Keep(daily=1, weekly=0)), clock)()
-    assert outcome is not None and outcome.status == "taken"
-    assert names(backups) == ["capacity-20261202T020000.db"]
-    assert inspect(backups / "capacity-20261202T020000.db").schema_version > 0
-
-
 @pytest.mark.slow  # two processes (0.5 s each)
 def test_the_served_bot_backs_up_in_a_process_of_its_own_at_the_lowest_priority(on_disk, backups):
     target = backups / "copy.db"

@@ -10,6 +10,7 @@ the next scheduled time is. `last_backup` is what `/healthz` and the metrics rea
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -110,7 +111,18 @@ def retained(
 
 
 def sound(file: BackupFile) -> bool:
-    """Whether the backup passes the check a restore makes of its file."""
+    """Whether the backup passes the check a restore makes of its file (0.2 s for a
+    national-scale backup): asked once per file as it is (its size and time of change),
+    so that the served bot's daily retention checks only the backups new since."""
+    try:
+        stat = file.path.stat()
+    except OSError:
+        return False  # gone meanwhile: nothing to keep
+    return _sound(file, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _sound(file: BackupFile, size: int, changed: int) -> bool:
     return backup_files.checked(file).problem is None
 
 
