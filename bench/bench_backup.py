@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -33,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_core import build_national  # noqa: E402
+from bench.bench_core import banner, seed_and_national  # noqa: E402
 from capacity.models import Actor  # noqa: E402
 from capacity.service import Capacity  # noqa: E402
 from capacity.storage.backup import backup, restore  # noqa: E402
@@ -149,15 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     changes, batches, runs, seconds = (
         (30_000, 500, 3, 2.0) if args.quick else (100_000, 5_000, 5, 6.0)
     )
-    print(
-        f"backup benchmark ({'quick' if args.quick else 'full'}): python "
-        f"{platform.python_version()}, sqlite {sqlite3.sqlite_version}, {platform.machine()}"
-    )
+    print(banner("backup", args.quick))
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
-        seed, national = work / "seed.db", work / "national.db"
-        moria(seed)
-        build_national(national, changes, batches, seed=7)
+        seed, national = seed_and_national(work, moria, changes, batches)
         print(f"medians of {runs} runs, milliseconds")
         print(
             f"{'database':<9} {'size':>9} {'rows':>9} {'backup':>10} {'restore':>11} "

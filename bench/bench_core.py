@@ -573,6 +573,25 @@ def build_national(path: Path, total_changes: int, batches: int, seed: int) -> d
 # -- measuring --------------------------------------------------------------------------
 
 
+def banner(name: str, quick: bool) -> str:
+    """A benchmark's first line: which run, on which Python, SQLite and machine."""
+    return (
+        f"{name} benchmark ({'quick' if quick else 'full'}): python "
+        f"{platform.python_version()}, sqlite {sqlite3.sqlite_version}, {platform.machine()}"
+    )
+
+
+def seed_and_national(
+    work: Path, scenario: Callable[[Path], None], changes: int, batches: int
+) -> tuple[Path, Path]:
+    """Two databases in `work`: the seed after `scenario`, and the national-scale one
+    (`build_national` with `changes` history records and `batches` batches, seed 7)."""
+    seed, national = work / "seed.db", work / "national.db"
+    scenario(seed)
+    build_national(national, changes, batches, seed=7)
+    return seed, national
+
+
 def percentile(values: list[int], q: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)

@@ -25,8 +25,6 @@ second on the national database (the upload has its own 30 s limit).
 from __future__ import annotations
 
 import argparse
-import platform
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -36,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_core import build_national  # noqa: E402
+from bench.bench_core import banner, seed_and_national  # noqa: E402
 from bot.capacity_blocks import overview_message  # noqa: E402
 from bot.i18n import Texts  # noqa: E402
 from bot.sheets import overview_file, year_files  # noqa: E402
@@ -108,15 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     changes, batches, runs = (30_000, 500, 3) if args.quick else (100_000, 5_000, 7)
-    print(
-        f"sheets benchmark ({'quick' if args.quick else 'full'}): python "
-        f"{platform.python_version()}, sqlite {sqlite3.sqlite_version}, {platform.machine()}"
-    )
+    print(banner("sheets", args.quick))
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
-        seed, national = work / "seed.db", work / "national.db"
-        moria(seed)
-        build_national(national, changes, batches, seed=7)
+        seed, national = seed_and_national(work, moria, changes, batches)
         print(f"medians of {runs} runs, milliseconds (ratios against the baseline)")
         print(f"{'database':<9} {'baseline':>9} {'export':>17} {'list':>17} {'answer':>8}")
         measure("seed", seed, runs)

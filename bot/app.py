@@ -180,12 +180,23 @@ def make_notifier(
     service: Capacity | None = None,
     pace: Pace | None = None,
     metrics: Metrics | None = None,
+    texts_for: Callable[[str], Texts | None] | None = None,
 ) -> SlackNotifier:
-    """Alerts to the channel; with `service`, a round's direct messages too."""
+    """Alerts to the channel; with `service`, a round's direct messages too (each in its
+    recipient's language where `texts_for` knows it, else in the channel's)."""
     client = web_client(settings, metrics)
     pace = pace or make_pace(settings)
-    persons = PersonDelivery(client, service, texts, pace) if service is not None else None
-    return SlackNotifier(client, settings.capacity_alert_channel, texts, persons=persons, pace=pace)
+    persons = (
+        PersonDelivery(client, service, texts, pace, texts_for) if service is not None else None
+    )
+    return SlackNotifier(
+        client,
+        settings.capacity_alert_channel,
+        texts,
+        persons=persons,
+        pace=pace,
+        stale_days=settings.capacity_stale_days,
+    )
 
 
 def every(*jobs: Callable[[], object] | None) -> Callable[[], None]:
@@ -226,7 +237,9 @@ def start_alerts(app: CapacityApp, settings: Settings) -> OutboxWorker | None:
     pace = make_pace(settings)
     worker = OutboxWorker(
         deps.service.outbox,
-        make_notifier(settings, deps.channel_texts, deps.service, pace, deps.metrics),
+        make_notifier(
+            settings, deps.channel_texts, deps.service, pace, deps.metrics, deps.recipient_texts
+        ),
         poll_seconds=settings.capacity_alert_poll,
         lease_seconds=settings.capacity_alert_lease,
         backoff_max=settings.capacity_alert_retry_max,

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.alerts import alert_message
-from bot.blocks import Message, actions_block, button, context_block, section_block
+from bot.blocks import (
+    Message,
+    actions_block,
+    button,
+    context_block,
+    section_block,
+    section_blocks,
+)
 from bot.i18n import Safe, Texts, escape, is_user_id, mention
 from capacity.domain import households as hh
 from capacity.domain.households import Unit
@@ -191,21 +198,6 @@ def _batch_line(batch: Batch, t: Texts, scope_title: str) -> str:
     )
 
 
-def _sections(lines: list[str], limit: int = 2900) -> list[Block]:
-    """Lines in as few sections as Slack's 3,000 characters per section allow."""
-    sections: list[Block] = []
-    chunk: list[str] = []
-    for line in lines:
-        line = line[:limit]
-        if chunk and len("\n".join([*chunk, line])) > limit:
-            sections.append(section_block("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        sections.append(section_block("\n".join(chunk)))
-    return sections
-
-
 def undone(batch: Batch, place: str, t: Texts, user: str) -> Message:
     return _message(
         [
@@ -275,7 +267,7 @@ def batches_page(
     if not page.batches:
         return _message([section_block(t("no_batches"))])
     lines = [_batch_line(b, t, titles.get(b.scope, b.scope)) for b in page.batches]
-    blocks = _sections(lines)
+    blocks = section_blocks(lines)
     blocks.append(
         context_block(t("batches_page", page=page.page, pages=page.pages, count=page.total))
     )

@@ -74,6 +74,25 @@ def section_block(text: str) -> dict[str, Any]:
     return {"text": _mrkdwn(_limit("section text", text, MAX_SECTION)), "type": "section"}
 
 
+def section_blocks(
+    lines: list[str], limit: int = 2900, line_limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Lines in as few sections as `limit` characters each allow (under Slack's 3,000),
+    each line first cut to `line_limit` characters (`limit` when not given)."""
+    cut = limit if line_limit is None else line_limit
+    sections: list[dict[str, Any]] = []
+    chunk: list[str] = []
+    for line in lines:
+        line = line[:cut]
+        if chunk and len("\n".join([*chunk, line])) > limit:
+            sections.append(section_block("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        sections.append(section_block("\n".join(chunk)))
+    return sections
+
+
 def context_block(text: str) -> dict[str, Any]:
     return {"elements": [_mrkdwn(text[:MAX_SECTION])], "type": "context"}
 

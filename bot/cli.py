@@ -231,7 +231,9 @@ def summary(now: bool, dry_run: bool, language: str | None, as_json: bool) -> No
     service = open_service(settings)
     texts = Texts(settings.capacity_language)
     if dry_run:
-        message = summary_message(service.summary(), texts).payload(share=True)
+        message = summary_message(service.summary(), texts, settings.capacity_stale_days).payload(
+            share=True
+        )
         click.echo(
             json.dumps(message, ensure_ascii=False, indent=2) if as_json else render(message)
         )

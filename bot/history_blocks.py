@@ -8,7 +8,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.blocks import Message, actions_block, button, context_block, plain, section_block
+from bot.blocks import (
+    Message,
+    actions_block,
+    button,
+    context_block,
+    plain,
+    section_blocks,
+)
 from bot.capacity_blocks import _shown
 from bot.i18n import Safe, Texts
 from capacity.domain.history import Entry, History, year_of
@@ -40,7 +47,7 @@ def history_message(place: Municipality, found: History, t: Texts, page: int = 1
     if page == 1 and not found.planning:  # said, so that nobody looks for it further on
         year = {"year": found.planning_year}
         lines[1:1] = [t.text("history_page", key, year) for key in ("planning", "planning_none")]
-    blocks = _sections(lines)
+    blocks = section_blocks(lines, SECTION)
     notes = [t.text("history_page", "source", {"n": i, "source": s}) for i, s in
              enumerate(sources, 1)]  # fmt: skip
     counts = {"page": page, "pages": found.pages(), "count": found.changes,
@@ -91,21 +98,6 @@ def _what(change: Change, t: Texts) -> str:
             return t("history_reserved", persons=persons, year=year, batch=batch)
         return t("history_released", persons=persons, year=year)
     return t("history_other", key=change.key, before=str(change.before), after=str(change.after))
-
-
-def _sections(lines: list[str]) -> list[Block]:
-    """Lines in as few sections as Slack's 3,000 characters each allow."""
-    sections: list[Block] = []
-    chunk: list[str] = []
-    for line in lines:
-        line = line[:SECTION]
-        if chunk and len("\n".join([*chunk, line])) > SECTION:
-            sections.append(section_block("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        sections.append(section_block("\n".join(chunk)))
-    return sections
 
 
 def _page_buttons(t: Texts, place: Municipality, page: int, pages: int) -> list[Block]:

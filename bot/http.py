@@ -10,6 +10,9 @@ The edge does what Bolt's adapter does not, in this order, each once:
   Slack's retry (`X-Slack-Retry-Num`, which is not signed) gets the first one's answer,
   a copy that does not gets a 401, and an Events API delivery Slack sends again (signed
   anew, the same `event_id`) gets the first one's answer; none is dispatched again;
+  a request that can change something also has its keys taken in the database, once the
+  front has read it (`bot.replay_records`), so that a copy at another process or after a
+  restart is answered the same way;
 * the front (`bot.listeners.front.Front`): the payload's shape (a 400 naming the field),
   the user's language, the command's text parsed, and whether a kept answer serves a
   `/capacity` question, which is then the response, without Bolt;
@@ -43,7 +46,8 @@ from bot.app import CapacityApp, settle_garbage_collector
 from bot.listeners.front import JSON, Front, Taken, describe
 from bot.listeners.shape import Refusals
 from bot.ops import PATHS, Ops, OpsServer
-from bot.replays import Answer, Replays, event_key, signature_key
+from bot.replay_records import NOT_RECORDED, Claim, Records
+from bot.replays import Answer, Key, Replays, event_key, signature_key
 
 log = logging.getLogger("bot.http")
 
@@ -81,6 +85,7 @@ class SlackAsgi:
         self.bolt = AsyncSlackRequestHandler(app, path=EVENTS)
         self.verifier = SignatureVerifier(signing_secret)
         self.replays = Replays()  # the answers of the last 5 minutes, for their copies
+        self.records = Records(self.deps.service, self.deps.background)  # and in the database
         self.refusals = Refusals(log)
         self.front = Front(self.deps)  # the one look at a request before its listener
         self.ops = Ops(self.deps)
@@ -134,17 +139,26 @@ class SlackAsgi:
             copy.outcome = "replayed"
             return copy
         entry = self.replays.claim(keys)
-        recorder = Recorder(send)
+        recorder = Recorder(send, bool(headers.get("x-slack-retry-num")))
         try:
-            return await self._dispatch(scope, body, payload, recorder.send)
+            return await self._dispatch(scope, body, payload, recorder, keys)
         finally:  # even when it failed or was cancelled: a copy never runs it again
             self.replays.keep(entry, recorder.answer())
+            self.records.keep(recorder.claim, entry.answer)
 
     async def _dispatch(
-        self, scope: Scope, body: bytes, payload: dict[str, Any] | None, send: Send
+        self,
+        scope: Scope,
+        body: bytes,
+        payload: dict[str, Any] | None,
+        recorder: Recorder,
+        keys: list[Key],
     ) -> Taken:
-        """A verified request, seen for the first time: taken by the front (refused,
-        answered with a kept answer, or decided about), then answered by Bolt."""
+        """A verified request, seen for the first time here: taken by the front (refused,
+        answered with a kept answer, or decided about); when it can change something, its
+        keys taken in the database (a copy another process or a run before a restart
+        answered gets that answer); then answered by Bolt."""
+        send = recorder.send
         if payload is None:  # Bolt could not read it either
             self.refusals.note("body: it is not a form or a JSON object Slack sends")
             await respond(send, 400, b"Malformed request")
@@ -156,6 +170,10 @@ class SlackAsgi:
         if request.kept is not None:  # a question asked before, the data unchanged
             await respond(send, 200, request.kept.encode(), JSON)
             return request
+        if self.records.wanted(request):
+            recorder.claim = await self.records.take(keys)
+            if recorder.claim.seen is not None:
+                return await self._copy(recorder, request)
         status = 0
 
         async def replay() -> dict[str, Any]:
@@ -182,6 +200,21 @@ class SlackAsgi:
             request.outcome = OUTCOMES[status]
         elif status >= 500:
             request.outcome = "error"
+        return request
+
+    async def _copy(self, recorder: Recorder, request: Taken) -> Taken:
+        """A copy of a request the database has (answered by another process, or before
+        a restart): as a copy found in memory is answered, never run."""
+        claim = recorder.claim
+        first = await self.records.answer(claim)
+        recorder.kept = first  # this process's copies get the first answer too
+        if claim.by_signature and not recorder.retry:  # not Slack's: nothing
+            await respond(recorder.send, 401, b"Replayed request")
+            request.outcome = "copy_refused"
+        else:
+            await respond(recorder.send, first.status, first.body, first.content_type)
+            request.outcome = "replayed"
+        recorder.claim = NOT_RECORDED
         return request
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -228,11 +261,14 @@ def _payload(body: bytes, content_type: str | None) -> dict[str, Any] | None:
 class Recorder:
     """Passes an answer on to the client and keeps it for the request's copies."""
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, retry: bool = False) -> None:
         self._send = send
+        self.retry = retry  # the request says it is Slack's retry (`X-Slack-Retry-Num`)
         self.status = 0
         self.content_type = "text/plain"
         self.chunks: list[bytes] = []
+        self.claim: Claim = NOT_RECORDED  # its keys in the database (`bot.replay_records`)
+        self.kept: Answer | None = None  # what its copies get, if not what was sent
 
     async def send(self, message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
@@ -245,6 +281,8 @@ class Recorder:
         await self._send(message)
 
     def answer(self) -> Answer | None:
+        if self.kept is not None:
+            return self.kept
         return (
             Answer(self.status, b"".join(self.chunks), self.content_type) if self.status else None
         )

@@ -68,12 +68,14 @@ class SlackNotifier:
         *,
         persons: Notifier | None = None,
         pace: Pace | None = None,
+        stale_days: int | None = None,
     ) -> None:
         self.client = client
         self.channel = channel
         self.texts = texts
         self.persons = persons
         self.pace = pace
+        self.stale_days = stale_days  # the weekly summary says which figures are older
 
     def deliver(self, alert: Alert) -> str:
         if isinstance(alert.event, RoundMessage):
@@ -89,17 +91,18 @@ class SlackNotifier:
                 log.info("Alert %s was posted before (ts %s); not posting again", alert.id, found)
                 return found
         if isinstance(alert.event, WeeklySummary):
-            message = summary_message(alert.event, self.texts)
+            message = summary_message(alert.event, self.texts, self.stale_days)
         elif isinstance(alert.event, RoundClosed):
             message = closing_message(alert.event, self.texts)
         elif isinstance(alert.event, BackupFailed):
             message = backup_failed_message(alert.event, self.texts)
         else:
             message = alert_message(alert.event, self.texts)
-        if self.pace is not None:
-            self.pace.wait("chat.postMessage", self.channel)
-        response = self._call(
-            "chat_postMessage",
+        response = paced_call(
+            self.client,
+            self.pace,
+            "chat.postMessage",
+            self.channel,
             channel=self.channel,
             text=message.text,
             blocks=message.blocks,
@@ -112,15 +115,22 @@ class SlackNotifier:
         """The ts of a message already posted for this alert, searched since it was queued."""
         return find_posted(self.client, self.channel, alert.created_at, key)
 
-    def _call(self, method: str, **kwargs: Any) -> Any:
-        if self.pace is None:
-            return slack_call(self.client, method, **kwargs)
-        try:
-            return slack_call(self.client, method, **kwargs)
-        except TemporaryFailure as error:
-            if str(error) == "ratelimited":  # no call of the method until Retry-After
-                self.pace.limited(method.replace("_", "."), error.retry_after)
-            raise
+
+def paced_call(
+    client: WebClient, pace: Pace | None, method: str, paced: str | None, /, **kwargs: Any
+) -> Any:
+    """`method` (as Slack names it: `chat.postMessage`) with `kwargs`, as `slack_call`,
+    paced for the channel `paced` (None: no channel) when there is a `pace`; Slack's
+    `ratelimited` holds the method back until its Retry-After has passed."""
+    if pace is None:
+        return slack_call(client, method.replace(".", "_"), **kwargs)
+    pace.wait(method, paced)
+    try:
+        return slack_call(client, method.replace(".", "_"), **kwargs)
+    except TemporaryFailure as error:
+        if str(error) == "ratelimited":
+            pace.limited(method, error.retry_after)
+        raise
 
 
 def find_posted(

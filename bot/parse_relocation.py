@@ -140,8 +140,8 @@ def _parse(head: str, rest: list[str]) -> Relocation:
     if head in LIST:
         year = int(rest[0]) if rest and _YEAR.match(rest[0]) else None  # ASCII digits
         return Relocation("list", year=year)
-    if head in SHOW and rest:
-        return Relocation("show", name=rest[0])
+    if head in SHOW:  # `vis` alone: the batches, to choose one from
+        return Relocation("show", name=rest[0]) if rest else Relocation("list")
     if head in PLAN and len(rest) == 1:
         return Relocation("plan", name=rest[0])
     if head in RELEASE:

@@ -8,7 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.blocks import Message, context_block, header_block, plain, section_block
+from bot.blocks import (
+    MAX_SECTION,
+    Message,
+    context_block,
+    header_block,
+    plain,
+    section_block,
+    section_blocks,
+)
 from bot.i18n import Texts
 from capacity.domain.rounds import Member, Round, RoundClosed, RoundLine, RoundState
 
@@ -28,17 +36,8 @@ def names(t: Texts, members: list[Member] | tuple[Member, ...], limit: int = MAX
 
 
 def _chunks(lines: list[str]) -> list[dict[str, Any]]:
-    """Lines as sections of at most 3,000 characters."""
-    blocks, current = [], ""
-    for line in lines:
-        line = line[:2900]
-        if current and len(current) + 1 + len(line) > 3000:
-            blocks.append(section_block(current))
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        blocks.append(section_block(current))
-    return blocks
+    """Lines as sections of at most 3,000 characters, each line cut to 2,900."""
+    return section_blocks(lines, MAX_SECTION, line_limit=2900)
 
 
 def _deadline(state: RoundState, t: Texts) -> str:

@@ -23,12 +23,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
 
 from bot.i18n import Texts
-from bot.notifier import alert_key, find_posted, slack_call
+from bot.notifier import alert_key, find_posted, paced_call
 from bot.pace import Pace
 from bot.round_forms import MESSAGE_TYPE, request_message
 from capacity import Capacity
@@ -44,10 +45,18 @@ SLACK_ERROR = re.compile(r"[a-z_]+")  # Slack's error codes (not a lost connecti
 
 
 class PersonDelivery:
-    def __init__(self, client: WebClient, service: Capacity, texts: Texts, pace: Pace) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        service: Capacity,
+        texts: Texts,
+        pace: Pace,
+        texts_for: Callable[[str], Texts | None] | None = None,
+    ) -> None:
         self.client = client
         self.service = service
-        self.texts = texts
+        self.texts = texts  # the channel's language: for a person whose own is not known
+        self.texts_for = texts_for  # a person's own language, when known without asking
         self.pace = pace
         self._not_posted: set[int] = set()  # outbox ids whose last attempt surely failed
         self._lock = threading.Lock()
@@ -66,7 +75,8 @@ class PersonDelivery:
             if found:
                 log.info("Message %s was posted before (ts %s); not again", alert.id, found)
                 return found
-        shown = request_message(message, self.texts)
+        texts = (self.texts_for(message.user) if self.texts_for else None) or self.texts
+        shown = request_message(message, texts)
         try:
             response = self._call(
                 "chat.postMessage",
@@ -105,10 +115,4 @@ class PersonDelivery:
 
     def _call(self, method: str, paced: str | None, **kwargs: Any) -> Any:
         """`method` with `kwargs`, paced for the channel `paced` (None: no channel)."""
-        self.pace.wait(method, paced)
-        try:
-            return slack_call(self.client, method.replace(".", "_"), **kwargs)
-        except TemporaryFailure as error:
-            if str(error) == "ratelimited":
-                self.pace.limited(method, error.retry_after)
-            raise
+        return paced_call(self.client, self.pace, method, paced, **kwargs)

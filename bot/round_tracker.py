@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -26,11 +25,11 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.i18n import Texts
-from bot.notifier import find_posted, slack_call
+from bot.notifier import find_posted, paced_call
 from bot.pace import Pace
 from bot.round_blocks import TRACKER_KEY, tracker_message
 from capacity import Capacity
-from capacity.usecases.notify import PermanentFailure, TemporaryFailure, backoff
+from capacity.usecases.notify import PermanentFailure, TemporaryFailure, Worker, backoff
 from capacity.usecases.round_trackers import Tracker
 
 log = logging.getLogger("bot.rounds")
@@ -39,7 +38,7 @@ INTERVAL = 5.0  # seconds between two writes of one tracker
 LEASES = 3  # a process holds a tracker for this many intervals after writing it (at least 3 s)
 
 
-class TrackerWorker:
+class TrackerWorker(Worker):
     def __init__(
         self,
         service: Capacity,
@@ -63,23 +62,9 @@ class TrackerWorker:
         self.poll = poll
         self.wall = wall
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.writes = 0  # chat.update and chat.postMessage calls made (for the benchmark)
+        self.writes = 0  # chat.update and chat.postMessage calls tried (for the benchmark)
         self._failures: dict[int, tuple[int, float]] = {}  # round -> (failures, next try)
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="round-tracker", daemon=True)
-
-    def start(self) -> TrackerWorker:
-        self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
+        super().__init__("round-tracker")
 
     def _run(self) -> None:
         failed = False
@@ -147,11 +132,5 @@ class TrackerWorker:
 
     def _call(self, method: str, paced: str, **kwargs: Any) -> Any:
         """`method` with `kwargs`, paced for the channel `paced`."""
-        self.pace.wait(method, paced)
         self.writes += 1
-        try:
-            return slack_call(self.client, method.replace(".", "_"), **kwargs)
-        except TemporaryFailure as error:
-            if str(error) == "ratelimited":
-                self.pace.limited(method, error.retry_after)
-            raise
+        return paced_call(self.client, self.pace, method, paced, **kwargs)

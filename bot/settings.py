@@ -5,10 +5,11 @@ A missing or malformed setting is a start-up error that names the variable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.rehearsal import FileClock
@@ -19,6 +20,13 @@ from capacity.usecases import backups
 from capacity.usecases.summary import DEFAULT_AT, SummaryTime, parse_summary_time
 
 SLACK_API_URL = "https://slack.com/api/"
+# the settings a parser of the core reads: checked at the start, kept as typed
+PARSED: dict[str, Callable[[str], object]] = {
+    "capacity_summary_at": parse_summary_time,
+    "capacity_round_reminders": parse_reminders,
+    "capacity_backup_at": backups.parse_backup_time,
+    "capacity_backup_keep": parse_keep,
+}
 
 
 class SettingsError(Exception):
@@ -72,16 +80,10 @@ class Settings(BaseSettings):
     capacity_backup_at: str = Field(default=backups.DEFAULT_AT, description="'03:00', 'søn 03:00'")
     capacity_backup_keep: str = Field(default=DEFAULT_KEEP, description="'7d 4w' or 'all'")
 
-    @field_validator("capacity_backup_at")
+    @field_validator(*PARSED)
     @classmethod
-    def _backup_at(cls, value: str) -> str:
-        backups.parse_backup_time(value)  # a ValueError names what is accepted
-        return value.strip()
-
-    @field_validator("capacity_backup_keep")
-    @classmethod
-    def _backup_keep(cls, value: str) -> str:
-        parse_keep(value)  # a ValueError names what is accepted
+    def _parsed(cls, value: str, info: ValidationInfo) -> str:
+        PARSED[str(info.field_name)](value)  # a ValueError names what is accepted
         return value.strip()
 
     @property
@@ -94,12 +96,6 @@ class Settings(BaseSettings):
         keep = parse_keep(self.capacity_backup_keep)
         return backups.BackupPlan(directory, at, keep, isolated=True)
 
-    @field_validator("capacity_round_reminders")
-    @classmethod
-    def _reminders(cls, value: str) -> str:
-        parse_reminders(value)  # a ValueError names what is accepted
-        return value.strip()
-
     @property
     def reminders(self) -> tuple[Reminder, ...]:
         return parse_reminders(self.capacity_round_reminders)
@@ -108,12 +104,6 @@ class Settings(BaseSettings):
     def clock(self) -> Clock:
         """The core's clock: real time, or CAPACITY_CLOCK_FILE's for a rehearsal."""
         return FileClock(self.capacity_clock_file) if self.capacity_clock_file else utc_now
-
-    @field_validator("capacity_summary_at")
-    @classmethod
-    def _summary_at(cls, value: str) -> str:
-        parse_summary_time(value)  # a ValueError names what is accepted
-        return value.strip()
 
     @property
     def summary_at(self) -> SummaryTime | None:

@@ -15,7 +15,8 @@ the outbox worker and return, so that the process exits 0.
 Each envelope is handled once (`Envelopes`): one delivered again (`retry_attempt`, or
 the same envelope twice) is acked with the first one's answer and not dispatched again,
 as over HTTP (`bot.replays`; there is no signature here: the key is a digest of the
-payload, and an event's `event_id`). Then the front of the request path takes it, as
+payload, and an event's `event_id`; a changing one is also kept in the database,
+`bot.replay_records`, for a redelivery after a restart). Then the front of the request path takes it, as
 over HTTP (`bot.listeners.front`): a payload of the wrong shape is acked and dropped
 before Bolt sees it, logged once per kind; a `/capacity` question whose answer is kept
 is acked with it, without Bolt; the rest goes to Bolt with what the front decided. Each
@@ -47,6 +48,7 @@ from bot.app import CapacityApp
 from bot.listeners import shape
 from bot.listeners.front import JSON, Front, Taken, describe
 from bot.ops import Ops, OpsServer
+from bot.replay_records import NOT_RECORDED, Claim, Records
 from bot.replays import Answer, Key, Replays, digest_key, event_key
 from bot.settings import Settings
 from bot.socket_client import PromptSocketModeClient
@@ -81,6 +83,7 @@ class Envelopes(AsyncBaseSocketModeHandler):
         )
         self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
         self.replays = Replays()  # the answers of the last 5 minutes, for redeliveries
+        self.records = Records(app.deps.service, app.deps.background)  # and in the database
         self.refusals = shape.Refusals(log)
         self.front = Front(app.deps)  # the one look at a request before its listener
 
@@ -96,29 +99,38 @@ class Envelopes(AsyncBaseSocketModeHandler):
             return await _ack(client, req, kept)
         entry = self.replays.claim(keys)
         answer, request = None, Taken(outcome="error")
+        claim = NOT_RECORDED
         try:
-            answer, request = await self._answer(req)
+            answer, request, claim = await self._answer(req, keys)
         finally:  # even when it failed: a redelivery never runs it again
             self.replays.keep(entry, answer)
+            self.records.keep(claim, entry.answer)
         # The log line just before the ack (it costs the ack some 20 us): whoever has the
         # ack finds the envelope's line in the log
         self.front.done(request, time.perf_counter() - started)
         await _ack(client, req, answer)
 
-    async def _answer(self, req: SocketModeRequest) -> tuple[Answer, Taken]:
+    async def _answer(self, req: SocketModeRequest, keys: list[Key]) -> tuple[Answer, Taken, Claim]:
         request = await self.front.take(req.payload)
         if request.problem:  # acked, so that Slack does not send it again, and dropped
             self.refusals.note(request.problem)
-            return Answer(200), request
+            return Answer(200), request, NOT_RECORDED
         if request.kept is not None:  # a question asked before, the data unchanged
-            return Answer(200, request.kept.encode(), JSON), request
+            return Answer(200, request.kept.encode(), JSON), request, NOT_RECORDED
+        claim = NOT_RECORDED
+        if self.records.wanted(request):  # a redelivery after a restart, or elsewhere
+            claim = await self.records.take(keys)
+            if claim.seen is not None:
+                request.outcome = "replayed"
+                return await self.records.answer(claim), request, NOT_RECORDED
         with request.current():
             response = await run_async_bolt_app(self.app, req)
         if response.status != 200:
             self.refusals.note(f"status {response.status}: {str(response.body)[:80]}")
             request.outcome = "unmatched" if response.status == 404 else "error"
         content_type = (response.headers.get("content-type") or [""])[0]
-        return Answer(response.status, (response.body or "").encode(), content_type), request
+        answer = Answer(response.status, (response.body or "").encode(), content_type)
+        return answer, request, claim
 
     async def connected(self) -> str | None:
         """None when the WebSocket to Slack is connected; else why it is not (for

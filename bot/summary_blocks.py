@@ -7,6 +7,7 @@ from bot.blocks import Message, context_block, header_block, section_block
 from bot.i18n import Safe, Texts
 from bot.round_blocks import summary_blocks as round_lines
 from capacity.domain.figures import places_left
+from capacity.domain.rules import OSLO
 from capacity.models import SummaryChange, SummaryLine, Total, WeeklySummary
 from capacity.texts import standing
 from capacity.texts.pace import network_line
@@ -109,7 +110,27 @@ def _change(change: SummaryChange, t: Texts) -> str:
     return t("summary_change", when=t.date(change.at), who=change.actor, what=Safe(what))
 
 
-def summary_message(summary: WeeklySummary, t: Texts) -> Message:
+def _old_figures(summary: WeeklySummary, t: Texts, stale_days: int) -> str:
+    """How many of the network's reported figures are older than `stale_days` on the
+    summary's day, and which (as the overviews say it)."""
+    today = summary.until.astimezone(OSLO).date()
+    ages = [
+        (line, (today - line.reported_on).days)
+        for line in summary.network
+        if line.spare is not None and line.reported_on is not None
+    ]
+    old = sorted(((line, days) for line, days in ages if days > stale_days),
+                 key=lambda item: (-item[1], item[0].name))  # fmt: skip
+    if not old:
+        return ""
+    names = ", ".join(f"{line.name} ({t.number(days)})" for line, days in old[:8])
+    if len(old) > 8:
+        names += t.text("rounds", "more", {"count": t.number(len(old) - 8)})
+    values = {"count": len(old), "total": t.number(len(ages)), "days": stale_days}
+    return t.text("rounds", "stale_note", {**values, "names": names})
+
+
+def summary_message(summary: WeeklySummary, t: Texts, stale_days: int | None = None) -> Message:
     # one asked for at once is keyed by its moment ("now-…"); people read its ISO week
     week = week_of(summary.until) if summary.week.startswith("now-") else summary.week
     title = standing.text(
@@ -122,6 +143,9 @@ def summary_message(summary: WeeklySummary, t: Texts) -> Message:
     )
     status = [total, *(_room(line, t) for line in summary.network)]
     blocks = [header_block(title[:150]), section_block("\n".join(status)[:3000])]
+    old = _old_figures(summary, t, stale_days) if stale_days is not None else ""
+    if old:  # how old the figures above are, as every surface that shows them says
+        blocks.append(context_block(old))
     if summary.pace is not None:  # the network's pace through the year, in one line
         blocks.append(context_block(network_line(t, summary.pace)))
     if summary.changes:

@@ -75,6 +75,15 @@ class UserLanguages:
         (from any thread: one assignment of a dict no one changes afterwards)."""
         self._workspace = dict(workspace)
 
+    def known(self, user_id: str) -> str | None:
+        """The user's language when known, from any thread (the outbox's): the
+        workspace's list, or a lookup still kept; never asks Slack, changes nothing."""
+        known = self._workspace.get(user_id)
+        if known is not None:
+            return known
+        found = self._cache.get(user_id)
+        return found[0] if found is not None and found[1] > self.clock() else None
+
     def cached(self, user_id: str) -> str | None:
         known = self._workspace.get(user_id)
         if known is not None:

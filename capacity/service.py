@@ -20,6 +20,7 @@ from capacity.storage import dump as dump_repository
 from capacity.storage import figures as figures_db
 from capacity.storage import repository
 from capacity.storage.outbox import Outbox
+from capacity.storage.replays import ReplayTable
 from capacity.storage.schema import migrations
 from capacity.storage.store import (
     DEFAULT_BUSY_TIMEOUT,
@@ -76,6 +77,13 @@ class Capacity:
         self.core = Core(store, clock=clock, low_ratio=low_ratio)
         self.outbox = Outbox(self.core.store, self.core.clock)
         self.upgrade: upgrades.Upgrade | None = None  # what `open_capacity` migrated
+        # The requests answered in the last minutes, kept for their copies that reach
+        # another process or come after a restart (none for a database in memory, which
+        # no other process shares and which ends with this one). The core's clock, so a
+        # rehearsal's driven time moves it.
+        self.replays: ReplayTable | None = (
+            None if store.memory else ReplayTable(store.path, lambda: self.core.clock().timestamp())
+        )
 
     @classmethod
     def open(cls, path: str | Path | None = None, **options: Any) -> Capacity:

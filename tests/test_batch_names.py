@@ -109,3 +109,10 @@ def test_linked_households_typed_this_way_are_previewed_together(app, fresh):
     blob = json.dumps(reply, ensure_ascii=False)
     assert first_text(reply).startswith("Tildele *7* personer fra *Linked* til *Bærum (3024)*")
     assert "Husholdninger: 4+3" in blob
+
+
+@pytest.mark.parametrize("text", ["vis", "show", "VIS"])
+def test_show_without_a_name_lists_the_batches_to_choose_from(text):
+    request = parse_relocation(text)
+    assert request.kind == "list" and request.year is None
+    assert parse_relocation(f'{text} "Moria 2020"').kind == "show"

@@ -260,16 +260,20 @@ def test_a_full_disk_alerts_once_and_the_next_backup_succeeds_when_there_is_room
 def test_a_start_on_an_older_database_backs_it_up_first_and_says_so(backups, tmp_path):
     db = tmp_path / "older.db"
     shutil.copy(backups.db, db)
-    conn = sqlite3.connect(db)  # as the previous version left it: no backup_runs yet
+    conn = sqlite3.connect(db)  # as an earlier version left it: no backup_runs yet
     conn.execute("DROP TABLE backup_runs")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'backups_runs'")
+    conn.execute("DROP TABLE replays")  # (a later migration's)
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('backups_runs', 'replays_table')")
     conn.commit()
     conn.close()
     with BotServer(
         db, backups.slack.api_url, env={"CAPACITY_CLOCK_FILE": str(backups.clock)}
     ) as bot:
         [kept] = tmp_path.glob("older.db.schema-8-*")
-        said = f"Upgraded {db} from schema version 8 to 9 (backups_runs); backed up first to {kept}"
+        said = (
+            f"Upgraded {db} from schema version 8 to 10 (backups_runs, replays_table); "
+            f"backed up first to {kept}"
+        )
         assert backups.logged(bot, said)
         assert bot.get("/healthz").status == 200
     check = sqlite3.connect(kept)

@@ -25,7 +25,6 @@ from bot.terminal import command_body
 from capacity import Actor, Capacity
 from capacity.models import Measure
 from capacity.storage.store import Store
-from tests.bot_server import BotServer
 from tests.stand_in import StandIn
 
 pytestmark = pytest.mark.slow
@@ -79,12 +78,6 @@ def slack():
     with StandIn() as stand_in:
         stand_in.locales.update(LOCALES)
         yield stand_in
-
-
-@pytest.fixture(scope="module")
-def bot(db, slack):
-    with BotServer(db, slack.api_url, language="nb") as server:
-        yield server
 
 
 def service_on(db) -> Capacity:

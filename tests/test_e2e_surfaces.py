@@ -88,12 +88,6 @@ def slack():
         yield stand_in
 
 
-@pytest.fixture(scope="module")
-def bot(db, slack):
-    with BotServer(db, slack.api_url, language="nb") as server:
-        yield server
-
-
 def ask(bot: BotServer, text: str, user: str = "U_COORD", **options: Any) -> dict[str, Any]:
     name = "ada" if user == "U_ADMIN" else user.lower().removeprefix("u_")  # Slack's user_name
     reply = bot.command(text, user_id=user, user_name=name, **options)

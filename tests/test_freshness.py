@@ -14,6 +14,7 @@ from bot.i18n import Texts
 from bot.listeners.answers import answer
 from bot.listeners.deps import Deps
 from bot.parse import parse
+from bot.summary_blocks import summary_message
 from capacity.domain.freshness import age_days, figure_day
 from tests.conftest import ADMIN
 from tests.test_rounds import answer as round_answer
@@ -93,3 +94,15 @@ def test_an_answer_made_as_the_day_turns_is_kept_for_the_day_it_was_looked_for(f
     assert deps.answers.kept(request, deps.texts)[1] is None  # the 3rd's is made anew
     clock.advance(seconds=-2)
     assert "on the 2nd" in (deps.answers.kept(request, deps.texts)[1] or "")  # the 2nd's
+
+
+def test_the_weekly_summary_counts_the_old_figures_as_the_overviews_do(fresh, clock):
+    clock.now = NOW
+    fresh.report_spare("Oslo", 80, ADMIN)
+    summary = fresh.summary()
+    nb = text_of(summary_message(summary, Texts("nb"), stale_days=60))
+    assert ":hourglass: 6 av 7 rapporterte tall er eldre enn 60 dager: Bergen (2\u00a0283)" in nb
+    assert "Oslo (" not in nb  # reported today
+    nn = text_of(summary_message(summary, Texts("nn"), stale_days=60))
+    assert "6 av 7" in nn and ":hourglass:" in nn
+    assert ":hourglass:" not in text_of(summary_message(summary, Texts("nb"), stale_days=5000))

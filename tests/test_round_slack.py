@@ -279,3 +279,18 @@ def test_an_answer_saved_below_the_reservations_says_by_how_much_it_overbooks(
         plain.report.line.overbooked,
     )  # fmt: skip
     assert "overbook" not in calm.text
+
+
+def test_each_editor_is_asked_in_their_own_language_where_it_is_known(round_open):
+    own = {"U_ED5001": Texts("nn"), "U_ED4601": Texts("en")}  # the others: not known
+    with StandIn() as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.api_url, timeout=5, retry_handlers=[])
+        pace = Pace({"chat.postMessage": 1000, "conversations.open": 1000})
+        persons = PersonDelivery(client, round_open, Texts("nb"), pace, own.get)
+        sender = SlackNotifier(client, "CALERTS", Texts("nb"), persons=persons, pace=pace)
+        assert deliver_due(round_open.outbox, sender).sent == 7
+        trondheim, bergen, oslo = (slack.dms(u)[0]["text"] for u in
+                                   ("U_ED5001", "U_ED4601", "U_ED0301"))  # fmt: skip
+    assert "innhentinga «Kapasitet 2027» ber om busetjingstala" in trondheim
+    assert "the round «Kapasitet 2027» asks for" in bergen
+    assert "innhentingen «Kapasitet 2027» ber om kommunens" in oslo  # the channel's

@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from bot.i18n import Texts
+from bot.listeners.deps import Deps
 from bot.user_language import UserLanguages, language_of
 
 
@@ -184,3 +186,16 @@ def test_socket_mode_answers_each_user_in_their_language_and_publishes_home(fres
         [home] = slack.views("U_NN")
         assert home["type"] == "home"
         assert "Du er ikkje redaktør for nokon kommune" in json.dumps(home, ensure_ascii=False)
+
+
+def test_a_language_known_without_asking_is_read_from_any_thread_and_never_asks_slack(fresh):
+    slack = FakeSlack({"UEN": "en-US"})
+    users = UserLanguages(slack, "nb")
+    assert users.known("UEN") is None
+    asyncio.run(users.language("UEN"))  # a lookup, kept
+    users.learn({"UNN": "nn"})
+    assert users.known("UNN") == "nn" and users.known("UEN") == "en"
+    assert users.known("UX") is None and slack.calls == ["UEN"]
+    deps = Deps(service=fresh, texts=Texts("nb"), languages=users)
+    assert deps.recipient_texts("UNN").language == "nn"
+    assert deps.recipient_texts("UNKNOWN") is None  # the channel's, decided by the sender

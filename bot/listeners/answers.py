@@ -19,6 +19,7 @@ from bot.i18n import Texts
 from bot.listeners.deps import Deps, actor_from
 from bot.listeners.front import mark
 from bot.listeners.later import ANSWER_BUDGET
+from bot.listeners.payload import V, answer_click, button_value, clicker
 from bot.parse import Request, capacity_text, request_text
 from capacity import errors
 from capacity.domain.history import history
@@ -222,3 +223,26 @@ async def answer_command(
         await deps.responses.post(url, message.payload(share=share), "A command's answer")
 
     deps.background.start(finish(), name="command")
+
+
+def page_button(
+    deps: Deps, model: type[V], request: Callable[[V], Request]
+) -> Callable[..., Awaitable[None]]:
+    """The listener of an answer's page button: the click answered at once, then the
+    answer to `request(value)` replaces the message (help, for a value not ours)."""
+
+    async def handle(
+        ack: Callable[[], Awaitable[Any]], action: dict[str, Any], body: dict[str, Any]
+    ) -> None:
+        await ack()
+        value = button_value(action, model)
+
+        def work() -> Message:
+            if value is None:  # not a value of ours
+                return blocks.help_message(deps.texts)
+            who = clicker(body)
+            return answer(request(value), deps, who.id, who.name)
+
+        answer_click(deps, body, work)
+
+    return handle

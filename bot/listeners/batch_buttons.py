@@ -4,7 +4,7 @@ assignment, and "Open batch" on an alert in the coordination channel."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -18,6 +18,7 @@ from bot.listeners.payload import (
     BatchValue,
     ConfirmValue,
     UndoValue,
+    V,
     answer_click,
     button_value,
     clicker,
@@ -34,6 +35,23 @@ def guarded(t: Texts, value: Any, work: Callable[[Any], Message]) -> Message:
         return work(value)
     except errors.CapacityError as error:
         return blocks.refusal(error, t)
+
+
+Handler = Callable[..., Awaitable[None]]
+
+
+def guarded_click(deps: Deps, model: type[V], work: Callable[[V, Actor], Message]) -> Handler:
+    """A listener: answer the click, then do `work` over the button's value (as `model`)
+    and who clicked, off the event loop (it may wait for the write lock), `guarded`, and
+    replace the message with what it answers."""
+
+    async def handle(ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
+        await ack()
+        value, actor = button_value(action, model), clicker(body)
+        t = deps.texts
+        answer_click(deps, body, lambda: guarded(t, value, lambda v: work(v, actor)))
+
+    return handle
 
 
 class RelocationButtons:

@@ -15,7 +15,7 @@ from bot import batch_blocks, blocks
 from bot.i18n import Texts
 from bot.listeners import later
 from bot.listeners.deps import Deps
-from bot.listeners.payload import clicker, json_object
+from bot.listeners.payload import clicker, form_field, json_object
 from bot.parse import households
 from capacity import errors
 from capacity.domain import numbers
@@ -85,10 +85,6 @@ def modal(t: Texts, command: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _field(values: dict[str, Any], block: str) -> str:
-    return str(((values.get(block) or {}).get("value") or {}).get("value") or "").strip()
-
-
 class RelocationModal:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -103,13 +99,13 @@ class RelocationModal:
         problems: dict[str, str] = {}
         persons: int | None = None
         try:
-            persons = numbers.count(_field(values, "persons"), "persons")
+            persons = numbers.count(form_field(values, "persons"), "persons")
         except errors.InvalidInput as error:  # not understood, or two readings: ask again
             problems["persons"] = _error(t, error)
-        sizes = households(_field(values, "families")) if _field(values, "families") else ()
+        sizes = households(form_field(values, "families")) if form_field(values, "families") else ()
         if sizes is None:
             problems["families"] = t.plain("bad_households")
-        year = _field(values, "year")
+        year = form_field(values, "year")
         if year and not re.fullmatch(r"[0-9]{4}", year):
             problems["year"] = t.plain.refusal(
                 errors.InvalidInput("year_range", year=year, minimum=MIN_YEAR, maximum=MAX_YEAR)
@@ -120,12 +116,12 @@ class RelocationModal:
         try:
             result = await asyncio.to_thread(
                 service.create_batch,
-                _field(values, "name"),
+                form_field(values, "name"),
                 persons,
                 actor,
                 year=int(year) if year else None,
                 households=sizes or (),
-                scope=_field(values, "scope") or None,
+                scope=form_field(values, "scope") or None,
             )
         except errors.CapacityError as error:
             field = FIELDS.get(

@@ -78,6 +78,12 @@ class Deps:
         language = self.languages.cached(user_id)
         return None if language is None else self.language_texts(language)
 
+    def recipient_texts(self, user_id: str) -> Texts | None:
+        """The texts of a direct message's recipient, from the outbox's thread: their own
+        language when it is known without asking Slack, else None (the channel's)."""
+        language = self.languages.known(user_id) if self.languages is not None else None
+        return None if language is None else self.language_texts(language)
+
     def speak(self, texts: Texts | None) -> None:
         speak(texts)
 

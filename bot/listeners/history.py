@@ -4,15 +4,15 @@ municipality's history, replacing the message through `response_url`."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncApp
 
-from bot import blocks, history_blocks
-from bot.listeners.answers import answer
+from bot import history_blocks
+from bot.listeners.answers import page_button
 from bot.listeners.deps import Deps
-from bot.listeners.payload import Value, answer_click, button_value, clicker
+from bot.listeners.payload import Value
 from bot.parse import Request
 
 
@@ -23,21 +23,9 @@ class HistoryPageValue(Value):
     p: Annotated[int, Field(ge=1, le=10_000)] = 1
 
 
-class HistoryButtons:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
-
-    async def page(self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
-        await ack()
-        value = button_value(action, HistoryPageValue)
-        answer_click(self.deps, body, lambda: self._page(value, body))
-
-    def _page(self, value: HistoryPageValue | None, body: dict[str, Any]) -> blocks.Message:
-        if value is None:  # not a value of ours
-            return blocks.help_message(self.deps.texts)
-        who = clicker(body)
-        return answer(Request("history", value.n, page=value.p), self.deps, who.id, who.name)
-
-
 def register(app: AsyncApp, deps: Deps) -> None:
-    app.action(re.compile(f"^{history_blocks.PAGE_ACTION}(:|$)"))(HistoryButtons(deps).page)
+    def request(value: HistoryPageValue) -> Request:
+        return Request("history", value.n, page=value.p)
+
+    page = page_button(deps, HistoryPageValue, request)
+    app.action(re.compile(f"^{history_blocks.PAGE_ACTION}(:|$)"))(page)

@@ -21,7 +21,7 @@ from bot.home_blocks import NEW_BATCH_ACTION, PLAN_ACTION, REPORT_ACTION, home_v
 from bot.i18n import Texts, is_user_id
 from bot.listeners import batch_modal, later
 from bot.listeners.deps import Deps
-from bot.listeners.payload import clicker
+from bot.listeners.payload import clicker, open_view
 from bot.listeners.relocation import PLAN_SECONDS
 from capacity import errors
 from capacity.domain import numbers
@@ -75,14 +75,6 @@ def _tell(deps: Deps, client: AsyncWebClient, user_id: str, message: Message) ->
     deps.background.start(later.limited(call, "chat.postMessage"), name="home-tell")
 
 
-def _open(deps: Deps, client: AsyncWebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
-    """Open a form for the click (its trigger_id lives 3 s), after the answer."""
-    trigger = body.get("trigger_id")
-    if isinstance(trigger, str) and trigger:
-        call = client.views_open(trigger_id=trigger, view=view)
-        deps.background.start(later.limited(call, "views.open"), name="views.open")
-
-
 def _not_allowed(t: Texts, user_id: str, action: str, title: str) -> dict[str, Any]:
     """The form a button opens for someone whose role does not allow it: why, and that
     nothing was changed (the Home shows the button only to those who may use it)."""
@@ -110,7 +102,7 @@ class HomeListeners:
         actor, service = clicker(body), self.deps.service
         places = await asyncio.to_thread(service.editable, actor.id)
         view = home_modals.report_modal(self.deps.texts, service.planning_year(), places)
-        _open(self.deps, client, body, view)
+        open_view(self.deps, client, body, view)
 
     async def new_batch(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -119,7 +111,7 @@ class HomeListeners:
             view = _not_allowed(t, actor.id, "register_batches", "home_new_batch")
         else:
             view = batch_modal.modal(t, {"user_id": actor.id, "channel_id": ""})
-        _open(self.deps, client, body, view)
+        open_view(self.deps, client, body, view)
 
     async def plan(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
@@ -129,7 +121,7 @@ class HomeListeners:
             view = _not_allowed(t, actor.id, "distribute_batches", "home_plan")
         else:
             view = home_modals.plan_modal(t, [item.batch for item in home.batches])
-        _open(self.deps, client, body, view)
+        open_view(self.deps, client, body, view)
 
     # -- forms -----------------------------------------------------------------------
 

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
 from bot.blocks import Message
+from bot.listeners import later
 from bot.listeners.deps import Deps, actor_from
 from bot.parse import MAX_TEXT as MAX_COMMAND
 from capacity import Actor
@@ -130,6 +132,21 @@ def button_value(action: dict[str, Any], model: type[V]) -> V | None:
         return model.model_validate_json(raw)
     except (ValidationError, ValueError, RecursionError):
         return None
+
+
+def form_field(values: dict[str, Any], block: str, key: str = "value") -> str:
+    """A submitted form's field: its element's `key` (typed text; `selected_date`),
+    stripped; "" when it is not there."""
+    element = (values.get(block) or {}).get("value") or {}
+    return str(element.get(key) or "").strip()
+
+
+def open_view(deps: Deps, client: AsyncWebClient, body: dict[str, Any], view: dict) -> None:
+    """Open a form for the click (its trigger_id lives 3 s), after the answer."""
+    trigger = body.get("trigger_id")
+    if isinstance(trigger, str) and trigger:
+        call = client.views_open(trigger_id=trigger, view=view)
+        deps.background.start(later.limited(call, "views.open"), name="views.open")
 
 
 def clicker(body: dict[str, Any]) -> Actor:

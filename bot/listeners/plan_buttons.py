@@ -6,29 +6,18 @@ it came from through `response_url`; values carry keys and ids, never the lines.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncApp
 
 from bot import batch_blocks, blocks, plan_blocks
 from bot.blocks import Message
 from bot.listeners.answers import answer
-from bot.listeners.batch_buttons import guarded
+from bot.listeners.batch_buttons import guarded_click
 from bot.listeners.deps import Deps
-from bot.listeners.payload import (
-    BatchPageValue,
-    KeyValue,
-    RedoValue,
-    V,
-    answer_click,
-    button_value,
-    clicker,
-)
+from bot.listeners.payload import BatchPageValue, KeyValue, RedoValue
 from bot.parse import Relocation, parse, parse_relocation
 from capacity import Actor
-
-Handler = Callable[..., Awaitable[None]]
 
 
 class AnswersRelocation(Protocol):
@@ -42,18 +31,6 @@ class PlanButtons:
     def __init__(self, deps: Deps, relocation: AnswersRelocation) -> None:
         self.deps = deps
         self.relocation = relocation  # the /relocation command, for "did you mean"
-
-    def clicked(self, model: type[V], work: Callable[[V, Actor], Message]) -> Handler:
-        """A listener: answer the click, then do `work` off the event loop (it may wait
-        for the write lock) and replace the message with what it answers."""
-
-        async def handle(ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
-            await ack()
-            value, actor = button_value(action, model), clicker(body)
-            t = self.deps.texts
-            answer_click(self.deps, body, lambda: guarded(t, value, lambda v: work(v, actor)))
-
-        return handle
 
     def plan_confirm(self, value: KeyValue, actor: Actor) -> Message:
         applied = self.deps.service.apply_plan(value.k, actor)
@@ -97,4 +74,4 @@ def register(app: AsyncApp, deps: Deps, relocation: AnswersRelocation) -> None:
         (batch_blocks.BATCH_PAGE_ACTION, BatchPageValue, buttons.page),
         (blocks.REDO_ACTION, RedoValue, buttons.redo),
     ):
-        app.action(re.compile(f"^{action}(:|$)"))(buttons.clicked(model, work))
+        app.action(re.compile(f"^{action}(:|$)"))(guarded_click(deps, model, work))

@@ -10,35 +10,19 @@ import asyncio
 import logging
 from typing import Any
 
-import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n import Texts
 from bot.listeners.deps import Deps
-from bot.listeners.files import Later
+from bot.listeners.files import Later, direct_channel, failure_reason
 from bot.listeners.payload import KeyValue, button_value, clicker
 from bot.plan_file import plan_csv
 from bot.plan_notes_blocks import FILE_ACTION
-from bot.uploads import Upload, UploadFailed, upload_files
+from bot.uploads import Upload, upload_files
 from capacity import errors
 
 log = logging.getLogger("bot.files")
-
-
-async def direct_channel(client: AsyncWebClient, user: str) -> str:
-    """The direct message between the bot and `user` (`conversations.open`)."""
-    try:
-        opened = await client.conversations_open(users=user)
-    except SlackApiError as error:
-        raise UploadFailed(str(error.response.get("error") or "slack_error")) from error
-    except (SlackClientError, aiohttp.ClientError, OSError) as error:
-        raise UploadFailed("upload_failed", str(error)) from error
-    channel = (opened.get("channel") or {}).get("id")
-    if not channel:
-        raise UploadFailed("channel_not_found", "conversations.open gave no channel")
-    return str(channel)
 
 
 def where(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -89,7 +73,7 @@ class PlanFileButton:
             await self.later.tell(url, t.refusal(error))
         except Exception as error:
             log.warning("The plan's file was not posted", exc_info=True)
-            reason = error.error if isinstance(error, UploadFailed) else type(error).__name__
+            reason = failure_reason(error)
             await self.later.tell(url, t.text("plan_notes", "file_failed", {"error": reason}))
 
 

@@ -5,30 +5,19 @@ the same households there again. Each answer replaces the message it came from."
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncApp
 
 from bot import batch_blocks, blocks, release_blocks
 from bot.blocks import Message
-from bot.listeners.batch_buttons import guarded
+from bot.listeners.batch_buttons import guarded_click
 from bot.listeners.deps import Deps
-from bot.listeners.payload import (
-    Id,
-    Key,
-    ReleaseValue,
-    V,
-    Value,
-    answer_click,
-    button_value,
-    clicker,
-)
+from bot.listeners.payload import Id, Key, ReleaseValue, Value
 from capacity import Actor
 
 Page = Annotated[int, Field(ge=1, le=100_000)]
-Handler = Callable[..., Awaitable[None]]
 
 
 class ReleaseKeyValue(Value):
@@ -42,17 +31,6 @@ class ReleaseKeyValue(Value):
 class Releases:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-
-    def clicked(self, model: type[V], work: Callable[[V, Actor], Message]) -> Handler:
-        """Answer the click at once; the work after it, off the event loop."""
-
-        async def handle(ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
-            await ack()
-            value, actor = button_value(action, model), clicker(body)
-            t = self.deps.texts
-            answer_click(self.deps, body, lambda: guarded(t, value, lambda v: work(v, actor)))
-
-        return handle
 
     def ask(self, value: ReleaseValue, actor: Actor) -> Message:
         """Release on a batch's page: the question, with Cancel back to the page."""
@@ -85,4 +63,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
         (release_blocks.UNDO_ACTION, ReleaseKeyValue, found.undo),
         (release_blocks.CANCEL_ACTION, Value, found.cancel),
     ):
-        app.action(re.compile(f"^{action}(:|$)"))(found.clicked(model, work))
+        app.action(re.compile(f"^{action}(:|$)"))(guarded_click(deps, model, work))

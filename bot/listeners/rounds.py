@@ -22,7 +22,7 @@ from bot.i18n import Texts
 from bot.listeners import later
 from bot.listeners.answers import answer_command
 from bot.listeners.deps import Deps, actor_from
-from bot.listeners.payload import answer_click, clicker, json_object
+from bot.listeners.payload import answer_click, clicker, form_field, json_object, open_view
 from bot.parse import Request
 from bot.parse_rounds import RoundRequest
 from bot.round_blocks import r
@@ -48,11 +48,6 @@ def _error(t: Texts, error: errors.CapacityError) -> str:
     if error.code in blocks.FULL_REFUSALS:
         return t.plain.refusal(error)[:2000]
     return t.plain("invalid", message=t.plain.refusal(error).rstrip("."))[:2000]
-
-
-def _field(values: dict[str, Any], block: str, key: str = "value") -> str:
-    element = (values.get(block) or {}).get("value") or {}
-    return str(element.get(key) or "").strip()
 
 
 def read_count(text: str, field: str = "") -> int:
@@ -85,13 +80,6 @@ def _tell(deps: Deps, client: AsyncWebClient, user_id: str, message: Message) ->
     """A result in the user's direct messages with the app (a form has no channel)."""
     call = client.chat_postMessage(channel=user_id, text=message.text, blocks=message.blocks)
     deps.background.start(later.limited(call, "chat.postMessage"), name="round-tell")
-
-
-def _open_view(deps: Deps, client: AsyncWebClient, body: dict[str, Any], view: dict) -> None:
-    trigger = body.get("trigger_id")
-    if isinstance(trigger, str) and trigger:
-        call = client.views_open(trigger_id=trigger, view=view)
-        deps.background.start(later.limited(call, "views.open"), name="views.open")
 
 
 class RoundListeners:
@@ -184,7 +172,7 @@ class RoundListeners:
             answer_click(self.deps, body, lambda: refused, replace=False)
             return
         view = round_forms.answer_modal(t, found, place, current, answer_mark(current))
-        _open_view(self.deps, client, body, view)
+        open_view(self.deps, client, body, view)
 
     async def snooze_button(
         self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]
@@ -211,7 +199,7 @@ class RoundListeners:
         service = self.deps.service
         today = service.clock().astimezone(OSLO).date()
         view = round_forms.open_modal(self.deps.texts, service.planning_year(), today)
-        _open_view(self.deps, client, body, view)
+        open_view(self.deps, client, body, view)
 
     # -- forms -------------------------------------------------------------------------
 
@@ -225,8 +213,9 @@ class RoundListeners:
         if round_id is None or not isinstance(number, str) or len(number) > 100:
             await ack(response_action="errors", errors={"spare": r(t.plain, "form_stale")})
             return
-        spare, decision = _field(values, "spare"), _field(values, "decision")
-        extra, expected = _field(values, "extra"), _field(values, "expected", "selected_date")
+        spare, decision = form_field(values, "spare"), form_field(values, "decision")
+        extra = form_field(values, "extra")
+        expected = form_field(values, "expected", "selected_date")
         problems: dict[str, str] = {}
         for block, field, text, required in (
             ("spare", "spare", spare, True),
@@ -254,7 +243,7 @@ class RoundListeners:
                 decision=read_count(decision) if decision else None,
                 decision_expected=expected_date,
                 extra=read_count(extra) if extra else None,
-                comment=_field(values, "comment"),
+                comment=form_field(values, "comment"),
                 force=bool(
                     ((values.get("force") or {}).get("value") or {}).get("selected_options")
                 ),
@@ -276,7 +265,7 @@ class RoundListeners:
     ) -> None:
         t, service, actor = self.deps.texts, self.deps.service, clicker(body)
         values = (view.get("state") or {}).get("values") or {}
-        year = _field(values, "year")
+        year = form_field(values, "year")
         if year and not re.fullmatch(r"[0-9]{4}", year):
             problem = errors.InvalidInput("year_range", year=year[:10], minimum=2000, maximum=2100)
             await ack(response_action="errors", errors={"year": _error(t, problem)})
@@ -284,9 +273,9 @@ class RoundListeners:
         try:
             opened = await asyncio.to_thread(
                 service.open_round,
-                _field(values, "name"),
-                _field(values, "deadline", "selected_date"),
-                _field(values, "scope"),
+                form_field(values, "name"),
+                form_field(values, "deadline", "selected_date"),
+                form_field(values, "scope"),
                 actor,
                 year=int(year) if year else None,
             )

@@ -3,7 +3,7 @@ fit, the weekly summary, and the alert that carries either."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -79,6 +79,7 @@ class SummaryLine(Model):
     remaining: int | None
     settled: int = 0
     overbooked: int = 0
+    reported_on: date | None = None  # the day the reported figure is from (how old it is)
 
     @property
     def shown(self) -> SummaryLine:

@@ -26,7 +26,7 @@ from sqlite_utils import Database
 
 from capacity import errors
 from capacity.domain.clock import Clock, utc_now
-from capacity.storage import copy_errors, health
+from capacity.storage import copy_errors, health, replays
 from capacity.storage import dump as dump_repository
 from capacity.storage.schema import known_migrations, migrations, rebuild_totals
 from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store, missing_directories
@@ -309,7 +309,10 @@ def restore(
     `capacity restore` runs); the totals triggers keep are recomputed from the rows. All
     of it on a copy beside `target`, so that a refusal leaves `target` as it was. The
     database it replaces is kept beside it (`beside(target, "replaced")`). An older
-    backup is migrated once restored."""
+    backup is migrated once restored. The backup's replay keys (`replays`) are not
+    restored: they were the keys of requests answered before it was taken, one of them
+    perhaps still pending, whose retry would be answered "done" where the restored data
+    may not hold its work."""
     source, target = Path(source), Path(target)
     if target.exists() and source.resolve() == target.resolve():
         raise errors.DatabaseProblem("same_file", path=str(target))
@@ -320,6 +323,8 @@ def restore(
     try:
         _copy(source, staged, page_size=_page_size(target) if target.exists() else None)
         info = inspect(staged, name=source, newer_ok=False)
+        with _connect(staged) as conn:  # the keys of requests answered on another database
+            replays.clear(conn)
         _checked_rows(staged, check)
         kept = install(staged, target, clock=clock)
     except BaseException:

@@ -5,8 +5,9 @@ A module of its own rather than part of `repository.py`: it knows no domain tabl
 reads SQLite's catalogue (`sqlite_master`, `table_info`), so a table or column a later
 migration adds is dumped and loaded with no change here; and it holds the one query that
 tells the bundled data from data people entered. What triggers derive (`schema.DERIVED_*`,
-the reservation totals) is left out and rebuilt; the migrations' bookkeeping is not a
-table of ours (the document carries the schema version instead).
+the reservation totals) is left out and rebuilt; the replay keys of the last minutes
+(`schema.TRANSIENT_TABLES`) are left out; the migrations' bookkeeping is not a table of
+ours (the document carries the schema version instead).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlite_utils import Database
 
 from capacity import errors
 from capacity.storage.repository import marks
-from capacity.storage.schema import DERIVED_COLUMNS, DERIVED_TABLES, migrations
+from capacity.storage.schema import DERIVED_COLUMNS, DERIVED_TABLES, TRANSIENT_TABLES, migrations
 
 # Tables `seed()` fills with the bundled data (the history records of the bundled data are
 # told apart by their actors).
@@ -48,14 +49,15 @@ def _quote(name: str) -> str:
 
 
 def tables(db: Database) -> list[str]:
-    """Our tables, by name: not SQLite's own, not the migrations', not derived ones."""
+    """Our tables, by name: not SQLite's own, not the migrations', not derived ones, not
+    transient ones (the replay keys of the last minutes)."""
     names = [
         row[0]
         for row in db.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )
     ]
-    skip = {migrations.migrations_table, *DERIVED_TABLES}
+    skip = {migrations.migrations_table, *DERIVED_TABLES, *TRANSIENT_TABLES}
     return sorted(name for name in names if name not in skip)
 
 

@@ -121,16 +121,7 @@ def lines(
         db.conn.execute("SELECT number, persons FROM reserved WHERE year = ?", [year]).fetchall()
     )
     settled = settled_by_place(db, year)
-    return tuple(
-        CapacityLine(
-            municipality=m,
-            year=year,
-            figures=figures.get(m.number, {}),
-            reserved=reserved.get(m.number, 0),
-            settled=settled.get(m.number, 0),
-        )
-        for m in municipalities
-    )
+    return _lines(municipalities, year, figures, reserved, settled)
 
 
 def lines_as_of(
@@ -169,6 +160,19 @@ def lines_as_of(
         reserved[number] = reserved.get(number, 0) + persons
         if statuses.get(batch_id) == "settled":
             settled[number] = settled.get(number, 0) + persons
+    return _lines(municipalities, year, figures, reserved, settled, datetime.fromisoformat(moment))
+
+
+def _lines(
+    municipalities: Sequence[Municipality],
+    year: int,
+    figures: dict[str, dict[Measure, Figure]],
+    reserved: dict[str, int],
+    settled: dict[str, int],
+    as_of: datetime | None = None,
+) -> tuple[CapacityLine, ...]:
+    """Each municipality's line from its figures and the persons reserved and settled
+    there (by number; none: 0)."""
     return tuple(
         CapacityLine(
             municipality=m,
@@ -176,7 +180,7 @@ def lines_as_of(
             figures=figures.get(m.number, {}),
             reserved=reserved.get(m.number, 0),
             settled=settled.get(m.number, 0),
-            as_of=datetime.fromisoformat(moment),
+            as_of=as_of,
         )
         for m in municipalities
     )

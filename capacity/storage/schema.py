@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from capacity.storage import backup_runs
+from capacity.storage import backup_runs, replays
 from capacity.storage.snapshots import adopt, rebuild_all
 
 migrations = Migrations("capacity")
@@ -191,6 +191,9 @@ def m004_reservation_totals(db: Database) -> None:
 # history (pace_snapshots): left out of a dump and rebuilt after a load.
 DERIVED_TABLES = frozenset({"reserved", "snapshots", "snapshot_points", "snapshot_paces"})
 DERIVED_COLUMNS = {"batches": frozenset({"allocated"})}
+# Kept for minutes, by and for the running bots (`replays`): in no export, cleared by a
+# restore.
+TRANSIENT_TABLES = frozenset({"replays"})
 
 
 def known_migrations() -> tuple[str, ...]:
@@ -388,3 +391,8 @@ def rounds_tables(db: Database) -> None:
 @migrations()
 def backups_runs(db: Database) -> None:
     backup_runs.create(db)  # the scheduled backups, one row per scheduled time
+
+
+@migrations()
+def replays_table(db: Database) -> None:
+    replays.create(db)  # the requests answered in the last 5 minutes, for their copies

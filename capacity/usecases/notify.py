@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Self
 
 from capacity.models import Alert
 from capacity.storage.outbox import Outbox
@@ -98,7 +98,32 @@ def deliver_due(
     return outcome
 
 
-class OutboxWorker:
+class Worker:
+    """A daemon thread that runs `_run` until `stop()`; `wake()` ends the wait it is in
+    (`self._wake`) at once. `start()` answers the worker itself."""
+
+    def __init__(self, name: str) -> None:
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class OutboxWorker(Worker):
     """A background thread that delivers the outbox: woken at once by `wake()` after a
     change in this process, and polling for alerts queued by other processes (the CLI)
     or due for a retry."""
@@ -119,25 +144,11 @@ class OutboxWorker:
         self.outbox = outbox
         self.notifier = notifier
         self.poll_seconds = poll_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="outbox", daemon=True)
+        super().__init__("outbox")
         self._on_error = on_error
         self.failures = 0  # rounds failed in a row
         self.schedule_failures = 0
         self._schedule = schedule  # run at each poll: queues what is due (the weekly summary)
-
-    def start(self) -> OutboxWorker:
-        self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
 
     def _run(self) -> None:
         while not self._stop.is_set():

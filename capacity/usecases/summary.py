@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from capacity.domain.freshness import figure_day
 from capacity.domain.rules import OSLO
 from capacity.domain.schedule import At, parse_at
 from capacity.domain.totals import totals
@@ -47,6 +48,7 @@ def _line(line: CapacityLine) -> SummaryLine:
         remaining=line.remaining,
         settled=line.settled,
         overbooked=line.overbooked,
+        reported_on=figure_day(line.spare_report) if line.spare_report is not None else None,
     )
 
 
