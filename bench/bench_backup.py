@@ -7,8 +7,9 @@ national-scale database.
 Two databases: the seed after the Moria scenario (assigned, arrived, settled, an alert,
 an editor), and `bench_core.build_national` (100,000 history records, 5,000 batches;
 30,000 and 500 with --quick). For each it prints the medians of `capacity backup` (the
-online backup API and the integrity check), `capacity restore` over the database, the
-JSON export, and its import into a new database, with the file sizes; the export of the
+online backup API and the integrity check), the restore over the database without
+the row checks (`storage.backup.restore`) and as `capacity restore` makes it, every row
+checked with the import's rules first (`transfer.restore.restore_backup`), the JSON export, and its import into a new database, with the file sizes; the export of the
 imported database is compared with the original (it must be identical).
 
 Then, on the national database, a second process reports spare capacity as fast as it
@@ -36,7 +37,7 @@ from capacity.service import Capacity  # noqa: E402
 from capacity.storage.backup import backup, restore  # noqa: E402
 from capacity.storage.store import Store  # noqa: E402
 from capacity.transfer.exports import export  # noqa: E402
-from capacity.transfer.restore import import_json  # noqa: E402
+from capacity.transfer.restore import import_json, restore_backup  # noqa: E402
 
 ADMIN = Actor(id="bench", name="bench", trusted=True)
 WRITER = """
@@ -94,6 +95,7 @@ def measure(name: str, path: Path, work: Path, runs: int) -> None:
     t_backup = median_seconds(lambda n: backup(path, base / f"backup-{n}.db"), runs)
     saved = base / "backup-0.db"
     t_restore = median_seconds(lambda n: restore(saved, path), runs)
+    t_checked = median_seconds(lambda n: restore_backup(saved, path), runs)
     text = exported(path)
     t_export = median_seconds(lambda n: exported(path), runs)
     document = base / "export.json"
@@ -106,7 +108,7 @@ def measure(name: str, path: Path, work: Path, runs: int) -> None:
     rows = sum(len(rows) for rows in json.loads(text)["tables"].values())
     print(
         f"{name:<9} {mib(path):>9} {rows:>9,} {t_backup * 1000:>10.0f} {t_restore * 1000:>11.0f} "
-        f"{t_export * 1000:>10.0f} {mib(document):>9} {t_import * 1000:>10.0f}  "
+        f"{t_checked * 1000:>11.0f} {t_export * 1000:>10.0f} {mib(document):>9} {t_import * 1000:>10.0f}  "
         f"{'identical' if identical else 'DIFFERENT'}"
     )
 
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"medians of {runs} runs, milliseconds")
         print(
             f"{'database':<9} {'size':>9} {'rows':>9} {'backup':>10} {'restore':>11} "
-            f"{'export':>10} {'json':>9} {'import':>10}  round trip"
+            f"{'checked':>11} {'export':>10} {'json':>9} {'import':>10}  round trip"
         )
         measure("seed", seed, work, runs)
         measure("national", national, work, runs)

@@ -25,6 +25,7 @@ def cli() -> None:
 
     Example:
 
+    \b
         capacity-bot ask "Trondheim"
     """
 
@@ -43,6 +44,7 @@ def ask(text: tuple[str, ...], language: str | None, db: str | None, as_json: bo
 
     Example:
 
+    \b
         capacity-bot ask Trondheim
         capacity-bot ask norge --language en
     """
@@ -83,6 +85,7 @@ def serve(http: bool, host: str, port: int, health_port: int | None) -> None:
 
     Example:
 
+    \b
         capacity-bot serve --http --port 3000
         capacity-bot serve --health-port 8080
     """
@@ -133,6 +136,7 @@ def alerts(retry: bool, deliver: bool, show_all: bool) -> None:
 
     Example:
 
+    \b
         capacity-bot alerts --retry --deliver
     """
     from bot.app import open_service
@@ -209,6 +213,7 @@ def summary(now: bool, dry_run: bool, language: str | None, as_json: bool) -> No
 
     Example:
 
+    \b
         capacity-bot summary --dry-run
         capacity-bot summary --now
     """
@@ -274,6 +279,7 @@ def health(host: str, port: int, timeout: float) -> None:
 
     Example:
 
+    \b
         capacity-bot health --port 3000
     """
     found = probe(host, port, timeout)
@@ -290,6 +296,7 @@ def manifest() -> None:
 
     Example:
 
+    \b
         capacity-bot manifest > manifest.yml
     """
     click.echo(files("bot").joinpath("manifest.yml").read_text(encoding="utf-8"), nl=False)

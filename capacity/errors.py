@@ -110,11 +110,14 @@ class DatabaseProblem(CapacityError):
 
 
 class InvalidExport(CapacityError):
-    """A JSON export holds rows the domain's rules refuse; nothing was imported. The
-    first problems (table, row, column, what) are kept, and how many there were."""
+    """A JSON export (or a backup: `backup_invalid`) holds rows the domain's rules
+    refuse; nothing was imported (restored). The first problems (table, row, column,
+    what) are kept, and how many there were."""
 
     code = "export_invalid"
 
-    def __init__(self, name: str, problems: list[Any], count: int) -> None:
-        super().__init__(name=name, count=count)
+    def __init__(
+        self, name: str, problems: list[Any], count: int, *, code: str | None = None
+    ) -> None:
+        super().__init__(code, name=name, count=count)
         self.problems = problems

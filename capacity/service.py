@@ -22,7 +22,13 @@ from capacity.storage import repository
 from capacity.storage.outbox import Outbox
 from capacity.storage.replays import ReplayTable
 from capacity.storage.schema import migrations
-from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store, checking
+from capacity.storage.store import (
+    DEFAULT_BUSY_TIMEOUT,
+    Store,
+    checking,
+    default_db_path,
+    nothing_left_if_refused,
+)
 from capacity.usecases import (
     access,
     assignments,
@@ -271,14 +277,20 @@ def open_capacity(
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
 ) -> Capacity:
     """Open the database at `path`, creating, migrating and seeding it as needed; a
-    database that cannot be served (`Capacity.health`) is refused."""
-    with checking("open", str(path or "")):
-        store = Store(path, busy_timeout=busy_timeout)
-    service = Capacity(store, clock=clock, low_ratio=low_ratio)
-    with checking("open", store.path):
-        service.upgrade = upgrades.migrate(service.core)  # an older schema backed up first
-        ensure_seeded(service.core)
-    service.health(writes=False)  # the schema exactly as the migrations make it, and a read
+    database that cannot be served (`Capacity.health`) is refused, and one this call was
+    to create is not left behind (an empty file on a full disk, say)."""
+    with nothing_left_if_refused(str(path or default_db_path())):
+        with checking("open", str(path or "")):
+            store = Store(path, busy_timeout=busy_timeout)
+        try:
+            service = Capacity(store, clock=clock, low_ratio=low_ratio)
+            with checking("open", store.path):
+                service.upgrade = upgrades.migrate(service.core)  # an older schema backed up
+                ensure_seeded(service.core)
+            service.health(writes=False)  # the schema exactly as the migrations make it
+        except BaseException:
+            store.close()
+            raise
     return service
 
 

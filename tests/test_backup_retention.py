@@ -134,3 +134,29 @@ def test_several_backups_of_a_day_leave_the_newest_and_keeping_all_keeps_all():
     taken = [utc(2026, 12, 2, 2, 0), utc(2026, 12, 2, 9, 0), utc(2026, 12, 2, 15, 0)]
     assert kept(taken, lambda m: m, Keep(daily=1, weekly=1)) == [taken[2]]
     assert kept(taken, lambda m: m, None) == sorted(taken, reverse=True)
+
+
+def test_a_damaged_backup_never_stands_for_its_day_in_place_of_a_sound_one():
+    sound_one, damaged = utc(2026, 12, 2, 1, 0), utc(2026, 12, 2, 2, 0)  # 02:00, 03:00
+    asked: list[datetime] = []
+
+    def passes(moment: datetime) -> bool:
+        asked.append(moment)
+        return moment != damaged
+
+    assert kept([sound_one, damaged], lambda m: m, Keep(daily=7, weekly=4), passes) == [sound_one]
+    assert asked == [damaged, sound_one]  # each asked once, newest first
+
+
+def test_days_of_damaged_backups_push_no_sound_one_out_of_the_days_kept():
+    sound = nightly(utc(2026, 11, 1, 2, 0), 3)
+    damaged = nightly(utc(2026, 11, 10, 2, 0), 5)  # five nights of a failing disk
+    found = kept(sound + damaged, lambda m: m, Keep(daily=3, weekly=0), lambda m: m in sound)
+    assert found == sorted(sound, reverse=True)
+
+
+def test_only_the_backups_that_could_be_kept_are_checked():
+    taken = nightly(utc(2026, 11, 1, 2, 0), 30)
+    asked: list[datetime] = []
+    kept(taken, lambda m: m, Keep(daily=2, weekly=1), lambda m: asked.append(m) is None)
+    assert asked == [taken[-1], taken[-2]]  # the newest week's is the newest day's

@@ -32,7 +32,7 @@ from capacity.domain.backup_events import BackupFailed
 from capacity.domain.backups import Keep
 from capacity.domain.schedule import At
 from capacity.storage import backup_process, backup_runs
-from capacity.storage.backup import inspect
+from capacity.storage.backup import backup, inspect
 from capacity.storage.schema import known_migrations
 from capacity.storage.store import Store
 from capacity.usecases.backups import BackupPlan, ScheduledBackups, health_warning
@@ -123,10 +123,11 @@ def test_the_backup_holds_what_was_committed_and_passes_the_check_a_restore_make
 
 
 def test_the_retention_deletes_only_older_backups_by_their_names_after_the_new_one_passed(
-    on_disk, clock, backups
+    on_disk, clock, backups, tmp_path
 ):
+    sound = backup(Path(on_disk.store.path), tmp_path / "sound.db").target
     for day in (1, 2, 3, 4, 5):  # earlier backups, each of its day
-        (backups / f"capacity-202611{day:02d}T020000.db").write_bytes(b"older")
+        shutil.copy(sound, backups / f"capacity-202611{day:02d}T020000.db")
     (backups / "notes.txt").write_text("ours")
     (backups / "other-20261101T020000.db").write_bytes(b"another database's")
     clock.now = DUE
@@ -278,10 +279,11 @@ def test_capacity_backup_lists_each_backup_with_its_time_size_check_and_fate(
     assert lines[3].startswith("3 backup(s) in ") and "1 fail(s) their check" in lines[3]
 
 
-def test_capacity_backup_prune_applies_the_retention_by_hand(on_disk, backups):
+def test_capacity_backup_prune_applies_the_retention_by_hand(on_disk, backups, tmp_path):
     env = {"CAPACITY_DB": str(on_disk.store.path)}
+    sound = backup(Path(on_disk.store.path), tmp_path / "sound.db").target
     for day in (1, 2, 3):
-        (backups / f"capacity-202612{day:02d}T020000.db").write_bytes(b"x")
+        shutil.copy(sound, backups / f"capacity-202612{day:02d}T020000.db")
     dry = CliRunner().invoke(cli, ["backup", "--prune", str(backups), "--keep", "2d", "--dry-run"], env=env)  # fmt: skip
     assert dry.exit_code == 0 and "Would delete 1" in dry.output and len(names(backups)) == 3
     done = CliRunner().invoke(cli, ["backup", "--prune", str(backups)], env={**env, "CAPACITY_BACKUP_KEEP": "2d"})  # fmt: skip

@@ -11,6 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from bot.cli import cli as bot_cli
 from capacity.cli import cli
 
 
@@ -312,3 +313,32 @@ def test_a_report_below_the_reservations_needs_force(run):
     assert "Add --force to save it." in refused.output and "Confirm" not in refused.output
     forced = run("report-spare", "Bærum", "27", "--source", "x", "--force")
     assert forced.exit_code == 0 and "overbooked by 3" in forced.output
+
+
+def every_command(group: click.Group, path: tuple[str, ...] = ()):
+    if not path:
+        yield (), group
+    for name, command in group.commands.items():
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from every_command(command, (*path, name))
+
+
+def test_help_prints_the_examples_as_written_one_command_a_line():
+    shown = capacity("backup", "--help").output
+    assert "\n      capacity backup /var/backups/capacity/\n" in shown
+    assert (
+        '\n      capacity backup --prune /var/backups/capacity/ --keep "14d 8w" --dry-run\n'
+        in shown
+    )
+    for root, group in (("capacity", cli), ("capacity-bot", bot_cli)):
+        for path, command in every_command(group):
+            if "Example:" not in (command.help or ""):
+                continue
+            text = CliRunner().invoke(group, [*path, "--help"]).output
+            example = text.split("Example:\n\n", 1)[1].split("\n\n", 1)[0]
+            for line in example.splitlines():  # each line one command, as in the docstring
+                assert line.startswith(f"      {root} ") and line.count(f"{root} ") == 1, (
+                    path,
+                    line,
+                )

@@ -224,6 +224,16 @@ def test_a_start_on_a_full_disk_is_one_line_naming_the_file(small_disk, seeded_d
 
 
 @pytest.mark.slow  # a process
+def test_a_start_on_a_full_disk_with_no_database_yet_leaves_nothing_behind(small_disk):
+    fill(small_disk)
+    before = sorted(p.name for p in small_disk.iterdir())
+    db = small_disk / "data" / "capacity.db"
+
+    assert_one_line(serve(db), db, "cannot be written: the disk is full")
+    assert sorted(p.name for p in small_disk.iterdir()) == before  # no file, no folder
+
+
+@pytest.mark.slow  # a process
 def test_a_start_on_a_damaged_header_is_one_line_naming_the_file(seeded_db):
     with open(seeded_db, "r+b") as handle:
         handle.write(b"not SQLite at all")  # over the header's magic string

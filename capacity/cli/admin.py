@@ -28,6 +28,7 @@ def init(ctx: click.Context) -> None:
 
     Example:
 
+    \b
         capacity --db /tmp/capacity.db init
     """
     svc = service(ctx, create=True)
@@ -50,6 +51,7 @@ def year(ctx: click.Context, year: int | None, by: str | None) -> None:
 
     Example:
 
+    \b
         capacity year
         capacity year 2021
     """
@@ -101,6 +103,7 @@ def backup_command(
 
     Example:
 
+    \b
         capacity backup /var/backups/capacity/
         capacity backup capacity-2026-12-02.db --db data/capacity.db
         capacity backup --list /var/backups/capacity/
@@ -127,18 +130,22 @@ def restore_command(ctx: click.Context, file: Path) -> None:
     """Replace the database with the backup FILE, keeping the replaced one beside it.
 
     FILE must be a sound capacity-bot database (a file from `capacity backup`) of a
-    schema this version knows; an older one is migrated once restored. The database it
+    schema this version knows, holding exactly the schema its migrations make and only
+    rows the bot could have made (every row is checked with the rules `capacity import`
+    applies; a refusal names the table, row and column); an older one is migrated once
+    restored. The database it
     replaces is first copied to <database>.replaced-<UTC time>, so nothing is lost. The
     database need not exist. A running bot sees the restored data at its next read, but
     a change made while the restore runs can be in neither file: stop the bot first.
 
     Example:
 
+    \b
         capacity restore /var/backups/capacity/capacity-20261202T103000.db
     """
-    from capacity.storage.backup import restore
+    from capacity.transfer.restore import restore_backup
 
-    result = restore(file, db_path(ctx, must_exist=False))
+    result = restore_backup(file, db_path(ctx, must_exist=False))
     click.echo(f"Restored {file} into {result.target}: {described(result.info)}")
     if result.migrated:
         click.echo(f"Migrated it: {', '.join(result.migrated)}")
@@ -173,12 +180,12 @@ _role_command(
     "Grant a Slack user a role: admin (every municipality) or editor of one municipality."
     " USER_ID is a Slack user id, or an e-mail address looked up in Slack"
     " (users.lookupByEmail, with SLACK_BOT_TOKEN at SLACK_API_URL)."
-    "\n\nExample:\n\n    capacity grant U012ABCDEF editor Trondheim"
-    "\n\n    capacity grant kari.nordmann@trondheim.kommune.no editor Trondheim",
+    "\n\nExample:\n\n\b\n    capacity grant U012ABCDEF editor Trondheim"
+    "\n    capacity grant kari.nordmann@trondheim.kommune.no editor Trondheim",
 )
 _role_command(
     "revoke",
-    "Take a role back from a user.\n\nExample:\n\n    capacity revoke U012ABCDEF editor Trondheim",
+    "Take a role back from a user.\n\nExample:\n\n\b\n    capacity revoke U012ABCDEF editor Trondheim",
 )
 
 
@@ -191,6 +198,7 @@ def roles(ctx: click.Context, user_id: str) -> None:
 
     Example:
 
+    \b
         capacity roles U012ABCDEF
     """
     found = service(ctx).roles(user_id)

@@ -9,11 +9,11 @@ import click
 
 from capacity.cli.common import cli, db_option, db_path, service
 from capacity.cli.render import number
-from capacity.domain.backups import kept, parse_keep
+from capacity.domain.backups import parse_keep
 from capacity.domain.rules import OSLO
 from capacity.storage.backup_files import Checked, checked, listed
 from capacity.usecases import upgrades
-from capacity.usecases.backups import prune
+from capacity.usecases.backups import prune, retained
 
 
 def _size(size: int) -> str:
@@ -49,14 +49,14 @@ def list_backups(ctx: click.Context, directory: Path, keep_text: str) -> None:
     if not files:
         click.echo(f"No backups of {db_path(ctx, must_exist=False).name} in {directory}")
         return
-    keeping = {file.path for file in kept(files, lambda file: file.taken, keep)}  # type: ignore[arg-type]
     found = [checked(file) for file in reversed(files)]
+    failing = {one.file.path for one in found if one.problem is not None}
+    keeping = {file.path for file in retained(files, keep, lambda f: f.path not in failing)}  # type: ignore[arg-type]
     for one in found:
         click.echo(_line(one, one.file.path in keeping))
-    failing = sum(1 for one in found if one.problem is not None)
     click.echo(
         f"{len(files)} backup(s) in {directory}, {_size(sum(f.size for f in files))}; "
-        f"{failing} fail(s) their check; the retention ({keep or 'all'}) keeps "
+        f"{len(failing)} fail(s) their check; the retention ({keep or 'all'}) keeps "
         f"{len(keeping)} (times are Norwegian time)"
     )
 
@@ -89,6 +89,7 @@ def migrate(ctx: click.Context, check: bool) -> None:
 
     Example:
 
+    \b
         capacity migrate --check
         capacity migrate --db /var/lib/capacity-bot/capacity.db
     """

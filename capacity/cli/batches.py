@@ -33,6 +33,7 @@ def batch() -> None:
 
     Example:
 
+    \b
         capacity batch new "Moria 2020" 50 --households 5,4,6,5,5,6,4,5,5,5 --year 2020
         capacity batch plan "Moria 2020" --apply
     """
@@ -71,6 +72,7 @@ def batch_new(
 
     Example:
 
+    \b
         capacity batch new "Moria 2020" 50 --year 2020 --scope storbynettverket
         capacity batch new "Familier" 12 --households 5,4+3 --year 2020
         capacity batch new "Ukraina" 1 000 --year 2022 --scope norge
@@ -112,6 +114,7 @@ def batch_allocate(
 
     Example:
 
+    \b
         capacity batch allocate "Moria 2020" Trondheim 20
         capacity batch allocate "Moria 2020" --auto
     """
@@ -185,6 +188,7 @@ def batch_plan(
 
     Example:
 
+    \b
         capacity batch plan "Moria 2020"
         capacity batch plan "Moria 2020" --apply
         capacity batch plan "Moria 2020" --json
@@ -213,6 +217,7 @@ def batch_release(ctx: click.Context, allocation_id: int, by: str | None) -> Non
 
     Example:
 
+    \b
         capacity batch release 12
     """
     b = service(ctx).release(allocation_id, actor(by))
@@ -222,7 +227,7 @@ def batch_release(ctx: click.Context, allocation_id: int, by: str | None) -> Non
 
 
 def _status_command(status: BatchStatus, name: str, verb: str) -> None:
-    @batch.command(name, help=f'{verb}\n\nExample:\n\n    capacity batch {name} "Moria 2020"')
+    @batch.command(name, help=f'{verb}\n\nExample:\n\n\b\n    capacity batch {name} "Moria 2020"')
     @click.argument("batch_ref")
     @click.option("--reason", default="", help="Why.")
     @by_option
@@ -252,6 +257,7 @@ def batch_list(ctx: click.Context, year: int | None, as_json: bool) -> None:
 
     Example:
 
+    \b
         capacity batch list --year 2020
     """
     batches = service(ctx).batches(year)
@@ -273,6 +279,7 @@ def batch_show(ctx: click.Context, batch_ref: str, as_json: bool) -> None:
 
     Example:
 
+    \b
         capacity batch show "Moria 2020"
     """
     b = service(ctx).batch(batch_ref)

@@ -59,6 +59,7 @@ def chart(
 
     Example:
 
+    \b
         capacity chart Trondheim --out trondheim.png
         capacity chart storbynettverket --year 2021 --language en --out network.png
         capacity chart Trondheim --pace --year 2023 --out trondheim-tempo.png

@@ -148,6 +148,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
     Example:
 
+    \b
         capacity show Trondheim
     """
     ctx.ensure_object(dict)

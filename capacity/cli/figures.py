@@ -61,6 +61,7 @@ def show(
 
     Example:
 
+    \b
         capacity show Tromso --year 2020
         capacity show storbynettverket --json
         capacity show norge
@@ -114,6 +115,7 @@ def report_spare(
 
     Example:
 
+    \b
         capacity report-spare Trondheim 120 --source "e-mail from the municipality" --by "Kari"
         capacity report-spare Oslo 1 000 --source "KS letter"
     """
@@ -161,6 +163,7 @@ def history(ctx: click.Context, municipality: str, limit: int | None, as_json: b
 
     Example:
 
+    \b
         capacity history Trondheim --limit 20
     """
     changes = service(ctx).history(municipality, limit=limit)
@@ -226,6 +229,7 @@ def import_(
 
     Example:
 
+    \b
         capacity import imdi_bosatt_anmodede_2023-09-25.csv --years 2021-2023
         capacity import bosatt_anmodede.csv --as-of 2023-06-30
         capacity import capacity-export.json --db restored.db
@@ -301,6 +305,7 @@ def export(ctx: click.Context, fmt: str, what: str, excel: bool, output: Path | 
 
     Example:
 
+    \b
         capacity export -o capacity-export.json
         capacity export --format csv --what figures --excel -o tall.csv
     """

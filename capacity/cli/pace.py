@@ -50,6 +50,7 @@ def pace(
 
     Example:
 
+    \b
         capacity pace Trondheim --year 2023
         capacity pace norge --year 2023 --json
         capacity pace fylke Vestland

@@ -28,6 +28,7 @@ def round_group() -> None:
 
     Example:
 
+    \b
         capacity round open "Kapasitet 2027" --deadline 2027-01-15 --scope norge --year 2027
     """
 
@@ -53,6 +54,7 @@ def round_open(
 
     Example:
 
+    \b
         capacity round open "Kapasitet 2027" --deadline 2027-01-15 --scope norge --year 2027
     """
     opened = service(ctx).open_round(name, deadline, scope, actor(by), year=year)
@@ -74,6 +76,7 @@ def round_list(ctx: click.Context) -> None:
 
     Example:
 
+    \b
         capacity round list
     """
     svc = service(ctx)
@@ -141,6 +144,7 @@ def round_status(ctx: click.Context, name: str | None) -> None:
 
     Example:
 
+    \b
         capacity round status "Kapasitet 2027"
     """
     print_state(service(ctx).round_status(name))
@@ -157,6 +161,7 @@ def round_remind(ctx: click.Context, name: str | None, by: str | None) -> None:
 
     Example:
 
+    \b
         capacity round remind "Kapasitet 2027"
     """
     found, count = service(ctx).remind_round(name, actor(by))
@@ -174,6 +179,7 @@ def round_close(ctx: click.Context, name: str | None, by: str | None) -> None:
 
     Example:
 
+    \b
         capacity round close "Kapasitet 2027"
     """
     closed, summary = service(ctx).close_round(name, actor(by))
@@ -195,6 +201,7 @@ def round_export(ctx: click.Context, name: str | None, excel: bool, output: Path
 
     Example:
 
+    \b
         capacity round export "Kapasitet 2027" --excel -o kapasitet-2027.csv
     """
     _, text = export_round(service(ctx), name, excel=excel)

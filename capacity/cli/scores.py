@@ -21,6 +21,7 @@ def scores() -> None:
 
     Example:
 
+    \b
         capacity scores import sysselsetting.csv
     """
 
@@ -39,6 +40,7 @@ def scores_import(ctx: click.Context, file: Path, by: str | None) -> None:
 
     Example:
 
+    \b
         capacity scores import sysselsetting.csv
     """
     found = service(ctx).import_scores(file.read_bytes(), file.name, actor(by))
@@ -54,6 +56,7 @@ def scores_show(ctx: click.Context, as_json: bool) -> None:
 
     Example:
 
+    \b
         capacity scores show
     """
     rows = service(ctx).scores()
@@ -82,6 +85,7 @@ def scores_clear(ctx: click.Context, by: str | None) -> None:
 
     Example:
 
+    \b
         capacity scores clear
     """
     count = service(ctx).clear_scores(actor(by))

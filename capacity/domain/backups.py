@@ -3,7 +3,9 @@ by default the newest of each of the last 7 days and of the last 4 weeks that ha
 What the last backup says of itself and the alert a failed one raises are in
 `backup_events` (which `events.py` names without importing the rules).
 
-Days and weeks are Norwegian days and ISO weeks. Only days and weeks that have a backup
+A backup that fails its check is never what a period keeps, nor does it count a period:
+a sound backup is never pruned in favour of a damaged one. Days and weeks are Norwegian
+days and ISO weeks. Only days and weeks that have a backup
 count, as restic's `--keep-daily` counts them: a week without backups (the disk full,
 the bot stopped) never makes the retention delete the older ones it would have kept.
 """
@@ -76,14 +78,24 @@ def week_of(moment: datetime) -> tuple[int, int]:
     return (year, week)
 
 
-def kept(items: Sequence[T], moment: Callable[[T], datetime], keep: Keep | None) -> list[T]:
+def kept(
+    items: Sequence[T],
+    moment: Callable[[T], datetime],
+    keep: Keep | None,
+    sound: Callable[[T], bool] = lambda item: True,
+) -> list[T]:
     """The items (backups) the retention keeps, newest first: of each of the last
     `keep.daily` days that have one, the newest, and the same of the last `keep.weekly`
-    weeks. Every item when `keep` is None."""
+    weeks. Every item when `keep` is None. Only a `sound` item (a backup that passes the
+    check a restore makes) is kept for its period, and only those count a period: a
+    damaged backup never stands for its day in place of a sound one of the same day,
+    nor pushes an older sound one out of the days kept. `sound` is asked only of the
+    items that could be kept, newest first (checking a backup takes a while)."""
     ordered = sorted(items, key=moment, reverse=True)
     if keep is None:
         return ordered
     chosen: set[int] = set()
+    verdicts: dict[int, bool] = {}
     for count, bucket in ((keep.daily, day_of), (keep.weekly, week_of)):
         seen: list[Hashable] = []
         for index, item in enumerate(ordered):
@@ -92,6 +104,10 @@ def kept(items: Sequence[T], moment: Callable[[T], datetime], keep: Keep | None)
                 continue
             if len(seen) >= count:
                 break
+            if index not in verdicts:
+                verdicts[index] = sound(item)
+            if not verdicts[index]:
+                continue
             seen.append(period)
             chosen.add(index)
     return [item for index, item in enumerate(ordered) if index in chosen]

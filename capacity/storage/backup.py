@@ -18,7 +18,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +28,8 @@ from capacity import errors
 from capacity.domain.clock import Clock, utc_now
 from capacity.storage import copy_errors, health, replays
 from capacity.storage import dump as dump_repository
-from capacity.storage.schema import known_migrations, migrations
-from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store
+from capacity.storage.schema import known_migrations, migrations, rebuild_totals
+from capacity.storage.store import DEFAULT_BUSY_TIMEOUT, Store, missing_directories
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 STAMP = "%Y%m%dT%H%M%S"
@@ -268,18 +268,56 @@ def _migrate(path: Path) -> tuple[str, ...]:
     return pending
 
 
-def restore(source: Path, target: Path, *, clock: Clock = utc_now) -> RestoreResult:
+def _checked_rows(staged: Path, check: Callable[[dump_repository.Dump], None] | None) -> None:
+    """Hand the staged copy's rows (as a JSON export holds them) to `check`, which raises
+    for a row the bot could not have made; then recompute the reservation totals the
+    triggers keep from the assignments (`rebuild_totals`, as an import does), so that no
+    total of the copy's own is taken on trust. The schema has been checked already: no
+    trigger but the bot's runs. (The snapshot register is left as it is: rebuilt, it
+    would hold the same figures under other ids.)"""
+    with _connect(staged) as conn:
+        db = Database(conn)
+        if check is not None:
+            conn.execute("BEGIN")
+            try:
+                found = dump_repository.dump(db)
+            finally:
+                conn.execute("ROLLBACK")
+            check(found)
+        if not db.table("reserved").exists():  # older than m004: no totals
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            rebuild_totals(db)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+def restore(
+    source: Path,
+    target: Path,
+    *,
+    clock: Clock = utc_now,
+    check: Callable[[dump_repository.Dump], None] | None = None,
+) -> RestoreResult:
     """Replace the database at `target` with the backup `source`, after checking that the
-    backup is a sound capacity database of a schema this code knows; the database it
-    replaces is kept beside it (`beside(target, "replaced")`). An older backup is
-    migrated once restored. The backup's replay keys (`replays`) are not restored: they
-    were the keys of requests answered before it was taken, one of them perhaps still
-    pending, whose retry would be answered "done" where the restored data may not hold
-    its work."""
+    backup is a sound capacity database of a schema this code knows and, with `check`,
+    that its rows are ones the bot could have made (`check` takes them as a JSON export
+    holds them and raises for one that is not: `transfer.restore.restore_backup`, which
+    `capacity restore` runs); the totals triggers keep are recomputed from the rows. All
+    of it on a copy beside `target`, so that a refusal leaves `target` as it was. The
+    database it replaces is kept beside it (`beside(target, "replaced")`). An older
+    backup is migrated once restored. The backup's replay keys (`replays`) are not
+    restored: they were the keys of requests answered before it was taken, one of them
+    perhaps still pending, whose retry would be answered "done" where the restored data
+    may not hold its work."""
     source, target = Path(source), Path(target)
     if target.exists() and source.resolve() == target.resolve():
         raise errors.DatabaseProblem("same_file", path=str(target))
     inspect(source, newer_ok=False)
+    made = missing_directories(target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = beside(target, "restoring", clock)
     try:
@@ -287,7 +325,14 @@ def restore(source: Path, target: Path, *, clock: Clock = utc_now) -> RestoreRes
         info = inspect(staged, name=source, newer_ok=False)
         with _connect(staged) as conn:  # the keys of requests answered on another database
             replays.clear(conn)
+        _checked_rows(staged, check)
         kept = install(staged, target, clock=clock)
+    except BaseException:
+        remove(staged)  # before the folders it is in
+        for directory in made:  # a refused restore leaves no folder behind either
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
     finally:
         remove(staged)
     migrated = _migrate(target)

@@ -122,6 +122,38 @@ def checking(check: str, path: str) -> Iterator[None]:
         raise
 
 
+def missing_directories(directory: Path) -> list[Path]:
+    """The directories `mkdir(parents=True)` would make for `directory`, deepest first."""
+    missing = []
+    while not directory.exists() and directory != directory.parent:
+        missing.append(directory)
+        directory = directory.parent
+    return missing
+
+
+@contextlib.contextmanager
+def nothing_left_if_refused(path: str) -> Iterator[None]:
+    """Around opening a database that may not be there yet: when the opening fails, the
+    file it created (with its WAL, shared-memory and journal files) and the directories
+    made for it are removed, so that a refused start on a full disk leaves nothing. A
+    database that was there is never touched."""
+    target = Path(path)
+    if path == ":memory:" or target.exists():
+        yield
+        return
+    made = missing_directories(target.parent)
+    try:
+        yield
+    except BaseException:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                Path(f"{target}{suffix}").unlink()
+        for directory in made:
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
+
+
 class Store:
     """Opens per-thread sqlite-utils databases on one file and runs transactions."""
 

@@ -256,9 +256,16 @@ CHECKS: tuple[tuple[str, Callable[[Rows, Found, Problems], None]], ...] = (
 )
 
 
-def check(tables: Mapping[str, Rows], sequences: Mapping[str, Any], name: str) -> None:
-    """Raise `InvalidExport`, listing the first problems and how many there are, when a
-    row of the document breaks a rule the use cases keep."""
+def check(
+    tables: Mapping[str, Rows],
+    sequences: Mapping[str, Any],
+    name: str,
+    *,
+    code: str = "export_invalid",
+) -> None:
+    """Raise `InvalidExport` (with `code`: `backup_invalid` for a backup's rows), listing
+    the first problems and how many there are, when a row of the document breaks a rule
+    the use cases keep."""
     problems, found = Problems(), Found()
     for table, rule in CHECKS:
         rule(tables.get(table, ()), found, problems)
@@ -266,4 +273,4 @@ def check(tables: Mapping[str, Rows], sequences: Mapping[str, Any], name: str) -
         if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_ID:
             problems.add("sequences", 0, table, f"the counter {seq!r} is not 0 to {MAX_ID}")
     if problems.count:
-        raise errors.InvalidExport(name, problems.shown, problems.count)
+        raise errors.InvalidExport(name, problems.shown, problems.count, code=code)

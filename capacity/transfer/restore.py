@@ -12,6 +12,10 @@ kept beside it; so a document that fails anywhere changes nothing.
 
 The target must be new, or hold nothing but the bundled data `capacity init` loads: a
 database with data of its own is refused, and left as it was.
+
+A backup (a SQLite file, `capacity restore`) is held to the same rules: `restore_backup`
+has `backup.restore` hand it the staged copy's rows, in the shape this document holds
+them, and they go through `export_checks` before the copy is put in place.
 """
 
 from __future__ import annotations
@@ -145,3 +149,18 @@ def import_json(data: bytes, name: str, target: Path, *, clock: Clock = utc_now)
         migrated=later,
         replaced=replaced,
     )
+
+
+def restore_backup(source: Path, target: Path, *, clock: Clock = utc_now) -> backup.RestoreResult:
+    """`capacity restore FILE`: the backup `source` in place of the database at `target`
+    (`backup.restore`: a sound capacity database of a schema this code knows, exactly the
+    schema its migrations make), its rows first checked with the rules an import of a
+    JSON export applies (`export_checks`), on the copy the restore stages: a row the bot
+    could not have made is refused with its table, row and column (`backup_invalid`), and
+    the database at `target` is left as it was."""
+    name = str(source)
+
+    def rows(found: dump_repository.Dump) -> None:
+        export_checks.check(found.tables, found.sequences, name, code="backup_invalid")
+
+    return backup.restore(source, target, clock=clock, check=rows)

@@ -10,6 +10,7 @@ the next scheduled time is. `last_backup` is what `/healthz` and the metrics rea
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -88,17 +89,41 @@ class Outcome:
 
 def prune(database: Path, directory: Path, keep: Keep | None, *, dry_run: bool = False) -> Pruning:
     """Apply the retention to the backups of `database` in `directory`: keep the newest
-    of each of the last `keep.daily` days and `keep.weekly` weeks that have one, and
-    always the newest; delete the rest (unless `dry_run`)."""
+    backup that passes its check (`backup_files.checked`, as a restore checks it) of
+    each of the last `keep.daily` days and `keep.weekly` weeks that have one; delete the
+    rest (unless `dry_run`), and nothing when no backup passes its check."""
     files = backup_files.listed(directory, database)
-    keeping = kept(files, lambda file: file.taken, keep)
-    if files and not keeping:
-        keeping = [files[-1]]
+    keeping = retained(files, keep, sound)
     doomed = [file for file in files if file not in keeping]
     if dry_run:
         return Pruning(keeping, doomed)
     deleted, failed = backup_files.delete(doomed)
     return Pruning(keeping, deleted, failed)
+
+
+def retained(
+    files: list[BackupFile], keep: Keep | None, sound: Callable[[BackupFile], bool]
+) -> list[BackupFile]:
+    """Of the backups (oldest first, as listed), those the retention keeps, newest first:
+    those `kept` chooses among the sound ones; all of them when none is sound (then the
+    check, or the disk, is what is wrong, and a deletion could not be undone)."""
+    return kept(files, lambda file: file.taken, keep, sound) or files[::-1]
+
+
+def sound(file: BackupFile) -> bool:
+    """Whether the backup passes the check a restore makes of its file (0.2 s for a
+    national-scale backup): asked once per file as it is (its size and time of change),
+    so that the served bot's daily retention checks only the backups new since."""
+    try:
+        stat = file.path.stat()
+    except OSError:
+        return False  # gone meanwhile: nothing to keep
+    return _sound(file, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _sound(file: BackupFile, size: int, changed: int) -> bool:
+    return backup_files.checked(file).problem is None
 
 
 def _facts(problem: errors.CapacityError) -> dict[str, str | int | None]:
