@@ -64,6 +64,21 @@ class Pace:
         if at > now:
             self.waited += at - now
             self.sleep(at - now)
+        self._after_pause(method)
+
+    def _after_pause(self, method: str) -> None:
+        """A Retry-After that came while this call slept to its slot (another thread's
+        call of the same method was refused meanwhile) holds it back too."""
+        while True:
+            with self._lock:
+                now = self.clock()
+                until = self._paused.get(method, 0.0)
+            if until <= now:
+                return
+            if until - now > self.max_wait:
+                raise TemporaryFailure(f"paced: {method}", retry_after=until - now)
+            self.waited += until - now
+            self.sleep(until - now)
 
     def limited(self, method: str, retry_after: float | None) -> None:
         """Slack said `ratelimited`: no call of `method` before Retry-After has passed."""

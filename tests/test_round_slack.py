@@ -112,6 +112,20 @@ def test_pace_keeps_a_second_between_messages_to_a_channel_and_the_rate_across_t
     assert clock.slept == [0.25, 0.25, 0.5]  # 4 a second; D1 again only a second after it
 
 
+def test_a_retry_after_given_while_a_call_slept_to_its_slot_holds_that_call_too():
+    clock = Clock()
+
+    def sleep(seconds: float) -> None:  # another thread's call is refused meanwhile
+        clock.sleep(seconds)
+        if len(clock.slept) == 1:
+            pace.limited("chat.postMessage", 1.0)
+
+    pace = Pace({"chat.postMessage": 100}, clock=clock, sleep=sleep)
+    pace.wait("chat.postMessage", "D1")  # the first slot: no sleep
+    pace.wait("chat.postMessage", "D2")  # its slot in 10 ms; a Retry-After of 1 s comes
+    assert clock.slept == [0.01, 1.0]  # the call waits out the Retry-After before it goes
+
+
 def test_pace_waits_out_retry_after_and_hands_a_long_wait_back_to_the_outbox():
     clock = Clock()
     pace = Pace({}, clock=clock, sleep=clock.sleep, max_wait=5)
