@@ -20,11 +20,17 @@ def age_text(report: Figure, t: Texts, now: datetime, stale_days: int) -> str:
 
 def stale_note(lines: list[CapacityLine], t: Texts, now: datetime, stale_days: int) -> str:
     """How many of an overview's reported figures are old, and which."""
-    old = stale(lines, now, stale_days)
+    old = [(line.municipality.name_no, days) for line, days in stale(lines, now, stale_days)]
+    reported = sum(1 for line in lines if line.spare is not None)
+    return old_note(old, reported, t, stale_days)
+
+
+def old_note(old: list[tuple[str, int]], reported: int, t: Texts, stale_days: int) -> str:
+    """ "6 av 7 rapporterte tall er eldre enn 60 dager: Bergen (2 283), …" from the old
+    figures' places and ages (oldest first), of `reported` figures; "" when none is old."""
     if not old:
         return ""
-    reported = sum(1 for line in lines if line.spare is not None)
-    shown = ", ".join(f"{line.municipality.name_no} ({t.number(days)})" for line, days in old[:8])
+    shown = ", ".join(f"{name} ({t.number(days)})" for name, days in old[:8])
     more = len(old) - 8
     if more > 0:
         shown += t.text("rounds", "more", {"count": t.number(more)})

@@ -3,6 +3,7 @@ what changed since the last summary and who, the alerts, and the least room left
 
 from __future__ import annotations
 
+from bot.age_blocks import old_note
 from bot.blocks import Message, context_block, header_block, section_block
 from bot.i18n import Safe, Texts
 from bot.round_blocks import summary_blocks as round_lines
@@ -115,19 +116,12 @@ def _old_figures(summary: WeeklySummary, t: Texts, stale_days: int) -> str:
     summary's day, and which (as the overviews say it)."""
     today = summary.until.astimezone(OSLO).date()
     ages = [
-        (line, (today - line.reported_on).days)
+        (line.name, (today - line.reported_on).days)
         for line in summary.network
         if line.spare is not None and line.reported_on is not None
     ]
-    old = sorted(((line, days) for line, days in ages if days > stale_days),
-                 key=lambda item: (-item[1], item[0].name))  # fmt: skip
-    if not old:
-        return ""
-    names = ", ".join(f"{line.name} ({t.number(days)})" for line, days in old[:8])
-    if len(old) > 8:
-        names += t.text("rounds", "more", {"count": t.number(len(old) - 8)})
-    values = {"count": len(old), "total": t.number(len(ages)), "days": stale_days}
-    return t.text("rounds", "stale_note", {**values, "names": names})
+    old = sorted(((n, days) for n, days in ages if days > stale_days), key=lambda a: (-a[1], a[0]))
+    return old_note(old, len(ages), t, stale_days)
 
 
 def summary_message(summary: WeeklySummary, t: Texts, stale_days: int | None = None) -> Message:
