@@ -85,14 +85,11 @@ class UserLanguages:
         return found[0] if found is not None and found[1] > self.clock() else None
 
     def cached(self, user_id: str) -> str | None:
-        known = self._workspace.get(user_id)
-        if known is not None:
-            return known
-        found = self._cache.get(user_id)
-        if found is None or found[1] <= self.clock():
-            return None
-        self._cache.move_to_end(user_id)
-        return found[0]
+        """`known`, on the event loop: a lookup kept is marked as recently asked."""
+        found = self.known(user_id)
+        if found is not None and user_id in self._cache:
+            self._cache.move_to_end(user_id)
+        return found
 
     async def language(self, user_id: str) -> str:
         """The user's language, or the default when it is not known within `limit`."""
