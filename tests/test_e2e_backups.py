@@ -18,8 +18,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from capacity.domain.rules import OSLO
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
 from tests.test_unwritable import WITHOUT_OVERRIDE, fill
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -41,16 +41,6 @@ ROOT = os.geteuid() == 0
 def at_three(day: int, month: int = 12) -> datetime:
     """03:00 in Oslo (CET) on a day of 2026."""
     return datetime(2026, month, day, 2, 0, tzinfo=UTC)
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Backups:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -23,6 +22,7 @@ from tests.prometheus import by_label, value
 from tests.socket_stand_in import SocketStandIn
 from tests.stand_in import StandIn
 from tests.test_socket_mode import BUTTON_PAYLOAD, SLASH_COMMAND, bot_process, link_or_exit
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -40,16 +40,6 @@ def get(url: str, **headers: str) -> tuple[int, bytes, str]:
             return answer.status, answer.read(), answer.headers.get("Content-Type", "")
     except urllib.error.HTTPError as answer:
         return answer.code, answer.read(), answer.headers.get("Content-Type", "")
-
-
-def eventually(check, timeout: float = 10.0):
-    """`check()` once it returns something true, within `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.02)
 
 
 def lines(log: Path) -> list[str]:
@@ -110,12 +100,14 @@ def test_http_mode_metrics_count_what_the_bot_did(http_bot):
 
     # the click's answer is counted when Slack has answered its post, just after the
     # stand-in saw it: scraped until it is there
-    text = eventually(
+    text = wait_until(
         lambda: (
             (found := get(bot.health_url + "/metrics")[1].decode())
             and counted(found, "capacity_slack_calls_total", method="response_url", result="ok")
             and found
-        )
+        ),
+        "the click's answer to Slack counted in the metrics",
+        timeout=10.0,
     )
 
     def grew(name: str, **labels: str) -> float:
@@ -152,8 +144,11 @@ def test_each_request_is_one_json_line_and_no_line_holds_a_secret(http_bot):
 
     # the two malformed clicks: the first logged, the second only counted (anyone able to
     # send such requests must not fill the log: logged again at the 10th, 100th, …)
-    new = eventually(lambda: (found := request_lines(log)[seen:]) and len(found) >= 7 and found)
-    assert new, lines(log)[-20:]
+    new = wait_until(
+        lambda: (found := request_lines(log)[seen:]) and len(found) >= 7 and found,
+        "the seven requests' lines in the log",
+        timeout=10.0,
+    )
     assert sorted((r["kind"], r["outcome"]) for r in new) == sorted(
         [
             ("command", "ok"),
@@ -171,7 +166,11 @@ def test_each_request_is_one_json_line_and_no_line_holds_a_secret(http_bot):
     assert {"/capacity capacity", "/relocation new", "capacity_show", "app_home_opened"} <= asked
     first = next(r for r in new if r["asked"] == "/capacity capacity")
     assert (first["user"], first["channel"]) == ("U_OPS2", "CLOCAL") and first["ms"] > 0
-    assert eventually(lambda: any("response_url answered 500" in x for x in lines(log)))
+    wait_until(
+        lambda: any("response_url answered 500" in x for x in lines(log)),
+        "the refused answer logged",
+        timeout=10.0,
+    )
     everything = lines(log)
     assert all(json.loads(line) for line in everything)  # every line is one JSON object
     for secret in (BOT_TOKEN, APP_TOKEN, SECRET, "Zqx", *urls, "/response/secret", "evil"):
@@ -202,7 +201,7 @@ def socket_bot(_seeded_template, tmp_path_factory):
 
 def test_socket_mode_is_healthy_once_connected_and_counts_its_envelopes(socket_bot):
     slack, link, health, _ = socket_bot
-    assert eventually(lambda: get(health + "/healthz")[0] == 200)
+    wait_until(lambda: get(health + "/healthz")[0] == 200, "/healthz to answer 200", timeout=10.0)
     assert get(health + "/healthz")[1] == b'{"ok": true}'
     command = {**SLASH_COMMAND, "response_url": slack.response_url("ops")}
     for n in range(2):  # the second: the kept answer (each its own command: no replay)
@@ -212,12 +211,14 @@ def test_socket_mode_is_healthy_once_connected_and_counts_its_envelopes(socket_b
     button = {**BUTTON_PAYLOAD, "response_url": slack.response_url("ops-button")}
     link.envelope("interactive", "env-ops-button", button)
     slack.wait_for("/response/ops-button")
-    text = eventually(
+    text = wait_until(
         lambda: (
             (found := get(health + "/metrics")[1].decode())
             and value(found, "capacity_slack_calls_total", method="response_url", result="ok")
             and found
-        )
+        ),
+        "the button's answer to Slack counted in the metrics",
+        timeout=10.0,
     )
     assert by_label(text, "capacity_requests_total", "outcome", kind="command") == {
         "ok": 1.0,
@@ -232,8 +233,10 @@ def test_socket_mode_log_has_a_line_per_envelope_and_no_secret(socket_bot):
     slack, link, _, log = socket_bot
     command = {**SLASH_COMMAND, "text": "Zqx hemmelig", "response_url": slack.response_url("x9")}
     link.envelope("slash_commands", "env-ops-secret", command)
-    line = eventually(
-        lambda: next((x for x in lines(log) if "bot.requests" in x and "U1 in C1" in x), "")
+    line = wait_until(
+        lambda: next((x for x in lines(log) if "bot.requests" in x and "U1 in C1" in x), ""),
+        "the command's line in the log",
+        timeout=10.0,
     )
     assert "command from U1 in C1: /capacity capacity, ok in " in line
     text = log.read_text(encoding="utf-8")
@@ -242,11 +245,10 @@ def test_socket_mode_log_has_a_line_per_envelope_and_no_secret(socket_bot):
 
 
 def test_socket_mode_healthz_is_503_with_the_reason_while_the_socket_is_down(socket_bot):
-    slack, link, health, log = socket_bot
+    slack, link, health, _ = socket_bot
     slack.refusing = True  # Slack cannot hand out a new socket
     link.close()
-    status = eventually(lambda: get(health + "/healthz")[0] == 503)
-    assert status, log.read_text()[-2000:]
+    wait_until(lambda: get(health + "/healthz")[0] == 503, "/healthz to answer 503", timeout=10.0)
     code, body, _ = get(health + "/healthz")
     assert code == 503
     answer = json.loads(body)

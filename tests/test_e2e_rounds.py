@@ -16,7 +16,6 @@ import json
 import shutil
 import signal
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.conftest import ADMIN, CLI
 from tests.stand_in import StandIn
-from tests.waiting import wait_delivered
+from tests.waiting import wait_delivered, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -45,16 +44,6 @@ CITIES = {  # number: (name, editor, e-mail)
 GONE = ("U0GONE", "gone@oslo.kommune.no")  # a second editor of Oslo whom Slack cannot reach
 INTERVAL = 1.0  # the tracker's least seconds between updates (5 in production)
 START = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)  # 10:00 in Oslo; the deadline is 15 January
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Round:

@@ -15,6 +15,7 @@ from bot.user_language import UserLanguages
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
 from tests.test_user_language import FakeSlack
+from tests.waiting import wait_until
 
 WAIT = 10.0
 
@@ -48,13 +49,6 @@ class Workspace:
             "members": page,
             "response_metadata": {"next_cursor": str(after) if after < len(ids) else ""},
         }
-
-
-def until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.005)
 
 
 def test_the_workspace_is_read_a_page_at_a_time_and_its_users_need_no_users_info():
@@ -110,10 +104,10 @@ def test_the_start_never_waits_for_the_list_and_passes_repeat_until_stopped():
     started = time.monotonic()
     directory = UserDirectory(workspace, languages, period=0.01, retry=0.01).start()
     assert time.monotonic() - started < 0.5 and directory.passes == 0  # not waited for
-    until(lambda: workspace.calls, "the first pass never began")
+    wait_until(lambda: workspace.calls, "the first pass to begin", WAIT)
     assert languages.cached("UEN") is None  # still held at Slack
     workspace.release.set()
-    until(lambda: directory.passes >= 3, "the passes did not repeat")
+    wait_until(lambda: directory.passes >= 3, "the passes to repeat", WAIT)
     assert languages.cached("UEN") == "en"
     directory.stop()
     assert not directory._thread.is_alive()
@@ -125,9 +119,10 @@ def test_the_serving_bot_knows_the_workspace_before_anyone_asks(seeded_db):
         slack.locales.update({"U_EN": "en-US", "U_NN": "nn-NO"})
         slack.workspace = ["U_EN", "U_NN", *(f"U{i:04d}" for i in range(450))]
         with BotServer(seeded_db, slack.api_url, language="nb") as bot:
-            until(
+            wait_until(
                 lambda: "languages of 452 users known" in bot.log.read_text(),
-                "the bot never read the workspace",
+                "the bot to read the workspace",
+                WAIT,
             )
             english = bot.command("Trondheim", user_id="U_EN").json()["text"]
             nynorsk = bot.command("Trondheim", user_id="U_NN").json()["text"]
@@ -139,5 +134,5 @@ def test_the_serving_bot_knows_the_workspace_before_anyone_asks(seeded_db):
             assert {c.body["include_locale"] for c in pages} <= {"true", "1"}
             newcomer = bot.command("Trondheim", user_id="U_NEW").json()["text"]
             assert newcomer.startswith("Trondheim (5001), 2020: 115 ledige plasser nå")
-            until(lambda: slack.calls_to("users.info"), "the newcomer was never looked up")
+            wait_until(lambda: slack.calls_to("users.info"), "the newcomer to be looked up", WAIT)
             assert [c.body["user"] for c in slack.calls_to("users.info")] == ["U_NEW"]
