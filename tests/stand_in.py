@@ -410,6 +410,20 @@ class StandIn:
                 found.append(json.loads(view) if isinstance(view, str) else view)
         return found
 
+    def wait_views(
+        self, user_id: str, count: int = 1, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """Wait until `count` Home views were published for a user; all of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.views(user_id)
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(
+            f"{len(self.views(user_id))} views published for {user_id}, wanted {count}"
+        )
+
     def upload_url(self, file_id: str) -> str:
         return f"http://127.0.0.1:{self.port}/upload/{file_id}"
 

@@ -56,21 +56,11 @@ def open_home(bot, user: str, n: int = 1):
     return reply, time.monotonic() - started
 
 
-def wait_views(slack: StandIn, user: str, count: int, timeout: float = 10.0) -> list[dict]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        views = slack.views(user)
-        if len(views) >= count:
-            return views
-        time.sleep(0.05)
-    raise AssertionError(f"{len(slack.views(user))} views published for {user}, wanted {count}")
-
-
 def test_opening_home_publishes_the_users_numbers_and_a_report_refreshes_it(db, slack):
     with BotServer(db, slack.api_url) as bot:
         reply, took = open_home(bot, "U_TRD")
         assert reply.status == 200 and took < 1.0
-        [view] = wait_views(slack, "U_TRD", 1)
+        [view] = slack.wait_views("U_TRD", 1)
         assert view["type"] == "home" and len(view["blocks"]) <= 100
         text = text_of(view)
         assert "KAPASITET" in text.upper() and "planleggingsår 2020" in text
@@ -81,16 +71,16 @@ def test_opening_home_publishes_the_users_numbers_and_a_report_refreshes_it(db, 
 
         # The admin opens theirs too (in English: their locale is en-US)
         open_home(bot, "U_ADMIN")
-        [admin] = wait_views(slack, "U_ADMIN", 1)
+        [admin] = slack.wait_views("U_ADMIN", 1)
         assert "Alerts to the coordination channel" in text_of(admin)
 
         # A change: Trondheim's editor reports; both Homes are refreshed, once each
         answer = bot.command("rapporter Trondheim 120 nye boliger", user_id="U_TRD")
         assert "120" in answer.json()["text"]
-        views = wait_views(slack, "U_TRD", 2)
+        views = slack.wait_views("U_TRD", 2)
         assert "*Trondheim* (5001): *120* ledige – 120 rapportert" in text_of(views[-1])
         assert "av kari" in text_of(views[-1])  # the last change and who made it
-        admin_views = wait_views(slack, "U_ADMIN", 2)
+        admin_views = slack.wait_views("U_ADMIN", 2)
         assert "403 spare of 403 reported (0 reserved)" in text_of(admin_views[-1])
         time.sleep(3)  # the debounce has passed: no more publishes for that one change
         assert len(slack.views("U_TRD")) == 2 and len(slack.views("U_ADMIN")) == 2
@@ -103,7 +93,7 @@ def test_a_batch_name_is_escaped_on_home(db, slack):
         )
         assert made.status == 200
         open_home(bot, "U_ADMIN")
-        [view] = wait_views(slack, "U_ADMIN", 1)
+        [view] = slack.wait_views("U_ADMIN", 1)
         raw = json.dumps(view)
         assert "<!channel>" not in raw
         assert "&lt;!channel&gt; evac" in text_of(view)
@@ -223,18 +213,18 @@ def test_the_new_batch_and_plan_buttons_reuse_the_relocation_flows(db, slack):
 def test_a_change_made_by_another_process_refreshes_home_too(db, slack):
     with BotServer(db, slack.api_url) as bot:
         open_home(bot, "U_TRD")
-        wait_views(slack, "U_TRD", 1)
+        slack.wait_views("U_TRD", 1)
         cli = Capacity(Store(db))  # as `capacity report …` in a terminal would
         cli.report_spare("Trondheim", 99, CLI, source="CLI")
         cli.store.close()
-        views = wait_views(slack, "U_TRD", 2, timeout=15)
+        views = slack.wait_views("U_TRD", 2, timeout=15)
         assert "*Trondheim* (5001): *99* ledige" in text_of(views[-1])
 
 
 def test_the_chart_button_on_home_posts_the_png_in_a_direct_message(db, slack):
     with BotServer(db, slack.api_url) as bot:
         open_home(bot, "U_TRD")
-        [view] = wait_views(slack, "U_TRD", 1)
+        [view] = slack.wait_views("U_TRD", 1)
         buttons = [
             element
             for block in view["blocks"]

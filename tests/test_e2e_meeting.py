@@ -26,6 +26,7 @@ from capacity import Actor, Capacity
 from capacity.models import Measure
 from capacity.storage.store import Store
 from tests.stand_in import StandIn
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -280,10 +281,7 @@ def home_of(bot, slack, user: str) -> dict[str, Any]:
     reply = bot.event({"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"},
                       event_id=f"Ev{user}{time.monotonic_ns()}")  # fmt: skip
     assert reply.status == 200
-    deadline = time.monotonic() + 10
-    while len(slack.views(user)) <= before and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return slack.views(user)[-1]
+    return slack.wait_views(user, before + 1)[-1]
 
 
 @pytest.mark.parametrize("language", ["nb", "nn"])
@@ -359,12 +357,11 @@ def test_a_name_with_formatting_characters_formats_nothing(bot, slack, language)
         blob = "\n".join(texts(message))
         assert shown in blob and typed not in blob
     assert "«∼Osloo∼»" in refused["blocks"][0]["text"]["text"]
-    deadline = time.monotonic() + 10  # 900 persons exceed the network: an alert
-    while time.monotonic() < deadline:
-        alerts = [m for m in slack.posted if m.get("channel") == "CALERTS" and shown in str(m)]
-        if alerts:
-            break
-        time.sleep(0.05)
+    alerts = wait_until(  # 900 persons exceed the network: an alert
+        lambda: [m for m in slack.posted if m.get("channel") == "CALERTS" and shown in str(m)],
+        "the batch's alert in the coordination channel",
+        timeout=10,
+    )
     assert alerts and typed not in json.dumps(alerts[0], ensure_ascii=False)
     home = "\n".join(texts(home_of(bot, slack, user)))
     assert shown in home and typed not in home

@@ -227,8 +227,6 @@ def test_an_events_api_retry_signed_anew_with_the_same_event_id_is_handled_once(
         assert (again.status, again.body) == (first.status, first.body)
         other = {"type": "app_home_opened", "user": "U_HOME2", "tab": "home"}
         assert bot.event(other, event_id="EvReplay2").status == 200
-        deadline = time.monotonic() + 10
-        while not slack.views("U_HOME2") and time.monotonic() < deadline:
-            time.sleep(0.02)
+        slack.wait_views("U_HOME2")
         assert slack.views("U_HOME2")  # handled after the retry was answered
         assert len(slack.views("U_HOME1")) == 1

@@ -26,6 +26,7 @@ from tests.test_socket_mode import bot_process, link_or_exit
 from tests.test_socket_replays import ADMIN as SOCKET_ADMIN
 from tests.test_socket_replays import again, ask
 from tests.test_socket_replays import command as envelope_command
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -51,10 +52,11 @@ def kept(db) -> list[tuple[str, int]]:
 
 def answered(db, count: int) -> None:
     """Wait until `count` keys hold their answer (kept after the answer, off the loop)."""
-    deadline = time.monotonic() + 10
-    while sum(1 for _, status in kept(db) if status) < count:
-        assert time.monotonic() < deadline, kept(db)
-        time.sleep(0.02)
+    wait_until(
+        lambda: sum(1 for _, status in kept(db) if status) >= count,
+        f"{count} kept answers",
+        timeout=10,
+    )
 
 
 def test_a_report_replayed_after_a_restart_gets_its_first_answer_and_changes_nothing(db, slack):
@@ -124,9 +126,7 @@ def test_an_events_api_retry_after_a_restart_publishes_the_home_once(db, slack):
         assert (again.status, again.body) == (first.status, first.body)
         other = {"type": "app_home_opened", "user": "U_HOMEY", "tab": "home"}
         assert restarted.event(other, event_id="EvStored2").status == 200
-        deadline = time.monotonic() + 10
-        while not slack.views("U_HOMEY") and time.monotonic() < deadline:
-            time.sleep(0.02)
+        slack.wait_views("U_HOMEY")
         assert slack.views("U_HOMEY")  # answered after the retry: its work would be done
         assert len(slack.views("U_HOMEX")) == 1
 

@@ -17,7 +17,7 @@ from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.conftest import ADMIN, CLI
 from tests.stand_in import StandIn
-from tests.waiting import wait_delivered
+from tests.waiting import wait_delivered, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -57,11 +57,12 @@ def test_a_whole_country_round_reaches_every_editor_once_under_rate_limits(
                 response_url=slack.response_url(),
             )
             assert "357 kommuner" in reply.text and "400 direktemeldinger" in reply.text
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                if all(slack.dms(user) for user in users):
-                    break
-                time.sleep(0.2)
+            wait_until(
+                lambda: all(slack.dms(user) for user in users),
+                "a direct message to each of the 400 users",
+                timeout=90,
+                interval=0.2,
+            )
             took = time.monotonic() - started
             wait_delivered(db)  # every message delivered (or failed): nothing more is sent
         counts = {user: len(slack.dms(user)) for user in users}

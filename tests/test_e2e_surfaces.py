@@ -30,6 +30,7 @@ from capacity import Actor, Capacity
 from capacity.storage.store import Store
 from tests.bot_server import BotServer
 from tests.stand_in import StandIn
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -220,10 +221,7 @@ def test_the_home_tab_shows_the_same_numbers(bot, slack, user, place):
         event_id=f"Ev{user}",
     )
     assert reply.status == 200
-    deadline = time.monotonic() + 10
-    while len(slack.views(user)) <= before and time.monotonic() < deadline:
-        time.sleep(0.02)
-    view = shown(slack.views(user)[-1])
+    view = shown(slack.wait_views(user, before + 1)[-1])
     if user == "U_TRD":
         assert (
             "*Trondheim* (5001): *0* ledige, overbooket med *10* – 10 rapportert, 20 reservert"
@@ -342,12 +340,13 @@ def test_a_batch_in_a_year_with_nothing_reported_says_so_and_so_does_its_alert(
     answer = shown(ask(bot, typed, user=user, command="/relocation"))
     assert said in answer
     assert "bare *0*" not in answer
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        alerts = [p for p in slack.posted if p["channel"] == "CALERTS"]
-        if len(alerts) > before:
-            break
-        time.sleep(0.05)
+    alerts = wait_until(
+        lambda: (
+            len(found := [p for p in slack.posted if p["channel"] == "CALERTS"]) > before and found
+        ),
+        "the batch's alert in the coordination channel",
+        timeout=10,
+    )
     alert = shown(alerts[-1])  # the channel's language (nb)
     assert "men ingen ledige plasser er rapportert i Norge for 2022" in alert
     assert "bare *0*" not in alert

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -24,6 +23,7 @@ from tests.bot_server import BotServer, free_port
 from tests.conftest import ADMIN
 from tests.prometheus import by_label, value
 from tests.stand_in import StandIn
+from tests.waiting import wait_until
 
 SECRET = "metrics-signing-secret"
 TOKEN = "xoxb-metrics-token"
@@ -224,9 +224,8 @@ def test_the_web_api_clients_of_rounds_and_the_workspace_are_counted_too(app, ed
     follow_user_locales(app, settings)
     directory = know_the_workspace(app, settings)
     try:
-        deadline = time.monotonic() + 10
-        while directory.passes == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)  # the pass runs in the directory's thread
+        # the pass runs in the directory's thread
+        wait_until(lambda: directory.passes, "the workspace's first pass", timeout=10)
     finally:
         directory.stop()
     text = metrics(edge)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
-import time
 
 import pytest
 
@@ -17,6 +16,7 @@ from capacity import Actor, Capacity
 from capacity.storage.store import Store
 from tests.socket_stand_in import SocketStandIn
 from tests.test_socket_mode import BUTTON_PAYLOAD, SLASH_COMMAND, bot_process, link_or_exit
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -187,8 +187,5 @@ def test_an_event_delivered_again_is_handled_once(served):
     assert published("U_HOME1") == 1
     again(link, "events_api", first)
     link.envelope("events_api", f"env-{next(NUMBERS)}", opened("U_HOME2", "EvSocket2"))
-    deadline = time.monotonic() + 5
-    while not published("U_HOME2"):
-        assert time.monotonic() < deadline, "the next event was not handled"
-        time.sleep(0.02)
+    wait_until(lambda: published("U_HOME2"), "the next event to be handled", timeout=5)
     assert published("U_HOME1") == 1
